@@ -1,0 +1,32 @@
+# Two entry points: `make test` and `make demo`. Needs only python3, git and make; uv is
+# bootstrapped with pip when it is not on PATH.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+PYTEST_ARGS ?=
+
+.PHONY: test demo lint docs clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked --quiet
+	touch $@
+
+test: .venv/.synced
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+demo: .venv/.synced
+	.venv/bin/python examples/demo.py
+
+lint: .venv/.synced
+	.venv/bin/ruff check src tests bench examples
+	.venv/bin/mypy
+
+docs: .venv/.synced
+	.venv/bin/python -m tests.docs --write
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .demo

@@ -1,0 +1,3 @@
+from release_actions.cli import main
+
+raise SystemExit(main())

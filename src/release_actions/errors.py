@@ -1,0 +1,46 @@
+"""The exception tree: every expected failure is one of these, and the CLI turns it into one
+`::error` line and an exit code. Anything else is a bug and keeps its traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ReleaseActionsError(Exception):
+    """An expected failure with a message that says what, where and how to fix."""
+
+    exit_code = 2
+    title = "release-actions"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        col: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.col = col
+
+
+class InputError(ReleaseActionsError):
+    """An action input is missing or malformed (exit 2)."""
+
+    title = "Invalid input"
+
+
+class ConfigError(ReleaseActionsError):
+    """The project's files are not in a state the action can work with (exit 2)."""
+
+    title = "Invalid project configuration"
+
+
+class CheckFailed(ReleaseActionsError):
+    """A release check refused to go on: guard, gate or publishing policy (exit 1)."""
+
+    exit_code = 1
+    title = "Check failed"

@@ -1,0 +1,257 @@
+"""The GitHub Actions runtime: inputs, outputs, env exports, masks, annotations, groups and the
+job summary. Outside Actions (no `GITHUB_ACTIONS`) the same calls print plain messages."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from release_actions.errors import InputError
+
+TRUE_WORDS = frozenset({"true", "True", "TRUE"})
+FALSE_WORDS = frozenset({"false", "False", "FALSE"})
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_DECIMAL = re.compile(r"[0-9]+\Z")
+REDACTED = "***"
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+def input_env_names(name: str) -> tuple[str, str]:
+    """Both spellings runners use: Docker actions keep hyphens (`INPUT_RUN-NUMBER`)."""
+    upper = name.replace(" ", "_").upper()
+    return f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}"
+
+
+def read_input(environ: Mapping[str, str], name: str) -> str | None:
+    """The trimmed value of input `name`, or None when the runner did not set it at all.
+
+    A variable that is set but empty stays empty: GitHub applies action.yml defaults before
+    the step runs, so an empty value is the caller's choice (e.g. `index-url: ''`)."""
+    for key in dict.fromkeys(input_env_names(name)):
+        if key in environ:
+            return environ[key].strip()
+    return None
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """YAML 1.2 core booleans, like `core.getBooleanInput`; anything else is an input error."""
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise InputError(
+        f"Input `{name}` must be a boolean (true or false), got {raw!r}. "
+        f"Set `{name}: true` or `{name}: false`."
+    )
+
+
+def parse_list(raw: str) -> list[str]:
+    """Newline- or comma-separated items, trimmed, empty items dropped."""
+    return [item.strip() for item in re.split(r"[\n,]", raw) if item.strip()]
+
+
+def parse_positive_int(name: str, raw: str) -> int:
+    """A positive decimal integer in ASCII digits; leading zeros are dropped."""
+    if not _DECIMAL.match(raw) or int(raw) == 0:
+        raise InputError(
+            f"Input `{name}` must be a positive whole number such as 123, got {raw!r}. "
+            f"Pass e.g. `{name}: ${{{{ github.run_number }}}}`."
+        )
+    return int(raw)
+
+
+# --- workflow commands ----------------------------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message as @actions/core does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value as @actions/core does."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(command: str, message: str, **properties: object) -> str:
+    """`::command k=v,k=v::message` with every part escaped; None properties are left out."""
+    props = ",".join(
+        f"{key}={escape_property(str(value))}"
+        for key, value in properties.items()
+        if value is not None and value != ""
+    )
+    return f"::{command}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+class Console:
+    """Where a command speaks to the person reading the log.
+
+    Every secret registered with `mask` is announced to the runner before it is used, and is
+    replaced by `***` in everything this console prints, writes to outputs or to the summary."""
+
+    def __init__(
+        self,
+        *,
+        actions: bool,
+        debug: bool = False,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.actions = actions
+        self.debug_enabled = debug
+        # In Actions the runner reads workflow commands from stdout; locally, stdout is kept for
+        # `name=value` outputs so the command can be scripted.
+        self.stream = stream if stream is not None else (sys.stdout if actions else sys.stderr)
+        self._secrets: list[str] = []
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], *, debug: bool = False) -> Console:
+        return cls(
+            actions=environ.get("GITHUB_ACTIONS") == "true",
+            debug=debug or environ.get("RUNNER_DEBUG") == "1",
+        )
+
+    def mask(self, secret: str) -> None:
+        secret = secret.strip()
+        if not secret or secret in self._secrets:
+            return
+        self._secrets.append(secret)
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets.sort(key=len, reverse=True)
+        if self.actions:
+            for line in secret.splitlines():
+                if line.strip():
+                    self._emit(f"::add-mask::{escape_data(line)}", redact=False)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _emit(self, line: str, *, redact: bool = True) -> None:
+        self.stream.write((self.redact(line) if redact else line) + "\n")
+        self.stream.flush()
+
+    def info(self, message: str) -> None:
+        self._emit(message)
+
+    def debug(self, message: str) -> None:
+        if self.actions:
+            self._emit(workflow_command("debug", self.redact(message)))
+        elif self.debug_enabled:
+            self._emit(f"debug: {message}")
+
+    def annotate(
+        self,
+        level: str,
+        message: str,
+        *,
+        title: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+    ) -> None:
+        """`level` is `error`, `warning` or `notice`."""
+        message = self.redact(message)
+        if self.actions:
+            self._emit(
+                workflow_command(level, message, file=file, line=line, col=col, title=title),
+                redact=False,
+            )
+            return
+        where = ":".join(str(part) for part in (file, line, col) if part is not None)
+        prefix = f"{where}: " if where else ""
+        self._emit(f"{level}: {prefix}{message}")
+
+    def error(self, message: str, **where: object) -> None:
+        self.annotate("error", message, **where)  # type: ignore[arg-type]
+
+    def warning(self, message: str, **where: object) -> None:
+        self.annotate("warning", message, **where)  # type: ignore[arg-type]
+
+    def notice(self, message: str, **where: object) -> None:
+        self.annotate("notice", message, **where)  # type: ignore[arg-type]
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """Fold long sub-process output in the Actions log."""
+        self._emit(f"::group::{title}" if self.actions else f"--- {title}")
+        try:
+            yield
+        finally:
+            if self.actions:
+                self._emit("::endgroup::")
+
+
+# --- files the runner reads back -------------------------------------------------------------
+
+
+def format_key_value(name: str, value: str, delimiter: str | None = None) -> str:
+    """One `GITHUB_OUTPUT`/`GITHUB_ENV` record in heredoc form with a random delimiter, so nothing
+    a value contains can end it early and start a second record."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a valid output or variable name: {name!r}")
+    delimiter = delimiter or f"ghadelimiter_{uuid.uuid4()}"
+    if delimiter in name or delimiter in value:
+        raise ValueError(f"the value of {name!r} contains the delimiter; refusing to write it")
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def append_file(path: str | os.PathLike[str], text: str) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+class Runner:
+    """The runner's files for one command: outputs, env exports and the job summary."""
+
+    def __init__(self, environ: Mapping[str, str], console: Console) -> None:
+        self.environ = environ
+        self.console = console
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Append to `GITHUB_OUTPUT`; without it, print `name=value` lines on stdout."""
+        target = self.environ.get("GITHUB_OUTPUT")
+        records = []
+        for name, value in outputs.items():
+            value = self.console.redact(value)
+            if target or "\n" in value:
+                records.append(format_key_value(name, value))
+            else:
+                records.append(f"{name}={value}\n")
+        if target:
+            append_file(target, "".join(records))
+        else:
+            sys.stdout.write("".join(records))
+            sys.stdout.flush()
+
+    def export_env(self, variables: Mapping[str, str]) -> None:
+        """Append to `GITHUB_ENV` for later steps. Secrets belong here (masked already)."""
+        target = self.environ.get("GITHUB_ENV")
+        if not target:
+            names = ", ".join(variables)
+            self.console.info(f"GITHUB_ENV is not set; not exporting {names}")
+            return
+        append_file(target, "".join(format_key_value(k, v) for k, v in variables.items()))
+
+    def write_summary(self, markdown: str) -> None:
+        target = self.environ.get("GITHUB_STEP_SUMMARY")
+        if target and markdown:
+            append_file(target, self.console.redact(markdown).rstrip("\n") + "\n")
+
+
+def workspace_relative(path: str | Path, environ: Mapping[str, str]) -> str:
+    """A path as annotations want it: relative to the workspace when it lies inside."""
+    base = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,26 @@
+"""The GitHub API through PyGithub. Imported only when a command needs the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+def api_url(environ: Mapping[str, str]) -> str:
+    """`GITHUB_API_URL` when the runner sets it (GitHub Enterprise Server), else github.com."""
+    return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+
+def client(token: str, environ: Mapping[str, str]) -> Any:
+    """A PyGithub client for `token` against the runner's API URL, with bounded retries."""
+    from github import Auth, Github, GithubRetry
+
+    return Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=api_url(environ),
+        retry=GithubRetry(total=3),
+        timeout=30,
+        per_page=100,
+    )

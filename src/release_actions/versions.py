@@ -1,0 +1,82 @@
+"""PEP 440 release policy. Parsing and ordering are `packaging`'s; what is ours is which versions
+each channel accepts and how a preview version is formed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.version import InvalidVersion, Version
+
+TAG_PIPELINE = "the tag pipeline (tag-guard + publish) releases it"
+
+
+class VersionRejected(ValueError):
+    """A version the policy does not accept; the message says why and what to do."""
+
+
+def parse(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        raise VersionRejected(
+            f"{text!r} is not a valid PEP 440 version (expected e.g. 1.2.3 or 1.2.3.dev0)."
+        ) from None
+
+
+def is_final(version: Version) -> bool:
+    """A public release: no pre, dev or local part (post-releases count as final)."""
+    return version.pre is None and version.dev is None and version.local is None
+
+
+@dataclass(frozen=True)
+class PreviewDecision:
+    publish: bool
+    version: str
+    reason: str = ""
+
+
+def preview_version(
+    version: Version, run_number: int, *, allow_prerelease_base: bool = False
+) -> PreviewDecision:
+    """`X.Y.Z.devK` → `X.Y.Z.devN`; a final or post version is skipped (the tag pipeline owns it).
+
+    With `allow_prerelease_base`, `X.Y.ZrcK.devK` → `X.Y.ZrcK.devN` too."""
+    if run_number < 1:
+        raise VersionRejected(f"run number must be 1 or more, got {run_number}.")
+    if version.local is not None:
+        raise VersionRejected(
+            f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
+            "Remove the `+...` suffix."
+        )
+    if is_final(version):
+        return PreviewDecision(
+            publish=False,
+            version=str(version),
+            reason=f"{version} is a final version; {TAG_PIPELINE}.",
+        )
+    if version.post is not None:
+        raise VersionRejected(
+            f"{version} is a development release of a post-release; previews are built from "
+            f"X.Y.Z.devK. Set the version to the next release's .dev0, e.g. "
+            f"{_next_patch(version)}.dev0."
+        )
+    if version.dev is None:
+        raise VersionRejected(
+            f"{version} is a pre-release without .dev; pre-releases are published from a tag. "
+            f"Tag v{version} to release it, or set the version to {version}.dev0 on main."
+        )
+    prefix = version.base_version
+    if version.pre is not None:
+        if not allow_prerelease_base:
+            raise VersionRejected(
+                f"{version} is a development release of a pre-release; previews are built from "
+                f"X.Y.Z.devK. Set `allow-prerelease-base: true` to publish "
+                f"{version.base_version}{version.pre[0]}{version.pre[1]}.dev<N> previews."
+            )
+        prefix += f"{version.pre[0]}{version.pre[1]}"
+    return PreviewDecision(publish=True, version=f"{prefix}.dev{run_number}")
+
+
+def _next_patch(version: Version) -> str:
+    major, minor, micro = (*version.release, 0, 0, 0)[:3]
+    return f"{major}.{minor}.{micro + 1}"
