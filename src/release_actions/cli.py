@@ -16,7 +16,7 @@ from types import ModuleType
 from release_actions import __version__
 from release_actions.command import Input, Outcome, read_values
 from release_actions.errors import ReleaseActionsError
-from release_actions.gha import Console, Runner, read_input
+from release_actions.gha import Console, Runner, read_input, workspace_relative
 
 # name -> (module, one-line summary); a command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
@@ -109,7 +109,8 @@ def execute(
     except ReleaseActionsError as error:
         if console.debug_enabled:
             console.info(console.redact(traceback.format_exc()))
-        console.error(error.message, title=error.title, file=error.file, line=error.line,
+        where = workspace_relative(error.file, environ) if error.file else None
+        console.error(error.message, title=error.title, file=where, line=error.line,
                       col=error.col)
         runner.write_summary(_fail_summary(command, error))
         return error.exit_code

@@ -1,0 +1,265 @@
+"""version-rewrite on real project files of every layout: only the version text changes, and on
+every error no file changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, snapshot
+
+UV_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.10"
+
+[[package]]
+name = "idna"
+version = "3.10"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "my-pkg"
+version = "0.5.1.dev0"
+source = { editable = "." }
+dependencies = [
+    { name = "idna" },
+]
+"""
+
+LAYOUTS: dict[str, dict[str, str]] = {
+    "project-table": {
+        "pyproject.toml": "# keep me\n[project]\nname = 'my_pkg'\n"
+        "version = '0.5.1.dev0'   # next release\ndependencies = [\"idna\"]\n\n"
+        "[tool.other]\nversion = \"9.9\"\n",
+        "uv.lock": UV_LOCK,
+    },
+    "poetry": {
+        "pyproject.toml": "[tool.poetry]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n"
+        "description = \"\"\n\n[build-system]\nrequires = [\"poetry-core\"]\n",
+    },
+    "hatch-path": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.hatch.version]\npath = \"src/my_pkg/__about__.py\"\n",
+        "src/my_pkg/__about__.py": "# SPDX\n__version__ = \"0.5.1.dev0\"\nVERSION_INFO = (0, 5)\n",
+    },
+    "setuptools-attr-src": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.setuptools.dynamic]\nversion = {attr = \"my_pkg.__version__\"}\n",
+        "src/my_pkg/__init__.py": "\"\"\"Doc.\"\"\"\n\n__version__: str = '0.5.1.dev0'\n",
+    },
+    "setuptools-attr-flat": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.setuptools.dynamic]\nversion = {attr = \"my_pkg.version.VERSION\"}\n",
+        "my_pkg/version.py": "VERSION = \"0.5.1.dev0\"\n",
+    },
+    "setuptools-file": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.setuptools.dynamic]\nversion = {file = \"VERSION\"}\n",
+        "VERSION": "0.5.1.dev0\n",
+    },
+    "crlf": {
+        "pyproject.toml": "[project]\r\nname = \"my-pkg\"\r\nversion = \"0.5.1.dev0\"\r\n",
+    },
+}
+CHANGED = {
+    "project-table": ["pyproject.toml", "uv.lock"],
+    "poetry": ["pyproject.toml"],
+    "hatch-path": ["src/my_pkg/__about__.py"],
+    "setuptools-attr-src": ["src/my_pkg/__init__.py"],
+    "setuptools-attr-flat": ["my_pkg/version.py"],
+    "setuptools-file": ["VERSION"],
+    "crlf": ["pyproject.toml"],
+}
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode())
+    return root
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_only_the_version_text_changes(tmp_path: Path, layout: str) -> None:
+    """Given a project of this layout at 0.5.1.dev0, when run 123 rewrites it, then each file
+    that declares the version equals the original with exactly that text replaced."""
+    write_tree(tmp_path, LAYOUTS[layout])
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "123"})
+    assert result.code == 0, result.log
+    assert result.outputs == {
+        "version": "0.5.1.dev123", "previous-version": "0.5.1.dev0", "publish": "true",
+        "reason": "",
+    }
+    after = snapshot(tmp_path)
+    assert after.keys() == before.keys()
+    for name in before:
+        if name in CHANGED[layout]:
+            assert after[name] == before[name].replace(b"0.5.1.dev0", b"0.5.1.dev123", 1)
+            assert after[name] != before[name]
+        else:
+            assert after[name] == before[name], name
+
+
+def test_lock_entry_of_other_packages_untouched(tmp_path: Path) -> None:
+    write_tree(tmp_path, LAYOUTS["project-table"])
+    run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "5"})
+    lock = (tmp_path / "uv.lock").read_text()
+    assert 'name = "idna"\nversion = "3.10"' in lock
+    assert 'name = "my-pkg"\nversion = "0.5.1.dev5"' in lock
+
+
+def test_path_may_name_a_directory(tmp_path: Path) -> None:
+    write_tree(tmp_path / "pkg", LAYOUTS["poetry"])
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "8", "path": "pkg"})
+    assert result.code == 0, result.log
+    assert 'version = "0.5.1.dev8"' in (tmp_path / "pkg/pyproject.toml").read_text()
+
+
+def test_extra_files_are_rewritten(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n",
+        "CITATION.cff": "cff-version: 1.2.0\ntitle: my-pkg\nversion: \"0.5.1.dev0\"\n",
+        "src/my_pkg/__init__.py": "__version__ = \"0.5.1.dev0\"\n",
+        "package.json": "{\n  \"name\": \"x\",\n  \"version\": \"0.5.1.dev0\"\n}\n",
+    })
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={
+        "run-number": "42",
+        "extra-files": "CITATION.cff\nsrc/my_pkg/__init__.py, package.json",
+    })
+    assert result.code == 0, result.log
+    after = snapshot(tmp_path)
+    for name in before:
+        assert after[name] == before[name].replace(b"0.5.1.dev0", b"0.5.1.dev42")
+    assert "| `CITATION.cff` |" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("files", "inputs", "message", "where"),
+    [
+        pytest.param({}, {}, "does not exist", "pyproject.toml", id="missing-project-file"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \n"}, {},
+                     "is not valid TOML", "pyproject.toml,line=3", id="broken-toml"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"banana\"\n"}, {},
+                     "not a valid PEP 440", "pyproject.toml,line=3", id="invalid-version"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0rc1\"\n"}, {},
+                     "pre-release without .dev", "pyproject.toml,line=3", id="rc-without-dev"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0+g1\"\n"},
+                     {}, "local part", "pyproject.toml,line=3", id="local"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\n"}, {},
+                     "declares no version", "pyproject.toml", id="no-version"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = 1\n"}, {},
+                     "must be a string", "pyproject.toml,line=3", id="non-string-version"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+                      "[build-system]\nrequires = [\"setuptools\", \"setuptools-scm>=8\"]\n"}, {},
+                     "from git tags", "pyproject.toml,line=3", id="setuptools-scm"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+                      "[tool.hatch.version]\nsource = \"vcs\"\n"}, {},
+                     "from git tags", "pyproject.toml,line=3", id="hatch-vcs"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+                      "[tool.hatch.version]\nsource = \"uv-dynamic-versioning\"\n"}, {},
+                     "from git tags", "pyproject.toml,line=3", id="uv-dynamic-versioning"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n"}, {},
+                     "names no place", "pyproject.toml,line=3", id="dynamic-without-source"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
+                     {"run-number": "abc"}, "positive whole number", None, id="bad-run-number"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
+                     {"run-number": ""}, "positive whole number", None, id="empty-run-number"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
+                     {"dry-run": "yes"}, "must be a boolean", None, id="bad-boolean"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n",
+                      "CITATION.cff": "title: x\nversion: 0.9.0\n"},
+                     {"extra-files": "CITATION.cff"}, "says 0.9.0", "CITATION.cff,line=2",
+                     id="extra-file-disagrees"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n",
+                      "notes.md": "1.0.dev0"},
+                     {"extra-files": "notes.md"}, "Don't know where", "notes.md",
+                     id="extra-file-unsupported"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n",
+                      "src/x/__init__.py": "\"\"\"no version here\"\"\"\n"},
+                     {"extra-files": "src/x/__init__.py, missing.py"}, "No version found",
+                     "src/x/__init__.py", id="extra-file-without-version"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
+                     {"extra-files": "missing.py"}, "does not exist", "missing.py",
+                     id="extra-file-missing"),
+    ],
+)
+def test_bad_input_exits_2_with_one_error_and_changes_nothing(
+    tmp_path: Path, files: dict[str, str], inputs: dict[str, str], message: str,
+    where: str | None,
+) -> None:
+    write_tree(tmp_path, files)
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "9", **inputs})
+    assert result.code == 2, result.log
+    errors = result.errors()
+    assert len(errors) == 1, result.log
+    assert message in errors[0]
+    if where:
+        assert f"file={where}" in errors[0], errors[0]
+    assert "Traceback" not in result.log
+    assert result.outputs == {}
+    assert snapshot(tmp_path) == before
+    assert "❌" in result.summary
+
+
+@pytest.mark.parametrize("version", ["0.5.1", "0.5.1.post1"])
+def test_final_version_skips_and_writes_nothing(tmp_path: Path, version: str) -> None:
+    write_tree(tmp_path, {"pyproject.toml": f"[project]\nname = \"x\"\nversion = \"{version}\"\n"})
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "9"})
+    assert result.code == 0
+    assert result.outputs["publish"] == "false"
+    assert result.outputs["version"] == version
+    assert "tag pipeline" in result.outputs["reason"]
+    assert snapshot(tmp_path) == before
+    assert "::notice" in result.stdout
+
+
+def test_dry_run_reports_and_writes_nothing(tmp_path: Path) -> None:
+    write_tree(tmp_path, LAYOUTS["project-table"])
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path,
+                     inputs={"run-number": "77", "dry-run": "true"})
+    assert result.code == 0
+    assert result.outputs["version"] == "0.5.1.dev77"
+    assert snapshot(tmp_path) == before
+    assert "dry run" in result.summary
+
+
+def test_allow_prerelease_base(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": "[project]\nname = \"x\"\nversion = \"2.0rc1.dev0\"\n"})
+    refused = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "3"})
+    assert refused.code == 2
+    allowed = run_cli("version-rewrite", cwd=tmp_path,
+                      inputs={"run-number": "3", "allow-prerelease-base": "true"})
+    assert allowed.outputs["version"] == "2.0rc1.dev3"
+
+
+def test_docker_style_hyphenated_inputs(tmp_path: Path) -> None:
+    """GitHub sets INPUT_RUN-NUMBER (hyphen kept) for Docker actions."""
+    write_tree(tmp_path, {"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"})
+    result = run_cli("version-rewrite", cwd=tmp_path, env={"INPUT_RUN-NUMBER": "0012"})
+    assert result.outputs["version"] == "1.0.dev12"
+
+
+def test_cli_flags_print_outputs_outside_actions(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"})
+    result = run_cli("version-rewrite", "--run-number", "6", "--dry-run", cwd=tmp_path,
+                     actions=False)
+    assert result.code == 0
+    assert result.stdout.splitlines() == [
+        "version=1.0.dev6", "previous-version=1.0.dev0", "publish=true", "reason=",
+    ]
+    assert "::" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "1"},
+                     env={"RUNNER_DEBUG": "1"})
+    assert result.code == 2
+    assert "Traceback" in result.log

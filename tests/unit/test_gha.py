@@ -1,0 +1,192 @@
+"""The Actions runtime: every rule of SPEC §3, one test each."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from release_actions import gha
+from release_actions.errors import InputError
+from tests.helpers import parse_key_values
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        pytest.param({"INPUT_RUN-NUMBER": " 12 "}, "12", id="docker-hyphen-trimmed"),
+        pytest.param({"INPUT_RUN_NUMBER": "13"}, "13", id="composite-underscore"),
+        pytest.param({"INPUT_RUN_NUMBER": ""}, "", id="set-but-empty-stays-empty"),
+        pytest.param({}, None, id="unset-is-none"),
+    ],
+)
+def test_read_input_accepts_both_spellings(environ: dict[str, str], expected: str | None) -> None:
+    assert gha.read_input(environ, "run-number") == expected
+
+
+@pytest.mark.parametrize("word", ["true", "True", "TRUE"])
+def test_yaml_core_true(word: str) -> None:
+    assert gha.parse_bool("dry-run", word) is True
+
+
+@pytest.mark.parametrize("word", ["false", "False", "FALSE"])
+def test_yaml_core_false(word: str) -> None:
+    assert gha.parse_bool("dry-run", word) is False
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "1", "0", "tRUE", "on", ""])
+def test_other_booleans_are_input_errors(word: str) -> None:
+    with pytest.raises(InputError, match="dry-run"):
+        gha.parse_bool("dry-run", word)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("a,b", ["a", "b"], id="commas"),
+        pytest.param("a\nb\n", ["a", "b"], id="newlines"),
+        pytest.param(" a , \n b ,,", ["a", "b"], id="mixed-trimmed-empties-dropped"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_parse_list(raw: str, expected: list[str]) -> None:
+    assert gha.parse_list(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", 1), ("00125", 125), ("123", 123)])
+def test_positive_int(raw: str, value: int) -> None:
+    assert gha.parse_positive_int("run-number", raw) == value
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "1.5", "", "1e3", "١٢٣", "+5", "000"])
+def test_positive_int_refuses(raw: str) -> None:
+    with pytest.raises(InputError, match="run-number"):
+        gha.parse_positive_int("run-number", raw)
+
+
+def test_escape_data_and_property() -> None:
+    assert gha.escape_data("50%\r\nnext") == "50%25%0D%0Anext"
+    assert gha.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_workflow_command_escapes_every_part() -> None:
+    line = gha.workflow_command("error", "bad\n::warning::x", file="a,b:c.toml", line=3)
+    assert line == "::error file=a%2Cb%3Ac.toml,line=3::bad%0A::warning::x"
+    assert "\n" not in line
+
+
+@given(st.text())
+def test_an_annotation_is_always_one_line(message: str) -> None:
+    line = gha.workflow_command("error", message, title=message)
+    assert "\n" not in line and "\r" not in line
+
+
+def test_key_value_uses_a_random_delimiter() -> None:
+    first, second = gha.format_key_value("v", "1"), gha.format_key_value("v", "1")
+    assert re.match(r"v<<ghadelimiter_[0-9a-f-]{36}\n1\nghadelimiter_[0-9a-f-]{36}\n\Z", first)
+    assert first != second
+
+
+def test_key_value_refuses_the_delimiter_inside_the_value() -> None:
+    with pytest.raises(ValueError, match="delimiter"):
+        gha.format_key_value("v", "x\nEOF_1\n", delimiter="EOF_1")
+
+
+@pytest.mark.parametrize("name", ["a b", "a\nb", "a<<b", "", "x=y", "1abc"])
+def test_key_value_refuses_bad_names(name: str) -> None:
+    with pytest.raises(ValueError):
+        gha.format_key_value(name, "v")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_no_value_can_create_a_second_output(value: str) -> None:
+    """Given any value an attacker controls, when it is written as an output, then the runner
+    reads back exactly one output with exactly that value."""
+    records = parse_key_values(gha.format_key_value("version", value))
+    assert records == {"version": value}
+
+
+def test_outputs_go_to_github_output(tmp_path) -> None:
+    target = tmp_path / "out"
+    target.write_text("")
+    runner = gha.Runner({"GITHUB_OUTPUT": str(target)}, gha.Console(actions=True,
+                                                                     stream=io.StringIO()))
+    runner.set_outputs({"version": "1.0.dev3", "notes": "a\nb"})
+    assert parse_key_values(target.read_text()) == {"version": "1.0.dev3", "notes": "a\nb"}
+
+
+def test_outputs_print_name_value_without_github_output(capsys) -> None:
+    gha.Runner({}, gha.Console(actions=False, stream=io.StringIO())).set_outputs({"a": "1"})
+    assert capsys.readouterr().out == "a=1\n"
+
+
+def test_mask_comes_first_and_redacts_everything_after() -> None:
+    stream = io.StringIO()
+    console = gha.Console(actions=True, stream=stream)
+    console.mask("s3cret-key")
+    console.info("token is s3cret-key")
+    console.error("failed with s3cret-key", file="x.toml", line=2)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "::add-mask::s3cret-key"
+    assert all("s3cret-key" not in line for line in lines[1:])
+    assert lines[2].startswith("::error file=x.toml,line=2::failed with ***")
+
+
+def test_masked_secret_never_reaches_outputs_or_summary(tmp_path) -> None:
+    out, summary = tmp_path / "out", tmp_path / "summary"
+    console = gha.Console(actions=True, stream=io.StringIO())
+    console.mask("hunter2")
+    runner = gha.Runner({"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}, console)
+    runner.set_outputs({"x": "pw=hunter2"})
+    runner.write_summary("### key hunter2")
+    assert "hunter2" not in out.read_text() + summary.read_text()
+
+
+def test_multiline_secret_is_masked_line_by_line() -> None:
+    stream = io.StringIO()
+    gha.Console(actions=True, stream=stream).mask("line-one\nline-two")
+    assert stream.getvalue() == "::add-mask::line-one\n::add-mask::line-two\n"
+
+
+def test_group_folds_output_in_actions() -> None:
+    stream = io.StringIO()
+    console = gha.Console(actions=True, stream=stream)
+    with console.group("uv build"):
+        console.info("building")
+    assert stream.getvalue() == "::group::uv build\nbuilding\n::endgroup::\n"
+
+
+def test_plain_messages_outside_actions() -> None:
+    stream = io.StringIO()
+    console = gha.Console(actions=False, stream=stream)
+    console.mask("a-long-secret")
+    console.error("broken", file="pyproject.toml", line=4)
+    console.warning("careful")
+    assert stream.getvalue() == "error: pyproject.toml:4: broken\nwarning: careful\n"
+
+
+def test_summary_appends_markdown(tmp_path) -> None:
+    summary = tmp_path / "summary"
+    runner = gha.Runner({"GITHUB_STEP_SUMMARY": str(summary)}, gha.Console(actions=True))
+    runner.write_summary("### one")
+    runner.write_summary("### two\n")
+    assert summary.read_text() == "### one\n### two\n"
+
+
+def test_export_env_writes_heredoc_records(tmp_path) -> None:
+    env_file = tmp_path / "env"
+    runner = gha.Runner({"GITHUB_ENV": str(env_file)}, gha.Console(actions=True))
+    runner.export_env({"LLM_PROVIDER": "glm", "X": "multi\nline"})
+    assert parse_key_values(env_file.read_text()) == {"LLM_PROVIDER": "glm", "X": "multi\nline"}
+
+
+def test_workspace_relative_paths(tmp_path) -> None:
+    (tmp_path / "pkg").mkdir()
+    environ = {"GITHUB_WORKSPACE": str(tmp_path)}
+    assert gha.workspace_relative(tmp_path / "pkg" / "pyproject.toml", environ) == (
+        "pkg/pyproject.toml"
+    )
+    assert gha.workspace_relative("/elsewhere/x", environ) == "/elsewhere/x"
