@@ -1,0 +1,163 @@
+"""The LLM providers the integration gate can pick, as data, and how one is resolved against the
+job's environment (key, base URL and model, each overridable by a variable)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One row of the provider table. `base_url=None` means the base URL has no default."""
+
+    name: str
+    key_envs: tuple[str, ...]
+    base_url: str | None
+    base_url_env: str
+    model: str
+    model_env: str
+    rollout_prefix: str
+
+
+# Table order is the default priority.
+PROVIDERS: tuple[Provider, ...] = (
+    Provider("deepseek", ("DEEPSEEK_API_KEY",), "https://api.deepseek.com",
+             "DEEPSEEK_BASE_URL", "deepseek-v4-flash", "DEEPSEEK_MODEL", "deepseek"),
+    Provider("glm", ("GLM_API_KEY",), "https://open.bigmodel.cn/api/paas/v4",
+             "GLM_BASE_URL", "glm-5.1", "GLM_MODEL", "glm"),
+    Provider("qwen", ("QWEN_API_KEY",), "https://dashscope.aliyuncs.com/compatible-mode/v1",
+             "QWEN_BASE_URL", "qwen3.6-max-preview", "QWEN_MODEL", "qwen-dashscope"),
+    Provider("litellm", ("LITELLM_API_KEY", "BF_TOKEN"), None,
+             "LITELLM_BASE_URL", "gpt-4.1-mini", "LITELLM_MODEL", "litellm"),
+    Provider("openai", ("OPENAI_API_KEY",), "https://api.openai.com/v1",
+             "OPENAI_BASE_URL", "gpt-4o-mini", "OPENAI_MODEL", "openai"),
+    Provider("github-models", ("GITHUB_MODELS_TOKEN",), "https://models.github.ai/inference",
+             "GITHUB_MODELS_BASE_URL", "openai/gpt-4.1-mini", "GITHUB_MODELS_MODEL",
+             "github-models"),
+)
+BY_NAME: dict[str, Provider] = {provider.name: provider for provider in PROVIDERS}
+GITHUB_MODELS = "github-models"
+# The `github-token` input: GitHub Models' key when GITHUB_MODELS_TOKEN is unset.
+TOKEN_INPUT = "github-token"
+
+MISSING_KEY = "missing key"
+MISSING_BASE_URL = "missing base URL"
+# Anything but visible ASCII in a key would be refused by the HTTP layer, whose error echoes it.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+\Z")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A provider resolved against one environment. `problem` is empty when it can be probed."""
+
+    provider: Provider
+    base_url: str
+    model: str
+    key: str = ""
+    key_source: str = ""  # the variable (or input) the key came from; never the key
+    problem: str = ""
+    hint: str = ""  # what to set to fix `problem`
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    @property
+    def configured(self) -> bool:
+        return not self.problem
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url.rstrip('/')}/chat/completions"
+
+    @property
+    def rollout_model(self) -> str:
+        return f"{self.provider.rollout_prefix}/{self.model}"
+
+    @property
+    def judge_model(self) -> str:
+        return f"openai/{self.model}"
+
+
+class BaseUrlInvalid(ValueError):
+    """A base URL override that is not an http(s) URL."""
+
+
+def _setting(environ: Mapping[str, str], name: str) -> str:
+    # Workflows write `X: ${{ secrets.X }}` for secrets that may not exist: empty means unset.
+    return environ.get(name, "").strip()
+
+
+def url_password(url: str) -> str:
+    """The password of `https://user:password@host/...`, to be masked; empty when none."""
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
+
+
+def without_password(url: str) -> str:
+    """`url` fit to print: a password in it becomes `***`."""
+    password = url_password(url)
+    return url.replace(f":{password}@", ":***@") if password else url
+
+
+def check_base_url(variable: str, url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise BaseUrlInvalid(
+            f"{variable}={without_password(url)!r} is not an http(s) URL. Set it to the API "
+            f"root that serves /chat/completions (e.g. https://api.example.com/v1), or unset it "
+            f"for the default."
+        )
+
+
+def resolve(provider: Provider, environ: Mapping[str, str], github_token: str = "") -> Endpoint:
+    """The key, base URL and model `provider` gets from `environ`; raises BaseUrlInvalid for a
+    malformed base URL override (a configuration error, not a dead provider)."""
+    base_url = _setting(environ, provider.base_url_env) or provider.base_url or ""
+    if base_url and _setting(environ, provider.base_url_env):
+        check_base_url(provider.base_url_env, base_url)
+    model = _setting(environ, provider.model_env) or provider.model
+    source, key = next(
+        ((name, _setting(environ, name)) for name in provider.key_envs if _setting(environ, name)),
+        ("", ""),
+    )
+    if not key and provider.name == GITHUB_MODELS and github_token.strip():
+        source, key = TOKEN_INPUT, github_token.strip()
+    endpoint = Endpoint(provider, base_url, model, key, source)
+    if not key:
+        wanted = " or ".join(provider.key_envs)
+        if provider.name == GITHUB_MODELS:
+            wanted += f" (or the `{TOKEN_INPUT}` input with `permissions: models: read`)"
+        if not base_url:
+            wanted += f", and {provider.base_url_env}"
+        return Endpoint(provider, base_url, model, problem=MISSING_KEY, hint=f"set {wanted}")
+    if not _HEADER_SAFE.match(key):
+        return Endpoint(
+            provider, base_url, model, problem=MISSING_KEY,
+            hint=f"{source} is set but holds spaces or control characters; store the key alone",
+        )
+    if not base_url:
+        return Endpoint(
+            provider, base_url, model, key, source, problem=MISSING_BASE_URL,
+            hint=f"set {provider.base_url_env} to the proxy's API root",
+        )
+    return endpoint
+
+
+def known_keys(environ: Mapping[str, str]) -> list[str]:
+    """Every provider key present in `environ`, selected or not: all are masked."""
+    return [
+        value
+        for provider in PROVIDERS
+        for name in provider.key_envs
+        if (value := _setting(environ, name))
+    ]

@@ -1,0 +1,297 @@
+"""integration-gate against real HTTP servers on 127.0.0.1: every fault class, the request the
+provider receives, priority under concurrency, the outputs and exports, and no key leaking."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from release_actions import cli
+from release_actions.gha import Console
+from tests.fake_providers import FakeProvider, closed_port_url, fake_providers
+from tests.helpers import Result, parse_key_values, run_cli
+
+
+def run_gate(tmp_path: Path, environ: dict[str, str], **inputs: str) -> Result:
+    """The command in this process, as a runner runs it: INPUT_* and the runner's files."""
+    files = {name: tmp_path / name.lower()
+             for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")}
+    for path in files.values():
+        path.write_text("")
+    env = {"GITHUB_ACTIONS": "true", **{k: str(v) for k, v in files.items()}, **environ}
+    env.update({f"INPUT_{name.upper()}": value for name, value in inputs.items()})
+    log = io.StringIO()
+    code = cli.execute("integration-gate", env, Console(actions=True, stream=log))
+    return Result(
+        code, log.getvalue(), "",
+        outputs=parse_key_values(files["GITHUB_OUTPUT"].read_text()),
+        env=parse_key_values(files["GITHUB_ENV"].read_text()),
+        summary=files["GITHUB_STEP_SUMMARY"].read_text(),
+    )
+
+
+def probes(result: Result) -> dict[str, dict[str, object]]:
+    return {probe["name"]: probe for probe in json.loads(result.outputs["probes"])}
+
+
+def test_a_live_provider_gets_the_spec_probe_and_is_handed_on(tmp_path: Path) -> None:
+    """Given one provider answering, when the gate runs, then the server received the spec's
+    request with the key as a bearer token, and every output and export names that provider."""
+    with FakeProvider("ok") as server:
+        result = run_gate(tmp_path, {
+            "DEEPSEEK_API_KEY": "sk-deepseek-key", "DEEPSEEK_BASE_URL": server.base_url,
+            "DAYTONA_API_KEY": "dtn",
+        }, providers="deepseek")
+    assert result.code == 0, result.log
+    [received] = server.received
+    assert received.path == "/v1/chat/completions"
+    assert received.authorization == "Bearer sk-deepseek-key"
+    assert received.body == {
+        "model": "deepseek-v4-flash",
+        "messages": [{"role": "user", "content": "Return OK only."}], "max_tokens": 8,
+    }
+    assert {k: v for k, v in result.outputs.items() if k != "probes"} == {
+        "provider": "deepseek", "model": "deepseek-v4-flash", "base-url": server.base_url,
+        "api-key-env": "DEEPSEEK_API_KEY", "daytona": "true",
+        "rollout-model": "deepseek/deepseek-v4-flash", "judge-model": "openai/deepseek-v4-flash",
+    }
+    [probe] = json.loads(result.outputs["probes"])
+    assert set(probe) == {"name", "configured", "ok", "status", "reason", "latency_ms"}
+    assert (probe["ok"], probe["status"], probe["reason"]) == (True, 200, "")
+    assert result.env == {
+        "LLM_PROVIDER": "deepseek", "LLM_MODEL": "deepseek-v4-flash",
+        "LLM_BASE_URL": server.base_url, "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "sk-deepseek-key",
+    }
+    assert "| `deepseek` | yes | ✅ ok |" in result.summary
+
+
+FAULTS = [
+    pytest.param("401", "unauthorized", 401, id="401"),
+    pytest.param("403", "unauthorized", 403, id="403"),
+    pytest.param("404", "model not found", 404, id="404"),
+    pytest.param("429", "rate limited", 429, id="429"),
+    pytest.param("500", "HTTP 500", 500, id="500"),
+    pytest.param("no-choices", "bad response", 200, id="2xx-without-choices"),
+    pytest.param("reset", "connection error", None, id="connection-reset"),
+    pytest.param("hang", "timeout", None, id="hang"),
+    pytest.param("trickle", "timeout", None, id="trickle-past-the-timeout"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("behaviour", "reason", "status"), FAULTS)
+def test_a_failing_provider_is_classified_and_the_next_one_wins(
+    tmp_path: Path, behaviour: str, reason: str, status: int | None
+) -> None:
+    with fake_providers(behaviour, "ok") as (failing, live):
+        result = run_gate(tmp_path, {
+            "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": failing.base_url,
+            "GLM_API_KEY": "k2", "GLM_BASE_URL": live.base_url,
+        }, providers="deepseek,glm", timeout="0.5")
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "glm"
+    first = probes(result)["deepseek"]
+    assert (first["configured"], first["ok"], first["reason"], first["status"]) == (
+        True, False, reason, status,
+    )
+    assert failing.arrived.is_set()
+
+
+def test_a_closed_port_is_a_connection_error(tmp_path: Path) -> None:
+    result = run_gate(tmp_path, {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": closed_port_url()},
+                      providers="openai", require="false")
+    assert result.code == 0, result.log
+    assert probes(result)["openai"]["reason"] == "connection error"
+    assert "openai: connection error: Connection refused" in result.log
+
+
+def test_a_slower_higher_priority_success_beats_a_faster_lower_one(tmp_path: Path) -> None:
+    """Given qwen answering at once and glm answering only after qwen has answered, when the
+    gate runs, then glm (higher priority) is chosen."""
+    with FakeProvider("ok") as fast, FakeProvider("ok", answer_after=fast.answered) as slow:
+        result = run_gate(tmp_path, {
+            "GLM_API_KEY": "k1", "GLM_BASE_URL": slow.base_url,
+            "QWEN_API_KEY": "k2", "QWEN_BASE_URL": fast.base_url,
+        })
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "glm"
+    assert result.outputs["rollout-model"] == "glm/glm-5.1"
+    assert fast.answered.is_set()
+
+
+def test_a_hung_lower_priority_provider_does_not_delay_the_choice_or_the_exit(
+    tmp_path: Path,
+) -> None:
+    """Given deepseek answering and openai hanging, with a 600 s timeout, when the gate runs as
+    a process, then it chooses deepseek and exits (waiting for openai, in the gate or at exit,
+    would hit the 60 s guard) and openai is reported as abandoned."""
+    with fake_providers("ok", "hang") as (live, hung):
+        result = run_cli("integration-gate", cwd=tmp_path, timeout=60, env={
+            "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": live.base_url,
+            "OPENAI_API_KEY": "k2", "OPENAI_BASE_URL": hung.base_url,
+        }, inputs={"timeout": "600"})
+        assert hung.arrived.wait(10), "openai was probed concurrently"
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "deepseek"
+    assert probes(result)["openai"]["reason"] == "abandoned"
+
+
+def test_overrides_and_the_bf_token_fallback_reach_the_probe(tmp_path: Path) -> None:
+    with FakeProvider("ok") as server:
+        result = run_gate(tmp_path, {
+            "BF_TOKEN": "bf-token-value", "LITELLM_BASE_URL": server.base_url,
+            "LITELLM_MODEL": "claude-haiku",
+        }, providers="litellm")
+    assert result.code == 0, result.log
+    assert server.received[0].body["model"] == "claude-haiku"
+    assert server.received[0].authorization == "Bearer bf-token-value"
+    assert (result.outputs["api-key-env"], result.outputs["rollout-model"]) == (
+        "BF_TOKEN", "litellm/claude-haiku",
+    )
+
+
+@pytest.mark.parametrize(("export_env", "key_env"), [
+    pytest.param("true", "OPENAI_API_KEY", id="exported"),
+    pytest.param("false", "", id="not-exported"),
+])
+def test_github_models_uses_the_github_token_input(tmp_path: Path, export_env: str,
+                                                   key_env: str) -> None:
+    """Given no GITHUB_MODELS_TOKEN, the `github-token` input is GitHub Models' key; later steps
+    find it in OPENAI_API_KEY when exported, and nowhere they could name otherwise."""
+    with FakeProvider("ok") as server:
+        result = run_gate(tmp_path, {"GITHUB_MODELS_BASE_URL": server.base_url},
+                          providers="github-models", github_token="ghs_tokenvalue",
+                          export_env=export_env)
+    assert result.code == 0, result.log
+    assert server.received[0].authorization == "Bearer ghs_tokenvalue"
+    assert result.outputs["api-key-env"] == key_env
+    assert result.outputs["judge-model"] == "openai/openai/gpt-4.1-mini"
+    assert result.env.get("OPENAI_API_KEY") == ("ghs_tokenvalue" if key_env else None)
+
+
+def test_no_live_provider_fails_with_one_error_listing_every_reason(tmp_path: Path) -> None:
+    with fake_providers("401", "429") as (refusing, limited):
+        result = run_gate(tmp_path, {
+            "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": refusing.base_url,
+            "QWEN_API_KEY": "k2", "QWEN_BASE_URL": limited.base_url,
+            "BF_TOKEN": "k3",
+        })
+    assert result.code == 1
+    [error] = result.errors()
+    for line in (
+        "- deepseek: unauthorized (HTTP 401): Request with Bearer *** refused (401)",
+        "- glm: missing key: set GLM_API_KEY",
+        "- qwen: rate limited (HTTP 429)",
+        "- litellm: missing base URL: set LITELLM_BASE_URL",
+        "- openai: missing key: set OPENAI_API_KEY",
+        "- github-models: missing key: set GITHUB_MODELS_TOKEN",
+    ):
+        assert line.replace("\n", "%0A") in error
+    assert "None is configured" not in error
+    assert result.outputs == {} and result.env == {}
+    assert "No live LLM provider" in result.summary
+
+
+def test_nothing_configured_names_the_variables_to_set(tmp_path: Path) -> None:
+    result = run_gate(tmp_path, {}, providers="deepseek,litellm")
+    assert result.code == 1
+    [error] = result.errors()
+    assert "None is configured: set one of DEEPSEEK_API_KEY, LITELLM_API_KEY, BF_TOKEN." in error
+
+
+def test_require_false_passes_with_an_empty_provider_and_a_notice(tmp_path: Path) -> None:
+    """Given a fork pull request (no secrets) and `require: false`, the gate passes, says so,
+    and hands on nothing."""
+    result = run_gate(tmp_path, {}, require="false")
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == result.outputs["rollout-model"] == ""
+    assert len(json.loads(result.outputs["probes"])) == 6
+    assert result.env == {}
+    assert any(line.startswith("::notice title=integration-gate::No live LLM provider")
+               for line in result.log.splitlines())
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    pytest.param({"providers": "deepseek,mistral"}, "unknown provider 'mistral'", id="provider"),
+    pytest.param({"timeout": "soon"}, "`timeout` must be a number", id="timeout"),
+    pytest.param({"require": "yes"}, "`require` must be a boolean", id="require"),
+])
+def test_bad_input_is_one_error_and_exit_2(tmp_path: Path, inputs: dict[str, str],
+                                           message: str) -> None:
+    result = run_gate(tmp_path, {"DEEPSEEK_API_KEY": "k"}, **inputs)
+    assert result.code == 2
+    [error] = result.errors()
+    assert message in error
+    assert result.outputs == {} and result.env == {}
+
+
+# --- canary keys in a real subprocess -------------------------------------------------------
+
+CANARIES = {
+    "DEEPSEEK_API_KEY": "canary-deepseek-7f3a9c",
+    "GLM_API_KEY": "canary-glm-b81e20",
+    "QWEN_API_KEY": "canary-qwen-4c6d11",
+    "BF_TOKEN": "canary-bftoken-90aa3e",
+    "OPENAI_API_KEY": "canary-openai-5e2f77",
+    "DAYTONA_API_KEY": "canary-daytona-c0ffee",
+}
+TOKEN = "canary-githubtoken-11d2e3"
+MASK = re.compile(r"^::add-mask::")
+
+
+def leaks(result: Result, allowed_env: set[str]) -> list[str]:
+    """Every place a canary shows up other than a mask line or an allowed GITHUB_ENV export."""
+    found = []
+    for canary in [*CANARIES.values(), TOKEN]:
+        for number, line in enumerate(result.log.splitlines()):
+            if canary in line and not MASK.match(line):
+                found.append(f"log line {number}: {line}")
+        found += [f"output {k}" for k, v in result.outputs.items() if canary in v]
+        found += [f"env {k}" for k, v in result.env.items() if canary in v and k not in allowed_env]
+        if canary in result.summary:
+            found.append("summary")
+    return found
+
+
+@pytest.mark.parametrize("scenario", ["chosen", "refused"])
+def test_canary_keys_never_leak(tmp_path: Path, scenario: str) -> None:
+    """Given every key set to a canary and providers that echo the Authorization header in
+    their error bodies, when the gate runs as a process with debug logs on, then no canary
+    appears anywhere but on `::add-mask::` lines and in the OPENAI_API_KEY export."""
+    last = "ok" if scenario == "chosen" else "500"
+    with fake_providers("401", "404", "429", "403", last) as servers:
+        bases = dict(zip(("DEEPSEEK", "GLM", "QWEN", "LITELLM", "OPENAI"), servers, strict=True))
+        env = {**CANARIES, "RUNNER_DEBUG": "1",
+               **{f"{name}_BASE_URL": server.base_url for name, server in bases.items()}}
+        result = run_cli("integration-gate", cwd=tmp_path, env=env,
+                         inputs={"github-token": TOKEN, "timeout": "10"}, timeout=60)
+    assert result.code == (0 if scenario == "chosen" else 1), result.log
+    echoed = [s.received[0].authorization for s in servers]
+    assert echoed == [f"Bearer {CANARIES[f'{n}_API_KEY' if n != 'LITELLM' else 'BF_TOKEN']}"
+                      for n in bases]
+    masked = {line.removeprefix("::add-mask::") for line in result.log.splitlines()
+              if MASK.match(line)}
+    assert masked >= {*CANARIES.values(), TOKEN} - {CANARIES["DAYTONA_API_KEY"]}
+    first_other = next(i for i, line in enumerate(result.log.splitlines()) if not MASK.match(line))
+    assert first_other == len(masked), "every mask comes before anything else"
+    assert leaks(result, allowed_env={"OPENAI_API_KEY"}) == []
+    if scenario == "chosen":
+        assert result.env["OPENAI_API_KEY"] == CANARIES["OPENAI_API_KEY"]
+    else:
+        assert "Bearer ***" in result.errors()[0]
+
+
+def test_the_composite_action_wiring_reaches_a_provider_through_the_cli(tmp_path: Path) -> None:
+    """The CLI flags mirror the inputs: a local run prints outputs as name=value lines."""
+    with FakeProvider("ok") as server:
+        result = run_cli("integration-gate", "--providers", "qwen", "--timeout", "5",
+                         cwd=tmp_path, actions=False,
+                         env={"QWEN_API_KEY": "k", "QWEN_BASE_URL": server.base_url})
+    assert result.code == 0, result.log
+    assert "provider=qwen\n" in result.stdout
+    assert "rollout-model=qwen-dashscope/qwen3.6-max-preview\n" in result.stdout

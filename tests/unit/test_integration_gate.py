@@ -1,0 +1,302 @@
+"""integration-gate's pure parts: inputs, answer classification, credential scrubbing, the
+priority decision, and the concurrent selection driven by in-process probers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from release_actions import providers
+from release_actions.commands import integration_gate as gate
+from release_actions.commands.integration_gate import Probe
+from release_actions.errors import ConfigError, InputError
+from release_actions.providers import Endpoint
+
+
+def values(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "providers": gate.DEFAULT_PROVIDERS.split(","), "timeout": 25.0, "require": True,
+        "export_env": True, "github_token": "",
+    }
+    return {**base, **overrides}
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [pytest.param("25", 25.0, id="whole"), pytest.param("2.5", 2.5, id="decimal"),
+     pytest.param("600", 600.0, id="largest")],
+)
+def test_timeout_accepts_positive_seconds(raw: str, seconds: float) -> None:
+    assert gate.parse_timeout("timeout", raw) == seconds
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [pytest.param(raw, id=raw or "empty")
+     for raw in ("0", "0.0", "-1", "abc", "", "nan", "inf", "1e3", "601", "2,5", "1_0")],
+)
+def test_timeout_refuses_anything_else(raw: str) -> None:
+    with pytest.raises(InputError, match="`timeout` must be a number of seconds"):
+        gate.parse_timeout("timeout", raw)
+
+
+def test_providers_keep_the_given_order_and_drop_repeats() -> None:
+    inputs = gate.make_inputs(values(providers=["openai", "deepseek", "openai"]), {})
+    assert [e.name for e in inputs.endpoints] == ["openai", "deepseek"]
+
+
+@pytest.mark.parametrize(
+    ("listed", "message"),
+    [
+        pytest.param(["deepseek", "claude"], "unknown provider 'claude'", id="unknown"),
+        pytest.param(["DeepSeek"], "unknown provider 'DeepSeek'", id="case-matters"),
+        pytest.param([], "`providers` is empty", id="empty"),
+    ],
+)
+def test_bad_provider_lists_are_input_errors_naming_the_known_ones(
+    listed: list[str], message: str
+) -> None:
+    with pytest.raises(InputError, match=message) as raised:
+        gate.make_inputs(values(providers=listed), {})
+    assert raised.value.exit_code == 2
+    assert "deepseek, glm, qwen, litellm, openai, github-models" in raised.value.message
+
+
+def test_a_malformed_base_url_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="DEEPSEEK_BASE_URL"):
+        gate.make_inputs(values(), {"DEEPSEEK_API_KEY": "k", "DEEPSEEK_BASE_URL": "deepseek"})
+
+
+def test_every_key_and_url_password_is_collected_for_masking() -> None:
+    """Given keys for selected and unselected providers, a token and a base URL with a
+    password, when the inputs are made, then every one of them is to be masked."""
+    environ = {"DEEPSEEK_API_KEY": "k1", "OPENAI_API_KEY": "k2", "BF_TOKEN": "k3",
+               "GLM_API_KEY": "k4", "GLM_BASE_URL": "https://u:pw5@glm.example.com/v4"}
+    inputs = gate.make_inputs(values(providers=["glm"], github_token=" tok6 "), environ)
+    assert set(inputs.secrets) == {"k1", "k2", "k3", "k4", "pw5", "tok6"}
+    assert "k1" not in repr(inputs)
+
+
+@pytest.mark.parametrize(("key", "daytona"), [pytest.param("d", True, id="set"),
+                                              pytest.param(" ", False, id="blank")])
+def test_daytona_follows_its_key(key: str, daytona: bool) -> None:
+    assert gate.make_inputs(values(), {"DAYTONA_API_KEY": key}).daytona is daytona
+
+
+# --- what an answer means ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "ok", "reason"),
+    [
+        pytest.param(200, b'{"choices": [{"message": {"content": "OK"}}]}', True, "", id="ok"),
+        pytest.param(201, b'{"choices": [{}]}', True, "", id="ok-201"),
+        pytest.param(200, b'{"choices": []}', False, "bad response", id="empty-choices"),
+        pytest.param(200, b'{"id": "x"}', False, "bad response", id="no-choices"),
+        pytest.param(200, b"[1, 2]", False, "bad response", id="json-list"),
+        pytest.param(200, b"<html>OK</html>", False, "bad response", id="not-json"),
+        pytest.param(401, b"{}", False, "unauthorized", id="401"),
+        pytest.param(403, b"{}", False, "unauthorized", id="403"),
+        pytest.param(404, b"{}", False, "model not found", id="404"),
+        pytest.param(429, b"{}", False, "rate limited", id="429"),
+        pytest.param(500, b"{}", False, "HTTP 500", id="500"),
+        pytest.param(302, b"", False, "HTTP 302", id="redirect"),
+        pytest.param(400, b"bad", False, "HTTP 400", id="400"),
+    ],
+)
+def test_classify(status: int, body: bytes, ok: bool, reason: str) -> None:
+    assert gate.classify(status, body)[:2] == (ok, reason)
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        pytest.param(b'{"error": {"message": "Model x does not exist"}}',
+                     "Model x does not exist", id="openai-style"),
+        pytest.param(b'{"error": "quota exceeded"}', "quota exceeded", id="string-error"),
+        pytest.param(b'{"message": "slow down"}', "slow down", id="bare-message"),
+        pytest.param(b"Service\n  Unavailable", "Service Unavailable", id="text"),
+    ],
+)
+def test_the_error_detail_is_the_providers_message_on_one_line(body: bytes,
+                                                               detail: str) -> None:
+    assert gate.classify(503, body)[2] == detail
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        pytest.param("sk-proj-AbC123dEf456", id="openai-style-key"),
+        pytest.param("ghs_16C7e42F292c6912E7710c838347Ae178B4a", id="github-token"),
+        pytest.param("a3f9c1e07b5d4e2f8a6b0c9d1e3f5a7b", id="hex-token"),
+    ],
+)
+def test_credentials_echoed_in_an_error_body_are_cut(echoed: str) -> None:
+    body = f'{{"error": {{"message": "Incorrect API key provided: {echoed}."}}}}'.encode()
+    detail = gate.classify(401, body)[2]
+    assert echoed not in detail
+    assert detail == "Incorrect API key provided: ***."
+
+
+def test_a_long_error_is_cut_to_one_short_line() -> None:
+    detail = gate.scrub("word " * 100)
+    assert len(detail) == gate.DETAIL_CHARS
+    assert detail.endswith("…")
+
+
+def test_the_probe_body_is_the_spec_request() -> None:
+    assert gate.probe_body("m-1") == {
+        "model": "m-1", "messages": [{"role": "user", "content": "Return OK only."}],
+        "max_tokens": 8,
+    }
+
+
+# --- the priority decision ---------------------------------------------------------------------
+
+
+def ok(name: str) -> Probe:
+    return Probe(name, True, True, status=200, latency_ms=1)
+
+
+def failed(name: str) -> Probe:
+    return Probe(name, True, False, "HTTP 500", status=500, latency_ms=1)
+
+
+@pytest.mark.parametrize(
+    ("by_priority", "decided", "winner"),
+    [
+        pytest.param([ok("a"), None, None], True, "a", id="first-answers"),
+        pytest.param([None, ok("b")], False, None, id="higher-still-pending"),
+        pytest.param([failed("a"), ok("b"), None], True, "b", id="first-failed"),
+        pytest.param([failed("a"), None, ok("c")], False, None, id="middle-pending"),
+        pytest.param([failed("a"), failed("b")], True, None, id="all-failed"),
+        pytest.param([], True, None, id="nothing"),
+    ],
+)
+def test_first_live(by_priority: list[Probe | None], decided: bool, winner: str | None) -> None:
+    verdict = gate.first_live(by_priority)
+    assert (verdict[0], verdict[1].name if verdict[1] else None) == (decided, winner)
+
+
+@given(st.lists(st.sampled_from(["ok", "failed", "pending"]), max_size=8))
+def test_first_live_never_skips_a_pending_higher_priority(states: list[str]) -> None:
+    """The winner is always the first success, and a decision never passes over a probe that
+    is still pending."""
+    by_priority = [
+        None if state == "pending" else ok(str(i)) if state == "ok" else failed(str(i))
+        for i, state in enumerate(states)
+    ]
+    decided, winner = gate.first_live(by_priority)
+    head = states[: states.index("ok") + 1] if "ok" in states else states
+    assert decided == ("pending" not in head)
+    if winner is not None:
+        assert int(winner.name) == states.index("ok")
+
+
+# --- concurrent selection with in-process probers -----------------------------------------------
+
+
+def endpoint(name: str, configured: bool = True) -> Endpoint:
+    resolved = providers.resolve(providers.BY_NAME[name], {}, "")
+    if configured:
+        return Endpoint(resolved.provider, "http://127.0.0.1:1/v1", resolved.model, "k", "K")
+    return resolved
+
+
+@pytest.fixture
+def never() -> Iterator[threading.Event]:
+    """An event that releases hung probers only when the test is over."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.mark.timeout(30)
+def test_a_hung_lower_priority_probe_does_not_delay_a_higher_success(
+    never: threading.Event,
+) -> None:
+    """Given deepseek answering and glm never answering, with a 600 s timeout, when selecting,
+    then deepseek is chosen at once and glm is abandoned (a wait for glm would hit the test's
+    timeout)."""
+    started = threading.Event()
+
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        if target.name == "glm":
+            started.set()
+            never.wait()
+        return ok(target.name)
+
+    selection = gate.select([endpoint("deepseek"), endpoint("glm")], 600, prober)
+    assert selection.winner is not None and selection.winner.name == "deepseek"
+    assert [p.reason for p in selection.probes] == ["", "abandoned"]
+    assert started.wait(10), "glm was probed concurrently"
+
+
+@pytest.mark.timeout(30)
+def test_a_slower_higher_priority_success_beats_a_faster_lower_one() -> None:
+    """Given glm answering first and deepseek only after glm has answered, the choice is still
+    deepseek."""
+    glm_answered = threading.Event()
+
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        if target.name == "glm":
+            glm_answered.set()
+            return ok("glm")
+        glm_answered.wait()
+        return ok("deepseek")
+
+    selection = gate.select([endpoint("deepseek"), endpoint("glm")], 600, prober)
+    assert selection.winner is not None and selection.winner.name == "deepseek"
+
+
+@pytest.mark.timeout(30)
+def test_a_hung_higher_priority_probe_times_out_and_a_lower_success_wins(
+    never: threading.Event,
+) -> None:
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        if target.name == "deepseek":
+            never.wait()
+        return ok(target.name)
+
+    selection = gate.select([endpoint("deepseek"), endpoint("glm"), endpoint("qwen")], 0.2,
+                            prober)
+    assert selection.winner is not None and selection.winner.name == "glm"
+    deepseek = selection.probes[0]
+    assert (deepseek.ok, deepseek.reason, deepseek.configured) == (False, "timeout", True)
+    assert deepseek.latency_ms is not None
+
+
+def test_unconfigured_providers_are_never_probed() -> None:
+    probed: list[str] = []
+
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        probed.append(target.name)
+        return failed(target.name)
+
+    selection = gate.select([endpoint("deepseek", configured=False), endpoint("glm")], 5, prober)
+    assert probed == ["glm"]
+    assert selection.winner is None
+    assert [(p.name, p.configured, p.reason) for p in selection.probes] == [
+        ("deepseek", False, "missing key"), ("glm", True, "HTTP 500"),
+    ]
+
+
+def test_nothing_configured_decides_without_waiting() -> None:
+    selection = gate.select([endpoint("deepseek", configured=False)], 600,
+                            lambda target, timeout: pytest.fail("no probe expected"))
+    assert selection.winner is None
+
+
+def test_a_bug_in_a_probe_reaches_the_caller() -> None:
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError, match="bug"):
+        gate.select([endpoint("deepseek")], 5, prober)
