@@ -3,6 +3,7 @@ each channel accepts and how a preview version is formed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
@@ -80,3 +81,56 @@ def preview_version(
 def _next_patch(version: Version) -> str:
     major, minor, micro = (*version.release, 0, 0, 0)[:3]
     return f"{major}.{minor}.{micro + 1}"
+
+
+# --- the public channel -----------------------------------------------------------------------
+
+
+def public_version(version: Version, *, allow_prerelease: bool = False) -> Version:
+    """A version the public channel releases: final (post-releases included), or a/b/rc when
+    `allow_prerelease`; never `.dev` and never `+local`."""
+    if version.local is not None:
+        raise VersionRejected(
+            f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
+            f"Release {version.public} instead."
+        )
+    if version.dev is not None:
+        raise VersionRejected(
+            f"{version} is a development release; .devN versions are previews published from "
+            "main, never from a tag. Tag a final version such as "
+            f"{version.base_version}."
+        )
+    if version.pre is not None and not allow_prerelease:
+        raise VersionRejected(
+            f"{version} is a pre-release; public releases are final unless the workflow sets "
+            "`allow-prerelease: true`."
+        )
+    return version
+
+
+def release_line_conflict(version: Version, published: Iterable[Version]) -> str | None:
+    """Why `version` must not follow what the index already holds, or None when it may.
+
+    Policy: a version lower than the latest final release is refused unless it is a backport
+    that continues an older X.Y series: that series has final releases on the index and the
+    version is higher than all of them (1.4.3 after 2.0.0 and 1.4.2 is fine)."""
+    finals = [item for item in published if is_final(item)]
+    if not finals or version >= max(finals):
+        return None
+    series = _major_minor(version)
+    same_series = [item for item in finals if _major_minor(item) == series]
+    if same_series and all(version > item for item in same_series):
+        return None
+    name = ".".join(map(str, series))
+    why = (f"the {name} series already has {max(same_series)}" if same_series
+           else f"no {name}.x release exists to continue")
+    return (
+        f"{version} is lower than the latest release {max(finals)} on the index and is not a "
+        f"backport: {why}. Release a version above {max(finals)}, or above the newest release "
+        "of the X.Y series you maintain (or set `index-url: ''` to release it anyway)."
+    )
+
+
+def _major_minor(version: Version) -> tuple[int, int]:
+    major, minor = (*version.release, 0)[:2]
+    return major, minor

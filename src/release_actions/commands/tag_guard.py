@@ -1,0 +1,395 @@
+"""`tag-guard`: a public release only when the tag, the project version and `main` agree.
+
+Checks, in order, each one a refusal of its own: the tag is prefix + a PEP 440 version the
+public channel releases; the project declares that version; the checkout is the tag's commit;
+that commit is on `origin/<branch>` (git, else GitHub's compare API); the index does not hold
+the version yet and the version does not go back behind the latest release."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from release_actions import command, git, versions
+from release_actions.command import Outcome
+from release_actions.errors import CheckFailed, ConfigError, InputError
+from release_actions.gha import Console
+from release_actions.pyproject import Declaration, find_project_version, resolve_project_file
+
+MATCH_MODES = ("exact", "normalized")
+
+INPUTS = (
+    command.text("tag", "The tag to check, e.g. v1.2.3 (the pushed tag on tag pushes).", ""),
+    command.text("tag-prefix", "What precedes the version in the tag: v, or mypkg-v in a "
+                 "monorepo.", "v"),
+    command.text("path", "Project file, or a directory holding pyproject.toml.", "pyproject.toml"),
+    command.text("branch", "The tag's commit must be reachable from origin/<branch>.", "main"),
+    command.boolean("allow-prerelease", "Accept a/b/rc tags (never .dev, never +local)."),
+    command.text(
+        "match",
+        "exact: the tag is the prefix + the version text as written; normalized: PEP 440 "
+        "equality (1.0.0.rc0 matches v1.0.0rc0).",
+        "exact", choices=MATCH_MODES,
+    ),
+    command.text(
+        "github-token",
+        "Token for the compare API, used only when git cannot reach origin.",
+        "", secret=True,
+    ),
+    command.text(
+        "index-url",
+        "Package index with a PyPI JSON API; refuse a version it already has or one lower "
+        "than its latest release. Empty disables the check.",
+        "https://pypi.org",
+    ),
+)
+
+# A tag or branch is used in git commands, messages and outputs: only characters that can do
+# no harm there (no whitespace, no `%`, no `:`), and never a leading `-` (a git option).
+SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
+SAFE_PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
+VERSION_TEXT = re.compile(r"[0-9]")
+TAG_HOW_TO = (
+    "tag-guard checks a tag: run it in a workflow triggered by `on: push: tags: ['v*']` (the "
+    "pushed tag is the default), or pass `tag: v1.2.3` explicitly."
+)
+NOT_ON_BRANCH = (
+    "The tag {tag} points at commit {sha}, which is not on origin/{branch} ({how}). Only "
+    "commits on {branch} are released: merge the change into {branch}, delete the tag "
+    "(`git push origin :refs/tags/{tag}`) and tag the merged commit."
+)
+REFUSE_PUBLISHED = (
+    "{name} {version} is already on {index}: an index never accepts the same version twice. "
+    "Release a new version (bump the version, tag again). If an earlier run of this same tag "
+    "uploaded part of the files, re-run that workflow run: on a re-run tag-guard only warns "
+    "and publish skips the files already uploaded."
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    tag: str
+    tag_prefix: str = "v"
+    path: Path = Path("pyproject.toml")
+    branch: str = "main"
+    allow_prerelease: bool = False
+    match: str = "exact"
+    github_token: str = ""
+    index_url: str = "https://pypi.org"
+    repository: str = ""  # owner/name, for the compare API
+    run_attempt: int = 1
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+def _safe_ref(name: str, raw: str) -> str:
+    if not raw:
+        raise InputError(f"Input `{name}` is empty. {TAG_HOW_TO}" if name == "tag" else
+                         f"Input `{name}` is empty; set it, e.g. `{name}: main`.")
+    if not SAFE_REF.match(raw) or ".." in raw:
+        raise InputError(
+            f"Input `{name}` is not a plain git ref name: {raw[:80]!r}. Use letters, digits "
+            "and . _ + ! / - only (no spaces, newlines, `%` or `:`), starting with a letter "
+            "or digit."
+        )
+    return raw
+
+
+def make_inputs(values: dict[str, Any], environ: Mapping[str, str]) -> Inputs:
+    tag = values["tag"].removeprefix("refs/tags/")
+    prefix = values["tag_prefix"]
+    if not SAFE_PREFIX.match(prefix):
+        raise InputError(
+            f"Input `tag-prefix` may hold letters, digits and . _ / - only, got {prefix[:80]!r}."
+        )
+    index_url = values["index_url"].rstrip("/")
+    if index_url and not re.match(r"https?://[^\s/]+", index_url):
+        raise InputError(
+            f"Input `index-url` must be an http(s) URL such as https://pypi.org, or empty to "
+            f"skip the index check; got {index_url[:80]!r}."
+        )
+    attempt = environ.get("GITHUB_RUN_ATTEMPT", "1")
+    return Inputs(
+        tag=_safe_ref("tag", tag),
+        tag_prefix=prefix,
+        path=Path(values["path"]),
+        branch=_safe_ref("branch", values["branch"]),
+        allow_prerelease=values["allow_prerelease"],
+        match=values["match"],
+        github_token=values["github_token"],
+        index_url=index_url,
+        repository=environ.get("GITHUB_REPOSITORY", ""),
+        run_attempt=int(attempt) if attempt.isdigit() else 1,
+        environ={key: environ[key] for key in ("GITHUB_API_URL",) if key in environ},
+    )
+
+
+@dataclass
+class Report:
+    """The rows of the job summary: what was checked and what it found."""
+
+    rows: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, check: str, detail: str) -> None:
+        self.rows.append((check, detail))
+
+    def markdown(self, title: str) -> str:
+        lines = "\n".join(f"| {check} | ✅ | {detail} |" for check, detail in self.rows)
+        return f"### {title}\n\n| check | result | detail |\n|---|---|---|\n{lines}\n"
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+def version_from_tag(tag: str, prefix: str) -> Version:
+    """The version a tag names: prefix + a PEP 440 version starting with a digit."""
+    if not tag.startswith(prefix):
+        raise CheckFailed(
+            f"The tag {tag} does not start with the prefix {prefix!r}. Tag releases as "
+            f"{prefix}X.Y.Z, or set `tag-prefix` to what your tags start with."
+        )
+    text = tag[len(prefix):]
+    try:
+        if not VERSION_TEXT.match(text):
+            raise versions.VersionRejected(f"{text!r} does not start with a digit.")
+        return versions.parse(text)
+    except versions.VersionRejected as error:
+        raise CheckFailed(
+            f"The tag {tag} is not {prefix!r} + a PEP 440 version: {error} Tag releases as "
+            f"{prefix}X.Y.Z, e.g. {prefix}1.2.3."
+        ) from None
+
+
+def check_project_version(
+    tag: str, prefix: str, tag_version: Version, declaration: Declaration, match: str
+) -> None:
+    """The project declares the tag's version: as text (`exact`) or by PEP 440 (`normalized`)."""
+    where = f"{declaration.where} in {declaration.path}"
+    try:
+        declared = versions.parse(declaration.version)
+    except versions.VersionRejected as error:
+        raise ConfigError(f"{where}: {error}", file=declaration.path,
+                          line=declaration.line) from None
+    if declared != tag_version:
+        raise CheckFailed(
+            f"Version mismatch: the tag {tag} says {tag_version} but {where} is "
+            f"{declaration.version}. Tag the commit whose version is {tag_version}, or set the "
+            f"version to \"{tag_version}\" in {declaration.path}, merge it and tag that commit.",
+            file=declaration.path, line=declaration.line,
+        )
+    if match == "exact" and tag != prefix + declaration.version:
+        raise CheckFailed(
+            f"Version spelling differs: the tag {tag} and {where} ({declaration.version}) are "
+            "equal under PEP 440, but `match: exact` compares the text. Tag "
+            f"{prefix}{declaration.version}, write the version as {tag[len(prefix):]}, or set "
+            "`match: normalized`.",
+            file=declaration.path, line=declaration.line,
+        )
+
+
+def resolve_tag(workdir: Path, tag: str, console: Console) -> str:
+    """The commit the tag points at (annotated tags peeled), fetching the tag when missing."""
+    try:
+        git.run(workdir, "rev-parse", "--git-dir")
+    except git.GitError as error:
+        raise ConfigError(
+            f"{workdir} is not a git checkout ({error.detail}). Check the repository out first "
+            "(actions/checkout) and point `path` inside it."
+        ) from None
+    sha = git.tag_commit(workdir, tag)
+    if sha is None:
+        console.info(f"The tag {tag} is not in the checkout; fetching it from origin.")
+        try:
+            git.fetch_tag(workdir, tag)
+        except git.GitError as error:
+            raise ConfigError(
+                f"The tag {tag} is neither in this checkout nor fetchable from origin "
+                f"({error.detail}). Push the tag, or check it out (actions/checkout does on a "
+                "tag push)."
+            ) from None
+        sha = git.tag_commit(workdir, tag)
+    if sha is None:
+        raise ConfigError(f"origin has no tag {tag}. Push it: `git push origin {tag}`.")
+    head = git.commit_of(workdir, "HEAD")
+    if head != sha:
+        raise ConfigError(
+            f"The checkout is at {head or 'no commit'} but the tag {tag} points at {sha}: the "
+            "project checked would not be the one released. Check out the tag "
+            f"(actions/checkout with `ref: {tag}`) before tag-guard."
+        )
+    return sha
+
+
+def _git_says_contained(workdir: Path, sha: str, branch: str, console: Console) -> bool | None:
+    """Ask git, after fetching the branch (and its full history in a shallow clone). None when
+    git cannot answer; a `no` from stale local refs is not an answer either."""
+    target = git.remote_branch(branch)
+    try:
+        with console.group(f"git fetch origin {branch}"):
+            fetched = git.fetch_branch(workdir, branch)
+            if fetched.stderr:
+                console.info(fetched.stderr)
+        return git.is_ancestor(workdir, sha, target)
+    except git.GitError as error:
+        console.info(f"git cannot answer from origin: {error.message}")
+    try:
+        if git.commit_of(workdir, target) and git.is_ancestor(workdir, sha, target):
+            return True
+    except git.GitError:
+        pass
+    return None
+
+
+def _compare_api_says_contained(inputs: Inputs, sha: str) -> bool:
+    """GitHub's compare API: `{branch}...{sha}` is `identical` or `behind` when contained."""
+    if not inputs.repository:
+        raise CheckFailed(
+            f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
+            "origin and GITHUB_REPOSITORY is not set for the compare API. Give the job access "
+            "to origin (actions/checkout leaves it configured)."
+        )
+    import requests
+    from github import GithubException
+
+    from release_actions import github
+
+    repo = github.client(inputs.github_token, inputs.environ).get_repo(
+        inputs.repository, lazy=True
+    )
+    try:
+        status = str(repo.compare(inputs.branch, sha).status)
+    except GithubException as error:
+        raise CheckFailed(
+            f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
+            f"origin and the compare API of {inputs.repository} answered HTTP {error.status}. "
+            "Check that the branch exists and that `github-token` may read the repository "
+            "(`permissions: contents: read`)."
+        ) from None
+    except requests.RequestException as error:
+        raise CheckFailed(
+            f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
+            f"origin and the GitHub API is unreachable ({type(error).__name__}). Re-run the job."
+        ) from None
+    return status in ("identical", "behind")
+
+
+def check_on_branch(inputs: Inputs, workdir: Path, sha: str, console: Console) -> str:
+    """Refuse a commit that `origin/<branch>` does not contain; returns how it was decided."""
+    contained = _git_says_contained(workdir, sha, inputs.branch, console)
+    how = "git, after fetching the branch"
+    if contained is None:
+        console.info("Falling back to GitHub's compare API.")
+        contained = _compare_api_says_contained(inputs, sha)
+        how = f"GitHub compare API of {inputs.repository}"
+    if not contained:
+        raise CheckFailed(NOT_ON_BRANCH.format(tag=inputs.tag, sha=sha, branch=inputs.branch,
+                                               how=how))
+    return how
+
+
+@dataclass(frozen=True)
+class Published:
+    version: Version
+    live: bool  # has at least one file that is not yanked
+
+
+def published_versions(index_url: str, name: str, console: Console) -> list[Published] | None:
+    """Every version of `name` on the index (PyPI JSON API); [] when the project is unknown
+    there, None when the index cannot be asked."""
+    import requests
+
+    from release_actions import http
+
+    url = f"{index_url}/pypi/{canonicalize_name(name)}/json"
+    try:
+        response = http.session(retries=2).get(url, timeout=http.DEFAULT_TIMEOUT)
+    except requests.RequestException as error:
+        console.warning(f"Could not reach {url} ({type(error).__name__}); the index check was "
+                        "skipped. publish will still refuse a file the index already has.",
+                        title="tag-guard")
+        return None
+    if response.status_code == 404:
+        return []
+    try:
+        response.raise_for_status()
+        releases = response.json()["releases"]
+        found = []
+        for text, files in releases.items():
+            try:
+                version = Version(text)
+            except ValueError:
+                continue  # a legacy, non-PEP 440 release cannot equal or follow ours
+            live = any(not item.get("yanked", False) for item in files)
+            found.append(Published(version, live))
+        return found
+    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as error:
+        console.warning(f"{url} did not give a usable answer ({type(error).__name__}: "
+                        f"{str(error)[:200]}); the index check was skipped.", title="tag-guard")
+        return None
+
+
+def check_index(inputs: Inputs, name: str | None, version: Version, console: Console) -> str:
+    if not inputs.index_url:
+        return "skipped (`index-url` is empty)"
+    if not name:
+        console.warning("The project declares no name; the index check was skipped.",
+                        title="tag-guard")
+        return "skipped (no project name)"
+    published = published_versions(inputs.index_url, name, console)
+    if published is None:
+        return f"skipped: {inputs.index_url} unreachable"
+    if any(item.version == version for item in published):
+        message = REFUSE_PUBLISHED.format(name=name, version=version, index=inputs.index_url)
+        if inputs.run_attempt <= 1:
+            raise CheckFailed(message)
+        console.warning(f"{name} {version} is already on {inputs.index_url}; this is re-run "
+                        f"attempt {inputs.run_attempt} of the release, so it goes on and "
+                        "publish skips the files already uploaded.", title="tag-guard")
+    others = [item.version for item in published if item.live and item.version != version]
+    conflict = versions.release_line_conflict(version, others)
+    if conflict:
+        raise CheckFailed(f"{name}: {conflict}")
+    finals = [item for item in others if versions.is_final(item)]
+    latest = f"; latest release {max(finals)}" if finals else "; first release"
+    return f"`{name}` {version} not on {inputs.index_url} yet{latest}"
+
+
+def run(inputs: Inputs, console: Console) -> Outcome:
+    report = Report()
+    version = version_from_tag(inputs.tag, inputs.tag_prefix)
+    report.add("tag", f"`{inputs.tag}` = prefix `{inputs.tag_prefix}` + `{version}`")
+    try:
+        versions.public_version(version, allow_prerelease=inputs.allow_prerelease)
+    except versions.VersionRejected as error:
+        raise CheckFailed(f"The tag {inputs.tag} is refused: {error}") from None
+    kind = "pre-release (allowed)" if version.is_prerelease else "final release"
+    report.add("public version", kind)
+
+    project_file = resolve_project_file(inputs.path)
+    declaration, name = find_project_version(project_file)
+    check_project_version(inputs.tag, inputs.tag_prefix, version, declaration, inputs.match)
+    line = f" line {declaration.line}" if declaration.line else ""
+    report.add("project version", f"{declaration.where} = `{declaration.version}` in "
+                                  f"`{declaration.path}`{line} (match: {inputs.match})")
+
+    workdir = project_file.resolve().parent
+    sha = resolve_tag(workdir, inputs.tag, console)
+    report.add("checkout", f"HEAD is the tag's commit `{sha}`")
+    how = check_on_branch(inputs, workdir, sha, console)
+    report.add(f"on `{inputs.branch}`", f"`{sha[:12]}` is on origin/{inputs.branch} ({how})")
+    report.add("index", check_index(inputs, name, version, console))
+
+    console.info(f"{inputs.tag} may be released as {version} from {sha}.")
+    return Outcome(
+        outputs={
+            "version": str(version),
+            "sha": sha,
+            "is-prerelease": "true" if version.is_prerelease else "false",
+        },
+        summary=report.markdown(f"✅ `{inputs.tag}` may be released as `{version}`"),
+    )

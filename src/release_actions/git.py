@@ -1,0 +1,103 @@
+"""The few git questions the actions ask, through the `git` program itself.
+
+Every call runs `git` with its output captured; a failure becomes a `GitError` that quotes the
+command and what git said, so the caller can decide whether git's silence is fatal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_actions.errors import ConfigError
+
+REMOTE = "origin"
+# Bounded so a hung remote cannot hold a release job for the default six hours.
+TIMEOUT_SECONDS = 300
+
+
+class GitError(ConfigError):
+    """git could not answer: not installed, not a repository, remote unreachable, bad ref."""
+
+    title = "git failed"
+
+    def __init__(self, args: list[str], detail: str, returncode: int | None = None) -> None:
+        status = f" (exit {returncode})" if returncode is not None else ""
+        super().__init__(f"`git {' '.join(args)}` failed{status}: {detail or 'no message'}")
+        self.args_run = args
+        self.detail = detail
+        self.returncode = returncode
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _environment() -> dict[str, str]:
+    environ = dict(os.environ)
+    # Never wait for a password or a host-key prompt: there is nobody to answer it.
+    environ.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", SSH_ASKPASS="", LC_ALL="C")
+    environ.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    return environ
+
+
+def run(cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> Completed:
+    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`."""
+    argv = list(args)
+    try:
+        proc = subprocess.run(
+            ["git", *argv], cwd=cwd, env=_environment(), capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=TIMEOUT_SECONDS, check=False,
+        )
+    except FileNotFoundError:
+        raise GitError(argv, "git is not installed or not on PATH") from None
+    except NotADirectoryError:
+        raise GitError(argv, f"{cwd} is not a directory") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(argv, f"no answer within {TIMEOUT_SECONDS} s") from None
+    if proc.returncode not in ok_codes:
+        raise GitError(argv, proc.stderr.strip(), proc.returncode)
+    return Completed(proc.returncode, proc.stdout.strip(), proc.stderr.strip())
+
+
+def is_shallow(cwd: Path) -> bool:
+    """True in a shallow clone (actions/checkout's default `fetch-depth: 1`)."""
+    return run(cwd, "rev-parse", "--is-shallow-repository").stdout == "true"
+
+
+def commit_of(cwd: Path, ref: str) -> str | None:
+    """The commit `ref` points at, annotated tags peeled; None when the ref does not exist."""
+    found = run(cwd, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", ok_codes=(0, 1))
+    return found.stdout or None
+
+
+def tag_commit(cwd: Path, tag: str) -> str | None:
+    return commit_of(cwd, f"refs/tags/{tag}")
+
+
+def fetch_tag(cwd: Path, tag: str) -> Completed:
+    """Fetch one tag from origin, e.g. when the checkout was of a branch."""
+    return run(cwd, "fetch", "--no-tags", REMOTE, f"+refs/tags/{tag}:refs/tags/{tag}")
+
+
+def remote_branch(branch: str) -> str:
+    return f"refs/remotes/{REMOTE}/{branch}"
+
+
+def fetch_branch(cwd: Path, branch: str) -> Completed:
+    """Bring `origin/<branch>` up to date with its whole history; a shallow clone is unshallowed
+    first, since ancestry cannot be answered across a shallow boundary."""
+    depth = ["--unshallow"] if is_shallow(cwd) else []
+    return run(
+        cwd, "fetch", "--no-tags", *depth, REMOTE,
+        f"+refs/heads/{branch}:{remote_branch(branch)}",
+    )
+
+
+def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:
+    """`git merge-base --is-ancestor`: True when `commit` is reachable from `ref`."""
+    return run(cwd, "merge-base", "--is-ancestor", commit, ref, ok_codes=(0, 1)).returncode == 0

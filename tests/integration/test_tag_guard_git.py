@@ -1,0 +1,534 @@
+"""tag-guard against real git repositories (a bare `origin` and clones of it in tmp dirs) and a
+real package index stand-in on 127.0.0.1, run as the runner runs it: a subprocess with INPUT_*
+variables and the GITHUB_OUTPUT/GITHUB_STEP_SUMMARY files read back."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, Result, clean_env, git, run_cli
+
+PYPROJECT = """[project]
+name = "mypkg"
+# the next public version
+version = "{version}"
+requires-python = ">=3.10"
+"""
+VERSION_LINE = 4
+
+
+@dataclass
+class Upstream:
+    """A project's `origin` (bare) and the maintainers' clone that commits, tags and pushes."""
+
+    root: Path
+
+    @property
+    def origin(self) -> Path:
+        return self.root / "origin.git"
+
+    @property
+    def url(self) -> str:
+        return self.origin.as_uri()
+
+    @property
+    def work(self) -> Path:
+        return self.root / "maintainer"
+
+    @classmethod
+    def create(cls, root: Path) -> Upstream:
+        upstream = cls(root)
+        git(root, "init", "--quiet", "--bare", str(upstream.origin))
+        git(root, "clone", "--quiet", upstream.url, str(upstream.work))
+        return upstream
+
+    def commit(self, version: str, *, project: str = ".", note: str = "") -> str:
+        """Write the project's version (and a note so every commit differs), commit, push."""
+        folder = self.work / project
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "pyproject.toml").write_text(PYPROJECT.format(version=version))
+        (folder / "NOTES").write_text(f"{version} {note}\n")
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "--quiet", "-m", f"{version} {note}")
+        branch = git(self.work, "branch", "--show-current")
+        git(self.work, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+        return git(self.work, "rev-parse", "HEAD")
+
+    def tag(self, name: str, *, annotated: bool = True) -> None:
+        options = ["-a", "-m", f"release {name}"] if annotated else []
+        git(self.work, "tag", *options, name)
+        git(self.work, "push", "--quiet", "origin", f"refs/tags/{name}")
+
+    def branch(self, name: str) -> None:
+        git(self.work, "checkout", "--quiet", "-b", name)
+
+    def switch(self, name: str) -> None:
+        git(self.work, "checkout", "--quiet", name)
+
+    def checkout(self, tag: str, how: str) -> Path:
+        """A consumer's checkout of `tag`: `full` clone, `depth-1` clone, or `actions` (what
+        actions/checkout does by default on a tag push: init + depth-1 fetch of the tag)."""
+        target = self.root / f"checkout-{how}-{tag}"
+        if how == "full":
+            git(self.root, "clone", "--quiet", self.url, str(target))
+            git(target, "checkout", "--quiet", f"refs/tags/{tag}")
+        elif how == "depth-1":
+            git(self.root, "clone", "--quiet", "--depth", "1", "--branch", tag, self.url,
+                str(target))
+        elif how == "actions":
+            target.mkdir()
+            git(target, "init", "--quiet")
+            git(target, "remote", "add", "origin", self.url)
+            git(target, "fetch", "--quiet", "--no-tags", "--depth=1", "origin",
+                f"+refs/tags/{tag}:refs/tags/{tag}")
+            git(target, "checkout", "--quiet", f"refs/tags/{tag}")
+        else:
+            raise AssertionError(how)
+        return target
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Upstream:
+    return Upstream.create(tmp_path)
+
+
+def guard(checkout: Path, tag: str, *, env: dict[str, str] | None = None,
+          **inputs: str) -> Result:
+    """`tag-guard` in `checkout` for `tag`, the index check off unless asked for."""
+    return run_cli("tag-guard", cwd=checkout, inputs={"tag": tag, "index-url": "", **inputs},
+                   env=env)
+
+
+def assert_refused(result: Result, code: int, *phrases: str) -> str:
+    """Exactly one ::error, the exit code, no output at all; returns the error line."""
+    assert result.code == code, result.log
+    assert result.outputs == {}
+    errors = result.errors()
+    assert len(errors) == 1, result.log
+    for phrase in phrases:
+        assert phrase in errors[0], errors[0]
+    return errors[0]
+
+
+# --- containment ------------------------------------------------------------------------------
+
+CHECKOUTS = [
+    pytest.param("full", id="full-clone"),
+    pytest.param("depth-1", id="depth-1-clone"),
+    pytest.param("actions", id="actions-checkout-default"),
+]
+
+
+@pytest.mark.parametrize("how", CHECKOUTS)
+@pytest.mark.parametrize("annotated", [pytest.param(True, id="annotated"),
+                                       pytest.param(False, id="lightweight")])
+def test_a_tag_on_main_passes(upstream: Upstream, how: str, annotated: bool) -> None:
+    """Given a tag on main's head and a matching version, when tag-guard runs in any kind of
+    checkout, then it passes and reports the tag's commit (an annotated tag peeled)."""
+    upstream.commit("1.2.2")
+    sha = upstream.commit("1.2.3")
+    upstream.tag("v1.2.3", annotated=annotated)
+
+    result = guard(upstream.checkout("v1.2.3", how), "v1.2.3")
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"version": "1.2.3", "sha": sha, "is-prerelease": "false"}
+    assert "on `main`" in result.summary and sha[:12] in result.summary
+    assert result.errors() == []
+
+
+@pytest.mark.parametrize("how", CHECKOUTS)
+def test_a_tag_behind_main_passes_once_history_is_fetched(upstream: Upstream, how: str) -> None:
+    """Given a tag three commits behind main's head, when the checkout holds only the tag's
+    commit (depth 1), then tag-guard fetches main's history instead of a false "not on main"."""
+    sha = upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+    for note in ("a", "b", "c"):
+        upstream.commit("1.2.4.dev0", note=note)
+    checkout = upstream.checkout("v1.2.3", how)
+
+    result = guard(checkout, "v1.2.3")
+
+    assert result.code == 0, result.log
+    assert result.outputs["sha"] == sha
+    assert git(checkout, "rev-parse", "--is-shallow-repository") == "false"
+
+
+@pytest.mark.parametrize("how", CHECKOUTS)
+def test_a_tag_on_another_branch_is_refused(upstream: Upstream, how: str) -> None:
+    """Given a tag whose commit is only on a feature branch, when tag-guard runs, then it
+    refuses, naming the commit, the branch and the fix."""
+    upstream.commit("1.2.2")
+    upstream.branch("feature")
+    sha = upstream.commit("1.2.3", note="unreviewed")
+    upstream.tag("v1.2.3")
+
+    result = guard(upstream.checkout("v1.2.3", how), "v1.2.3")
+
+    assert_refused(result, 1, sha, "origin/main", "merge the change into main")
+
+
+def test_the_branch_input_changes_what_must_contain_the_tag(upstream: Upstream) -> None:
+    """Given a tag on a maintenance branch, when `branch` names that branch, then it passes."""
+    upstream.commit("1.2.2")
+    upstream.branch("release-1.2")
+    upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+    checkout = upstream.checkout("v1.2.3", "actions")
+
+    assert guard(checkout, "v1.2.3").code == 1
+    assert guard(checkout, "v1.2.3", branch="release-1.2").code == 0
+
+
+def test_a_missing_branch_on_origin_is_refused_with_the_branch_named(upstream: Upstream) -> None:
+    upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+
+    result = guard(upstream.checkout("v1.2.3", "full"), "v1.2.3", branch="trunk")
+
+    assert_refused(result, 1, "origin/trunk")
+
+
+def test_the_tag_is_fetched_when_the_checkout_lacks_it(upstream: Upstream) -> None:
+    """Given a depth-1 checkout of main without tags, whose head is the tagged commit, when
+    tag-guard runs, then it fetches the tag and passes."""
+    sha = upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+    checkout = upstream.root / "no-tags"
+    git(upstream.root, "clone", "--quiet", "--depth", "1", "--no-tags", upstream.url,
+        str(checkout))
+
+    result = guard(checkout, "v1.2.3")
+
+    assert result.code == 0, result.log
+    assert result.outputs["sha"] == sha
+
+
+def test_a_checkout_of_another_commit_is_refused(upstream: Upstream) -> None:
+    """Given a checkout of main's head while the tag points at an older commit, when
+    tag-guard runs, then it refuses: the project it reads is not the one released."""
+    upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+    upstream.commit("1.2.3", note="later")
+    checkout = upstream.root / "main-head"
+    git(upstream.root, "clone", "--quiet", upstream.url, str(checkout))
+
+    assert_refused(guard(checkout, "v1.2.3"), 2, "ref: v1.2.3")
+
+
+def test_a_tag_that_exists_nowhere_is_a_configuration_error(upstream: Upstream) -> None:
+    """Given version 1.2.4 on main but no tag v1.2.4 pushed, when tag-guard checks v1.2.4,
+    then it says the tag is missing and how to push it."""
+    upstream.commit("1.2.4")
+    checkout = upstream.root / "main"
+    git(upstream.root, "clone", "--quiet", upstream.url, str(checkout))
+
+    assert_refused(guard(checkout, "v1.2.4"), 2, "v1.2.4", "Push the tag")
+
+
+def test_outside_a_git_checkout_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(version="1.2.3"))
+
+    assert_refused(guard(tmp_path, "v1.2.3"), 2, "not a git checkout", "actions/checkout")
+
+
+# --- the tag and the project version -----------------------------------------------------------
+
+
+def test_a_version_mismatch_is_annotated_at_the_version_line(upstream: Upstream) -> None:
+    """Given pyproject.toml saying 1.2.3, when the tag says v1.2.4, then tag-guard refuses with
+    an annotation on pyproject.toml's version line, and nothing is output."""
+    upstream.commit("1.2.3")
+    upstream.tag("v1.2.4")
+
+    result = guard(upstream.checkout("v1.2.4", "actions"), "v1.2.4")
+
+    error = assert_refused(result, 1, "Version mismatch", "1.2.4", "1.2.3")
+    assert error.startswith(f"::error file=pyproject.toml,line={VERSION_LINE},")
+    assert "Version mismatch" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("version", "tag", "inputs", "code"),
+    [
+        pytest.param("1.2.3rc1", "v1.2.3rc1", {}, 1, id="rc-refused-by-default"),
+        pytest.param("1.2.3rc1", "v1.2.3rc1", {"allow-prerelease": "true"}, 0, id="rc-allowed"),
+        pytest.param("2.0.0b2", "v2.0.0b2", {"allow-prerelease": "true"}, 0, id="beta-allowed"),
+        pytest.param("1.2.3.dev4", "v1.2.3.dev4", {"allow-prerelease": "true"}, 1,
+                     id="dev-refused-even-when-allowed"),
+        pytest.param("1.2.3rc1.dev0", "v1.2.3rc1.dev0", {"allow-prerelease": "true"}, 1,
+                     id="rc-dev-refused"),
+        pytest.param("1.2.3+local", "v1.2.3+local", {"allow-prerelease": "true"}, 1,
+                     id="local-refused"),
+        pytest.param("1.2.3.post1", "v1.2.3.post1", {}, 0, id="post-release-is-final"),
+    ],
+)
+def test_the_public_channel_policy(
+    upstream: Upstream, version: str, tag: str, inputs: dict[str, str], code: int
+) -> None:
+    upstream.commit(version)
+    upstream.tag(tag)
+
+    result = guard(upstream.checkout(tag, "actions"), tag, **inputs)
+
+    assert result.code == code, result.log
+    if code == 0:
+        assert result.outputs["is-prerelease"] == ("true" if "rc" in tag or "b" in tag
+                                                   else "false")
+    else:
+        assert_refused(result, 1, tag)
+
+
+def test_exact_match_compares_the_text_and_normalized_the_version(upstream: Upstream) -> None:
+    """Given version 1.0.0.rc0 and tag v1.0.0rc0 (equal under PEP 440, spelled differently),
+    when match is exact, then it refuses; when normalized, it passes with the normalized
+    version (what the built files carry)."""
+    upstream.commit("1.0.0.rc0")
+    upstream.tag("v1.0.0rc0")
+    checkout = upstream.checkout("v1.0.0rc0", "actions")
+
+    exact = guard(checkout, "v1.0.0rc0", **{"allow-prerelease": "true"})
+    normalized = guard(checkout, "v1.0.0rc0", match="normalized",
+                       **{"allow-prerelease": "true"})
+
+    error = assert_refused(exact, 1, "match: normalized", "v1.0.0.rc0")
+    assert f"line={VERSION_LINE}" in error
+    assert normalized.code == 0, normalized.log
+    assert normalized.outputs["version"] == "1.0.0rc0"
+    assert normalized.outputs["is-prerelease"] == "true"
+
+
+def test_a_monorepo_prefix_and_project_path(upstream: Upstream) -> None:
+    """Given a package under packages/mypkg tagged mypkg-v2.3.4, when tag-prefix and path say
+    so, then it passes; with the default prefix it refuses."""
+    sha = upstream.commit("2.3.4", project="packages/mypkg")
+    upstream.tag("mypkg-v2.3.4")
+    checkout = upstream.checkout("mypkg-v2.3.4", "depth-1")
+
+    result = guard(checkout, "mypkg-v2.3.4", **{"tag-prefix": "mypkg-v",
+                                                 "path": "packages/mypkg"})
+    default_prefix = guard(checkout, "mypkg-v2.3.4", path="packages/mypkg")
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"version": "2.3.4", "sha": sha, "is-prerelease": "false"}
+    assert_refused(default_prefix, 1, "tag-prefix")
+
+
+@pytest.mark.parametrize(
+    ("tag", "phrase"),
+    [
+        pytest.param("vnext", "does not start with a digit", id="no-version"),
+        pytest.param("v1.2.x", "not a valid PEP 440 version", id="not-pep440"),
+        pytest.param("vv1.2.3", "does not start with a digit", id="double-prefix"),
+        pytest.param("release-1.2.3", "does not start with the prefix", id="other-prefix"),
+    ],
+)
+def test_a_tag_that_is_not_prefix_plus_a_version_is_refused(
+    tmp_path: Path, tag: str, phrase: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(version="1.2.3"))
+
+    assert_refused(guard(tmp_path, tag), 1, tag, phrase)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        pytest.param("v1.2.3\nversion=6.6.6", id="newline"),
+        pytest.param("v1.2.3%0Aversion=6.6.6", id="percent-encoded-newline"),
+        pytest.param("v1.2.3::set-output name=version::6.6.6", id="workflow-command"),
+        pytest.param("v1.2 .3", id="inner-space"),
+        pytest.param("v1.2.3\tx", id="tab"),
+        pytest.param("v1.2.3\rx", id="carriage-return"),
+        pytest.param("-v1.2.3", id="git-option"),
+        pytest.param("v1..2", id="double-dot"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_hostile_tag_text_is_an_input_error_and_creates_no_output(
+    tmp_path: Path, tag: str
+) -> None:
+    """Given a tag text meant to inject (newlines, encoded newlines, workflow commands), when
+    tag-guard runs, then it exits 2 with one error and writes no output at all."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(version="1.2.3"))
+
+    result = guard(tmp_path, tag)
+
+    error = assert_refused(result, 2, "Input `tag`")
+    assert "set-output" not in result.stdout.replace(error, "")
+    if not tag:
+        assert "on: push: tags" in error
+
+
+# --- the package index ------------------------------------------------------------------------
+
+
+@dataclass
+class IndexServer:
+    """A PyPI JSON API stand-in: `projects` maps a name to its `releases` mapping."""
+
+    url: str
+    projects: dict[str, dict[str, list[dict[str, object]]]] = field(default_factory=dict)
+    status: int | None = None  # force an HTTP status for every request
+    paths: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def index() -> Iterator[IndexServer]:
+    state = IndexServer(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.paths.append(self.path)
+            name = self.path.removeprefix("/pypi/").removesuffix("/json")
+            if state.status is not None:
+                self.send_response(state.status)
+                self.end_headers()
+                self.wfile.write(b"not json")
+                return
+            if name not in state.projects:
+                self.send_error(404)
+                return
+            body = json.dumps({"info": {"name": name}, "releases": state.projects[name]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def released(*versions: str, yanked: tuple[str, ...] = ()) -> dict[str, list[dict[str, object]]]:
+    return {
+        version: [{"filename": f"mypkg-{version}.tar.gz", "yanked": version in yanked}]
+        for version in versions
+    }
+
+
+@pytest.fixture(scope="module")
+def tagged_123(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One checkout of v1.2.3 for the index tests (tag-guard changes nothing they depend on)."""
+    upstream = Upstream.create(tmp_path_factory.mktemp("tagged"))
+    upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+    return upstream.checkout("v1.2.3", "actions")
+
+
+def test_a_project_the_index_does_not_know_passes(tagged_123: Path, index: IndexServer) -> None:
+    result = guard(tagged_123, "v1.2.3", **{"index-url": index.url + "/"})
+
+    assert result.code == 0, result.log
+    assert index.paths == ["/pypi/mypkg/json"]
+    assert "first release" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("releases", "code", "phrase"),
+    [
+        pytest.param(released("1.2.2", "1.1.0"), 0, "latest release 1.2.2", id="newer"),
+        pytest.param(released("1.2.3"), 1, "already on", id="already-published"),
+        pytest.param(released("1.2.3", yanked=("1.2.3",)), 1, "already on",
+                     id="yanked-still-taken"),
+        pytest.param(released("1.3.0", "1.2.4"), 1, "the 1.2 series already has 1.2.4",
+                     id="lower-than-latest"),
+        pytest.param(released("2.0.0", "1.2.2"), 0, "latest release 2.0.0",
+                     id="backport-of-an-older-line"),
+        pytest.param(released("1.3.0", "1.2.2", yanked=("1.3.0",)), 0,
+                     "latest release 1.2.2", id="yanked-latest-ignored"),
+    ],
+)
+def test_the_index_check(
+    tagged_123: Path, index: IndexServer, releases: dict[str, list[dict[str, object]]],
+    code: int, phrase: str,
+) -> None:
+    """Given the index's releases of mypkg, when v1.2.3 is checked, then a version already
+    there or going back behind the latest release (other than a backport) is refused."""
+    index.projects["mypkg"] = releases
+
+    result = guard(tagged_123, "v1.2.3", **{"index-url": index.url})
+
+    assert result.code == code, result.log
+    if code:
+        assert_refused(result, 1, phrase)
+    else:
+        assert phrase in result.summary
+
+
+def test_a_rerun_of_a_partly_published_release_only_warns(
+    tagged_123: Path, index: IndexServer
+) -> None:
+    """Given 1.2.3 already on the index, when the release workflow run is re-run (attempt 2),
+    then tag-guard warns and passes, so publish can finish the upload."""
+    index.projects["mypkg"] = released("1.2.3", "1.2.2")
+
+    result = guard(tagged_123, "v1.2.3", env={"GITHUB_RUN_ATTEMPT": "2"},
+                   **{"index-url": index.url})
+
+    assert result.code == 0, result.log
+    assert any(line.startswith("::warning") and "re-run" in line
+               for line in result.log.splitlines())
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [pytest.param("refused", id="connection-refused"),
+     pytest.param("server-error", id="http-503"),
+     pytest.param("not-json", id="200-not-json")],
+)
+def test_an_unusable_index_is_a_warning_not_a_failure(
+    tagged_123: Path, index: IndexServer, fault: str
+) -> None:
+    url = index.url
+    if fault == "refused":
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    else:
+        index.status = 503 if fault == "server-error" else 200
+
+    result = guard(tagged_123, "v1.2.3", **{"index-url": url})
+
+    assert result.code == 0, result.log
+    warnings = [line for line in result.log.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "index check was skipped" in warnings[0]
+    assert "skipped" in result.summary
+
+
+def test_without_index_or_api_no_http_library_is_imported(tagged_123: Path) -> None:
+    """Given git answers and the index check is off, when tag-guard runs, then neither requests
+    nor PyGithub is imported (they cost start-up time in every release job)."""
+    probe = (
+        "import sys\n"
+        "from release_actions import cli\n"
+        "code = cli.main(['tag-guard'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('requests', 'github', 'urllib3'))\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+        "raise SystemExit(code)\n"
+    )
+    env = clean_env(PYTHONPATH=str(ROOT / "src"), INPUT_TAG="v1.2.3", INPUT_INDEX_URL="")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=tagged_123, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "version=1.2.3" in proc.stdout
+    assert "HEAVY=\n" in proc.stdout
