@@ -19,7 +19,7 @@ test: .venv/.synced
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 demo: .venv/.synced
-	.venv/bin/python examples/demo.py
+	.venv/bin/python -m demo
 
 lint: .venv/.synced
 	.venv/bin/ruff check src tests bench examples

@@ -153,10 +153,12 @@ def run_act(
     local_repositories: dict[str, Path] | None = None,
     env: dict[str, str] | None = None,
     secrets: dict[str, str] | None = None,
+    variables: dict[str, str] | None = None,
     timeout: float = 600,
 ) -> ActRun:
     """`act <event>` in host mode against `workdir` (a git repository), with our actions
-    resolved from `actions_repo`. Secrets go through a file so they never sit on a command line."""
+    resolved from `actions_repo`. `env` reaches every step (act's --env), `variables` are the
+    `vars` context; secrets go through a file so they never sit on a command line."""
     command = [
         str(VENV_BIN / "act"), event,
         "-P", "ubuntu-latest=-self-hosted",
@@ -169,13 +171,16 @@ def run_act(
         command += ["-W", workflow]
     if event_payload:
         command += ["-e", str(event_payload)]
+    for name, value in (variables or {}).items():
+        command += ["--var", f"{name}={value}"]
+    for name, value in (env or {}).items():
+        command += ["--env", f"{name}={value}"]
     if secrets:
         secret_file = workdir.parent / f"{workdir.name}.secrets"
         secret_file.write_text("".join(f"{k}={v}\n" for k, v in secrets.items()))
         command += ["--secret-file", str(secret_file)]
     environment = clean_env(PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     environment.pop("PYTHONPATH", None)
-    environment.update(env or {})
     proc = subprocess.run(
         command, cwd=workdir, env=environment, capture_output=True, text=True,
         timeout=timeout, stdin=subprocess.DEVNULL,

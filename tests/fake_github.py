@@ -1,0 +1,180 @@
+"""A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
+(create, look up by tag, update, upload, delete) and the compare API. In memory, on 127.0.0.1,
+for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be reached."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+@dataclass
+class FakeGitHub:
+    """State the tests and the demo read back."""
+
+    url: str = ""
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    assets: dict[int, bytes] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
+    next_id: int = 1
+
+    def release(self, tag: str) -> dict[str, Any] | None:
+        return next((r for r in self.releases if r["tag_name"] == tag), None)
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+
+def _repository(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
+    base = f"{fake.url}/repos/{owner}/{name}"
+    return {"id": 1, "name": name, "full_name": f"{owner}/{name}", "url": base,
+            "html_url": f"https://github.com/{owner}/{name}", "default_branch": "main",
+            "owner": {"login": owner, "id": 1, "type": "Organization"}}
+
+
+def _release_json(fake: FakeGitHub, release: dict[str, Any], repo: str) -> dict[str, Any]:
+    base = f"{fake.url}/repos/{repo}/releases/{release['id']}"
+    return {
+        **{k: v for k, v in release.items() if k != "_assets"},
+        "url": base,
+        "assets_url": f"{base}/assets",
+        "upload_url": f"{base}/assets{{?name,label}}",
+        "html_url": f"https://github.com/{repo}/releases/tag/{release['tag_name']}",
+        "assets": [_asset_json(fake, asset, repo) for asset in release["_assets"]],
+    }
+
+
+def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str, Any]:
+    return {**asset, "url": f"{fake.url}/repos/{repo}/releases/assets/{asset['id']}",
+            "browser_download_url": f"https://github.com/{repo}/releases/download/{asset['name']}"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGitHub
+
+    def log_message(self, *args: object) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: Any = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _route(self, method: str) -> None:
+        fake = self.fake
+        parsed = urlparse(self.path)
+        path = unquote(parsed.path)
+        fake.requests.append(f"{method} {path}")
+        fake.authorizations.append(self.headers.get("Authorization", ""))
+        repo_match = re.match(r"/repos/([^/]+)/([^/]+)(.*)", path)
+        if not repo_match:
+            return self._send(404, {"message": "Not Found"})
+        owner, name, rest = repo_match.groups()
+        repo = f"{owner}/{name}"
+        if rest == "" and method == "GET":
+            return self._send(200, _repository(fake, owner, name))
+        if rest == "/releases" and method == "GET":
+            return self._send(200, [_release_json(fake, r, repo) for r in fake.releases])
+        if rest == "/releases" and method == "POST":
+            payload = json.loads(self._body() or b"{}")
+            if fake.release(payload["tag_name"]) is not None:
+                return self._send(422, {"message": "Validation Failed", "errors": [
+                    {"resource": "Release", "code": "already_exists", "field": "tag_name"}]})
+            release = {
+                "id": fake._id(), "tag_name": payload["tag_name"],
+                "name": payload.get("name", payload["tag_name"]),
+                "body": payload.get("body") or (
+                    "Generated notes" if payload.get("generate_release_notes") else ""),
+                "draft": bool(payload.get("draft")),
+                "prerelease": bool(payload.get("prerelease")),
+                "make_latest": payload.get("make_latest", "true"),
+                "target_commitish": payload.get("target_commitish", "main"),
+                "_assets": [],
+            }
+            fake.releases.append(release)
+            return self._send(201, _release_json(fake, release, repo))
+        tag_match = re.fullmatch(r"/releases/tags/(.+)", rest)
+        if tag_match and method == "GET":
+            release = fake.release(tag_match.group(1))
+            if release is None or release["draft"]:
+                return self._send(404, {"message": "Not Found"})
+            return self._send(200, _release_json(fake, release, repo))
+        id_match = re.fullmatch(r"/releases/(\d+)(/assets)?", rest)
+        if id_match:
+            release = next((r for r in fake.releases if r["id"] == int(id_match.group(1))), None)
+            if release is None:
+                return self._send(404, {"message": "Not Found"})
+            if id_match.group(2) and method == "GET":
+                return self._send(200, [_asset_json(fake, a, repo) for a in release["_assets"]])
+            if id_match.group(2) and method == "POST":
+                asset_name = parse_qs(parsed.query)["name"][0]
+                data = self._body()
+                if any(a["name"] == asset_name for a in release["_assets"]):
+                    return self._send(422, {"message": "Validation Failed", "errors": [
+                        {"resource": "ReleaseAsset", "code": "already_exists"}]})
+                asset = {"id": fake._id(), "name": asset_name, "size": len(data),
+                         "label": "", "state": "uploaded",
+                         "content_type": self.headers.get("Content-Type", "")}
+                fake.assets[asset["id"]] = data
+                release["_assets"].append(asset)
+                return self._send(201, _asset_json(fake, asset, repo))
+            if method == "PATCH":
+                payload = json.loads(self._body() or b"{}")
+                for key in ("name", "body", "draft", "prerelease", "make_latest", "tag_name"):
+                    if key in payload:
+                        release[key] = payload[key]
+                return self._send(200, _release_json(fake, release, repo))
+            if method == "GET":
+                return self._send(200, _release_json(fake, release, repo))
+        asset_match = re.fullmatch(r"/releases/assets/(\d+)", rest)
+        if asset_match and method == "DELETE":
+            asset_id = int(asset_match.group(1))
+            for release in fake.releases:
+                release["_assets"] = [a for a in release["_assets"] if a["id"] != asset_id]
+            fake.assets.pop(asset_id, None)
+            return self._send(204)
+        return self._send(404, {"message": f"Not Found: {method} {rest}"})
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_PATCH(self) -> None:
+        self._route("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+
+@contextmanager
+def fake_github() -> Iterator[FakeGitHub]:
+    """Serve a fresh FakeGitHub on 127.0.0.1 for the duration of the block."""
+    fake = FakeGitHub()
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
