@@ -48,6 +48,7 @@ class Upstream:
     @classmethod
     def create(cls, root: Path) -> Upstream:
         upstream = cls(root)
+        root.mkdir(parents=True, exist_ok=True)
         git(root, "init", "--quiet", "--bare", str(upstream.origin))
         git(root, "clone", "--quiet", upstream.url, str(upstream.work))
         return upstream

@@ -258,10 +258,8 @@ def _compare_api_says_contained(inputs: Inputs, sha: str) -> bool:
 
     from release_actions import github
 
-    repo = github.client(inputs.github_token, inputs.environ).get_repo(
-        inputs.repository, lazy=True
-    )
     try:
+        repo = github.client(inputs.github_token, inputs.environ).get_repo(inputs.repository)
         status = str(repo.compare(inputs.branch, sha).status)
     except GithubException as error:
         raise CheckFailed(
