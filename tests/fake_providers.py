@@ -94,6 +94,8 @@ class FakeProvider:
                         "id": "chatcmpl-fake", "object": "chat.completion",
                         "choices": [{"index": 0, "finish_reason": "stop",
                                      "message": {"role": "assistant", "content": "OK"}}],
+                        "usage": {"prompt_tokens": 12, "completion_tokens": 1,
+                                  "total_tokens": 13},
                     })
                 elif behaviour == NO_CHOICES:
                     self.send_json(200, {"id": "chatcmpl-fake", "object": "chat.completion"})

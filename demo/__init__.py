@@ -1,0 +1,1 @@
+"""`make demo`: the sample package's release pipelines under act, against local stand-ins."""
