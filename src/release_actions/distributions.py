@@ -1,0 +1,127 @@
+"""The distributions in `dist/`: which files they are, the name and version their own metadata
+declares (wheel `METADATA`, sdist `PKG-INFO`), and their sha256.
+
+The metadata is parsed by `packaging.metadata`; what is ours is finding it inside the archive
+and refusing a `dist/` that does not hold exactly one release of one project."""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.metadata import Metadata
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from release_actions.errors import ConfigError
+
+WHEEL = ".whl"
+SDIST = ".tar.gz"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One file to upload, with what its own metadata says."""
+
+    path: Path
+    name: str
+    version: Version
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+def is_distribution(path: Path) -> bool:
+    return path.is_file() and path.name.endswith((WHEEL, SDIST))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _wheel_metadata(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        # The one `<name>-<version>.dist-info/METADATA` at the top of the wheel.
+        names = [n for n in archive.namelist()
+                 if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(names) != 1:
+            raise ConfigError(f"{path.name} is not a valid wheel: it has {len(names)} "
+                              "*.dist-info/METADATA files (expected 1).", file=path)
+        return archive.read(names[0])
+
+
+def _sdist_metadata(path: Path) -> bytes:
+    with tarfile.open(path, "r:gz") as archive:
+        # `<name>-<version>/PKG-INFO` at the root of the sdist (not a vendored one deeper down).
+        members = [m for m in archive.getmembers()
+                   if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")]
+        if len(members) != 1:
+            raise ConfigError(f"{path.name} is not a valid sdist: it has {len(members)} "
+                              "top-level PKG-INFO files (expected 1).", file=path)
+        handle = archive.extractfile(members[0])
+        assert handle is not None  # a regular file member
+        return handle.read()
+
+
+def read_distribution(path: Path) -> Distribution:
+    """A wheel's or sdist's name and version, from the metadata inside the archive."""
+    try:
+        raw = _wheel_metadata(path) if path.name.endswith(WHEEL) else _sdist_metadata(path)
+        metadata = Metadata.from_email(raw, validate=False)
+        name, version = metadata.name, metadata.version
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, ValueError) as error:
+        raise ConfigError(
+            f"Cannot read the metadata of {path}: {error}. Rebuild it (`build: true`) or "
+            "remove it from dist/.", file=path,
+        ) from None
+    return Distribution(path, name, version, sha256_of(path))
+
+
+def find_distributions(dist_dir: Path) -> list[Distribution]:
+    """Every wheel and sdist in `dist_dir`, sorted by file name, all of one project and one
+    version: a stale file from another build would otherwise be uploaded too."""
+    if not dist_dir.is_dir():
+        raise ConfigError(
+            f"{dist_dir} does not exist. Build first (`build: true`) or point "
+            "`working-directory` at the project whose dist/ holds the files.",
+        )
+    files = sorted((p for p in dist_dir.iterdir() if is_distribution(p)), key=lambda p: p.name)
+    if not files:
+        raise ConfigError(
+            f"{dist_dir} holds no wheel (.whl) or sdist (.tar.gz). Build first "
+            "(`build: true`) or check the build step's output directory.",
+        )
+    dists = [read_distribution(path) for path in files]
+    _require_one_release(dist_dir, dists)
+    return dists
+
+
+def _require_one_release(dist_dir: Path, dists: list[Distribution]) -> None:
+    releases = sorted({(canonicalize_name(d.name), str(d.version)) for d in dists})
+    if len(releases) > 1:
+        found = "; ".join(
+            f"{name} {version}: " + ", ".join(d.filename for d in dists
+                                              if (canonicalize_name(d.name), str(d.version))
+                                              == (name, version))
+            for name, version in releases
+        )
+        raise ConfigError(
+            f"{dist_dir} holds more than one release ({found}). Remove the stale files "
+            "(e.g. `rm -rf dist` before building) so only one version is uploaded.",
+        )
+
+
+def hashes_text(dists: Iterable[Distribution]) -> str:
+    """`sha256  filename` lines, the format `sha256sum --check` reads."""
+    return "\n".join(f"{d.sha256}  {d.filename}" for d in dists)

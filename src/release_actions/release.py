@@ -1,0 +1,162 @@
+"""The GitHub Release of a tag, through PyGithub: safe to repeat and fit for immutable releases.
+
+A new release is created as a draft, every distribution is attached, then it is published; an
+existing release of the tag (a draft left by a failed run included) is updated and its assets
+replaced, never duplicated. PyGithub is imported only when a release is made."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import Version
+
+from release_actions import github
+from release_actions.distributions import Distribution
+from release_actions.errors import CheckFailed, ConfigError
+from release_actions.gha import Console
+
+CONTENT_TYPES = {".whl": "application/zip", ".gz": "application/gzip"}
+
+API_REFUSED = (
+    "GitHub refused {action} for {repository} tag {tag}: {status} {message}. The token needs "
+    "`contents: write` on this repository (job-level `permissions: contents: write`)."
+)
+IMMUTABLE = (
+    "The release for {tag} is published and immutable, and its asset {name} differs from the "
+    "one built now (sha256 {ours}); GitHub does not allow changing it. Publish a new version."
+)
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    repository: str  # owner/name
+    tag: str
+    title: str
+    version: Version
+    dists: Sequence[Distribution]
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    url: str
+    created: bool
+    uploaded: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+def is_prerelease(version: Version) -> bool:
+    return version.is_prerelease
+
+
+def make_latest(version: Version) -> str:
+    """Pre-releases never become "latest"; a final one lets GitHub compare by date and semver
+    (`legacy`), so a backport 1.4.3 after 2.0.0 does not take "latest" from 2.0.0."""
+    return "false" if is_prerelease(version) else "legacy"
+
+
+def _content_type(name: str) -> str:
+    return next((kind for suffix, kind in CONTENT_TYPES.items() if name.endswith(suffix)),
+                "application/octet-stream")
+
+
+def _refused(error: Any, action: str, request: ReleaseRequest) -> ConfigError:
+    data = error.data if isinstance(error.data, Mapping) else {}
+    return ConfigError(API_REFUSED.format(
+        action=action, repository=request.repository, tag=request.tag, status=error.status,
+        message=data.get("message", ""),
+    ))
+
+
+def _already_exists(error: Any) -> bool:
+    data = error.data if isinstance(error.data, Mapping) else {}
+    return error.status == 422 and any(
+        isinstance(item, Mapping) and item.get("code") == "already_exists"
+        for item in data.get("errors", [])
+    )
+
+
+def find_release(repo: Any, tag: str) -> Any | None:
+    """The release of `tag`: the published one by tag, else a draft (the tag endpoint does not
+    return drafts, which a cancelled earlier run may have left)."""
+    from github import UnknownObjectException
+
+    try:
+        return repo.get_release(tag)
+    except UnknownObjectException:
+        pass
+    return next((r for r in repo.get_releases() if r.draft and r.tag_name == tag), None)
+
+
+def _same_file(asset: Any, dist: Distribution) -> bool:
+    return bool(asset.digest) and asset.digest == f"sha256:{dist.sha256}"
+
+
+def sync_assets(release: Any, dists: Sequence[Distribution], console: Console,
+                tag: str) -> tuple[list[str], list[str]]:
+    """Attach every dist; an asset of the same name is kept when identical, else replaced."""
+    existing = {asset.name: asset for asset in release.get_assets()}
+    uploaded, kept = [], []
+    for dist in dists:
+        asset = existing.get(dist.filename)
+        if asset is not None and _same_file(asset, dist):
+            console.info(f"Release asset {dist.filename} is already attached (same sha256)")
+            kept.append(dist.filename)
+            continue
+        if asset is not None:
+            if not release.draft and getattr(release, "immutable", False):
+                raise CheckFailed(IMMUTABLE.format(tag=tag, name=dist.filename,
+                                                   ours=dist.sha256))
+            console.info(f"Replacing release asset {dist.filename}")
+            asset.delete_asset()
+        release.upload_asset(str(dist.path), name=dist.filename,
+                             content_type=_content_type(dist.filename))
+        console.info(f"Attached {dist.filename} to the release")
+        uploaded.append(dist.filename)
+    return uploaded, kept
+
+
+def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, str],
+                    console: Console) -> ReleaseResult:
+    """Create (as a draft) or reuse the release of the tag, attach the dists, publish it."""
+    from github import GithubException
+
+    prerelease = is_prerelease(request.version)
+    latest = make_latest(request.version)
+    action = "reading the repository"
+    try:
+        repo = github.client(token, environ).get_repo(request.repository)
+        action = "reading the releases"
+        release = find_release(repo, request.tag)
+        created = release is None
+        if release is None:
+            action = "creating the release"
+            try:
+                release = repo.create_git_release(
+                    tag=request.tag, name=request.title, message="", draft=True,
+                    prerelease=prerelease, generate_release_notes=True, make_latest=latest,
+                )
+                console.info(f"Created a draft release for {request.tag}")
+            except GithubException as error:
+                if not _already_exists(error):
+                    raise
+                # Another run created it between our lookup and our create: use theirs.
+                console.info(f"A release for {request.tag} appeared meanwhile; updating it")
+                created = False
+                release = find_release(repo, request.tag)
+                if release is None:
+                    raise
+        else:
+            console.info(f"Updating the existing release for {request.tag}")
+        action = "uploading the release assets"
+        uploaded, kept = sync_assets(release, request.dists, console, request.tag)
+        if release.draft or release.prerelease != prerelease or release.title != request.title:
+            action = "publishing the release"
+            release = release.update_release(
+                name=request.title, message=release.body or "", draft=False,
+                prerelease=prerelease, make_latest=latest,
+            )
+    except GithubException as error:
+        raise _refused(error, action, request) from None
+    return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))

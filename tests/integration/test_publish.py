@@ -1,0 +1,215 @@
+"""publish against real parts: `uv build`, `twine check --strict` and `uv publish` for real, to a
+real pypiserver on 127.0.0.1, through the CLI as a runner starts it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Result, run_cli, snapshot
+from tests.pypi import README_BROKEN_RST, PypiServer, write_sample_package
+
+
+def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
+    """Run publish as a workflow step would, uploading with the index's credentials."""
+    values = {
+        "channel": "preview",
+        "repository-url": index.upload_url,
+        "check-url": index.simple_url,
+        "trusted-publishing": "never",
+        "username": index.username,
+        "password": index.password,
+    }
+    values.update(inputs)
+    return run_cli("publish", cwd=project, inputs=values)
+
+
+def stored(index: PypiServer, prefix: str) -> dict[str, bytes]:
+    return {name: data for name, data in index.files().items() if name.startswith(prefix)}
+
+
+def leaks(result: Result, secret: str) -> bool:
+    """Whether `secret` shows anywhere but in the runner's `::add-mask::` command."""
+    shown = [line for line in result.log.splitlines() if not line.startswith("::add-mask::")]
+    return any(secret in text for text in (*shown, result.summary, *result.outputs.values()))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a project at 0.4.0.dev17, when publish runs on the preview channel, then the wheel
+    and the sdist land on the index with the hashes the outputs report; when it runs again,
+    nothing changes and it still succeeds; when the wheel is deleted from the store (a partial
+    upload), a third run uploads only the wheel again, byte for byte the same."""
+    project = write_sample_package(tmp_path / "p", "rerun-pkg", "0.4.0.dev17")
+
+    first = publish(project, pypi_server, **{"expected-version": "0.4.0.dev17"})
+
+    assert first.code == 0, first.log
+    files = stored(pypi_server, "rerun_pkg")
+    assert sorted(files) == ["rerun_pkg-0.4.0.dev17-py3-none-any.whl",
+                             "rerun_pkg-0.4.0.dev17.tar.gz"]
+    assert first.outputs["version"] == "0.4.0.dev17"
+    assert first.outputs["skipped"] == "false"
+    assert first.outputs["files"].splitlines() == sorted(files)
+    assert first.outputs["hashes"].splitlines() == [
+        f"{sha256(data)}  {name}" for name, data in sorted(files.items())]
+    for name, data in files.items():
+        assert f"sha256 {sha256(data)}  {name}" in first.log
+    assert "::group::uv publish" in first.log
+    assert f"::add-mask::{pypi_server.password}" in first.log
+    assert not leaks(first, pypi_server.password)
+
+    second = publish(project, pypi_server)
+
+    assert second.code == 0, second.log
+    assert stored(pypi_server, "rerun_pkg") == files
+    assert second.log.count("already exists, skipping") == 2
+    assert second.summary.count("already on the index") == 2
+
+    wheel = "rerun_pkg-0.4.0.dev17-py3-none-any.whl"
+    (pypi_server.packages / wheel).unlink()
+    third = publish(project, pypi_server)
+
+    assert third.code == 0, third.log
+    assert stored(pypi_server, "rerun_pkg") == files
+    assert "| uploaded |" in third.summary and "| already on the index |" in third.summary
+
+
+@pytest.mark.parametrize(
+    ("channel", "version", "extra", "code", "message"),
+    [
+        pytest.param("public", "1.0.0.dev3", {}, 1, "never publishes a development version",
+                     id="public-refuses-dev"),
+        pytest.param("preview", "1.0.0.dev3", {"expected-version": "1.0.0.dev4"}, 1,
+                     "expected-version is 1.0.0.dev4", id="expected-version-mismatch"),
+    ],
+)
+def test_refused_versions_upload_nothing(
+    tmp_path: Path, pypi_server: PypiServer, channel: str, version: str,
+    extra: dict[str, str], code: int, message: str,
+) -> None:
+    """Given distributions the channel must not publish, when publish runs, then one ::error
+    explains it, the exit code is 1 and the index holds no file of the project."""
+    name = re.sub(r"[^a-z0-9]+", "-", f"refused-{channel}-{version}-{len(extra)}")
+    project = write_sample_package(tmp_path / "p", name, version)
+
+    result = publish(project, pypi_server, channel=channel, **extra,
+                     **{"github-release": "false"})
+
+    assert result.code == code, result.log
+    assert len(result.errors()) == 1 and message in result.errors()[0], result.log
+    assert stored(pypi_server, name.replace("-", "_")) == {}
+    assert "::group::uv publish" not in result.log
+
+
+def test_preview_skips_a_final_version(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given main holding the final 2.0.0 during a release, when the preview pipeline runs
+    publish, then it exits 0 with skipped=true, says the tag pipeline releases it, and uploads
+    nothing."""
+    project = write_sample_package(tmp_path / "p", "final-pkg", "2.0.0")
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 0, result.log
+    assert result.outputs["skipped"] == "true"
+    assert result.outputs["version"] == "2.0.0"
+    assert result.outputs["files"] == ""
+    assert "tag pipeline" in result.summary
+    assert stored(pypi_server, "final_pkg") == {}
+
+
+def test_public_final_upload_without_release(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a final 3.1.0 and `github-release: false`, when publish runs on the public channel,
+    then both files are uploaded and release-url stays empty."""
+    project = write_sample_package(tmp_path / "p", "public-pkg", "3.1.0")
+
+    result = publish(project, pypi_server, channel="public", **{"github-release": "false"})
+
+    assert result.code == 0, result.log
+    assert len(stored(pypi_server, "public_pkg")) == 2
+    assert result.outputs["release-url"] == ""
+
+
+def test_broken_readme_fails_twine_check(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a README whose reStructuredText does not render, when publish runs, then `twine
+    check --strict` refuses it (exit 1, the reason in the error) and nothing is uploaded."""
+    project = write_sample_package(tmp_path / "p", "badreadme-pkg", "0.1.0.dev2",
+                                   readme=README_BROKEN_RST, readme_file="README.rst")
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 1, result.log
+    assert "twine check --strict" in result.errors()[0]
+    assert "long_description" in result.errors()[0]
+    assert stored(pypi_server, "badreadme_pkg") == {}
+
+
+def test_dry_run_uploads_nothing(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a preview version, when publish runs with dry-run, then it builds, checks and hashes
+    (outputs filled) but the index holds nothing."""
+    project = write_sample_package(tmp_path / "p", "dry-pkg", "0.2.0.dev5")
+
+    result = publish(project, pypi_server, **{"dry-run": "true"})
+
+    assert result.code == 0, result.log
+    assert len(result.outputs["hashes"].splitlines()) == 2
+    assert "Dry run" in result.summary
+    assert "::group::twine check --strict" in result.log
+    assert stored(pypi_server, "dry_pkg") == {}
+
+
+def test_rebuilt_different_file_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given 0.3.0.dev1 already on the index, when the code changes and the same version is
+    built again, then the upload is refused with the reason (index files are immutable) and the
+    stored files are unchanged."""
+    project = write_sample_package(tmp_path / "p", "changed-pkg", "0.3.0.dev1")
+    assert publish(project, pypi_server).code == 0
+    before = stored(pypi_server, "changed_pkg")
+    (project / "src/changed_pkg/__init__.py").write_text("VALUE = 2\n")
+    shutil.rmtree(project / "dist")
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 1, result.log
+    assert "immutable" in result.errors()[0]
+    assert stored(pypi_server, "changed_pkg") == before
+
+
+def test_wrong_password_is_explained(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a wrong password, when publish uploads, then the error says the index refused the
+    upload and points at the credentials, without printing the password."""
+    project = write_sample_package(tmp_path / "p", "auth-pkg", "0.1.0.dev9")
+
+    result = publish(project, pypi_server, password="not-the-password-93")
+
+    assert result.code == 1, result.log
+    assert "refused the upload" in result.errors()[0]
+    assert not leaks(result, "not-the-password-93")
+    assert stored(pypi_server, "auth_pkg") == {}
+
+
+def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a dist/ still holding the build of 0.5.0.dev1 when 0.5.0.dev2 is built, when
+    publish runs (building, or with `build: false`), then it refuses (exit 2) naming both
+    versions, uploads nothing, and with `build: false` changes no file."""
+    project = write_sample_package(tmp_path / "p", "stale-pkg", "0.5.0.dev1")
+    assert publish(project, pypi_server, **{"dry-run": "true"}).code == 0
+    write_sample_package(project, "stale-pkg", "0.5.0.dev2")
+
+    built = publish(project, pypi_server)
+    before = snapshot(project)
+    reused = publish(project, pypi_server, build="false")
+
+    for result in (built, reused):
+        assert result.code == 2, result.log
+        assert "more than one release" in result.errors()[0]
+        assert "0.5.0.dev1" in result.errors()[0] and "0.5.0.dev2" in result.errors()[0]
+    assert snapshot(project) == before
+    assert stored(pypi_server, "stale_pkg") == {}

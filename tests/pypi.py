@@ -1,0 +1,143 @@
+"""A real package index for tests: `pypi-server run` from this venv on 127.0.0.1, uploads
+protected by an htpasswd file (passlib), no fallback to pypi.org; and a small sample package to
+put on it (hatchling, a README, `uv build`-able).
+
+    with PypiServer.start(tmp_path / "index") as index:
+        ... upload to index.upload_url (user index.username, password index.password) ...
+        index.files()  # what landed in the store
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.helpers import VENV_BIN
+
+USERNAME = "uploader"
+PASSWORD = "index-pass-4f1c9a77e2"  # a throw-away credential of the test index
+READY_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PypiServer:
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    username: str = USERNAME
+    password: str = PASSWORD
+
+    @property
+    def packages(self) -> Path:
+        return self.root / "packages"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def upload_url(self) -> str:
+        return f"{self.url}/"
+
+    @property
+    def simple_url(self) -> str:
+        return f"{self.url}/simple/"
+
+    def files(self) -> dict[str, bytes]:
+        """The store's files by name, with their bytes."""
+        return {path.name: path.read_bytes() for path in sorted(self.packages.iterdir())
+                if path.is_file()}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, root: Path) -> Iterator[PypiServer]:
+        """Start an index serving `root/packages`; stopped when the block ends."""
+        server = cls.launch(root)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    @classmethod
+    def launch(cls, root: Path, *, attempts: int = 3) -> PypiServer:
+        from passlib.apache import HtpasswdFile
+
+        (root / "packages").mkdir(parents=True, exist_ok=True)
+        htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True)
+        htpasswd.set_password(USERNAME, PASSWORD)
+        htpasswd.save()
+        for _ in range(attempts):
+            # The port is free now; another process may take it before the server binds, in
+            # which case the server exits and we try another.
+            port = free_port()
+            log = open(root / "server.log", "ab")  # noqa: SIM115 - owned by the process
+            process = subprocess.Popen(
+                [str(VENV_BIN / "pypi-server"), "run", "--host", "127.0.0.1",
+                 "--port", str(port), "--passwords", str(root / "htpasswd"),
+                 "--authenticate", "update", "--disable-fallback",
+                 "--server", "wsgiref", str(root / "packages")],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            )
+            log.close()
+            server = cls(root, port, process)
+            if server._wait_ready():
+                return server
+            server.stop()
+        raise RuntimeError(f"pypi-server did not start; see {root / 'server.log'}")
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return True
+            time.sleep(0.05)
+        return False
+
+
+README_OK = "# {name}\n\nA sample package for release tests.\n"
+# A reStructuredText README with a broken directive: `twine check --strict` rejects it.
+README_BROKEN_RST = "{name}\n=====\n\n.. image::\n\n`unclosed link <http://example.com\n"
+
+
+def write_sample_package(
+    root: Path, name: str, version: str, *, readme: str = README_OK, readme_file: str = "README.md"
+) -> Path:
+    """A minimal hatchling project at `root`, building one wheel and one sdist."""
+    module = name.replace("-", "_")
+    (root / "src" / module).mkdir(parents=True, exist_ok=True)
+    (root / "src" / module / "__init__.py").write_text(f'"""{name}."""\n')
+    (root / readme_file).write_text(readme.format(name=name))
+    content_type = "text/markdown" if readme_file.endswith(".md") else "text/x-rst"
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "{version}"\n'
+        f'description = "A sample package for release tests"\n'
+        f'readme = {{file = "{readme_file}", content-type = "{content_type}"}}\n'
+        'requires-python = ">=3.9"\nlicense = "MIT"\n\n'
+        '[build-system]\nrequires = ["hatchling>=1.26"]\nbuild-backend = "hatchling.build"\n'
+    )
+    return root
