@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from release_actions import git as git_wrapper
 from tests.helpers import ROOT, Result, clean_env, git, run_cli
 
 PYPROJECT = """[project]
@@ -77,8 +78,9 @@ class Upstream:
         git(self.work, "checkout", "--quiet", name)
 
     def checkout(self, tag: str, how: str) -> Path:
-        """A consumer's checkout of `tag`: `full` clone, `depth-1` clone, or `actions` (what
-        actions/checkout does by default on a tag push: init + depth-1 fetch of the tag)."""
+        """A consumer's checkout of `tag`: `full` clone, `depth-1` clone, `partial` (blobless)
+        clone, or `actions` (what actions/checkout does by default on a tag push: init +
+        depth-1 fetch of the tag)."""
         target = self.root / f"checkout-{how}-{tag}"
         if how == "full":
             git(self.root, "clone", "--quiet", self.url, str(target))
@@ -86,6 +88,11 @@ class Upstream:
         elif how == "depth-1":
             git(self.root, "clone", "--quiet", "--depth", "1", "--branch", tag, self.url,
                 str(target))
+        elif how == "partial":
+            git(self.origin, "config", "uploadpack.allowFilter", "true")
+            git(self.root, "clone", "--quiet", "--filter=blob:none", "--no-checkout", self.url,
+                str(target))
+            git(target, "checkout", "--quiet", f"refs/tags/{tag}")
         elif how == "actions":
             target.mkdir()
             git(target, "init", "--quiet")
@@ -126,6 +133,7 @@ def assert_refused(result: Result, code: int, *phrases: str) -> str:
 CHECKOUTS = [
     pytest.param("full", id="full-clone"),
     pytest.param("depth-1", id="depth-1-clone"),
+    pytest.param("partial", id="partial-clone"),
     pytest.param("actions", id="actions-checkout-default"),
 ]
 
@@ -533,3 +541,41 @@ def test_without_index_or_api_no_http_library_is_imported(tagged_123: Path) -> N
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "version=1.2.3" in proc.stdout
     assert "HEAVY=\n" in proc.stdout
+
+
+# --- the git wrapper --------------------------------------------------------------------------
+
+
+def test_git_failures_quote_the_command_and_what_git_said(tmp_path: Path) -> None:
+    with pytest.raises(git_wrapper.GitError) as caught:
+        git_wrapper.run(tmp_path, "rev-parse", "--git-dir")
+
+    assert caught.value.returncode == 128
+    assert caught.value.message.startswith("`git rev-parse --git-dir` failed (exit 128): ")
+    assert "not a git repository" in caught.value.detail
+
+
+def test_a_missing_git_program_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(git_wrapper.GitError, match="git is not installed or not on PATH"):
+        git_wrapper.is_shallow(tmp_path)
+
+
+def test_the_wrapper_answers_from_a_real_repository(upstream: Upstream) -> None:
+    """Given an annotated tag, then commit_of peels it to its commit, a missing ref is None,
+    and ancestry and shallowness are read from git."""
+    first = upstream.commit("1.0.0")
+    upstream.tag("v1.0.0")
+    second = upstream.commit("1.0.1")
+    work = upstream.work
+
+    assert git_wrapper.tag_commit(work, "v1.0.0") == first
+    assert git(work, "rev-parse", "refs/tags/v1.0.0") != first  # the tag object itself
+    assert git_wrapper.tag_commit(work, "v9.9.9") is None
+    assert git_wrapper.is_ancestor(work, first, second)
+    assert not git_wrapper.is_ancestor(work, second, first)
+    assert not git_wrapper.is_shallow(work)
+    assert git_wrapper.is_shallow(upstream.checkout("v1.0.0", "depth-1"))
