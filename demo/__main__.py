@@ -13,6 +13,7 @@ and no network, and show what happened.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sys
 import tempfile
@@ -35,8 +36,16 @@ def _expect(steps: list[Step], count: int) -> None:
         raise SystemExit("demo: a pipeline stopped early")
 
 
-def _line(step: Step, marker: str) -> str:
-    return next((line.split("| ", 1)[-1] for line in step.log.splitlines() if marker in line), "")
+def _lines(step: Step, pattern: str) -> list[str]:
+    """The step output lines (act prefixes them with `| `) that match `pattern`."""
+    found = [line.split("| ", 1)[-1] for line in step.log.splitlines()
+             if "| " in line and re.search(pattern, line)]
+    return list(dict.fromkeys(found))  # act prints a composite action's summary twice
+
+
+def _notice(step: Step) -> str:
+    found = re.search(r"::notice[^:]*::(.*)", step.log)
+    return found.group(1) if found else ""
 
 
 def run(run: Pipelines) -> None:
@@ -63,9 +72,14 @@ def run(run: Pipelines) -> None:
     for step in run.steps:
         print(f"| {step.name} | {step.workflow} | {'ok' if step.ok else f'exit {step.code}'} |")
     print("\nDecisions:")
-    print(f"- gate (run #41): {_line(first[1], 'rollout:')}")
-    print(f"- judge (run #41): {_line(first[1], 'judge:')}")
-    print(f"- preview (run #42, main at 0.1.0): {_line(second[2], 'Skipping the preview')}")
+    print("- integration gate (run #41):")
+    for line in _lines(first[1], r"\| (deepseek|glm|qwen|litellm|openai|github-models): |Selected"):
+        print(f"    {line}")
+    for line in _lines(first[1], r"\| (rollout|judge): "):
+        print(f"    {line}")
+    print(f"- preview pipeline (run #42, main at 0.1.0): {_notice(second[2])}")
+    for line in _lines(public, r"\| .*(tag-guard|Tag v0\.1\.0|on origin/main)"):
+        print(f"- public release: {line}")
     print("\nOn the index (sha256):")
     for path in sorted(run.index.packages.iterdir()):
         print(f"  {hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")

@@ -99,15 +99,17 @@ class Pipelines:
     def head(self) -> str:
         return git(self.consumer, "rev-parse", "HEAD")
 
-    def set_version(self, version: str) -> str:
+    def set_version(self, version: str, *, branch: str = "main") -> str:
         """What a release engineer's pull request does: the version in pyproject.toml and
-        uv.lock, merged to main."""
+        uv.lock, merged to `branch`."""
+        git(self.consumer, "checkout", "-q", branch)
         subprocess.run(
             [str(VENV_BIN / "uv"), "version", version, "--no-sync", "--quiet"],
             cwd=self.consumer, check=True, capture_output=True,
         )
         sha = self.commit(f"Set the version to {version}")
-        self.push("main")
+        self.push(f"HEAD:refs/heads/{branch}")
+        git(self.consumer, "checkout", "-q", "main")
         return sha
 
     # --- workflow runs ---------------------------------------------------------------------
