@@ -17,7 +17,7 @@ from types import ModuleType
 from release_actions import cli
 from release_actions.command import Input
 from release_actions.errors import InputError
-from release_actions.gha import Console, input_env_names, read_input
+from release_actions.gha import Console, Runner, input_env_names, read_input
 
 COMMAND_INPUT = "command"
 DEFAULT_PREFIX = "RELEASE_ACTIONS_DEFAULT"
@@ -94,7 +94,10 @@ def main() -> int:
     try:
         command, environ = command_environ(os.environ)
     except InputError as error:
-        Console.from_environ(os.environ).error(error.message, title=error.title)
+        console = Console.from_environ(os.environ)
+        console.error(error.message, title=error.title)
+        Runner(os.environ, console).write_summary(
+            f"### ❌ release-actions: {error.title}\n\n{error.message}\n")
         return error.exit_code
     for key in set(os.environ) - set(environ):
         del os.environ[key]

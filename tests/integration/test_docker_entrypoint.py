@@ -113,6 +113,7 @@ def test_bad_input_is_one_error_exit_2_and_nothing_changed(
     assert "Traceback" not in result.log
     assert (workspace / "pyproject.toml").read_text() == PYPROJECT
     assert result.outputs == {}
+    assert message in result.summary
 
 
 def test_a_secret_given_through_a_hyphenated_input_is_masked_first(workspace: Path) -> None:
