@@ -18,6 +18,7 @@ import pytest
 
 from release_actions import git as git_wrapper
 from tests.helpers import ROOT, Result, clean_env, git, run_cli
+from tests.pypi import PypiServer
 
 PYPROJECT = """[project]
 name = "mypkg"
@@ -446,7 +447,7 @@ def test_a_project_the_index_does_not_know_passes(tagged_123: Path, index: Index
     result = guard(tagged_123, "v1.2.3", **{"index-url": index.url + "/"})
 
     assert result.code == 0, result.log
-    assert index.paths == ["/pypi/mypkg/json"]
+    assert index.paths == ["/pypi/mypkg/json", "/mypkg/json"]
     assert "first release" in result.summary
 
 
@@ -480,6 +481,22 @@ def test_the_index_check(
         assert_refused(result, 1, phrase)
     else:
         assert phrase in result.summary
+
+
+def test_a_real_pypiserver_is_asked_in_its_own_layout(
+    tagged_123: Path, pypi_server: PypiServer
+) -> None:
+    """Given a pypiserver index (its JSON API lives at /<name>/json), when it holds 1.2.2 the
+    release passes, and once it holds 1.2.3 the same tag is refused."""
+    (pypi_server.packages / "mypkg-1.2.2.tar.gz").write_bytes(b"")
+
+    before = guard(tagged_123, "v1.2.3", **{"index-url": pypi_server.url})
+    (pypi_server.packages / "mypkg-1.2.3.tar.gz").write_bytes(b"")
+    after = guard(tagged_123, "v1.2.3", **{"index-url": pypi_server.url})
+
+    assert before.code == 0, before.log
+    assert "latest release 1.2.2" in before.summary
+    assert_refused(after, 1, "mypkg 1.2.3 is already on")
 
 
 def test_a_rerun_of_a_partly_published_release_only_warns(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -21,6 +21,9 @@ from release_actions.command import Outcome
 from release_actions.errors import CheckFailed, ConfigError, InputError
 from release_actions.gha import Console
 from release_actions.pyproject import Declaration, find_project_version, resolve_project_file
+
+if TYPE_CHECKING:
+    import requests
 
 MATCH_MODES = ("exact", "normalized")
 
@@ -296,28 +299,43 @@ class Published:
     live: bool  # has at least one file that is not yanked
 
 
+def json_api_urls(index_url: str, name: str) -> list[str]:
+    """Where an index answers with a project's releases: PyPI's (and warehouse's) JSON API,
+    then the layout pypiserver serves."""
+    project = canonicalize_name(name)
+    return [f"{index_url}/pypi/{project}/json", f"{index_url}/{project}/json"]
+
+
 def published_versions(index_url: str, name: str, console: Console) -> list[Published] | None:
-    """Every version of `name` on the index (PyPI JSON API); [] when the project is unknown
-    there, None when the index cannot be asked."""
+    """Every version of `name` on the index; [] when the index does not know the project,
+    None (with a warning) when it cannot be asked."""
     import requests
 
     from release_actions import http
 
-    url = f"{index_url}/pypi/{canonicalize_name(name)}/json"
-    try:
-        response = http.session(retries=2).get(url, timeout=http.DEFAULT_TIMEOUT)
-    except requests.RequestException as error:
-        console.warning(f"Could not reach {url} ({type(error).__name__}); the index check was "
-                        "skipped. publish will still refuse a file the index already has.",
-                        title="tag-guard")
-        return None
-    if response.status_code == 404:
-        return []
+    session = http.session(retries=2)
+    for url in json_api_urls(index_url, name):
+        try:
+            response = session.get(url, timeout=http.DEFAULT_TIMEOUT)
+        except requests.RequestException as error:
+            console.warning(f"Could not reach {url} ({type(error).__name__}); the index check "
+                            "was skipped. publish will still refuse a file the index already "
+                            "has.", title="tag-guard")
+            return None
+        if response.status_code != 404:
+            return _releases(url, response, console)
+    return []
+
+
+def _releases(
+    url: str, response: requests.Response, console: Console
+) -> list[Published] | None:
+    import requests
+
     try:
         response.raise_for_status()
-        releases = response.json()["releases"]
         found = []
-        for text, files in releases.items():
+        for text, files in response.json()["releases"].items():
             try:
                 version = Version(text)
             except ValueError:
