@@ -28,7 +28,7 @@ RUN python -m venv venv \
 # below ignores PYTHONPATH and the working directory (the caller's checkout), so nothing the
 # caller's repository or environment holds can shadow a module of ours.
 COPY src src
-RUN echo "$PWD/src" > "$(venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/release-actions.pth" \
+RUN echo "$(pwd)/src" > "$(venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/release-actions.pth" \
     && venv/bin/python -I -c 'import release_actions.docker'
 
 ENV PATH=/opt/release-actions/venv/bin:$PATH
