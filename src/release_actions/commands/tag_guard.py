@@ -68,7 +68,7 @@ NOT_ON_BRANCH = (
     "(`git push origin :refs/tags/{tag}`) and tag the merged commit."
 )
 REFUSE_PUBLISHED = (
-    "{name} {version} is already on {index}: an index never accepts the same version twice. "
+    "{name} {version} is already on {index}, and an index never takes a file name twice. "
     "Release a new version (bump the version, tag again). If an earlier run of this same tag "
     "uploaded part of the files, re-run that workflow run: on a re-run tag-guard only warns "
     "and publish skips the files already uploaded."
@@ -87,7 +87,7 @@ class Inputs:
     index_url: str = "https://pypi.org"
     repository: str = ""  # owner/name, for the compare API
     run_attempt: int = 1
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)  # GITHUB_API_URL for PyGithub
 
 
 def _safe_ref(name: str, raw: str) -> str:
