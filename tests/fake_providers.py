@@ -34,14 +34,17 @@ class Received:
 class FakeProvider:
     """`with FakeProvider("ok") as server:` → `server.base_url` answers POST /v1/chat/completions.
 
-    `answer_after` holds the answer until that event is set (orderings without timing). Error
-    answers echo the Authorization header back, as careless providers do, to prove redaction."""
+    `answer_after` holds the answer until that event is set (orderings without timing); `delay`
+    stands for the network's round trip (the bench). Error answers echo the Authorization header
+    back, as careless providers do, to prove redaction."""
 
-    def __init__(self, behaviour: str, *, answer_after: threading.Event | None = None) -> None:
+    def __init__(self, behaviour: str, *, answer_after: threading.Event | None = None,
+                 delay: float = 0.0) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}")
         self.behaviour = behaviour
         self.answer_after = answer_after
+        self.delay = delay
         self.received: list[Received] = []
         self.arrived = threading.Event()  # a probe reached the server
         self.answered = threading.Event()  # the server sent its whole answer
@@ -83,6 +86,8 @@ class FakeProvider:
                 fake.arrived.set()
                 if fake.answer_after is not None:
                     fake.answer_after.wait()
+                if fake.delay:
+                    fake.stopping.wait(fake.delay)
                 self.answer(fake.behaviour, authorization)
                 fake.answered.set()
 
@@ -146,9 +151,9 @@ def closed_port_url() -> str:
 
 
 @contextmanager
-def fake_providers(*behaviours: str) -> Iterator[list[FakeProvider]]:
+def fake_providers(*behaviours: str, delay: float = 0.0) -> Iterator[list[FakeProvider]]:
     """Several servers at once, stopped together."""
-    servers = [FakeProvider(behaviour) for behaviour in behaviours]
+    servers = [FakeProvider(behaviour, delay=delay) for behaviour in behaviours]
     for server in servers:
         server.__enter__()
     try:
