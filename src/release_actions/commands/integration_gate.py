@@ -285,6 +285,8 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
 
     The wait ends at the first decision or after `timeout` (also the wall limit for a server
     that trickles bytes). Threads are daemons: one left hanging never holds the process."""
+    import release_actions.http  # noqa: F401  # once, here, not under the import lock in 6 threads
+
     started = time.monotonic()
     deadline = started + timeout
     results: dict[str, Probe] = {e.name: unconfigured(e) for e in endpoints if not e.configured}
