@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 passed = seconds <= scenario.limit(timeout, rtt)
                 all_met = all_met and passed
                 target, met = scenario.target, "yes" if passed else "**no**"
-            print(f"| {scenario.label} | {name} | {', '.join(str(w) for w in winners)} | "
+            print(f"| {scenario.label} | {name} | {', '.join(w or 'none' for w in winners)} | "
                   f"{seconds * 1000:.0f} ms | {seconds / timeout:.3f} | {seconds / rtt:.1f} | "
                   f"{target} | {met} |")
     return 0 if all_met else 1
