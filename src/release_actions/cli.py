@@ -84,7 +84,8 @@ def _command_name(argv: Sequence[str]) -> str | None:
 
 def _fail_summary(command: str, error: ReleaseActionsError) -> str:
     where = f" ({error.file}{f':{error.line}' if error.line else ''})" if error.file else ""
-    return f"### ❌ `{command}`: {error.title}{where}\n\n{error.message}\n"
+    details = f"\n{error.summary.rstrip()}\n" if error.summary else ""
+    return f"### ❌ `{command}`: {error.title}{where}\n\n{error.message}\n{details}"
 
 
 def execute(

@@ -19,9 +19,11 @@ class ReleaseActionsError(Exception):
         file: str | Path | None = None,
         line: int | None = None,
         col: int | None = None,
+        summary: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.summary = summary  # more Markdown for the job summary (e.g. a table of checks)
         self.file = str(file) if file is not None else None
         self.line = line
         self.col = col

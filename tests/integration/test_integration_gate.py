@@ -195,6 +195,8 @@ def test_no_live_provider_fails_with_one_error_listing_every_reason(tmp_path: Pa
     assert "None is configured" not in error
     assert result.outputs == {} and result.env == {}
     assert "No live LLM provider" in result.summary
+    assert "| `deepseek` | yes | unauthorized |" in result.summary
+    assert "| `glm` | no | missing key |  |" in result.summary
 
 
 def test_nothing_configured_names_the_variables_to_set(tmp_path: Path) -> None:
@@ -212,6 +214,7 @@ def test_require_false_passes_with_an_empty_provider_and_a_notice(tmp_path: Path
     assert result.outputs["provider"] == result.outputs["rollout-model"] == ""
     assert len(json.loads(result.outputs["probes"])) == 6
     assert result.env == {}
+    assert "| `deepseek` | no | missing key |  |" in result.summary
     assert any(line.startswith("::notice title=integration-gate::No live LLM provider")
                for line in result.log.splitlines())
 

@@ -375,21 +375,25 @@ def _exports(endpoint: Endpoint) -> dict[str, str]:
     }
 
 
-def _summary(inputs: Inputs, selection: Selection) -> str:
+def _probe_table(selection: Selection) -> str:
     rows = "\n".join(
         f"| `{probe.name}` | {'yes' if probe.configured else 'no'} | "
         f"{'✅ ok' if probe.ok else probe.reason} | "
         f"{'' if probe.latency_ms is None else f'{probe.latency_ms} ms'} |"
         for probe in selection.probes
     )
+    return f"| provider | configured | result | latency |\n|---|---|---|---|\n{rows}\n"
+
+
+def _summary(inputs: Inputs, selection: Selection) -> str:
     winner = selection.winner
     head = (
         f"### 🧪 Integration gate: `{winner.name}`\n\nChosen in {selection.elapsed_ms} ms "
         f"(timeout {inputs.timeout:g} s per probe, probed concurrently)."
-        if winner else "### ⚠️ Integration gate: no live LLM provider"
+        if winner else "### ⚠️ Integration gate: no live LLM provider\n\nContinuing without "
+        "one because `require` is false."
     )
-    return (f"{head}\n\n| provider | configured | result | latency |\n|---|---|---|---|\n"
-            f"{rows}\n")
+    return f"{head}\n\n{_probe_table(selection)}"
 
 
 def _probe_lines(selection: Selection) -> str:
@@ -421,7 +425,8 @@ def run(inputs: Inputs, console: Console) -> Outcome:
     outcome = Outcome(outputs=_outputs(inputs, selection), summary=_summary(inputs, selection))
     if winner is None:
         if inputs.require:
-            raise CheckFailed(_no_provider_message(inputs, selection))
+            raise CheckFailed(_no_provider_message(inputs, selection),
+                              summary=_probe_table(selection))
         console.notice(
             "No live LLM provider; continuing without one because `require` is false.\n"
             + _probe_lines(selection),
