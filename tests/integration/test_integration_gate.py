@@ -282,6 +282,7 @@ def test_canary_keys_never_leak(tmp_path: Path, scenario: str) -> None:
     assert masked >= {*CANARIES.values(), TOKEN} - {CANARIES["DAYTONA_API_KEY"]}
     first_other = next(i for i, line in enumerate(result.log.splitlines()) if not MASK.match(line))
     assert first_other == len(masked), "every mask comes before anything else"
+    assert "::debug::deepseek: POST" in result.log, "debug logs were on"
     assert leaks(result, allowed_env={"OPENAI_API_KEY"}) == []
     if scenario == "chosen":
         assert result.env["OPENAI_API_KEY"] == CANARIES["OPENAI_API_KEY"]

@@ -416,6 +416,10 @@ def run(inputs: Inputs, console: Console) -> Outcome:
         console.mask(secret)
     names = ", ".join(endpoint.name for endpoint in inputs.endpoints)
     console.info(f"Probing {names} concurrently (timeout {inputs.timeout:g} s per probe)")
+    for endpoint in inputs.endpoints:
+        if endpoint.configured:
+            console.debug(f"{endpoint.name}: POST {endpoint.url} with model {endpoint.model} and "
+                          f"the key from {endpoint.key_source}")
     selection = select(inputs.endpoints, inputs.timeout)
     with console.group(f"Probes, decided in {selection.elapsed_ms} ms"):
         for probe in selection.probes:
