@@ -92,7 +92,7 @@ def test_a_failing_provider_is_classified_and_the_next_one_wins(
         result = run_gate(tmp_path, {
             "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": failing.base_url,
             "GLM_API_KEY": "k2", "GLM_BASE_URL": live.base_url,
-        }, providers="deepseek,glm", timeout="0.5")
+        }, providers="deepseek,glm", timeout="1.5")
     assert result.code == 0, result.log
     assert result.outputs["provider"] == "glm"
     first = probes(result)["deepseek"]
