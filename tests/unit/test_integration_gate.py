@@ -145,6 +145,15 @@ def test_credentials_echoed_in_an_error_body_are_cut(echoed: str) -> None:
     assert detail == "Incorrect API key provided: ***."
 
 
+@given(
+    key=st.from_regex(r"(sk|ghs|github_pat)[-_][A-Za-z0-9]{8,60}|[A-Za-z0-9_-]{24,80}",
+                      fullmatch=True),
+    before=st.sampled_from(["Incorrect API key: ", "Bearer ", "key=", "'"]),
+)
+def test_scrub_cuts_any_credential_shaped_token(key: str, before: str) -> None:
+    assert key not in gate.scrub(f"{before}{key} was refused")
+
+
 def test_a_long_error_is_cut_to_one_short_line() -> None:
     detail = gate.scrub("word " * 100)
     assert len(detail) == gate.DETAIL_CHARS
