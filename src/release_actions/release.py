@@ -151,7 +151,7 @@ def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, s
             console.info(f"Updating the existing release for {request.tag}")
         action = "uploading the release assets"
         uploaded, kept = sync_assets(release, request.dists, console, request.tag)
-        if release.draft or release.prerelease != prerelease or release.title != request.title:
+        if release.draft or release.prerelease != prerelease or release.name != request.title:
             action = "publishing the release"
             release = release.update_release(
                 name=request.title, message=release.body or "", draft=False,

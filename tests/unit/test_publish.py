@@ -1,0 +1,216 @@
+"""publish's pure parts: the channel policy, the inputs, and reading distributions' own
+metadata (wheels and sdists made by hand here; the real builds are in tests/integration)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from release_actions import command
+from release_actions.commands import publish
+from release_actions.distributions import find_distributions, hashes_text, read_distribution
+from release_actions.errors import CheckFailed, ConfigError, InputError
+
+METADATA = "Metadata-Version: 2.4\nName: {name}\nVersion: {version}\n"
+
+
+def make_wheel(folder: Path, name: str, version: str, *, metadata: str | None = None) -> Path:
+    path = folder / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{name.replace('-', '_')}-{version}.dist-info/METADATA",
+                         metadata or METADATA.format(name=name, version=version))
+        # A vendored dist-info deeper down must not be mistaken for the wheel's own.
+        archive.writestr("pkg/_vendor/other-9.dist-info/METADATA",
+                         METADATA.format(name="other", version="9"))
+    return path
+
+
+def make_sdist(folder: Path, name: str, version: str) -> Path:
+    base = f"{name.replace('-', '_')}-{version}"
+    path = folder / f"{base}.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for member, text in ((f"{base}/PKG-INFO", METADATA.format(name=name, version=version)),
+                             (f"{base}/tests/data/PKG-INFO", METADATA.format(name="x",
+                                                                            version="0"))):
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+# --- channel policy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("channel", "version", "allow", "outcome"),
+    [
+        pytest.param("preview", "0.6.3.dev123", False, "publish", id="preview-dev"),
+        pytest.param("preview", "1.0rc1.dev4", False, "publish", id="preview-dev-of-rc"),
+        pytest.param("preview", "0.6.3", False, "skip", id="preview-skips-final"),
+        pytest.param("preview", "0.6.3.post1", False, "skip", id="preview-skips-post"),
+        pytest.param("preview", "0.6.3rc1", False, "only development versions",
+                     id="preview-refuses-rc"),
+        pytest.param("preview", "0.6.3.dev1+g12", False, "local part", id="preview-local"),
+        pytest.param("public", "0.6.3", False, "publish", id="public-final"),
+        pytest.param("public", "0.6.3.post2", False, "publish", id="public-post"),
+        pytest.param("public", "0.6.3.dev1", True, "never publishes a development",
+                     id="public-refuses-dev-even-allowed"),
+        pytest.param("public", "0.6.3rc1", False, "allow-prerelease", id="public-rc-refused"),
+        pytest.param("public", "0.6.3rc1", True, "publish", id="public-rc-allowed"),
+        pytest.param("public", "0.6.3a1", True, "publish", id="public-alpha-allowed"),
+        pytest.param("public", "0.6.3+cpu", False, "local part", id="public-local"),
+    ],
+)
+def test_channel_policy(channel: str, version: str, allow: bool, outcome: str) -> None:
+    if outcome in ("publish", "skip"):
+        reason = publish.channel_skip_reason(channel, Version(version), allow_prerelease=allow)
+        assert bool(reason) is (outcome == "skip")
+        if reason:
+            assert "tag pipeline" in reason
+        return
+    with pytest.raises(CheckFailed, match=outcome):
+        publish.channel_skip_reason(channel, Version(version), allow_prerelease=allow)
+
+
+def test_expected_version_compares_pep440_equality(tmp_path: Path) -> None:
+    dists = [read_distribution(make_wheel(tmp_path, "pkg", "1.0.0.dev3"))]
+    publish.check_expected_version(dists, Version("1.0.0dev3"))  # same version, other spelling
+    with pytest.raises(CheckFailed, match=r"expected-version is 1.0.0.dev4.*carries 1.0.0.dev3"):
+        publish.check_expected_version(dists, Version("1.0.0.dev4"))
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+def values(tmp_path: Path, **inputs: str) -> dict[str, object]:
+    environ = {f"INPUT_{k.upper().replace('-', '_')}": v for k, v in inputs.items()}
+    environ.setdefault("INPUT_WORKING_DIRECTORY", str(tmp_path))
+    return command.read_values(publish.INPUTS, environ)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        pytest.param({}, "`channel` is required", id="channel-missing"),
+        pytest.param({"channel": "nightly"}, "must be one of preview, public",
+                     id="channel-unknown"),
+        pytest.param({"channel": "preview", "trusted-publishing": "sometimes"},
+                     "must be one of automatic, always, never", id="trusted-publishing"),
+        pytest.param({"channel": "preview", "github-release": "maybe"}, "must be a boolean",
+                     id="github-release-not-boolean"),
+        pytest.param({"channel": "preview", "expected-version": "v-one"},
+                     "not a valid PEP 440", id="expected-version-invalid"),
+        pytest.param({"channel": "preview", "username": "me"}, "`password` is empty",
+                     id="username-without-password"),
+        pytest.param({"channel": "preview", "working-directory": "/no/such/dir"},
+                     "not a directory", id="working-directory-missing"),
+        pytest.param({"channel": "public", "tag": "v1.0.0"}, "`github-token`",
+                     id="release-without-token"),
+        pytest.param({"channel": "public", "github-token": "t"}, "`tag`",
+                     id="release-without-tag"),
+    ],
+)
+def test_bad_inputs_are_input_errors(tmp_path: Path, inputs: dict[str, str],
+                                     message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        publish.make_inputs(values(tmp_path, **inputs), {"GITHUB_REPOSITORY": "o/r"})
+
+
+@pytest.mark.parametrize(
+    ("channel", "raw", "expected"),
+    [
+        pytest.param("public", "", True, id="public-default-true"),
+        pytest.param("preview", "", False, id="preview-default-false"),
+        pytest.param("preview", "true", True, id="preview-explicit"),
+        pytest.param("public", "false", False, id="public-explicit-off"),
+    ],
+)
+def test_github_release_default_follows_the_channel(tmp_path: Path, channel: str, raw: str,
+                                                    expected: bool) -> None:
+    inputs = publish.make_inputs(
+        values(tmp_path, channel=channel, **{"github-release": raw, "tag": "v1",
+                                             "github-token": "t"}),
+        {"GITHUB_REPOSITORY": "o/r"})
+    assert inputs.github_release is expected
+
+
+def test_password_alone_uploads_as_token_user(tmp_path: Path) -> None:
+    inputs = publish.make_inputs(values(tmp_path, channel="preview", password="pypi-abc"), {})
+    assert (inputs.username, inputs.password) == ("__token__", "pypi-abc")
+
+
+def test_runner_settings_do_not_reach_the_upload() -> None:
+    """INPUT_* (the password among them) and UV_PUBLISH_* from the runner never reach uv."""
+    env = publish.child_environment({"PATH": "/bin", "INPUT_PASSWORD": "s",
+                                     "UV_PUBLISH_TOKEN": "t", "UV_CACHE_DIR": "/c"})
+    assert env == {"PATH": "/bin", "UV_CACHE_DIR": "/c"}
+
+
+def test_password_is_masked_first() -> None:
+    assert next(spec for spec in publish.INPUTS if spec.name == "password").secret
+    assert next(spec for spec in publish.INPUTS if spec.name == "github-token").secret
+
+
+# --- distributions ----------------------------------------------------------------------------
+
+
+def test_reads_name_and_version_from_inside_the_archives(tmp_path: Path) -> None:
+    """The wheel's own METADATA and the sdist's top-level PKG-INFO count, not nested ones, and
+    the version is the metadata's, whatever the file name says."""
+    wheel = make_wheel(tmp_path, "my-pkg", "2.0.0",
+                       metadata=METADATA.format(name="my-pkg", version="2.0.1"))
+    sdist = make_sdist(tmp_path, "my-pkg", "2.0.0")
+
+    assert (read_distribution(wheel).name, read_distribution(wheel).version) == (
+        "my-pkg", Version("2.0.1"))
+    assert read_distribution(sdist).version == Version("2.0.0")
+
+
+def test_find_distributions_ignores_other_files_and_hashes(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*\n")  # uv build writes this into dist/
+    (tmp_path / "notes.txt").write_text("x")
+    wheel = make_wheel(tmp_path, "pkg", "1.0")
+    sdist = make_sdist(tmp_path, "pkg", "1.0")
+
+    dists = find_distributions(tmp_path)
+
+    assert [d.path for d in dists] == [wheel, sdist]
+    assert hashes_text(dists).splitlines() == [
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}" for p in (wheel, sdist)]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        pytest.param("missing", "does not exist", id="no-dist-dir"),
+        pytest.param("empty", "holds no wheel", id="empty-dist"),
+        pytest.param("two-versions", "more than one release", id="two-versions"),
+        pytest.param("two-projects", "more than one release", id="two-projects"),
+        pytest.param("corrupt", "Cannot read the metadata", id="corrupt-wheel"),
+        pytest.param("no-version", "Cannot read the metadata", id="metadata-without-version"),
+    ],
+)
+def test_unusable_dist_dirs_are_config_errors(tmp_path: Path, setup: str, message: str) -> None:
+    dist = tmp_path / "dist"
+    if setup != "missing":
+        dist.mkdir()
+    if setup == "two-versions":
+        make_wheel(dist, "pkg", "1.0")
+        make_sdist(dist, "pkg", "1.1")
+    elif setup == "two-projects":
+        make_wheel(dist, "pkg", "1.0")
+        make_wheel(dist, "other", "1.0")
+    elif setup == "corrupt":
+        (dist / "pkg-1.0-py3-none-any.whl").write_bytes(b"not a zip")
+    elif setup == "no-version":
+        make_wheel(dist, "pkg", "1.0", metadata="Metadata-Version: 2.4\nName: pkg\n")
+
+    with pytest.raises(ConfigError, match=message):
+        find_distributions(dist)
