@@ -85,7 +85,7 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
 @pytest.mark.parametrize(
     ("channel", "version", "extra", "code", "message"),
     [
-        pytest.param("public", "1.0.0.dev3", {}, 1, "never publishes a development version",
+        pytest.param("public", "1.0.0.dev3", {}, 1, "is a development release",
                      id="public-refuses-dev"),
         pytest.param("preview", "1.0.0.dev3", {"expected-version": "1.0.0.dev4"}, 1,
                      "expected-version is 1.0.0.dev4", id="expected-version-mismatch"),

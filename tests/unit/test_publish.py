@@ -60,7 +60,7 @@ def make_sdist(folder: Path, name: str, version: str) -> Path:
         pytest.param("preview", "0.6.3.dev1+g12", False, "local part", id="preview-local"),
         pytest.param("public", "0.6.3", False, "publish", id="public-final"),
         pytest.param("public", "0.6.3.post2", False, "publish", id="public-post"),
-        pytest.param("public", "0.6.3.dev1", True, "never publishes a development",
+        pytest.param("public", "0.6.3.dev1", True, "is a development release",
                      id="public-refuses-dev-even-allowed"),
         pytest.param("public", "0.6.3rc1", False, "allow-prerelease", id="public-rc-refused"),
         pytest.param("public", "0.6.3rc1", True, "publish", id="public-rc-allowed"),

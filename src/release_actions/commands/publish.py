@@ -43,15 +43,7 @@ PREVIEW_NOT_DEV = (
     "distributions are {version}. Run version-rewrite before publish, or use `channel: public` "
     "from a tag."
 )
-PUBLIC_DEV = (
-    "The public channel never publishes a development version, and the built distributions "
-    "are {version}. Set the final version (e.g. {base}) in the project, tag it, and publish "
-    "from that tag; previews go through `channel: preview`."
-)
-PUBLIC_PRERELEASE = (
-    "{version} is a pre-release; the public channel publishes final versions only. Set "
-    "`allow-prerelease: true` to publish a/b/rc versions on purpose."
-)
+PUBLIC_REFUSED = "The public channel refuses the built distributions: {reason}"
 LOCAL_VERSION = (
     "{version} has a local part (+{local}); package indexes refuse local versions. Remove the "
     "`+...` suffix from the version."
@@ -187,19 +179,19 @@ def _require_release_inputs(inputs: Inputs) -> None:
 
 def channel_skip_reason(channel: str, version: Version, *, allow_prerelease: bool) -> str:
     """Why the channel skips `version` (empty: publish it); raises CheckFailed when the channel
-    refuses it outright."""
+    refuses it outright. The public rule is tag-guard's (`versions.public_version`)."""
+    if channel == "public":
+        try:
+            versions.public_version(version, allow_prerelease=allow_prerelease)
+        except versions.VersionRejected as error:
+            raise CheckFailed(PUBLIC_REFUSED.format(reason=error)) from None
+        return ""
     if version.local is not None:
         raise CheckFailed(LOCAL_VERSION.format(version=version, local=version.local))
-    if channel == "preview":
-        if versions.is_final(version):
-            return PREVIEW_FINAL.format(version=version, tag_pipeline=versions.TAG_PIPELINE)
-        if version.dev is None:
-            raise CheckFailed(PREVIEW_NOT_DEV.format(version=version))
-        return ""
-    if version.dev is not None:
-        raise CheckFailed(PUBLIC_DEV.format(version=version, base=version.base_version))
-    if version.pre is not None and not allow_prerelease:
-        raise CheckFailed(PUBLIC_PRERELEASE.format(version=version))
+    if versions.is_final(version):
+        return PREVIEW_FINAL.format(version=version, tag_pipeline=versions.TAG_PIPELINE)
+    if version.dev is None:
+        raise CheckFailed(PREVIEW_NOT_DEV.format(version=version))
     return ""
 
 
