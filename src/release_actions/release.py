@@ -90,7 +90,16 @@ def find_release(repo: Any, tag: str) -> Any | None:
 
 
 def _same_file(asset: Any, dist: Distribution) -> bool:
-    return bool(asset.digest) and asset.digest == f"sha256:{dist.sha256}"
+    """Whether the asset holds exactly this file, by the digest GitHub records for it. Servers
+    that record none (older GitHub Enterprise) make PyGithub fetch the asset; if that fails
+    too, the asset counts as different and is replaced."""
+    from github import GithubException
+
+    try:
+        digest = asset.digest
+    except GithubException:
+        return False
+    return bool(digest) and digest == f"sha256:{dist.sha256}"
 
 
 def sync_assets(release: Any, dists: Sequence[Distribution], console: Console,

@@ -213,3 +213,38 @@ def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiS
         assert "0.5.0.dev1" in result.errors()[0] and "0.5.0.dev2" in result.errors()[0]
     assert snapshot(project) == before
     assert stored(pypi_server, "stale_pkg") == {}
+
+
+def test_trusted_publishing_preflight_stops_before_uploading(
+    tmp_path: Path, pypi_server: PypiServer
+) -> None:
+    """Given a job on Actions without `id-token: write` (no ACTIONS_ID_TOKEN_REQUEST_URL), when
+    publish runs with Trusted Publishing, then a dry run warns and succeeds, a real run stops
+    with exit 2 saying where to add the permission, and a fork pull request is told why OIDC is
+    unavailable — and nothing reaches the index."""
+    project = write_sample_package(tmp_path / "p", "oidc-pkg", "0.9.0.dev1")
+    without_password = {"password": "", "username": "", "trusted-publishing": "always"}
+    workflow = {"GITHUB_WORKFLOW_REF": "octo/oidc/.github/workflows/preview.yml@refs/heads/main"}
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": {"head": {"repo": {"full_name": "mallory/oidc", '
+                     '"fork": true}}, "base": {"repo": {"full_name": "octo/oidc"}}}}')
+
+    dry = run_cli("publish", cwd=project, env=workflow, inputs={
+        "channel": "preview", "repository-url": pypi_server.upload_url,
+        **without_password, "dry-run": "true"})
+    real = run_cli("publish", cwd=project, env=workflow, inputs={
+        "channel": "preview", "repository-url": pypi_server.upload_url,
+        **without_password, "build": "false"})
+    fork = run_cli("publish", cwd=project, inputs={
+        "channel": "preview", "repository-url": pypi_server.upload_url,
+        **without_password, "build": "false"},
+        env={**workflow, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)})
+
+    assert dry.code == 0, dry.log
+    assert "::warning" in dry.log and "id-token: write" in dry.log
+    assert real.code == 2, real.log
+    assert "id-token: write" in real.errors()[0] and "preview.yml" in real.errors()[0]
+    assert "::group::uv publish" not in real.log
+    assert fork.code == 2, fork.log
+    assert "mallory/oidc" in fork.errors()[0]
+    assert stored(pypi_server, "oidc_pkg") == {}

@@ -1,0 +1,49 @@
+"""publish on the public channel end to end: real build and upload to a real pypiserver, and
+the GitHub Release made through PyGithub over real HTTP against the local GitHub stand-in
+(GITHUB_API_URL), as a tag pipeline would run it — twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fake_github import fake_github
+from tests.helpers import run_cli
+from tests.pypi import PypiServer, write_sample_package
+
+
+def test_public_release_then_rerun_keeps_one_release(
+    tmp_path: Path, pypi_server: PypiServer
+) -> None:
+    """Given a final 1.4.0 on a v1.4.0 tag push, when publish runs, then both files are on the
+    index and one published (not draft) release holds both as assets, with generated notes;
+    when the job is re-run, then the index is unchanged and there is still exactly one
+    release with exactly those two assets."""
+    project = write_sample_package(tmp_path / "p", "released-pkg", "1.4.0")
+    inputs = {
+        "channel": "public", "repository-url": pypi_server.upload_url,
+        "check-url": pypi_server.simple_url, "trusted-publishing": "never",
+        "password": pypi_server.password, "username": pypi_server.username,
+        "tag": "v1.4.0", "github-token": "ghs_test_token_5521", "expected-version": "1.4.0",
+    }
+    with fake_github() as github:
+        env = {"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": "octo/released"}
+
+        first = run_cli("publish", cwd=project, inputs=inputs, env=env)
+        files = {n: d for n, d in pypi_server.files().items() if n.startswith("released_pkg")}
+        second = run_cli("publish", cwd=project, inputs=inputs, env=env)
+
+        assert first.code == 0, first.log
+        assert second.code == 0, second.log
+        assert len(github.releases) == 1
+        release = github.releases[0]
+        assert release["tag_name"] == "v1.4.0" and release["draft"] is False
+        assert release["prerelease"] is False and release["name"] == "released-pkg 1.4.0"
+        assert release["body"] == "Generated notes"
+        assert sorted(a["name"] for a in release["_assets"]) == sorted(files)
+        assert {github.assets[a["id"]] == files[a["name"]] for a in release["_assets"]} == {True}
+        assert first.outputs["release-url"] == "https://github.com/octo/released/releases/tag/v1.4.0"
+        assert second.outputs["release-url"] == first.outputs["release-url"]
+        assert {n: d for n, d in pypi_server.files().items()
+                if n.startswith("released_pkg")} == files
+        assert all(auth == "token ghs_test_token_5521" for auth in github.authorizations)
+        assert "ghs_test_token_5521" not in first.log.replace("::add-mask::ghs_test_token_5521", "")
