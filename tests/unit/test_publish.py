@@ -86,6 +86,22 @@ def test_expected_version_compares_pep440_equality(tmp_path: Path) -> None:
         publish.check_expected_version(dists, Version("1.0.0.dev4"))
 
 
+@pytest.mark.parametrize(
+    ("upload", "check", "warns"),
+    [
+        pytest.param(publish.PYPI_UPLOAD, publish.PYPI_SIMPLE, False, id="pypi-defaults"),
+        pytest.param("https://test.pypi.org/legacy/", publish.PYPI_SIMPLE, True,
+                     id="testpypi-upload-checked-on-pypi"),
+        pytest.param("https://test.pypi.org/legacy/", "https://test.pypi.org/simple/", False,
+                     id="testpypi-both"),
+        pytest.param("https://test.pypi.org/legacy/", "", False, id="check-disabled"),
+    ],
+)
+def test_check_url_left_on_pypi_for_another_index_warns(upload: str, check: str,
+                                                        warns: bool) -> None:
+    assert bool(publish.check_url_mismatch(upload, check)) is warns
+
+
 # --- inputs -----------------------------------------------------------------------------------
 
 

@@ -57,6 +57,10 @@ TWINE_FAILED = (
     "metadata (usually the README's markup or `readme` content type in pyproject.toml) and "
     "reproduce with `twine check --strict dist/*`."
 )
+CHECK_URL_ELSEWHERE = (
+    "Uploading to {upload} but `check-url` is still {check}: a re-run after a partial upload "
+    "will not see the files already on {upload}. Set `check-url` to that index's simple API."
+)
 BUILD_FAILED = (
     "`uv build --no-sources` failed with exit code {code} in {directory}: {detail}. Reproduce "
     "it with the same command in that directory."
@@ -195,6 +199,13 @@ def channel_skip_reason(channel: str, version: Version, *, allow_prerelease: boo
     return ""
 
 
+def check_url_mismatch(repository_url: str, check_url: str) -> str:
+    """A warning when uploads go to another index while re-runs would look at PyPI."""
+    if check_url == PYPI_SIMPLE and repository_url.rstrip("/") != PYPI_UPLOAD.rstrip("/"):
+        return CHECK_URL_ELSEWHERE.format(upload=repository_url, check=check_url)
+    return ""
+
+
 def check_expected_version(dists: Sequence[Distribution], expected: Version | None) -> None:
     if expected is None:
         return
@@ -301,6 +312,9 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, console: Console,
 
 def run(inputs: Inputs, console: Console) -> Outcome:
     env = child_environment(inputs.environ)
+    mismatch = check_url_mismatch(inputs.repository_url, inputs.check_url)
+    if mismatch:
+        console.warning(mismatch, title="publish")
     dist_dir = inputs.working_directory / DIST
     if inputs.build:
         build(inputs, console, env)
