@@ -57,6 +57,11 @@ FILE_DIFFERS = (
     "version (a preview: a new run number; a public release: a new tag); re-running the same "
     "build is safe because reproducible builds give identical files."
 )
+ALREADY_UPLOADED = (
+    "The index already holds a file of this upload ({detail}) and `check-url` is {check}, so "
+    "uv could not skip it. Set `check-url` to the index's simple API (e.g. "
+    "https://pypi.org/simple/) so re-runs skip the files already uploaded."
+)
 UPLOAD_REFUSED = (
     "The index refused the upload ({detail}). Check `repository-url` and the credentials: an "
     "API token goes in `password` (username `__token__`), or use Trusted Publishing."
@@ -210,7 +215,8 @@ def _failure_detail(output: str) -> str:
 
 
 def explain_upload_failure(
-    output: str, code: int, *, job: Job, publish_url: str, claims: Mapping[str, Any]
+    output: str, code: int, *, job: Job, publish_url: str, claims: Mapping[str, Any],
+    check_url: str = "",
 ) -> ReleaseActionsError:
     """The one error to show for a failed `uv publish`, from its output."""
     index = _index_name(publish_url)
@@ -238,6 +244,11 @@ def explain_upload_failure(
     differs = re.search(r"Local file and index file do not match for (.+)", output)
     if differs:
         return CheckFailed(FILE_DIFFERS.format(detail=differs.group(1).strip()))
+    exists = re.search(r"status code (400|409).{0,2000}?already exists", output, re.S)
+    if exists:
+        return CheckFailed(ALREADY_UPLOADED.format(
+            detail=exists.group(0).splitlines()[0].strip(),
+            check=f"`{check_url}`" if check_url else "empty"))
     refused = re.search(r"status code (401|403)[^.\n]*", output)
     if refused:
         return CheckFailed(UPLOAD_REFUSED.format(detail=refused.group(0)))

@@ -46,7 +46,8 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     """Given a project at 0.4.0.dev17, when publish runs on the preview channel, then the wheel
     and the sdist land on the index with the hashes the outputs report; when it runs again,
     nothing changes and it still succeeds; when the wheel is deleted from the store (a partial
-    upload), a third run uploads only the wheel again, byte for byte the same."""
+    upload), a third run uploads only the wheel again, byte for byte the same; without
+    check-url the index's "already exists" is explained as such."""
     project = write_sample_package(tmp_path / "p", "rerun-pkg", "0.4.0.dev17")
 
     first = publish(project, pypi_server, **{"expected-version": "0.4.0.dev17"})
@@ -80,6 +81,12 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     assert third.code == 0, third.log
     assert stored(pypi_server, "rerun_pkg") == files
     assert "| uploaded |" in third.summary and "| already on the index |" in third.summary
+
+    unchecked = publish(project, pypi_server, **{"check-url": ""})
+
+    assert unchecked.code == 1, unchecked.log
+    assert "Set `check-url`" in unchecked.errors()[0]
+    assert stored(pypi_server, "rerun_pkg") == files
 
 
 @pytest.mark.parametrize(

@@ -176,6 +176,9 @@ def test_reusable_workflow_is_named(tmp_path: Path) -> None:
         pytest.param("error: Failed to publish\n  cause: Server returned status code 403 "
                      "Forbidden. Server says: <html>", CheckFailed, "refused the upload",
                      id="forbidden"),
+        pytest.param("error: Failed to publish `dist/a.whl`\n  cause: Server returned status code "
+                     "409 Conflict. Server says: <html>\n<pre>Package 'a.whl' already exists!"
+                     "</pre>", CheckFailed, "Set `check-url`", id="already-there-no-check-url"),
         pytest.param("error: Failed to publish\n  cause: error sending request\n  cause: "
                      "connection refused", CheckFailed, "connection refused",
                      id="anything-else-keeps-uv-s-causes"),

@@ -303,7 +303,7 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, console: Console,
         claims = (fetch_claims(job, inputs.repository_url, console)
                   if "invalid-publisher" in output else {})
         raise explain_upload_failure(output, code, job=job, publish_url=inputs.repository_url,
-                                     claims=claims)
+                                     claims=claims, check_url=inputs.check_url)
     return ALREADY_PRESENT.findall(output)
 
 
