@@ -4,6 +4,7 @@ real pypiserver on 127.0.0.1, through the CLI as a runner starts it."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -159,13 +160,24 @@ def test_broken_readme_fails_twine_check(tmp_path: Path, pypi_server: PypiServer
 
 
 def test_dry_run_uploads_nothing(tmp_path: Path, pypi_server: PypiServer) -> None:
-    """Given a preview version, when publish runs with dry-run, then it builds, checks and hashes
-    (outputs filled) but the index holds nothing."""
+    """Given a preview version and impostor `uv`/`twine` first on PATH, when publish runs with
+    dry-run, then it builds, checks and hashes with its own tools (outputs filled) and the index
+    holds nothing."""
     project = write_sample_package(tmp_path / "p", "dry-pkg", "0.2.0.dev5")
+    # Impostors first on PATH: publish must use the uv and twine of its own environment.
+    impostors = tmp_path / "bin"
+    impostors.mkdir()
+    for tool in ("uv", "twine"):
+        (impostors / tool).write_text("#!/bin/sh\necho impostor; exit 97\n")
+        (impostors / tool).chmod(0o755)
 
-    result = publish(project, pypi_server, **{"dry-run": "true"})
+    result = run_cli("publish", cwd=project, inputs={
+        "channel": "preview", "repository-url": pypi_server.upload_url,
+        "check-url": pypi_server.simple_url, "dry-run": "true"},
+        env={"PATH": f"{impostors}{os.pathsep}{os.environ['PATH']}"})
 
     assert result.code == 0, result.log
+    assert "impostor" not in result.log
     assert len(result.outputs["hashes"].splitlines()) == 2
     assert "Dry run" in result.summary
     assert "::group::twine check --strict" in result.log
