@@ -22,7 +22,7 @@ demo: .venv/.synced
 	.venv/bin/python -m demo
 
 lint: .venv/.synced
-	.venv/bin/ruff check src tests bench examples
+	.venv/bin/ruff check src tests bench examples demo
 	.venv/bin/mypy
 
 docs: .venv/.synced
