@@ -4,6 +4,7 @@ for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -129,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
                         {"resource": "ReleaseAsset", "code": "already_exists"}]})
                 asset = {"id": fake._id(), "name": asset_name, "size": len(data),
                          "label": "", "state": "uploaded",
+                         "digest": f"sha256:{hashlib.sha256(data).hexdigest()}",
                          "content_type": self.headers.get("Content-Type", "")}
                 fake.assets[asset["id"]] = data
                 release["_assets"].append(asset)
@@ -142,6 +144,13 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "GET":
                 return self._send(200, _release_json(fake, release, repo))
         asset_match = re.fullmatch(r"/releases/assets/(\d+)", rest)
+        if asset_match and method == "GET":
+            asset_id = int(asset_match.group(1))
+            for release in fake.releases:
+                for asset in release["_assets"]:
+                    if asset["id"] == asset_id:
+                        return self._send(200, _asset_json(fake, asset, repo))
+            return self._send(404, {"message": "Not Found"})
         if asset_match and method == "DELETE":
             asset_id = int(asset_match.group(1))
             for release in fake.releases:

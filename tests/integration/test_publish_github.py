@@ -40,6 +40,8 @@ def test_public_release_then_rerun_keeps_one_release(
         assert release["prerelease"] is False and release["name"] == "released-pkg 1.4.0"
         assert release["body"] == "Generated notes"
         assert sorted(a["name"] for a in release["_assets"]) == sorted(files)
+        # The re-run finds both assets by their recorded digest and keeps them.
+        assert not [r for r in github.requests if r.startswith("DELETE")]
         assert {github.assets[a["id"]] == files[a["name"]] for a in release["_assets"]} == {True}
         assert first.outputs["release-url"] == "https://github.com/octo/released/releases/tag/v1.4.0"
         assert second.outputs["release-url"] == first.outputs["release-url"]
