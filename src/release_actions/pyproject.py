@@ -283,13 +283,16 @@ def find_lock_entry(project_file: Path, name: str | None) -> Declaration | None:
             )
             line = line_of(text, match.end()) if match else None
             return Declaration(lock, f"uv.lock [[package]] {package['name']}",
-                               str(package["version"]), line, _lock_rewriter(index))
+                               str(package["version"]), line, _lock_rewriter(index, text, doc))
     return None
 
 
-def _lock_rewriter(index: int) -> Callable[[str, str], str]:
+def _lock_rewriter(
+    index: int, parsed_text: str, parsed: tomlkit.TOMLDocument
+) -> Callable[[str, str], str]:
     def rewrite(text: str, new: str) -> str:
-        doc = tomlkit.parse(text)
+        # A large lock takes tomlkit a while to parse: reuse the parse made to find the entry.
+        doc = parsed if text == parsed_text else tomlkit.parse(text)
         entry = doc["package"][index]
         entry["version"] = String.from_raw(new, type_=entry["version"].type)
         return tomlkit.dumps(doc)
