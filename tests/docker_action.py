@@ -26,8 +26,8 @@ HEADER = (
 DESCRIPTION = (
     "Every release-actions command in one Docker container action: `command` picks which one "
     "runs, the other inputs are the union of the commands' inputs. The composite actions "
-    "(benchflow-ai/release-actions/<command>@v1) are faster and run on every OS; choose this "
-    "one for a pinned, self-contained environment on Linux runners."
+    "(benchflow-ai/release-actions/<command>@v1) are faster and run on Linux and macOS too; "
+    "choose this one for a pinned, self-contained environment on Linux runners."
 )
 
 
