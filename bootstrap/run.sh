@@ -41,5 +41,7 @@ else
   echo "release-actions: environment ready in $((SECONDS - started)) s"
 fi
 
-export PYTHONPATH="$root/src${PYTHONPATH:+:$PYTHONPATH}"
-exec "$python" -m release_actions "$command_name"
+# -I: neither the caller's checkout (the working directory) nor PYTHON* variables can put a
+# module in front of ours or of a dependency; our source goes first on the path explicitly.
+exec "$python" -I -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from release_actions.cli import main; raise SystemExit(main())' \
+  "$root/src" "$command_name"

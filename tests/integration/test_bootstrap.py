@@ -97,3 +97,17 @@ def test_requirements_agree_with_the_lock() -> None:
         "run: uv export --locked --no-dev --no-emit-project --format requirements-txt "
         "-o bootstrap/requirements.txt"
     )
+
+
+def test_the_callers_checkout_cannot_shadow_a_module(project: Path, tmp_path: Path) -> None:
+    """Given a checkout with a top-level `packaging/` (or any module name we import), the action
+    still runs our code and its dependencies, never the checkout's."""
+    (project / "packaging").mkdir()
+    (project / "packaging/__init__.py").write_text(
+        'print("::error::hijacked")\nraise SystemExit(9)\n'
+    )
+    (project / "release_actions.py").write_text('raise SystemExit(8)\n')
+    result = bootstrap(project, tmp_path, f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "hijacked" not in result.stdout
+    assert "version=1.0.dev5" in result.stdout
