@@ -165,8 +165,25 @@ def test_password_alone_uploads_as_token_user(tmp_path: Path) -> None:
 def test_runner_settings_do_not_reach_the_upload() -> None:
     """INPUT_* (the password among them) and UV_PUBLISH_* from the runner never reach uv."""
     env = publish.child_environment({"PATH": "/bin", "INPUT_PASSWORD": "s",
-                                     "UV_PUBLISH_TOKEN": "t", "UV_CACHE_DIR": "/c"})
+                                     "UV_PUBLISH_TOKEN": "t", "UV_CACHE_DIR": "/c"},
+                                    publishing=True)
     assert env == {"PATH": "/bin", "UV_CACHE_DIR": "/c"}
+
+
+JOB_CREDENTIALS = {
+    "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/x",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc-request-token",
+    "ACTIONS_RUNTIME_TOKEN": "runtime-token",
+    "GITHUB_TOKEN": "ghs_job_token",
+}
+
+
+def test_build_and_twine_cannot_mint_a_pypi_token() -> None:
+    """The build backend, its build requirements and twine run without the OIDC request token
+    or the job's tokens; only `uv publish` gets them (Trusted Publishing needs them)."""
+    environ = {"PATH": "/bin", **JOB_CREDENTIALS}
+    assert publish.child_environment(environ, publishing=False) == {"PATH": "/bin"}
+    assert publish.child_environment(environ, publishing=True) == environ
 
 
 def test_password_is_masked_first() -> None:

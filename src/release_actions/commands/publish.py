@@ -35,6 +35,9 @@ PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_SIMPLE = "https://pypi.org/simple/"
 # The runner's own settings must not change where or as whom this action uploads.
 CHILD_ENV_DROPPED = ("INPUT_", "UV_PUBLISH_")
+# Build backends, build requirements and twine must not be able to mint a PyPI token (OIDC) or
+# use the job's tokens: only `uv publish` gets these.
+CREDENTIALS_ENV = ("ACTIONS_ID_TOKEN_REQUEST_", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN")
 ALREADY_PRESENT = re.compile(r"File (\S+) already exists, skipping")
 
 PREVIEW_FINAL = "{version} is a final version; {tag_pipeline}"
@@ -229,9 +232,10 @@ def uv_binary() -> str:
                           "reinstall release-actions (its `uv` dependency).") from None
 
 
-def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    return {key: value for key, value in environ.items()
-            if not key.startswith(CHILD_ENV_DROPPED)}
+def child_environment(environ: Mapping[str, str], *, publishing: bool) -> dict[str, str]:
+    """The sub-processes' environment; the job's credentials only when `publishing`."""
+    dropped = CHILD_ENV_DROPPED if publishing else CHILD_ENV_DROPPED + CREDENTIALS_ENV
+    return {key: value for key, value in environ.items() if not key.startswith(dropped)}
 
 
 def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
@@ -273,7 +277,8 @@ def build(inputs: Inputs, console: Console, env: Mapping[str, str]) -> None:
 
 def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
                 env: Mapping[str, str]) -> None:
-    argv = [sys.executable, "-m", "twine", "--no-color", "check", "--strict",
+    # -I: the project's own top-level modules (cwd) must not shadow twine's.
+    argv = [sys.executable, "-I", "-m", "twine", "--no-color", "check", "--strict",
             *(str(d.path.relative_to(inputs.working_directory)) for d in dists)]
     code, output = stream(console, "twine check --strict", argv,
                           cwd=inputs.working_directory, env=env)
@@ -311,7 +316,7 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, console: Console,
 
 
 def run(inputs: Inputs, console: Console) -> Outcome:
-    env = child_environment(inputs.environ)
+    env = child_environment(inputs.environ, publishing=False)
     mismatch = check_url_mismatch(inputs.repository_url, inputs.check_url)
     if mismatch:
         console.warning(mismatch, title="publish")
@@ -351,7 +356,7 @@ def run(inputs: Inputs, console: Console) -> Outcome:
                         has_password=bool(inputs.password))
     if problem is not None:
         raise problem
-    present = upload(dists, inputs, console, env)
+    present = upload(dists, inputs, console, child_environment(inputs.environ, publishing=True))
 
     release_url = ""
     if inputs.github_release:
