@@ -19,6 +19,7 @@ FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _DECIMAL = re.compile(r"[0-9]+\Z")
 REDACTED = "***"
+COMMAND_GUARD = "| "  # put before an output line that would otherwise run as a workflow command
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -140,6 +141,13 @@ class Console:
         self.stream.flush()
 
     def info(self, message: str) -> None:
+        """Plain text, never a workflow command: the runner reads a line whose text starts
+        with `::` (after leading spaces) as one, and messages carry sub-process output."""
+        if self.actions:
+            message = "\n".join(
+                f"{COMMAND_GUARD}{line}" if line.lstrip().startswith("::") else line
+                for line in message.split("\n")
+            )
         self._emit(message)
 
     def debug(self, message: str) -> None:

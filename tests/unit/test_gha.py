@@ -151,6 +151,20 @@ def test_multiline_secret_is_masked_line_by_line() -> None:
     assert stream.getvalue() == "::add-mask::line-one\n::add-mask::line-two\n"
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    ["::error::fake", "  ::set-output name=version::6.6.6", "::add-mask::x", "::stop-commands::t"],
+)
+def test_info_text_never_runs_as_a_workflow_command(hostile: str) -> None:
+    """Given sub-process output relayed as info, a line that would start a workflow command is
+    printed so the runner reads it as text."""
+    stream = io.StringIO()
+    gha.Console(actions=True, stream=stream).info(f"Server says:\n{hostile}\nend")
+    for line in stream.getvalue().splitlines():
+        assert not line.lstrip().startswith("::"), line
+    assert hostile in stream.getvalue()
+
+
 def test_group_folds_output_in_actions() -> None:
     stream = io.StringIO()
     console = gha.Console(actions=True, stream=stream)
