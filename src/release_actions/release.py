@@ -17,6 +17,11 @@ from release_actions.distributions import Distribution
 from release_actions.errors import CheckFailed, ConfigError
 from release_actions.gha import Console
 
+GITHUB_UNREACHABLE = (
+    "GitHub's API could not be reached while {action} for {tag} ({error}). The distributions "
+    "are on the index; re-run the job: files already uploaded are skipped and the release is "
+    "completed."
+)
 CONTENT_TYPES = {".whl": "application/zip", ".gz": "application/gzip"}
 
 API_REFUSED = (
@@ -129,6 +134,7 @@ def sync_assets(release: Any, dists: Sequence[Distribution], console: Console,
 def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, str],
                     console: Console) -> ReleaseResult:
     """Create (as a draft) or reuse the release of the tag, attach the dists, publish it."""
+    import requests
     from github import GithubException
 
     prerelease = is_prerelease(request.version)
@@ -168,4 +174,7 @@ def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, s
             )
     except GithubException as error:
         raise _refused(error, action, request) from None
+    except requests.RequestException as error:
+        raise CheckFailed(GITHUB_UNREACHABLE.format(
+            action=action, tag=request.tag, error=type(error).__name__)) from None
     return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import responses
 from packaging.version import Version
 
@@ -255,6 +256,19 @@ def test_immutable_release_with_a_different_asset_is_refused(dists: list[Distrib
     with pytest.raises(CheckFailed, match="immutable"):
         publish_release(request_for(dists), "t", ENV, Console(actions=True))
     assert not [c for c in responses.calls if c.request.method == "DELETE"]
+
+
+@responses.activate
+def test_unreachable_api_is_a_refusal_not_a_bug(dists: list[Distribution]) -> None:
+    """Given GitHub's API unreachable after the upload, the release step says so and how to
+    finish (re-run), instead of failing with a traceback."""
+    register_repo_and_no_release("v1.2.0")
+    responses.get(f"{REQUESTED}/repos/{REPO}/releases",
+                  body=requests.ConnectionError("connection reset"))
+
+    with pytest.raises(CheckFailed, match=r"could not be reached while reading the releases "
+                                          r"for v1\.2\.0 \(ConnectionError\).*re-run"):
+        publish_release(request_for(dists), "t", ENV, Console(actions=True))
 
 
 @responses.activate
