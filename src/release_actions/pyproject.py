@@ -219,8 +219,9 @@ def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) 
             return python_declaration(path, pattern)
         if "file" in setuptools_version:
             files = setuptools_version["file"]
-            first = files if isinstance(files, str) else next(iter(files))
-            return plain_declaration(root / str(first))
+            first = files if isinstance(files, str) else next(iter(files), None)
+            if first:
+                return plain_declaration(root / str(first))
     raise ConfigError(
         f"{project_file} declares `dynamic = [\"version\"]` but names no place this action "
         "can rewrite. Supported: [tool.hatch.version] path, [tool.pdm.version] path, "
@@ -346,11 +347,29 @@ def write_atomically(contents: Mapping[Path, str]) -> None:
                 handle.write(text)
             shutil.copymode(path, temp)
     except OSError as error:
-        for temp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+        _discard(staged)
         raise ConfigError(
             f"Could not write the new version: {error}. No file was changed."
         ) from None
-    for temp, path in staged:
-        os.replace(temp, path)
+    replaced: list[tuple[Path, str]] = []
+    try:
+        for temp, path in staged:
+            original = read_text(path, what="File")
+            os.replace(temp, path)
+            replaced.append((path, original))
+    except OSError as error:
+        # A rename inside one folder does not fail in practice; if it does, put back what was
+        # already replaced so the checkout stays as it was.
+        _discard(staged)
+        for path, original in replaced:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(original)
+        raise ConfigError(
+            f"Could not write the new version: {error}. No file was changed."
+        ) from None
+
+
+def _discard(staged: list[tuple[str, Path]]) -> None:
+    for temp, _ in staged:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)

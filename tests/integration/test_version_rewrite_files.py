@@ -165,6 +165,9 @@ def test_extra_files_are_rewritten(tmp_path: Path) -> None:
                      "from git tags", "pyproject.toml,line=3", id="uv-dynamic-versioning"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n"}, {},
                      "names no place", "pyproject.toml,line=3", id="dynamic-without-source"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+                      "[tool.setuptools.dynamic]\nversion = {file = []}\n"}, {},
+                     "names no place", "pyproject.toml,line=3", id="setuptools-empty-file-list"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
                      {"run-number": "abc"}, "positive whole number", None, id="bad-run-number"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,28 @@ def test_write_atomically_changes_nothing_when_one_file_cannot_be_staged(tmp_pat
         write_atomically({first: "new", tmp_path / "gone" / "x.py": "new"})
     assert first.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml"]
+
+
+def test_a_failed_rename_puts_back_what_was_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given two files where the second rename fails, the first file gets its old bytes back
+    and no temp file is left."""
+    first, second = tmp_path / "pyproject.toml", tmp_path / "uv.lock"
+    first.write_text("old first")
+    second.write_text("old second")
+    real_replace = os.replace
+
+    def failing_second(source: str, target: Path) -> None:
+        if Path(target) == second:
+            raise OSError("disk gone")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_second)
+    with pytest.raises(ConfigError, match="No file was changed"):
+        write_atomically({first: "new first", second: "new second"})
+    assert (first.read_text(), second.read_text()) == ("old first", "old second")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml", "uv.lock"]
 
 
 def test_write_atomically_keeps_the_file_mode(tmp_path: Path) -> None:
