@@ -75,6 +75,14 @@ def commit_of(cwd: Path, ref: str) -> str | None:
     return found.stdout or None
 
 
+def commit_time(cwd: Path) -> str | None:
+    """HEAD's commit time (Unix seconds), or None outside a git checkout."""
+    try:
+        return run(cwd, "log", "-1", "--format=%ct").stdout or None
+    except GitError:
+        return None
+
+
 def tag_commit(cwd: Path, tag: str) -> str | None:
     return commit_of(cwd, f"refs/tags/{tag}")
 

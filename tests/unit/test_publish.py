@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from release_actions import command
 from release_actions.commands import publish
 from release_actions.distributions import find_distributions, hashes_text, read_distribution
 from release_actions.errors import CheckFailed, ConfigError, InputError
+from tests.helpers import clean_env
 
 METADATA = "Metadata-Version: 2.4\nName: {name}\nVersion: {version}\n"
 
@@ -176,6 +178,22 @@ JOB_CREDENTIALS = {
     "ACTIONS_RUNTIME_TOKEN": "runtime-token",
     "GITHUB_TOKEN": "ghs_job_token",
 }
+
+
+def test_builds_are_stamped_with_the_commit_time(tmp_path: Path) -> None:
+    """So a rebuild on a re-run gives the same bytes with time-stamping backends too."""
+    repo, elsewhere = tmp_path / "repo", tmp_path / "not-a-repo"
+    repo.mkdir()
+    elsewhere.mkdir()
+    env = clean_env(GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.com",
+                    GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@example.com",
+                    GIT_COMMITTER_DATE="@1700000000 +0000", GIT_CEILING_DIRECTORIES=str(tmp_path))
+    for argv in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *argv], cwd=repo, env=env, check=True)
+
+    assert publish.reproducible({}, repo)["SOURCE_DATE_EPOCH"] == "1700000000"
+    assert publish.reproducible({"SOURCE_DATE_EPOCH": "5"}, repo)["SOURCE_DATE_EPOCH"] == "5"
+    assert "SOURCE_DATE_EPOCH" not in publish.reproducible({}, elsewhere)  # not a checkout
 
 
 def test_build_and_twine_cannot_mint_a_pypi_token() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from release_actions import command, gha, versions
+from release_actions import command, gha, git, versions
 from release_actions.command import Outcome
 from release_actions.distributions import Distribution, find_distributions, hashes_text
 from release_actions.errors import CheckFailed, ConfigError, InputError
@@ -265,11 +265,23 @@ def _last_lines(output: str, count: int = 6) -> str:
     return " / ".join(tail) or "no output"
 
 
+def reproducible(env: Mapping[str, str], cwd: Path) -> dict[str, str]:
+    """`SOURCE_DATE_EPOCH` = the commit's time unless set: backends that stamp times (setuptools)
+    then build the same bytes again, so a re-run after a partial upload matches the index."""
+    env = dict(env)
+    if "SOURCE_DATE_EPOCH" not in env:
+        stamp = git.commit_time(cwd)
+        if stamp:
+            env["SOURCE_DATE_EPOCH"] = stamp
+    return env
+
+
 def build(inputs: Inputs, console: Console, env: Mapping[str, str]) -> None:
     argv = [uv_binary(), "build", "--no-sources", "--no-progress", "--color", "never",
             "--out-dir", DIST]
     code, output = stream(console, "uv build --no-sources", argv,
-                          cwd=inputs.working_directory, env=env)
+                          cwd=inputs.working_directory,
+                          env=reproducible(env, inputs.working_directory))
     if code != 0:
         raise ConfigError(BUILD_FAILED.format(code=code, directory=inputs.working_directory,
                                               detail=_last_lines(output)))
