@@ -27,6 +27,7 @@ lint: .venv/.synced
 
 docs: .venv/.synced
 	.venv/bin/python -m tests.docs --write
+	.venv/bin/python -m tests.docker_action --write
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .demo
