@@ -18,9 +18,11 @@ from typing import Any
 
 import tomlkit
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 from tomlkit.exceptions import ParseError
 from tomlkit.items import String
 
+from release_actions import versions
 from release_actions.errors import ConfigError
 
 # hatch's default pattern for a version in a Python file.
@@ -50,6 +52,14 @@ class Declaration:
     version: str
     line: int | None
     rewrite: Callable[[str, str], str]  # (file text, new version) -> new file text
+
+    def parsed(self) -> Version:
+        """The declared version under PEP 440; an invalid one is a ConfigError at its line."""
+        try:
+            return versions.parse(self.version)
+        except versions.VersionRejected as error:
+            raise ConfigError(f"{self.where} in {self.path}: {error}",
+                              file=self.path, line=self.line) from None
 
 
 def read_text(path: Path, *, what: str) -> str:

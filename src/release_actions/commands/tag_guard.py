@@ -173,12 +173,7 @@ def check_project_version(
 ) -> None:
     """The project declares the tag's version: as text (`exact`) or by PEP 440 (`normalized`)."""
     where = f"{declaration.where} in {declaration.path}"
-    try:
-        declared = versions.parse(declaration.version)
-    except versions.VersionRejected as error:
-        raise ConfigError(f"{where}: {error}", file=declaration.path,
-                          line=declaration.line) from None
-    if declared != tag_version:
+    if declaration.parsed() != tag_version:
         raise CheckFailed(
             f"Version mismatch: the tag {tag} says {tag_version} but {where} is "
             f"{declaration.version}. Tag the commit whose version is {tag_version}, or set the "

@@ -61,18 +61,8 @@ def make_inputs(values: dict[str, Any], environ: Mapping[str, str]) -> Inputs:
     )
 
 
-def _parsed(declaration: Declaration) -> Version:
-    try:
-        return versions.parse(declaration.version)
-    except versions.VersionRejected as error:
-        raise ConfigError(
-            f"{declaration.where} in {declaration.path}: {error}",
-            file=declaration.path, line=declaration.line,
-        ) from None
-
-
-def _check_same(primary: Declaration, other: Declaration) -> None:
-    if _parsed(other) != _parsed(primary):
+def _check_same(primary: Declaration, current: Version, other: Declaration) -> None:
+    if other.parsed() != current:
         raise ConfigError(
             f"{other.path} says {other.version} ({other.where}) but {primary.path} says "
             f"{primary.version}. Make them equal before releasing.",
@@ -88,12 +78,13 @@ def run(inputs: Inputs, console: Console) -> Outcome:
     if lock is not None:
         declarations.append(lock)
     declarations += [find_extra_declaration(path) for path in inputs.extra_files]
+    current = primary.parsed()
     for other in declarations[1:]:
-        _check_same(primary, other)
+        _check_same(primary, current, other)
 
     try:
         decision = versions.preview_version(
-            _parsed(primary), inputs.run_number,
+            current, inputs.run_number,
             allow_prerelease_base=inputs.allow_prerelease_base,
         )
     except versions.VersionRejected as error:
