@@ -82,8 +82,8 @@ def _command_name(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if arg in COMMANDS), None)
 
 
-def _fail_summary(command: str, error: ReleaseActionsError) -> str:
-    where = f" ({error.file}{f':{error.line}' if error.line else ''})" if error.file else ""
+def _fail_summary(command: str, error: ReleaseActionsError, file: str | None) -> str:
+    where = f" ({file}{f':{error.line}' if error.line else ''})" if file else ""
     details = f"\n{error.summary.rstrip()}\n" if error.summary else ""
     return f"### ❌ `{command}`: {error.title}{where}\n\n{error.message}\n{details}"
 
@@ -110,10 +110,10 @@ def execute(
     except ReleaseActionsError as error:
         if console.debug_enabled:
             console.info(console.redact(traceback.format_exc()))
-        where = workspace_relative(error.file, environ) if error.file else None
-        console.error(error.message, title=error.title, file=where, line=error.line,
+        file = workspace_relative(error.file, environ) if error.file else None
+        console.error(error.message, title=error.title, file=file, line=error.line,
                       col=error.col)
-        runner.write_summary(_fail_summary(command, error))
+        runner.write_summary(_fail_summary(command, error, file))
         return error.exit_code
     runner.set_outputs(outcome.outputs)
     if outcome.env:
