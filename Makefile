@@ -22,12 +22,12 @@ demo: .venv/.synced
 	.venv/bin/python -m demo
 
 lint: .venv/.synced
-	.venv/bin/ruff check src tests bench examples demo
+	.venv/bin/ruff check src tests bench examples demo devtools
 	.venv/bin/mypy
 
 docs: .venv/.synced
-	.venv/bin/python -m tests.docs --write
-	.venv/bin/python -m tests.docker_action --write
+	.venv/bin/python -m devtools.docs --write
+	.venv/bin/python -m devtools.docker_action --write
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .demo

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.fake_providers import HANG, OK, fake_providers  # noqa: E402
+from devtools.fake_providers import HANG, OK, fake_providers  # noqa: E402
 
 from release_actions import providers  # noqa: E402
 from release_actions.commands import integration_gate as gate  # noqa: E402

@@ -14,10 +14,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.fake_github import FakeGitHub, fake_github
-from tests.fake_providers import FakeProvider
-from tests.helpers import ROOT, VENV_BIN, ActRun, copy_tracked_tree, git, run_act
-from tests.pypi import PypiServer
+from devtools.act import ROOT, VENV_BIN, ActRun, copy_tracked_tree, git, run_act
+from devtools.fake_github import FakeGitHub, fake_github
+from devtools.fake_providers import FakeProvider
+from devtools.pypi import PypiServer
 
 REPOSITORY = "benchflow-ai/release-actions-sample"
 REMOTE_URL = f"https://github.com/{REPOSITORY}.git"

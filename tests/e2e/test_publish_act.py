@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from devtools.pypi import PypiServer, write_sample_package
 
 from tests.helpers import CHECKOUT, git, run_act
-from tests.pypi import PypiServer, write_sample_package
 
 pytestmark = pytest.mark.e2e
 

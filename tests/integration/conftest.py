@@ -4,8 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.pypi import PypiServer
+from devtools.pypi import PypiServer
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from devtools.pypi import README_BROKEN_RST, PypiServer, write_sample_package
 
 from tests.helpers import Result, run_cli, snapshot
-from tests.pypi import README_BROKEN_RST, PypiServer, write_sample_package
 
 
 def publish(project: Path, index: PypiServer, **inputs: str) -> Result:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fake_github import fake_github
+from devtools.fake_github import fake_github
+from devtools.pypi import PypiServer, write_sample_package
+
 from tests.helpers import run_cli
-from tests.pypi import PypiServer, write_sample_package
 
 
 def test_public_release_then_rerun_keeps_one_release(

@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from devtools.pypi import PypiServer
 
 from release_actions import git as git_wrapper
 from tests.helpers import ROOT, Result, clean_env, git, run_cli
-from tests.pypi import PypiServer
 
 PYPROJECT = """[project]
 name = "mypkg"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from devtools import docs
 
 from release_actions import cli
-from tests import docs
 from tests.helpers import ROOT, VENV_BIN
 
 ACTIONS = docs.action_dirs()

@@ -10,7 +10,7 @@ from tests.helpers import ROOT, VENV_BIN
 
 def test_ruff_is_clean() -> None:
     proc = subprocess.run(
-        [str(VENV_BIN / "ruff"), "check", "src", "tests", "bench", "examples", "demo"],
+        [str(VENV_BIN / "ruff"), "check", "src", "tests", "bench", "examples", "demo", "devtools"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

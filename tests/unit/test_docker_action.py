@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
+from devtools import docker_action
 
 from release_actions import cli, docker
 from release_actions.gha import read_input
-from tests import docker_action
 from tests.helpers import ROOT
 
 ROOT_ACTION = ROOT / "action.yml"
@@ -30,7 +30,7 @@ def evaluated(value: object) -> str:
 
 def test_root_action_yml_is_current() -> None:
     assert ROOT_ACTION.read_text() == docker_action.render(), (
-        "run `.venv/bin/python -m tests.docker_action --write` and commit action.yml"
+        "run `.venv/bin/python -m devtools.docker_action --write` and commit action.yml"
     )
 
 

@@ -1,6 +1,6 @@
 """The inputs/outputs tables of every action's README, rendered from its action.yml.
 
-`python -m tests.docs --write` rewrites the tables between the markers; the test suite checks
+`python -m devtools.docs --write` rewrites the tables between the markers; the test suite checks
 they are current."""
 
 from __future__ import annotations

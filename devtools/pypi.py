@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers import VENV_BIN
+from devtools.act import VENV_BIN
 
 USERNAME = "uploader"
 PASSWORD = "index-pass-4f1c9a77e2"  # a throw-away credential of the test index
