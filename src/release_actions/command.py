@@ -53,6 +53,7 @@ class Input:
                 f"Input `{self.name}` is required: {self.help} "
                 f"Set `with: {self.name}: ...` (or `--{self.name}` on the command line)."
             )
+        kinds.require_text(f"Input `{self.name}`", raw, show=not self.secret)
         return self.kind(self.name, raw, ctx)
 
 

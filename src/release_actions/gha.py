@@ -3,6 +3,8 @@ job summary. Outside Actions (no `GITHUB_ACTIONS`) the same calls print plain me
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import sys
@@ -11,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote, quote_plus
 
 from release_actions.errors import ConfigError, InputError
 
@@ -21,6 +24,12 @@ _DECIMAL = re.compile(r"[0-9]+\Z")
 REDACTED = "***"
 RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
 COMMAND_GUARD = "| "  # put before an output line that would otherwise run as a workflow command
+# The runner ends a line at any of these; each one can start a workflow command.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# `::name ...::` and the older `##[name ...]` form are both read as commands.
+_COMMAND_START = ("::", "##[")
+# Encoded forms of a secret shorter than this would redact ordinary text.
+MIN_ENCODED_CHARS = 8
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -73,6 +82,41 @@ def parse_positive_int(name: str, raw: str) -> int:
 # --- workflow commands ----------------------------------------------------------------------
 
 
+def guard_lines(text: str) -> str:
+    """`text` with every line, however it is broken (`\\n`, `\\r`, `\\r\\n`), kept from
+    starting a workflow command: the runner reads one wherever a line starts with `::`."""
+    return "\n".join(
+        f"{COMMAND_GUARD}{line}" if line.lstrip().startswith(_COMMAND_START) else line
+        for line in LINE_BREAK.split(text)
+    )
+
+
+def _base64_cores(data: bytes) -> list[str]:
+    """The base64 characters that depend on `data` alone, at each of the three alignments it
+    can have inside a longer encoded text (`Basic base64(user:secret)`)."""
+    cores = []
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * shift + data).decode("ascii")
+            start, end = -(-8 * shift // 6), 8 * (shift + len(data)) // 6
+            cores.append(encoded[start:end])
+    return cores
+
+
+def encoded_forms(secret: str) -> list[str]:
+    """`secret` and how it looks URL-encoded, JSON-escaped, and in base64 (alone, as
+    `__token__:secret`, or inside any `user:secret`)."""
+    forms = [secret]
+    if len(secret) < MIN_ENCODED_CHARS:
+        return forms
+    data = secret.encode("utf-8", "surrogateescape")
+    forms += [quote(secret, safe=""), quote_plus(secret, safe=""), json.dumps(secret)[1:-1],
+              base64.b64encode(data).decode("ascii"),
+              base64.b64encode(b"__token__:" + data).decode("ascii")]
+    forms += [core for core in _base64_cores(data) if len(core) >= MIN_ENCODED_CHARS]
+    return list(dict.fromkeys(forms))
+
+
 def escape_data(text: str) -> str:
     """Escape a workflow command's message as @actions/core does."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -121,16 +165,20 @@ class Console:
         )
 
     def mask(self, secret: str) -> None:
+        """Mask `secret` and the forms a server may echo it in (URL-encoded, base64)."""
         secret = secret.strip()
         if not secret or secret in self._secrets:
             return
-        self._secrets.append(secret)
+        for form in encoded_forms(secret):
+            if form in self._secrets:
+                continue
+            self._secrets.append(form)
+            if self.actions:
+                for line in LINE_BREAK.split(form):
+                    if line.strip():
+                        self._emit(f"::add-mask::{escape_data(line)}", redact=False)
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets.sort(key=len, reverse=True)
-        if self.actions:
-            for line in secret.splitlines():
-                if line.strip():
-                    self._emit(f"::add-mask::{escape_data(line)}", redact=False)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -145,10 +193,7 @@ class Console:
         """Plain text, never a workflow command: the runner reads a line whose text starts
         with `::` (after leading spaces) as one, and messages carry sub-process output."""
         if self.actions:
-            message = "\n".join(
-                f"{COMMAND_GUARD}{line}" if line.lstrip().startswith("::") else line
-                for line in message.split("\n")
-            )
+            message = guard_lines(message)
         self._emit(message)
 
     def debug(self, message: str) -> None:
@@ -191,7 +236,7 @@ class Console:
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
         """Fold long sub-process output in the Actions log."""
-        self._emit(f"::group::{title}" if self.actions else f"--- {title}")
+        self._emit(f"::group::{escape_data(title)}" if self.actions else f"--- {title}")
         try:
             yield
         finally:

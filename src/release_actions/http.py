@@ -1,9 +1,16 @@
 """The one way this project speaks HTTP: a requests session with urllib3 retries and timeouts.
 
-Imported only by commands that talk to a server, so version-rewrite and tag-guard start
-without requests."""
+Every wait is bounded: each request has a timeout, a whole network step has one deadline that
+retries, `Retry-After` sleeps and body reads all count against, and a body is read in chunks up
+to a byte cap. Imported only by commands that talk to a server, so version-rewrite and tag-guard
+start without requests."""
 
 from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -13,22 +20,85 @@ from release_actions import __version__
 
 USER_AGENT = f"release-actions/{__version__} (+https://github.com/benchflow-ai/release-actions)"
 DEFAULT_TIMEOUT = 15.0
+# A server asking for more than this in Retry-After is treated as down for this run.
+RETRY_AFTER_CAP = 10.0
+BACKOFF_CAP = 5.0
+MAX_BODY_BYTES = 8 << 20
+CHUNK = 65536
 
 
-def session(*, retries: int = 3, backoff: float = 0.5) -> requests.Session:
+class BodyTooSlow(requests.RequestException):
+    """The server did not finish sending its answer before the step's deadline."""
+
+
+class BodyTooLarge(requests.RequestException):
+    """The answer is larger than anything this project expects from that server."""
+
+
+class BoundedRetry(Retry):
+    """urllib3's Retry with every sleep capped (`Retry-After` and backoff) and no retry started
+    after the step's deadline (`time.monotonic()` value; None: no deadline)."""
+
+    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def new(self, **kw: Any) -> BoundedRetry:
+        kw.setdefault("deadline", self.deadline)
+        return super().new(**kw)  # type: ignore[return-value]
+
+    def _remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def is_exhausted(self) -> bool:
+        return self._remaining() <= 0 or super().is_exhausted()
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        if seconds is None:
+            return None
+        return max(0.0, min(seconds, RETRY_AFTER_CAP, self._remaining()))
+
+    def get_backoff_time(self) -> float:
+        return max(0.0, min(super().get_backoff_time(), BACKOFF_CAP, self._remaining()))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long one network step may take: `timeout` per request, `deadline` for all of it."""
+
+    timeout: float
+    deadline: float
+
+    @classmethod
+    def starting_now(cls, timeout: float, total: float) -> Budget:
+        return cls(timeout, time.monotonic() + total)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def request_timeout(self) -> float:
+        """A request's timeout: never past the deadline (and never zero, which means none)."""
+        return max(0.05, min(self.timeout, self.remaining()))
+
+
+def session(*, retries: int = 3, backoff: float = 0.5,
+            deadline: float | None = None) -> requests.Session:
     """A session that retries idempotent requests on connection errors, 429 and 5xx.
 
     `retries=0` gives a session that tries once (probes, where a retry would hide a fault)."""
-    retry = Retry(
+    retry = BoundedRetry(
         total=retries,
         connect=retries,
         read=retries,
         status=retries,
+        redirect=5,
         backoff_factor=backoff,
         status_forcelist=(429, 500, 502, 503, 504),
         allowed_methods=frozenset({"GET", "HEAD", "OPTIONS"}),
         respect_retry_after_header=True,
         raise_on_status=False,
+        deadline=deadline,
     )
     adapter = HTTPAdapter(max_retries=retry)
     http = requests.Session()
@@ -36,3 +106,34 @@ def session(*, retries: int = 3, backoff: float = 0.5) -> requests.Session:
     http.mount("https://", adapter)
     http.headers["User-Agent"] = USER_AGENT
     return http
+
+
+def read_body(response: requests.Response, budget: Budget,
+              max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The body of a streamed response, refused when it exceeds `max_bytes` or the deadline (a
+    server trickling bytes would otherwise hold each read just under the timeout forever)."""
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=CHUNK):
+        body += chunk
+        if len(body) > max_bytes:
+            raise BodyTooLarge(f"the answer is larger than {max_bytes // 1024} KiB")
+        if budget.remaining() <= 0:
+            raise BodyTooSlow("the answer did not arrive in time")
+    return bytes(body)
+
+
+def get(url: str, budget: Budget, *, retries: int = 2,
+        max_bytes: int = MAX_BODY_BYTES) -> tuple[requests.Response, bytes]:
+    """GET `url` within `budget`: the response (its status and headers) and its capped body."""
+    with session(retries=retries, deadline=budget.deadline) as http, http.get(
+        url, timeout=budget.request_timeout(), stream=True
+    ) as response:
+        return response, read_body(response, budget, max_bytes)
+
+
+def parse_json(body: bytes) -> Any:
+    """JSON from a server, or ValueError: also for nesting too deep to parse."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None

@@ -4,12 +4,16 @@ project it holds. Imported only by commands that ask an index."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from release_actions import http
+
+# PyPI's JSON for a project with thousands of releases stays well under this.
+MAX_BODY_BYTES = 32 << 20
 
 
 class IndexUnavailable(Exception):
@@ -29,25 +33,34 @@ def json_api_urls(index_url: str, name: str) -> list[str]:
     return [f"{index_url}/pypi/{project}/json", f"{index_url}/{project}/json"]
 
 
-def published_versions(index_url: str, name: str) -> list[Published]:
+def published_versions(index_url: str, name: str, budget: http.Budget) -> list[Published]:
     """Every version of `name` on the index; [] when the index does not know the project.
-    Raises IndexUnavailable when it cannot be asked."""
-    session = http.session(retries=2)
+    Raises IndexUnavailable when it cannot be asked within `budget`."""
     for url in json_api_urls(index_url, name):
         try:
-            response = session.get(url, timeout=http.DEFAULT_TIMEOUT)
+            response, body = http.get(url, budget, max_bytes=MAX_BODY_BYTES)
         except requests.RequestException as error:
-            raise IndexUnavailable(f"could not reach {url} ({type(error).__name__})") from None
+            raise IndexUnavailable(f"could not read {url} ({_why(error)})") from None
         if response.status_code != 404:
-            return _releases(url, response)
+            return _releases(url, response.status_code, body)
     return []
 
 
-def _releases(url: str, response: requests.Response) -> list[Published]:
+def _why(error: requests.RequestException) -> str:
+    if isinstance(error, (http.BodyTooLarge, http.BodyTooSlow)):
+        return str(error)
+    if isinstance(error, requests.Timeout):
+        return "no answer in time"
+    return type(error).__name__
+
+
+def _releases(url: str, status: int, body: bytes) -> list[Published]:
+    if not 200 <= status < 300:
+        raise IndexUnavailable(f"{url} answered HTTP {status}")
     try:
-        response.raise_for_status()
+        releases: Any = http.parse_json(body)["releases"]
         found = []
-        for text, files in response.json()["releases"].items():
+        for text, files in releases.items():
             try:
                 version = Version(text)
             except ValueError:
@@ -55,10 +68,7 @@ def _releases(url: str, response: requests.Response) -> list[Published]:
             live = any(not item.get("yanked", False) for item in files)
             found.append(Published(version, live))
         return found
-    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError,
-            RecursionError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise IndexUnavailable(
             f"{url} did not give a usable answer ({type(error).__name__})"
         ) from None
-
-

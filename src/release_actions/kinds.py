@@ -33,9 +33,19 @@ _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
 _PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
 
 
-def quote(raw: str) -> str:
+def quote(raw: str, limit: int = QUOTE_CHARS) -> str:
     """A value as an error shows it: capped and escaped."""
-    return repr(raw[:QUOTE_CHARS] + ("…" if len(raw) > QUOTE_CHARS else ""))
+    return repr(raw[:limit] + ("…" if len(raw) > limit else ""))
+
+
+def require_text(what: str, raw: str, *, show: bool = True) -> None:
+    """Refuse text that is not valid UTF-8 (Python hands such bytes on as lone surrogates)."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        quoted = f": {quote(shown)}" if show else ""
+        raise InputError(f"{what} is not valid UTF-8 text{quoted}. Pass it as UTF-8.") from None
 
 
 def text(name: str, raw: str, ctx: Context) -> str:
@@ -138,29 +148,33 @@ def tag_prefix(name: str, raw: str, ctx: Context) -> str:
 
 
 def _without_userinfo(raw: str) -> str:
-    """The URL as an error may quote it: whatever precedes an `@` in the authority is cut."""
-    return re.sub(r"(?<=//)[^/@]*@", "***@", raw)
+    """The URL as an error may quote it: whatever precedes its last `@` is cut (a password
+    may hold `/` and still be one)."""
+    return re.sub(r"(?<=//).*@", "***@", raw, flags=re.S)
 
 
-def check_url(name: str, raw: str) -> str:
-    """`raw` if it is an http(s) URL with a host, a valid port and no credentials."""
+def check_url(name: str, raw: str, label: str = "",
+              example: str = "https://pypi.org/simple/") -> str:
+    """`raw` if it is an http(s) URL with a host, a valid port and no credentials. `label`
+    names where it came from in errors (default: the input `name`)."""
+    label = label or f"Input `{name}`"
     shown = quote(_without_userinfo(raw))
-    example = "such as https://pypi.org/simple/"
+    require_text(label, _without_userinfo(raw))
     if _CONTROL.search(raw):
         raise InputError(
-            f"Input `{name}` must be a URL without spaces or control characters; got {shown}."
+            f"{label} must be a URL without spaces or control characters; got {shown}."
         )
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:
-        raise InputError(f"Input `{name}` is not a valid URL (host or port): {shown}.") from None
+        raise InputError(f"{label} is not a valid URL (host or port): {shown}.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"Input `{name}` must be an http(s) URL {example}; got {shown}.")
-    if parts.username is not None or parts.password is not None:
+        raise InputError(f"{label} must be an http(s) URL such as {example}; got {shown}.")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise InputError(
-            f"Input `{name}` holds a user name or password ({shown}). Credentials never go in "
-            "a URL: pass them in the inputs meant for them (from secrets)."
+            f"{label} holds a user name or password ({shown}). Credentials never go in "
+            "a URL: pass them in the inputs or variables meant for them (from secrets)."
         )
     del port
     return raw

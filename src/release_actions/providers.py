@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -92,11 +91,11 @@ def _setting(environ: Mapping[str, str], name: str) -> str:
 
 
 def url_password(url: str) -> str:
-    """The password of `https://user:password@host/...`, to be masked; empty when none."""
-    try:
-        return urlsplit(url).password or ""
-    except ValueError:
-        return ""
+    """The password of `https://user:password@host/...`, to be masked; empty when none. Read
+    by hand up to the last `@`: a malformed URL (a `/` in the password) must be masked too."""
+    _, slashes, rest = url.partition("//")
+    userinfo, at, _ = rest.rpartition("@")
+    return userinfo.partition(":")[2] if slashes and at else ""
 
 
 def without_password(url: str) -> str:
@@ -106,17 +105,18 @@ def without_password(url: str) -> str:
 
 
 def check_base_url(variable: str, url: str) -> None:
+    """An http(s) URL without credentials: the probe sends the provider's key, never Basic auth
+    from the URL."""
+    from release_actions import kinds
+    from release_actions.errors import InputError
+
     try:
-        parts = urlsplit(url)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        valid = False
-    if not valid:
+        kinds.check_url(variable, url, label=variable, example="https://api.example.com/v1")
+    except InputError as error:
         raise BaseUrlInvalid(
-            f"{variable}={without_password(url)!r} is not an http(s) URL. Set it to the API "
-            f"root that serves /chat/completions (e.g. https://api.example.com/v1), or unset it "
-            f"for the default."
-        )
+            f"{error.message} Set it to the API root that serves /chat/completions, or unset "
+            "it for the default."
+        ) from None
 
 
 def resolve(provider: Provider, environ: Mapping[str, str], github_token: str = "") -> Endpoint:
@@ -138,7 +138,8 @@ def resolve(provider: Provider, environ: Mapping[str, str], github_token: str = 
         if provider.name == GITHUB_MODELS:
             wanted += f" (or the `{TOKEN_INPUT}` input with `permissions: models: read`)"
         if not base_url:
-            wanted += f", and {provider.base_url_env}"
+            return Endpoint(provider, base_url, model, problem=MISSING_BASE_URL,
+                            hint=f"set {provider.base_url_env}, and {wanted}")
         return Endpoint(provider, base_url, model, problem=MISSING_KEY, hint=f"set {wanted}")
     if not _HEADER_SAFE.match(key):
         return Endpoint(

@@ -91,8 +91,8 @@ def test_litellm_without_a_base_url_says_so() -> None:
 
 def test_litellm_without_anything_names_both_variables() -> None:
     endpoint = resolve(providers.BY_NAME["litellm"], {})
-    assert endpoint.problem == MISSING_KEY
-    assert endpoint.hint == "set LITELLM_API_KEY or BF_TOKEN, and LITELLM_BASE_URL"
+    assert endpoint.problem == MISSING_BASE_URL
+    assert endpoint.hint == "set LITELLM_BASE_URL, and LITELLM_API_KEY or BF_TOKEN"
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_the_base_url_error_does_not_print_a_password() -> None:
     with pytest.raises(providers.BaseUrlInvalid) as raised:
         resolve(providers.BY_NAME["glm"], {"GLM_API_KEY": "k", "GLM_BASE_URL": url})
     assert "hunter2-secret" not in str(raised.value)
-    assert "user:***@proxy.example.com" in str(raised.value)
+    assert "'ftp://***@proxy.example.com'" in str(raised.value)
 
 
 def test_url_password_finds_credentials_to_mask() -> None:
