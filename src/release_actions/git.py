@@ -6,6 +6,7 @@ command and what git said, so the caller can decide whether git's silence is fat
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,23 +46,32 @@ def _environment() -> dict[str, str]:
     return environ
 
 
-def run(cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> Completed:
-    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`."""
+def run(cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,),
+        timeout: float = TIMEOUT_SECONDS) -> Completed:
+    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`, and so does no
+    answer within `timeout` seconds."""
     argv = list(args)
     try:
-        proc = subprocess.run(
-            ["git", *argv], cwd=cwd, env=_environment(), capture_output=True, text=True,
-            stdin=subprocess.DEVNULL, timeout=TIMEOUT_SECONDS, check=False,
+        # Its own process group: on a timeout the helpers git starts (git-remote-http, ssh)
+        # are killed with it, or they would keep the pipes open and the wait going.
+        proc = subprocess.Popen(
+            ["git", *argv], cwd=cwd, env=_environment(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, errors="replace",
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise GitError(argv, "git is not installed or not on PATH") from None
     except NotADirectoryError:
         raise GitError(argv, f"{cwd} is not a directory") from None
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise GitError(argv, f"no answer within {TIMEOUT_SECONDS} s") from None
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise GitError(argv, f"no answer within {timeout:g} s") from None
     if proc.returncode not in ok_codes:
-        raise GitError(argv, proc.stderr.strip(), proc.returncode)
-    return Completed(proc.returncode, proc.stdout.strip(), proc.stderr.strip())
+        raise GitError(argv, stderr.strip()[:2000], proc.returncode)
+    return Completed(proc.returncode, stdout.strip(), stderr.strip())
 
 
 def is_shallow(cwd: Path) -> bool:
@@ -87,23 +97,29 @@ def tag_commit(cwd: Path, tag: str) -> str | None:
     return commit_of(cwd, f"refs/tags/{tag}")
 
 
-def fetch_tag(cwd: Path, tag: str) -> Completed:
+def fetch_tag(cwd: Path, tag: str, timeout: float = TIMEOUT_SECONDS) -> Completed:
     """Fetch one tag from origin, e.g. when the checkout was of a branch."""
-    return run(cwd, "fetch", "--no-tags", REMOTE, f"+refs/tags/{tag}:refs/tags/{tag}")
+    return run(cwd, "fetch", "--no-tags", REMOTE, f"+refs/tags/{tag}:refs/tags/{tag}",
+               timeout=timeout)
 
 
 def remote_branch(branch: str) -> str:
     return f"refs/remotes/{REMOTE}/{branch}"
 
 
-def fetch_branch(cwd: Path, branch: str) -> Completed:
+def fetch_branch(cwd: Path, branch: str, timeout: float = TIMEOUT_SECONDS) -> Completed:
     """Bring `origin/<branch>` up to date with its whole history; a shallow clone is unshallowed
     first, since ancestry cannot be answered across a shallow boundary."""
     depth = ["--unshallow"] if is_shallow(cwd) else []
     return run(
         cwd, "fetch", "--no-tags", *depth, REMOTE,
-        f"+refs/heads/{branch}:{remote_branch(branch)}",
+        f"+refs/heads/{branch}:{remote_branch(branch)}", timeout=timeout,
     )
+
+
+def missing_remote_ref(error: GitError) -> bool:
+    """True when git reached origin and origin has no such ref (not a network failure)."""
+    return "couldn't find remote ref" in error.detail
 
 
 def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:

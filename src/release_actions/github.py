@@ -13,14 +13,22 @@ def api_url(environ: Mapping[str, str]) -> str:
     return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def client(token: str, environ: Mapping[str, str]) -> Any:
-    """A PyGithub client for `token` against the runner's API URL, with bounded retries."""
+def client(token: str, environ: Mapping[str, str], *, timeout: float = 30) -> Any:
+    """A PyGithub client for `token` against the runner's API URL, with bounded retries: each
+    request waits at most `timeout`, a `Retry-After` or backoff at most a few seconds."""
     from github import Auth, Github, GithubRetry
+
+    from release_actions.http import BACKOFF_CAP, RETRY_AFTER_CAP
+
+    class BoundedGithubRetry(GithubRetry):
+        def get_retry_after(self, response: Any) -> float | None:
+            seconds = super().get_retry_after(response)
+            return None if seconds is None else min(seconds, RETRY_AFTER_CAP)
 
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=api_url(environ),
-        retry=GithubRetry(total=3),
-        timeout=30,
+        retry=BoundedGithubRetry(total=3, backoff_max=BACKOFF_CAP),
+        timeout=max(1, round(timeout)),
         per_page=100,
     )

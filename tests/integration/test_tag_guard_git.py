@@ -204,9 +204,12 @@ def test_a_missing_branch_on_origin_is_refused_with_the_branch_named(upstream: U
     upstream.commit("1.2.3")
     upstream.tag("v1.2.3")
 
+    """A branch origin does not have is a configuration error that says so (exit 2), not "git
+    could not fetch origin"."""
     result = guard(upstream.checkout("v1.2.3", "full"), "v1.2.3", branch="trunk")
 
-    assert_refused(result, 1, "origin/trunk")
+    error = assert_refused(result, 2, "origin has no branch trunk", "Set `branch`")
+    assert "could not fetch" not in error
 
 
 def test_the_tag_is_fetched_when_the_checkout_lacks_it(upstream: Upstream) -> None:
@@ -520,9 +523,11 @@ def test_a_rerun_of_a_partly_published_release_only_warns(
      pytest.param("server-error", id="http-503"),
      pytest.param("not-json", id="200-not-json")],
 )
-def test_an_unusable_index_is_a_warning_not_a_failure(
+def test_an_unusable_index_refuses_or_warns_as_asked(
     tagged_123: Path, index: IndexServer, fault: str
 ) -> None:
+    """Given an index that cannot answer, tag-guard refuses by default (the not-lower-than-latest
+    rule cannot be checked) and warns and goes on with `index-unreachable: warn`."""
     url = index.url
     if fault == "refused":
         with socket.socket() as closed:
@@ -531,11 +536,14 @@ def test_an_unusable_index_is_a_warning_not_a_failure(
     else:
         index.status = 503 if fault == "server-error" else 200
 
-    result = guard(tagged_123, "v1.2.3", **{"index-url": url})
+    refused = guard(tagged_123, "v1.2.3", **{"index-url": url})
+    assert_refused(refused, 1, "cannot check that mypkg 1.2.3 is not on", "index-unreachable: warn")
+
+    result = guard(tagged_123, "v1.2.3", **{"index-url": url, "index-unreachable": "warn"})
 
     assert result.code == 0, result.log
     warnings = [line for line in result.log.splitlines() if line.startswith("::warning")]
-    assert len(warnings) == 1 and "index check was skipped" in warnings[0]
+    assert len(warnings) == 1 and "Going on because `index-unreachable` is warn" in warnings[0]
     assert "skipped" in result.summary
 
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     pass
 
 MATCH_MODES = ("exact", "normalized")
+UNREACHABLE_MODES = ("fail", "warn")
+MAX_TIMEOUT = 600.0
+MAX_GIT_TIMEOUT = 3600.0
 
 VERSION_TEXT = re.compile(r"[0-9]")
 TAG_HOW_TO = (
@@ -35,6 +38,16 @@ NOT_ON_BRANCH = (
     "The tag {tag} points at commit {sha}, which is not on origin/{branch} ({how}). Only "
     "commits on {branch} are released: merge the change into {branch}, delete the tag "
     "(`git push origin :refs/tags/{tag}`) and tag the merged commit."
+)
+NO_SUCH_BRANCH = (
+    "origin has no branch {branch}, so the tag's commit cannot be on it. Set `branch` to the "
+    "branch releases are made from (the default is main)."
+)
+INDEX_UNREACHABLE = (
+    "{reason}, so tag-guard cannot check that {name} {version} is not on {index} yet and not "
+    "lower than its latest release. Re-run the job when the index answers, or set "
+    "`index-unreachable: warn` to release without this check (publish still refuses a file "
+    "the index already has, but not a version lower than the latest)."
 )
 REFUSE_PUBLISHED = (
     "{name} {version} is already on {index}, and an index never takes a file name twice. "
@@ -90,6 +103,25 @@ class Inputs:
         "Package index with a PyPI JSON API; refuse a version it already has or one lower "
         "than its latest release. Empty disables the check.",
         default="https://pypi.org",
+    )
+    index_unreachable: str = option(
+        kinds.choice(*UNREACHABLE_MODES),
+        "When the index cannot be asked: `fail` (the default: a release must not skip the "
+        "not-lower-than-latest rule silently; re-run when the index is back) or `warn` (go on "
+        "without the index check).",
+        default="fail",
+    )
+    timeout: float = option(
+        kinds.seconds(MAX_TIMEOUT),
+        "Longest wait, in seconds, for each network step: the index check and GitHub's "
+        "compare API, retries included.",
+        default="60",
+    )
+    git_timeout: float = option(
+        kinds.seconds(MAX_GIT_TIMEOUT),
+        "Longest wait, in seconds, for each `git fetch` from origin (a full-history fetch of a "
+        "large repository takes a while).",
+        default="300",
     )
 
 
@@ -151,7 +183,7 @@ def check_project_version(
         )
 
 
-def resolve_tag(workdir: Path, tag: str, console: Console) -> str:
+def resolve_tag(workdir: Path, tag: str, console: Console, git_timeout: float) -> str:
     """The commit the tag points at (annotated tags peeled), fetching the tag when missing."""
     try:
         git.run(workdir, "rev-parse", "--git-dir")
@@ -164,7 +196,7 @@ def resolve_tag(workdir: Path, tag: str, console: Console) -> str:
     if sha is None:
         console.info(f"The tag {tag} is not in the checkout; fetching it from origin.")
         try:
-            git.fetch_tag(workdir, tag)
+            git.fetch_tag(workdir, tag, timeout=git_timeout)
         except git.GitError as error:
             raise ConfigError(
                 f"The tag {tag} is neither in this checkout nor fetchable from origin "
@@ -184,17 +216,21 @@ def resolve_tag(workdir: Path, tag: str, console: Console) -> str:
     return sha
 
 
-def _git_says_contained(workdir: Path, sha: str, branch: str, console: Console) -> bool | None:
+def _git_says_contained(workdir: Path, sha: str, inputs: Inputs,
+                        console: Console) -> bool | None:
     """Ask git, after fetching the branch (and its full history in a shallow clone). None when
     git cannot answer; a `no` from stale local refs is not an answer either."""
+    branch = inputs.branch
     target = git.remote_branch(branch)
     try:
         with console.group(f"git fetch origin {branch}"):
-            fetched = git.fetch_branch(workdir, branch)
+            fetched = git.fetch_branch(workdir, branch, timeout=inputs.git_timeout)
             if fetched.stderr:
                 console.info(fetched.stderr)
         return git.is_ancestor(workdir, sha, target)
     except git.GitError as error:
+        if git.missing_remote_ref(error):
+            raise ConfigError(NO_SUCH_BRANCH.format(branch=branch)) from None
         console.info(f"git cannot answer from origin: {error.message}")
     try:
         if git.commit_of(workdir, target) and git.is_ancestor(workdir, sha, target):
@@ -215,11 +251,20 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
     import requests
     from github import GithubException
 
-    from release_actions import github
+    from release_actions import deadline, github
+
+    def compare() -> str:
+        client = github.client(inputs.github_token, ctx.environ, timeout=inputs.timeout)
+        repo = client.get_repo(ctx.repository)
+        return str(repo.compare(inputs.branch, sha).status)
 
     try:
-        repo = github.client(inputs.github_token, ctx.environ).get_repo(ctx.repository)
-        status = str(repo.compare(inputs.branch, sha).status)
+        status = deadline.within(inputs.timeout, compare)
+    except deadline.DeadlineExceeded as error:
+        raise CheckFailed(
+            f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
+            f"origin and the GitHub API gave {error} (`timeout`). Re-run the job."
+        ) from None
     except GithubException as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
@@ -232,13 +277,19 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
             f"origin and the GitHub API is unreachable ({type(error).__name__}). Re-run the job."
         ) from None
+    except (ValueError, RecursionError) as error:
+        raise CheckFailed(
+            f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
+            f"origin and the GitHub API gave no usable answer ({type(error).__name__}). Re-run "
+            "the job."
+        ) from None
     return status in ("identical", "behind")
 
 
 def check_on_branch(inputs: Inputs, ctx: Context, workdir: Path, sha: str) -> str:
     console = ctx.console
     """Refuse a commit that `origin/<branch>` does not contain; returns how it was decided."""
-    contained = _git_says_contained(workdir, sha, inputs.branch, console)
+    contained = _git_says_contained(workdir, sha, inputs, console)
     how = "git, after fetching the branch"
     if contained is None:
         console.info("Falling back to GitHub's compare API.")
@@ -258,14 +309,19 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
         console.warning("The project declares no name; the index check was skipped.",
                         title="tag-guard")
         return "skipped (no project name)"
-    from release_actions import index
+    from release_actions import http, index
 
+    budget = http.Budget.starting_now(min(http.DEFAULT_TIMEOUT, inputs.timeout), inputs.timeout)
     try:
-        published = index.published_versions(inputs.index_url, name)
+        published = index.published_versions(inputs.index_url, name, budget)
     except index.IndexUnavailable as error:
-        console.warning(f"{str(error).capitalize()}; the index check was skipped. publish will "
-                        "still refuse a file the index already has.", title="tag-guard")
-        return f"skipped: {inputs.index_url} unreachable"
+        message = INDEX_UNREACHABLE.format(reason=f"The index could not be asked: {error}", name=name,
+                                           version=version, index=inputs.index_url)
+        if inputs.index_unreachable == "fail":
+            raise CheckFailed(message) from None
+        console.warning(message.replace("Re-run", "Going on because `index-unreachable` is "
+                                        "warn; re-run", 1), title="tag-guard")
+        return f"skipped: {inputs.index_url} unreachable (`index-unreachable: warn`)"
     if any(item.version == version for item in published):
         message = REFUSE_PUBLISHED.format(name=name, version=version, index=inputs.index_url)
         if ctx.run_attempt <= 1:
@@ -302,7 +358,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                                   f"`{declaration.path}`{line} (match: {inputs.match})")
 
     workdir = project_file.resolve().parent
-    sha = resolve_tag(workdir, inputs.tag, console)
+    sha = resolve_tag(workdir, inputs.tag, console, inputs.git_timeout)
     report.add("checkout", f"HEAD is the tag's commit `{sha}`")
     how = check_on_branch(inputs, ctx, workdir, sha)
     report.add(f"on `{inputs.branch}`", f"`{sha[:12]}` is on origin/{inputs.branch} ({how})")
