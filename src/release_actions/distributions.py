@@ -7,8 +7,10 @@ and refusing a `dist/` that does not hold exactly one release of one project."""
 from __future__ import annotations
 
 import hashlib
+import re
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ from packaging.version import Version
 
 from release_actions.errors import ConfigError
 
+# No build tool writes these in a file name; in a log line or an output they forge records.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 WHEEL = ".whl"
 SDIST = ".tar.gz"
 CHUNK = 1 << 20
@@ -80,7 +84,8 @@ def read_distribution(path: Path) -> Distribution:
         raw = _wheel_metadata(path) if path.name.endswith(WHEEL) else _sdist_metadata(path)
         metadata = Metadata.from_email(raw, validate=False)
         name, version = metadata.name, metadata.version
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, ValueError) as error:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError, ValueError,
+            RecursionError) as error:
         raise ConfigError(
             f"Cannot read the metadata of {path}: {error}. Rebuild it (`build: true`) or "
             "remove it from dist/.", file=path,
@@ -97,6 +102,12 @@ def find_distributions(dist_dir: Path) -> list[Distribution]:
             "`working-directory` at the project whose dist/ holds the files.",
         )
     files = sorted((p for p in dist_dir.iterdir() if is_distribution(p)), key=lambda p: p.name)
+    strange = [p.name for p in files if _UNPRINTABLE.search(p.name)]
+    if strange:
+        raise ConfigError(
+            f"{dist_dir} holds a file whose name has a line break or control character "
+            f"({strange[0][:80]!r}); no build tool writes such a name. Remove it.",
+        )
     if not files:
         raise ConfigError(
             f"{dist_dir} holds no wheel (.whl) or sdist (.tar.gz). Build first "

@@ -45,7 +45,7 @@ class BoundedRetry(Retry):
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("deadline", self.deadline)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
     def _remaining(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()

@@ -18,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from release_actions import gha
 from release_actions.context import Context
-from release_actions.errors import InputError
+from release_actions.errors import ConfigError, InputError
 
 T = TypeVar("T")
 Kind = Callable[[str, str, Context], T]
@@ -217,6 +217,23 @@ def confined(name: str, path: Path, ctx: Context) -> Path:
             "inside the checkout (GITHUB_WORKSPACE), without links that leave it."
         )
     return path
+
+
+def require_in_workspace(path: Path, ctx: Context, named_by: str) -> None:
+    """A file the project's configuration names (a dynamic version's file) must lie inside
+    `GITHUB_WORKSPACE` once links are resolved: the action never reads or writes outside it."""
+    workspace = ctx.workspace
+    if workspace is None:
+        return
+    try:
+        inside = path.resolve().is_relative_to(workspace.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise ConfigError(
+            f"{quote(str(path), 200)}, named by {named_by}, leads outside the workspace (or "
+            "through a link loop). Keep version files inside the checkout.", file=named_by,
+        )
 
 
 def workspace_path(name: str, raw: str, ctx: Context) -> Path:

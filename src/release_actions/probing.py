@@ -72,7 +72,7 @@ def _error_message(body: bytes) -> str:
     text = body.decode("utf-8", "replace")
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
         return scrub(text)
     error = document.get("error", document) if isinstance(document, dict) else document
     if isinstance(error, dict):
@@ -85,7 +85,7 @@ def classify(status: int, body: bytes) -> tuple[bool, str, str]:
     if 200 <= status < 300:
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
             return False, BAD_RESPONSE, "the body is not JSON"
         choices = document.get("choices") if isinstance(document, dict) else None
         if isinstance(choices, list) and choices:

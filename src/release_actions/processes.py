@@ -3,12 +3,16 @@ output relayed to the log folded and redacted."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from release_actions import git
-from release_actions.errors import ConfigError
+from release_actions.errors import CheckFailed, ConfigError
 from release_actions.gha import Console
 
 # The runner's own settings must not change where or as whom this action uploads.
@@ -35,17 +39,39 @@ def child_environment(environ: Mapping[str, str], *, publishing: bool) -> dict[s
     return {key: value for key, value in environ.items() if not key.startswith(dropped)}
 
 
+class TimedOut(CheckFailed):
+    """A sub-process did not finish within its deadline and was stopped (exit 1)."""
+
+    title = "Timed out"
+
+
+def _stop(proc: subprocess.Popen[str], stopped: threading.Event) -> None:
+    stopped.set()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
-           env: Mapping[str, str], obey_masks: bool = False) -> tuple[int, str]:
+           env: Mapping[str, str], obey_masks: bool = False, timeout: float | None = None,
+           on_timeout: str = "") -> tuple[int, str]:
     """Run `argv`, its output folded in a log group (secrets redacted); returns (exit code,
     output). A child's `::add-mask::` is honoured only when `obey_masks` (uv publish masking
-    its upload token); a build backend's is printed as text, so it cannot rewrite the log."""
+    its upload token); a build backend's is printed as text, so it cannot rewrite the log.
+    After `timeout` seconds the child and everything it started are killed and `TimedOut`
+    (ending with `on_timeout`, how to go on) is raised."""
     lines = []
+    stopped = threading.Event()
     with console.group(title):
+        # Its own process group, so a timeout stops the helpers it started too.
         proc = subprocess.Popen(
             list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
+            start_new_session=True,
         )
+        timer = threading.Timer(timeout, _stop, (proc, stopped)) if timeout else None
+        if timer:
+            timer.daemon = True
+            timer.start()
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip("\n")
@@ -55,6 +81,11 @@ def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
             lines.append(console.redact(line))
             console.info(line)
         code = proc.wait()
+        if timer:
+            timer.cancel()
+    if stopped.is_set():
+        raise TimedOut(f"`{title}` did not finish within {timeout:g} s and was stopped. "
+                       f"{on_timeout}".rstrip())
     return code, "\n".join(lines)
 
 

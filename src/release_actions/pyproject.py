@@ -7,9 +7,11 @@ first, written to temp files beside their targets, then renamed into place."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 import tomlkit
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from tomlkit.exceptions import ParseError
+from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import String
 
 from release_actions import versions
@@ -62,28 +64,64 @@ class Declaration:
                               file=self.path, line=self.line) from None
 
 
+# A project file, lock or version file larger than this is not one.
+MAX_FILE_BYTES = 64 << 20
+_WHY = {errno.ENAMETOOLONG: "a name in the path is too long",
+        errno.ELOOP: "the path is a symlink loop", errno.ENOTDIR: "a part of the path is a file",
+        errno.EISDIR: "it is a directory", errno.EACCES: "permission denied"}
+
+
 def read_text(path: Path, *, what: str) -> str:
+    """The text of a regular file. Opened without blocking and checked before reading: a FIFO
+    or device would hang the job, and no content is ever quoted in the error."""
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ConfigError(
             f"{what} {path} does not exist. Check the `path`/`extra-files` inputs "
             "(relative to the working directory) and that the repository is checked out.",
             file=path,
         ) from None
-    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as error:
-        raise ConfigError(f"Cannot read {what} {path}: {error}.", file=path) from None
+    except OSError as error:
+        raise _unreadable(path, what, error) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigError(f"{what} {path} is not a regular file (a directory, FIFO, socket "
+                          "or device). Point the input at the file itself.", file=path)
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"{what} {path} is {info.st_size} bytes, more than any such "
+                              f"file holds ({MAX_FILE_BYTES >> 20} MiB).", file=path)
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise _unreadable(path, what, error) from None
+    try:
+        # Line endings stay as written (like open(newline="")), so a rewrite changes no other byte.
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"Cannot read {what} {path}: it is not UTF-8 text ({error.reason} at "
+                          f"byte {error.start}). Save it as UTF-8.", file=path) from None
+
+
+def _unreadable(path: Path, what: str, error: OSError) -> ConfigError:
+    reason = _WHY.get(error.errno or 0, error.strerror or type(error).__name__)
+    return ConfigError(f"Cannot read {what} {str(path)[:300]}: {reason}.", file=path)
 
 
 def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
     try:
         return tomlkit.parse(text)
-    except ParseError as error:
+    except (TOMLKitError, RecursionError) as error:
+        # Duplicate keys and similar shapes are TOMLKitErrors without a position.
+        where = (dict(line=error.line, col=error.col) if isinstance(error, ParseError)
+                 else {})
+        detail = str(error)[:200] if isinstance(error, TOMLKitError) else "nested too deeply"
         raise ConfigError(
-            f"{path} is not valid TOML: {error}. Fix the file; `python -c \"import tomllib; "
+            f"{path} is not valid TOML: {detail}. Fix the file; `python -c \"import tomllib; "
             f"tomllib.load(open('{path.name}', 'rb'))\"` reproduces it.",
-            file=path, line=error.line, col=error.col,
+            file=path, **where,  # type: ignore[arg-type]
         ) from None
 
 
@@ -155,9 +193,26 @@ def regex_declaration(path: Path, text: str, pattern: re.Pattern[str], where: st
     )
 
 
-def python_declaration(path: Path, pattern: str | None = None) -> Declaration:
+def compile_pattern(pattern: str, source: Path) -> re.Pattern[str]:
+    """A version pattern from the project's configuration (hatch's `pattern`): a valid regular
+    expression with a `version` group, or a ConfigError."""
+    try:
+        compiled = re.compile(pattern, re.MULTILINE)
+    except (re.error, RecursionError, OverflowError) as error:
+        raise ConfigError(f"[tool.hatch.version] pattern in {source} is not a valid regular "
+                          f"expression ({error}). Fix it, or drop it for hatch's default.",
+                          file=source) from None
+    if "version" not in compiled.groupindex:
+        raise ConfigError(f"[tool.hatch.version] pattern in {source} has no `(?P<version>...)` "
+                          "group. Name the group that holds the version `version`.",
+                          file=source)
+    return compiled
+
+
+def python_declaration(path: Path, pattern: str | None = None,
+                       source: Path | None = None) -> Declaration:
+    compiled = compile_pattern(pattern, source or path) if pattern else PY_VERSION
     text = read_text(path, what="Version file")
-    compiled = re.compile(pattern, re.MULTILINE) if pattern else PY_VERSION
     return regex_declaration(path, text, compiled, "a `__version__ = \"X.Y.Z\"` assignment")
 
 
@@ -217,7 +272,8 @@ def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) 
     hatch_path = _get(doc, "tool", "hatch", "version", "path")
     if hatch_path:
         pattern = _get(doc, "tool", "hatch", "version", "pattern")
-        return python_declaration(root / str(hatch_path), str(pattern) if pattern else None)
+        return python_declaration(root / str(hatch_path), str(pattern) if pattern else None,
+                                  project_file)
     pdm_path = _get(doc, "tool", "pdm", "version", "path")
     if str(_get(doc, "tool", "pdm", "version", "source") or "") == "file" and pdm_path:
         return python_declaration(root / str(pdm_path))
@@ -226,7 +282,7 @@ def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) 
         if "attr" in setuptools_version:
             path, name = _setuptools_attr_file(root, str(setuptools_version["attr"]), doc)
             pattern = PY_VERSION.pattern.replace("__version__|VERSION", re.escape(name))
-            return python_declaration(path, pattern)
+            return python_declaration(path, pattern, project_file)
         if "file" in setuptools_version:
             files = setuptools_version["file"]
             first = files if isinstance(files, str) else next(iter(files), None)
@@ -259,6 +315,10 @@ def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
         return Declaration(project_file, where, str(value), line,
                            _toml_string_rewriter(*table, "version")), name
     dynamic = _get(doc, "project", "dynamic") or []
+    if not isinstance(dynamic, list):
+        raise ConfigError(f"[project].dynamic in {project_file} must be a list of field names, "
+                          "e.g. dynamic = [\"version\"].", file=project_file,
+                          line=toml_key_line(text, "project", "dynamic"))
     if "version" in dynamic:
         plugin = _vcs_plugin(doc)
         if plugin:
@@ -283,9 +343,13 @@ def find_lock_entry(project_file: Path, name: str | None) -> Declaration | None:
     text = read_text(lock, what="Lock file")
     doc = parse_toml(lock, text)
     wanted = canonicalize_name(str(name))
-    for index, package in enumerate(doc.get("package", [])):
+    packages = doc.get("package", [])
+    if not isinstance(packages, list) or not all(isinstance(p, Mapping) for p in packages):
+        raise ConfigError(f"{lock} is not a lock uv wrote: `package` must be an array of "
+                          "tables. Regenerate it with `uv lock`.", file=lock)
+    for index, package in enumerate(packages):
         source = package.get("source", {})
-        own = "editable" in source or "virtual" in source
+        own = isinstance(source, Mapping) and ("editable" in source or "virtual" in source)
         if own and canonicalize_name(str(package.get("name", ""))) == wanted:
             if "version" not in package:
                 return None

@@ -132,8 +132,22 @@ def sync_assets(release: Any, dists: Sequence[Distribution], console: Console,
 
 
 def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, str],
-                    console: Console) -> ReleaseResult:
-    """Create (as a draft) or reuse the release of the tag, attach the dists, publish it."""
+                    console: Console, *, timeout: float = 900) -> ReleaseResult:
+    """Create (as a draft) or reuse the release of the tag, attach the dists, publish it; all
+    of it within `timeout` seconds."""
+    from release_actions import deadline
+
+    try:
+        return deadline.within(timeout, lambda: _publish_release(request, token, environ,
+                                                                  console, timeout))
+    except deadline.DeadlineExceeded as error:
+        raise CheckFailed(GITHUB_UNREACHABLE.format(
+            action="making the release", tag=request.tag,
+            error=f"{error}; raise `upload-timeout` for large files")) from None
+
+
+def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, str],
+                     console: Console, timeout: float) -> ReleaseResult:
     import requests
     from github import GithubException
 
@@ -141,7 +155,8 @@ def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, s
     latest = make_latest(request.version)
     action = "reading the repository"
     try:
-        repo = github.client(token, environ).get_repo(request.repository)
+        repo = github.client(token, environ, timeout=min(timeout, 60)).get_repo(
+            request.repository)
         action = "reading the releases"
         release = find_release(repo, request.tag)
         created = release is None
@@ -174,7 +189,7 @@ def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, s
             )
     except GithubException as error:
         raise _refused(error, action, request) from None
-    except requests.RequestException as error:
+    except (requests.RequestException, ValueError, RecursionError) as error:
         raise CheckFailed(GITHUB_UNREACHABLE.format(
             action=action, tag=request.tag, error=type(error).__name__)) from None
     return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))

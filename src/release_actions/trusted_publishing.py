@@ -19,6 +19,8 @@ from release_actions.errors import CheckFailed, ConfigError, ReleaseActionsError
 from release_actions.gha import Console
 
 DOCS = "https://docs.pypi.org/trusted-publishers/troubleshooting/"
+# Reading the claims only explains a failed upload: never worth a long wait.
+CLAIMS_DEADLINE = 30.0
 DEFAULT_AUDIENCE = "pypi"
 
 ID_TOKEN_MISSING = (
@@ -170,6 +172,20 @@ def fetch_claims(job: Job, publish_url: str, console: Console) -> dict[str, Any]
     The token itself is a credential: masked at once, never printed."""
     if not job.id_token_url or not job.id_token_request_token:
         return {}
+    from release_actions import deadline
+
+    try:
+        token = deadline.within(CLAIMS_DEADLINE, lambda: _mint_token(job, publish_url))
+    except deadline.DeadlineExceeded:
+        return {}
+    if not token:
+        return {}
+    console.mask(token)
+    return decode_claims(token)
+
+
+def _mint_token(job: Job, publish_url: str) -> str:
+    """An OIDC token for the index's audience, asked of the runner; empty when refused."""
     from requests import RequestException
 
     from release_actions import http
@@ -181,20 +197,16 @@ def fetch_claims(job: Job, publish_url: str, console: Console) -> dict[str, Any]
         reply = client.get(f"{parts.scheme}://{parts.netloc}/_/oidc/audience", timeout=10)
         if reply.ok:
             audience = str(reply.json().get("audience") or DEFAULT_AUDIENCE)
-    except (RequestException, ValueError, AttributeError):
+    except (RequestException, ValueError, AttributeError, RecursionError):
         pass
     try:
         reply = client.get(
             job.id_token_url, params={"audience": audience}, timeout=10,
             headers={"Authorization": f"bearer {job.id_token_request_token}"},
         )
-        token = str(reply.json().get("value") or "") if reply.ok else ""
-    except (RequestException, ValueError, AttributeError):
-        return {}
-    if not token:
-        return {}
-    console.mask(token)
-    return decode_claims(token)
+        return str(reply.json().get("value") or "") if reply.ok else ""
+    except (RequestException, ValueError, AttributeError, RecursionError):
+        return ""
 
 
 def _claims_text(claims: Mapping[str, Any]) -> str:

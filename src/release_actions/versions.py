@@ -19,8 +19,9 @@ def parse(text: str) -> Version:
     try:
         return Version(text)
     except InvalidVersion:
+        shown = repr(text[:80] + ("…" if len(text) > 80 else ""))
         raise VersionRejected(
-            f"{text!r} is not a valid PEP 440 version (expected e.g. 1.2.3 or 1.2.3.dev0)."
+            f"{shown} is not a valid PEP 440 version (expected e.g. 1.2.3 or 1.2.3.dev0)."
         ) from None
 
 

@@ -49,6 +49,13 @@ CHECK_URL_ELSEWHERE = (
     "Uploading to {upload} but `check-url` is still {check}: a re-run after a partial upload "
     "will not see the files already on {upload}. Set `check-url` to that index's simple API."
 )
+UPLOAD_TIMED_OUT = (
+    "Some files may be on the index already: re-run the job (files the index already holds "
+    "are skipped), or raise `upload-timeout` for a slow index or large files."
+)
+MAX_UPLOAD_TIMEOUT = 7200.0
+# uv's own timeout for each read from the index (UV_HTTP_TIMEOUT), unless the job sets one.
+UV_READ_TIMEOUT = 60
 BUILD_FAILED = (
     "`uv build --no-sources` failed with exit code {code} in {directory}: {detail}. Reproduce "
     "it with the same command in that directory."
@@ -121,6 +128,13 @@ class Inputs:
     dry_run: bool = option(
         kinds.boolean, "Build, check and hash; upload nothing, create no release.",
         default="false",
+    )
+    upload_timeout: float = option(
+        kinds.seconds(MAX_UPLOAD_TIMEOUT),
+        "Longest wait, in seconds, for each network step: the upload (`uv publish`, its "
+        "check-url queries included) and the GitHub Release; then the step is stopped and the "
+        "job fails.",
+        default="900",
     )
 
     def __post_init__(self) -> None:
@@ -224,11 +238,14 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
         argv += ["--check-url", inputs.check_url]
     argv += [str(d.path.relative_to(inputs.working_directory)) for d in dists]
     env = dict(env)
+    read_timeout = min(UV_READ_TIMEOUT, max(1, round(inputs.upload_timeout)))
+    env.setdefault("UV_HTTP_TIMEOUT", str(read_timeout))
     if inputs.password:
         # Through the environment, never on a command line other processes can read.
         env.update(UV_PUBLISH_USERNAME=inputs.upload_user, UV_PUBLISH_PASSWORD=inputs.password)
     code, output = processes.stream(ctx.console, "uv publish", argv,
-                                    cwd=inputs.working_directory, env=env, obey_masks=True)
+                                    cwd=inputs.working_directory, env=env, obey_masks=True,
+                                    timeout=inputs.upload_timeout, on_timeout=UPLOAD_TIMED_OUT)
     if code != 0:
         job = Job.from_environ(ctx.environ)
         claims = (fetch_claims(job, inputs.repository_url, ctx.console)
@@ -296,7 +313,8 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
             repository=ctx.repository, tag=inputs.tag,
             title=f"{dists[0].name} {version}", version=version, dists=dists,
         )
-        result = publish_release(request, inputs.github_token, ctx.environ, console)
+        result = publish_release(request, inputs.github_token, ctx.environ, console,
+                                 timeout=inputs.upload_timeout)
         release_url = result.url
         console.info(f"GitHub Release: {release_url}")
     return Outcome(outputs=_outputs(version, dists, release_url=release_url),

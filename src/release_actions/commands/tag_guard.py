@@ -315,8 +315,8 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
     try:
         published = index.published_versions(inputs.index_url, name, budget)
     except index.IndexUnavailable as error:
-        message = INDEX_UNREACHABLE.format(reason=f"The index could not be asked: {error}", name=name,
-                                           version=version, index=inputs.index_url)
+        message = INDEX_UNREACHABLE.format(reason=f"The index could not be asked: {error}",
+                                           name=name, version=version, index=inputs.index_url)
         if inputs.index_unreachable == "fail":
             raise CheckFailed(message) from None
         console.warning(message.replace("Re-run", "Going on because `index-unreachable` is "
@@ -352,6 +352,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
     project_file = resolve_project_file(inputs.path)
     declaration, name = find_project_version(project_file)
+    kinds.require_in_workspace(declaration.path, ctx, str(project_file))
     check_project_version(inputs.tag, inputs.tag_prefix, version, declaration, inputs.match)
     line = f" line {declaration.line}" if declaration.line else ""
     report.add("project version", f"{declaration.where} = `{declaration.version}` in "

@@ -65,6 +65,8 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if lock is not None:
         declarations.append(lock)
     declarations += [find_extra_declaration(path) for path in inputs.extra_files]
+    for declaration in declarations:
+        kinds.require_in_workspace(declaration.path, ctx, str(project_file))
     current = primary.parsed()
     for other in declarations[1:]:
         _check_same(primary, current, other)
