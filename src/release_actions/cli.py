@@ -173,6 +173,10 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
+    for stream in (sys.stdout, sys.stderr):
+        # Bytes that are not UTF-8 (in a value from outside) are shown escaped, never a crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = build_parser(_command_name(argv)).parse_args(argv)
     except UsageError as error:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote_from_bytes, quote_plus
 
 from release_actions.errors import ConfigError, InputError
 
@@ -110,7 +110,8 @@ def encoded_forms(secret: str) -> list[str]:
     if len(secret) < MIN_ENCODED_CHARS:
         return forms
     data = secret.encode("utf-8", "surrogateescape")
-    forms += [quote(secret, safe=""), quote_plus(secret, safe=""), json.dumps(secret)[1:-1],
+    forms += [quote_from_bytes(data, safe=""),
+              quote_plus(secret, safe="", errors="surrogateescape"), json.dumps(secret)[1:-1],
               base64.b64encode(data).decode("ascii"),
               base64.b64encode(b"__token__:" + data).decode("ascii")]
     forms += [core for core in _base64_cores(data) if len(core) >= MIN_ENCODED_CHARS]

@@ -24,6 +24,7 @@ T = TypeVar("T")
 Kind = Callable[[str, str, Context], T]
 
 QUOTE_CHARS = 80
+MAX_INT = 10**18  # no counter an input names comes near; int() of thousands of digits fails
 _DECIMAL = re.compile(r"[0-9]+\Z")
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?\Z")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
@@ -87,7 +88,7 @@ def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
     """A positive decimal integer in ASCII digits (leading zeros dropped), at most `limit`."""
 
     def parse(name: str, raw: str, ctx: Context) -> int:
-        too_long = limit is not None and len(raw.lstrip("0")) > len(str(limit))
+        too_long = len(raw.lstrip("0")) > len(str(limit or MAX_INT))
         if not _DECIMAL.match(raw) or too_long or int(raw) == 0 or (limit and int(raw) > limit):
             bound = f" up to {limit}{f' ({why})' if why else ''}" if limit else ""
             raise InputError(

@@ -46,6 +46,8 @@ MISSING_KEY = "missing key"
 MISSING_BASE_URL = "missing base URL"
 # Anything but visible ASCII in a key would be refused by the HTTP layer, whose error echoes it.
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+\Z")
+# Model ids are visible ASCII (`openai/gpt-4.1-mini`, `qwen3.6-max-preview`, `x@2024`).
+_MODEL = re.compile(r"[\x21-\x7e]{1,200}\Z")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,14 @@ def resolve(provider: Provider, environ: Mapping[str, str], github_token: str = 
     if base_url and _setting(environ, provider.base_url_env):
         check_base_url(provider.base_url_env, base_url)
     model = _setting(environ, provider.model_env) or provider.model
+    if not _MODEL.match(model):
+        from release_actions import kinds
+
+        raise BaseUrlInvalid(
+            f"{provider.model_env}={kinds.quote(model)} is not a model name: it holds a space, "
+            "line break, control or non-ASCII character. Set it to the model id alone (e.g. "
+            f"{provider.model}), or unset it for the default."
+        )
     source, key = next(
         ((name, _setting(environ, name)) for name in provider.key_envs if _setting(environ, name)),
         ("", ""),
