@@ -156,13 +156,13 @@ def test_extra_files_are_rewritten(tmp_path: Path) -> None:
                      "must be a string", "pyproject.toml,line=3", id="non-string-version"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[build-system]\nrequires = [\"setuptools\", \"setuptools-scm>=8\"]\n"}, {},
-                     "from git tags", "pyproject.toml,line=3", id="setuptools-scm"),
+                     "not a git checkout", "pyproject.toml", id="setuptools-scm-outside-git"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[tool.hatch.version]\nsource = \"vcs\"\n"}, {},
-                     "from git tags", "pyproject.toml,line=3", id="hatch-vcs"),
+                     "not a git checkout", "pyproject.toml", id="hatch-vcs-outside-git"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[tool.hatch.version]\nsource = \"uv-dynamic-versioning\"\n"}, {},
-                     "from git tags", "pyproject.toml,line=3", id="uv-dynamic-versioning"),
+                     "not a git checkout", "pyproject.toml", id="uv-dynamic-outside-git"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n"}, {},
                      "names no place", "pyproject.toml,line=3", id="dynamic-without-source"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
