@@ -17,11 +17,6 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 from release_actions.declaration import Declaration, line_of, read_text
 from release_actions.errors import ConfigError
 
@@ -50,6 +45,11 @@ def _block_end(text: str, after: int) -> int:
 
 
 def _read_block(lock: Path, text: str, start: int, end: int, name: str) -> dict[str, Any]:
+    # Imported here: a project without a lock never pays for it.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         packages = tomllib.loads(text[start:end]).get("package") or [{}]
     except tomllib.TOMLDecodeError as error:
