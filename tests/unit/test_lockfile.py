@@ -33,7 +33,9 @@ name = "my-pkg"
 version = "0.1.0"
 source = { registry = "https://pypi.org/simple" }
 """
-HEAD = 'version = 1\nrevision = 3\nrequires-python = ">=3.10"\n\n[manifest]\nmembers = ["my-pkg"]\n\n'
+HEAD = (
+    'version = 1\nrevision = 3\nrequires-python = ">=3.10"\n\n[manifest]\nmembers = ["my-pkg"]\n\n'
+)
 
 
 def write_lock(tmp_path: Path, text: str) -> Path:
