@@ -117,12 +117,12 @@ def _which_plugin(doc: Mapping[str, Any]) -> tuple[Plugin, str, tuple[str, ...]]
     if _get(doc, "tool", "poetry-dynamic-versioning", "enable") is True:
         return (POETRY_DYNAMIC, "[tool.poetry-dynamic-versioning] enable = true",
                 ("tool", "poetry-dynamic-versioning", "pattern"))
-    dynamic = _get(doc, "project", "dynamic") or []
-    if "version" in dynamic and (_get(doc, "tool", "setuptools_scm") is not None
-                                 or _requires(doc, "setuptools-scm")):
-        return (SETUPTOOLS_SCM, "[tool.setuptools_scm] / build-system requires setuptools-scm",
-                ("tool", "setuptools_scm", "tag_regex"))
-    return None
+    if "version" not in (_get(doc, "project", "dynamic") or []):
+        return None
+    where = ("[tool.setuptools_scm]" if _get(doc, "tool", "setuptools_scm") is not None
+             else "build-system requires setuptools-scm" if _requires(doc, "setuptools-scm")
+             else None)
+    return (SETUPTOOLS_SCM, where, ("tool", "setuptools_scm", "tag_regex")) if where else None
 
 
 def _tag_pattern(path: Path, setting: Any, where: str) -> re.Pattern[str] | None:
