@@ -13,8 +13,9 @@ def api_url(environ: Mapping[str, str]) -> str:
     return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def client(token: str, environ: Mapping[str, str]) -> Any:
-    """A PyGithub client for `token` against the runner's API URL, with bounded retries."""
+def client(token: str, environ: Mapping[str, str], *, lazy: bool = False) -> Any:
+    """A PyGithub client for `token` against the runner's API URL, with bounded retries.
+    `lazy`: objects are made without a request until a field is read."""
     from github import Auth, Github, GithubRetry
 
     return Github(
@@ -23,4 +24,5 @@ def client(token: str, environ: Mapping[str, str]) -> Any:
         retry=GithubRetry(total=3),
         timeout=30,
         per_page=100,
+        lazy=lazy,
     )

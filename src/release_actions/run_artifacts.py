@@ -104,9 +104,14 @@ def live_artifacts(repo: Any, run_id: int, name: str, where: Where) -> list[Foun
         raise unreachable(error, where, what) from None
 
 
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, parts.hostname, parts.port or default_port
+
+
 def _same_origin(url: str, api: str) -> bool:
-    one, other = urlsplit(url), urlsplit(api)
-    return (one.scheme, one.hostname, one.port) == (other.scheme, other.hostname, other.port)
+    return _origin(url) == _origin(api)
 
 
 def _next_location(response: requests.Response, url: str, found: Found) -> str:
@@ -166,5 +171,5 @@ def download(found: Found, run_id: int, token: str, where: Where) -> bytes:
 
 def repository(token: str, environ: Mapping[str, str], full_name: str) -> tuple[Any, Where]:
     """The repository (lazy: no request yet) and where its API lives."""
-    repo = github.client(token, environ).get_repo(full_name, lazy=True)
+    repo = github.client(token, environ, lazy=True).get_repo(full_name)
     return repo, Where(full_name, github.api_url(environ))
