@@ -77,6 +77,9 @@ def run(run: Pipelines) -> None:
         print(f"    {line}")
     for line in _lines(first[1], r"\| (rollout|judge): "):
         print(f"    {line}")
+    for steps in (first, second, third):
+        for line in _lines(steps[2], r"\| Tested commit "):
+            print(f"- tested-run handed over: {line}")
     print(f"- preview pipeline (run #42, main at 0.1.0): {_notice(second[2])}")
     for line in _lines(public, r"\| .*(tag-guard|Tag v0\.1\.0|on origin/main)"):
         print(f"- public release: {line}")

@@ -142,31 +142,40 @@ def _read_capped(response: requests.Response, found: Found, run_id: int,
     return bytes(data)
 
 
+def _check_status(response: requests.Response, what: str, where: Where) -> None:
+    status = response.status_code
+    if status in (401, 403):
+        raise ConfigError(FORBIDDEN.format(repository=where.repository, status=status,
+                                           api=where.api))
+    if status != 200:
+        raise CheckFailed(API_FAILED.format(status=status, what=what,
+                                            repository=where.repository, api=where.api))
+
+
+def _follow(session: requests.Session, found: Found, token: str,
+            where: Where) -> requests.Response:
+    """The final answer for the zip, after at most MAX_REDIRECTS redirects."""
+    url = found.download_url
+    for _ in range(MAX_REDIRECTS + 1):
+        response = _get(session, url, token, where.api)
+        if response.status_code not in REDIRECTS:
+            return response
+        url = _next_location(response, url, found)
+    raise CheckFailed(BAD_REDIRECT.format(name=found.name, where=url[:100], limit=MAX_REDIRECTS))
+
+
 def download(found: Found, run_id: int, token: str, where: Where) -> bytes:
     """The artifact's zip, following GitHub's redirect to storage without the token."""
     if found.size > MAX_ZIP_BYTES:
         raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id, limit=MAX_ZIP_BYTES))
     deadline = time.monotonic() + DOWNLOAD_SECONDS
     what = f"the artifact {found.name!r} of run {run_id}"
-    url = found.download_url
-    session = http.session(retries=2)
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            response = _get(session, url, token, where.api)
-            if response.status_code not in REDIRECTS:
-                if response.status_code in (401, 403):
-                    raise ConfigError(FORBIDDEN.format(repository=where.repository,
-                                                       status=response.status_code,
-                                                       api=where.api))
-                if response.status_code != 200:
-                    raise CheckFailed(API_FAILED.format(status=response.status_code, what=what,
-                                                        repository=where.repository,
-                                                        api=where.api))
-                return _read_capped(response, found, run_id, deadline)
-            url = _next_location(response, url, found)
+        response = _follow(http.session(retries=2), found, token, where)
+        _check_status(response, what, where)
+        return _read_capped(response, found, run_id, deadline)
     except requests.RequestException as error:
         raise unreachable(error, where, what) from None
-    raise CheckFailed(BAD_REDIRECT.format(name=found.name, where=url[:100], limit=MAX_REDIRECTS))
 
 
 def repository(token: str, environ: Mapping[str, str], full_name: str) -> tuple[Any, Where]:
