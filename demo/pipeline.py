@@ -195,7 +195,7 @@ class Pipelines:
 
     @staticmethod
     def eval_run_id(eval_run: int) -> int:
-        return 8000 + eval_run
+        return 7000 + eval_run  # apart from the test runs (9000 + N)
 
     def internal_preview(self, eval_run: int) -> Step:
         return self._act("internal-preview-release", "workflow_run",
