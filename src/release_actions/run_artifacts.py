@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from github import GithubException
+from github import GithubException, RateLimitExceededException
 from github.Artifact import Artifact
 from github.PaginatedList import PaginatedList
 
@@ -40,6 +40,10 @@ FORBIDDEN = (
 API_FAILED = (
     "GitHub's API answered HTTP {status} for {what} of {repository}. Re-run the job; if it "
     "persists, check {api} and GitHub's status page."
+)
+RATE_LIMITED = (
+    "GitHub's API rate limit for this token is used up ({what} of {repository}, at {api}); it "
+    "resets later than this job should wait. Re-run the job after the reset."
 )
 UNREACHABLE = (
     "GitHub's API could not be reached for {what} ({error}, at {api}). Re-run the job."
@@ -77,6 +81,8 @@ class Where:
 
 def _translate(error: GithubException, where: Where, what: str, run_id: int) -> Exception:
     fields = {"repository": where.repository, "api": where.api, "status": error.status}
+    if isinstance(error, RateLimitExceededException):
+        return CheckFailed(RATE_LIMITED.format(what=what, **fields))
     if error.status == 404:
         return InputError(RUN_NOT_FOUND.format(run_id=run_id, **fields))
     if error.status in (401, 403):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from responses import matchers
 
 from release_actions import cli, run_artifacts
 from release_actions.gha import Console
-from tests.helpers import parse_key_values
+from tests.helpers import ROOT, clean_env, parse_key_values
 
 API = "https://ghe.example.com/api/v3"
 REQUESTED = "https://ghe.example.com:443/api/v3"  # PyGithub spells the port out
@@ -30,6 +33,14 @@ ARTIFACTS = f"{REQUESTED}/repos/{REPOSITORY}/actions/runs/{RUN_ID}/artifacts"
 ZIP_URL = f"{API}/repos/{REPOSITORY}/actions/artifacts/11/zip"
 STORAGE = "https://storage.example.net/blob/11?sig=abc"
 COMPARE = f"{REQUESTED}/repos/{REPOSITORY}/compare/main...{SHA}"
+IMPORT_PROBE = """
+import json, sys
+from release_actions import cli
+code = cli.main(sys.argv[1:])
+heavy = sorted(m for m in ("requests", "github", "urllib3") if m in sys.modules)
+print("IMPORTED=" + json.dumps(heavy), file=sys.stderr)
+raise SystemExit(code)
+"""
 
 
 class Run:
@@ -178,6 +189,20 @@ def test_listing_errors_are_translated(tmp_path: Path, status: int, code: int,
 
 
 @responses.activate
+def test_a_rate_limit_is_not_waited_out_for_an_hour(tmp_path: Path) -> None:
+    """Given a token whose rate limit resets in an hour, when resolve lists the artifacts,
+    then it stops with a clear error instead of hanging the job until the reset."""
+    reset = str(int(time.time()) + 3600)
+    answer_listing(status=403, json={"message": "API rate limit exceeded"}, headers={
+        "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+
+    run = resolve(tmp_path)
+
+    assert run.code == 1, run.log
+    assert "rate limit for this token is used up" in run.errors()[0]
+
+
+@responses.activate
 def test_no_network_is_a_clear_error(tmp_path: Path) -> None:
     answer_listing(body=requests.ConnectionError("refused"))
 
@@ -283,3 +308,17 @@ def test_without_a_repository_it_says_how_to_set_one(tmp_path: Path) -> None:
     assert run.code == 2
     assert "GITHUB_REPOSITORY is not set" in run.errors()[0]
     assert len(responses.calls) == 0
+
+
+def test_record_imports_neither_requests_nor_github(tmp_path: Path) -> None:
+    """record runs at the end of integration-eval: it pays for no HTTP or API client."""
+    proc = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, "tested-run", "--mode", "record", "--sha", SHA,
+         "--run-number", "8", "--path", str(tmp_path / "out")],
+        cwd=tmp_path, capture_output=True, text=True,
+        env=clean_env(PYTHONPATH=str(ROOT / "src")),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stderr.rsplit("IMPORTED=", 1)[1]) == []
+    assert json.loads((tmp_path / "out" / "tested-run.json").read_text()) == {
+        "sha": SHA, "run_number": 8}
