@@ -13,14 +13,16 @@ def api_url(environ: Mapping[str, str]) -> str:
     return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def client(token: str, environ: Mapping[str, str]) -> Any:
+def client(
+    token: str, environ: Mapping[str, str], *, timeout: int = 30, retries: int = 3
+) -> Any:
     """A PyGithub client for `token` against the runner's API URL, with bounded retries."""
     from github import Auth, Github, GithubRetry
 
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=api_url(environ),
-        retry=GithubRetry(total=3),
-        timeout=30,
+        retry=GithubRetry(total=retries),
+        timeout=timeout,
         per_page=100,
     )
