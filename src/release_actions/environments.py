@@ -56,6 +56,11 @@ def _describe(found: Any) -> Environment:
 def _failure(error: Exception, repository: str) -> Unavailable:
     if isinstance(error, UnknownObjectException):
         return Unavailable(f"{repository} is not visible to the token (HTTP 404)")
+    if isinstance(error, GithubException) and error.status in (401, 403):
+        return Unavailable(
+            f"the token may not read the environments of {repository} (HTTP {error.status}); "
+            "give the job `permissions: actions: read`"
+        )
     if isinstance(error, GithubException):
         return Unavailable(f"the API answered HTTP {error.status} for {repository}")
     return Unavailable(f"the API is unreachable ({type(error).__name__})")
