@@ -1,6 +1,7 @@
 """A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
 (create, look up by tag, update, upload, delete), the compare API and deployment environments.
-In memory, on 127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be reached."""
+In memory, on 127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself
+cannot be reached."""
 
 from __future__ import annotations
 
