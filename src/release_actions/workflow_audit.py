@@ -312,11 +312,11 @@ def check_environments(audit: Audit) -> Iterator[Item]:
                 continue
             name, line = job.environment.text, job.environment.line
             if audit.publishes(workflow, job) and name == audit.secrets_environment:
-                yield _fail("secrets-environment", workflow, line, SECRETS_ENV_PUBLISHES.format(
+                yield _fail("environment-roles", workflow, line, SECRETS_ENV_PUBLISHES.format(
                     job=job.id, file=workflow.file, environment=name,
                     channels="`, `".join(channels)))
             elif not audit.publishes(workflow, job) and name in channels:
-                yield _fail("secrets-environment", workflow, line,
+                yield _fail("environment-roles", workflow, line,
                             PUBLISHING_ENV_NOT_PUBLISHING.format(
                                 job=job.id, file=workflow.file, environment=name,
                                 secrets=audit.secrets_environment))
@@ -347,7 +347,7 @@ CHECKS = (
     ("checkout-credentials", check_checkout_credentials,
      "every actions/checkout has `persist-credentials: false`"),
     ("publish-cache", check_publish_cache, "no publishing job restores a cache"),
-    ("secrets-environment", check_environments,
+    ("environment-roles", check_environments,
      "provider keys and publishing live in separate environments"),
     ("reusable-workflow", check_reusable, "no publishing job inside a reusable workflow"),
     ("other-publishers", check_other_publishers, ""),
