@@ -63,6 +63,8 @@ def _failure(error: Exception, repository: str) -> Unavailable:
         )
     if isinstance(error, GithubException):
         return Unavailable(f"the API answered HTTP {error.status} for {repository}")
+    if isinstance(error, requests.exceptions.RetryError):
+        return Unavailable(f"the API kept failing for {repository} (server errors, retried)")
     return Unavailable(f"the API is unreachable ({type(error).__name__})")
 
 
