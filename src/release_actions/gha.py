@@ -245,8 +245,9 @@ class Runner:
         """Append to `GITHUB_OUTPUT`; without it, print `name=value` lines on stdout."""
         target = self.environ.get("GITHUB_OUTPUT")
         records = []
+        # Values are written as decided, never redacted: masks protect the log, not data (and no
+        # secret is ever an output).
         for name, value in outputs.items():
-            value = self.console.redact(value)
             if target or "\n" in value:
                 records.append(format_key_value(name, value))
             else:
