@@ -1,6 +1,7 @@
 """`make demo`: release the sample package end to end on this machine, with no Docker engine
 and no network, and show what happened.
 
+0. `release-actions doctor` checks the one-time setup and prints PyPI's publisher values.
 1. main at 0.1.0.dev0: test → integration-eval → internal-preview-release publishes the preview
    0.1.0.dev<N>, N = the tested run's number.
 2. The release pull request sets 0.1.0 on main: the preview pipeline skips it.
@@ -50,6 +51,9 @@ def _notice(step: Step) -> str:
 
 def run(run: Pipelines) -> None:
     started = time.monotonic()
+    print("== 0. the one-time setup, checked (release-actions doctor)")
+    checked = run.doctor()
+    _expect([checked], 1)
     print("== 1. preview of main at 0.1.0.dev0 (tested run #41)")
     first = run.preview_pipeline(test_run=41)
     _expect(first, 3)
@@ -72,6 +76,11 @@ def run(run: Pipelines) -> None:
     for step in run.steps:
         print(f"| {step.name} | {step.workflow} | {'ok' if step.ok else f'exit {step.code}'} |")
     print("\nDecisions:")
+    print("- doctor: " + next((line for line in checked.log.splitlines()
+                               if line.startswith("failed=")), "?"))
+    for line in checked.log.splitlines():
+        if line.startswith(("PyPI trusted publisher", "  Workflow name", "  Environment name")):
+            print(f"    {line.strip().split(' (')[0]}")
     print("- integration gate (run #41):")
     for line in _lines(first[1], r"\| (deepseek|glm|qwen|litellm|openai|github-models): |Selected"):
         print(f"    {line}")

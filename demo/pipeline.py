@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devtools.act import ROOT, VENV_BIN, ActRun, copy_tracked_tree, git, run_act
+from devtools.act import ROOT, VENV_BIN, ActRun, clean_env, copy_tracked_tree, git, run_act
 from devtools.fake_github import FakeGitHub, fake_github
 from devtools.fake_providers import FakeProvider
 from devtools.pypi import PypiServer
@@ -87,6 +87,10 @@ class Pipelines:
         git(self.consumer, "remote", "add", "origin", REMOTE_URL)
         self.commit("Initial commit")
         self.push("main")
+        # The one-time setup on GitHub: the three environments of the release model.
+        self.github.add_environment("pypi-internal-preview")
+        self.github.add_environment("pypi-public", reviewers=("release-manager",))
+        self.github.add_environment("integration-eval-secrets")
 
     def push(self, ref: str) -> None:
         git(self.consumer, "push", "-q", str(self.origin), ref)
@@ -198,6 +202,17 @@ class Pipelines:
             })
         finally:
             git(self.consumer, "checkout", "-q", "main")
+
+    def doctor(self) -> Step:
+        """`release-actions doctor` in the consumer's checkout, as on a laptop: the workflow
+        files, the environments on GitHub (the stand-in), PyPI's publisher values."""
+        env = clean_env(GITHUB_REPOSITORY=REPOSITORY, GITHUB_API_URL=self.github.url,
+                        GITHUB_TOKEN=GITHUB_TOKEN)
+        done = subprocess.run([str(VENV_BIN / "release-actions"), "doctor"], cwd=self.consumer,
+                              env=env, capture_output=True, text=True, timeout=120)
+        step = Step("doctor", "(laptop)", done.returncode, done.stderr + done.stdout)
+        self.steps.append(step)
+        return step
 
     # --- what happened ---------------------------------------------------------------------
 
