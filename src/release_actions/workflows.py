@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from release_actions.errors import ConfigError
 
 MAX_BYTES = 1_000_000  # far above any real workflow; the cap bounds what an audit reads
+NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in messages: capped, one line
 SUFFIXES = (".yml", ".yaml")
 
 UNREADABLE = (
@@ -100,6 +101,17 @@ def _scalar(node: Node | None) -> Value | None:
     return Value(str(node.value), _line(node))
 
 
+def _name(text: str) -> str:
+    """A name as messages quote it: one line, capped."""
+    flat = " ".join(text.split())
+    return flat[:NAME_CHARS] + ("…" if len(flat) > NAME_CHARS else "")
+
+
+def _named(node: Node | None) -> Value | None:
+    value = _scalar(node)
+    return Value(_name(value.text), value.line) if value is not None else None
+
+
 def _scalars(node: Node | None) -> dict[str, Value]:
     found = {key: _scalar(value) for key, value in _items(node).items()}
     return {key: value for key, value in found.items() if value is not None}
@@ -124,12 +136,12 @@ def _permissions(node: Node | None) -> Permissions | None:
 
 
 def _environment(node: Node | None) -> Value | None:
-    return _scalar(node) or _scalar(_items(node).get("name"))
+    return _named(node) or _named(_items(node).get("name"))
 
 
 def _step(node: Node) -> Step:
     fields = _items(node)
-    return Step(_line(node), _scalar(fields.get("uses")), _scalar(fields.get("run")),
+    return Step(_line(node), _named(fields.get("uses")), _scalar(fields.get("run")),
                 _scalars(fields.get("with")))
 
 
@@ -138,10 +150,10 @@ def _job(key: ScalarNode, node: Node) -> Job:
     steps = fields.get("steps")
     listed = steps.value if isinstance(steps, SequenceNode) else []
     return Job(
-        id=str(key.value), line=_line(key),
+        id=_name(str(key.value)), line=_line(key),
         permissions=_permissions(fields.get("permissions")),
         environment=_environment(fields.get("environment")),
-        uses=_scalar(fields.get("uses")),
+        uses=_named(fields.get("uses")),
         steps=tuple(_step(item) for item in listed if isinstance(item, MappingNode)),
     )
 

@@ -460,3 +460,16 @@ def test_every_spelling_of_workflow_call_is_seen(folder: Path, trigger: str) -> 
                                                                   trigger))
 
     assert [item.check for item in failures(folder)] == ["reusable-workflow"]
+
+
+def test_names_quoted_in_messages_are_one_line_and_capped(folder: Path) -> None:
+    """A hostile `uses:` (a line break and a workflow command, 5000 characters) is quoted on one
+    line, capped."""
+    long_ref = "x" * 5000
+    edit(folder / "test.yml", "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc",
+         f'"astral-sh/setup-uv@v6\\n::error::forged{long_ref}"')
+
+    item = only_failure(folder, "pinned-actions")
+
+    assert "\n" not in item.detail and "setup-uv@v6 ::error::forged" in item.detail
+    assert len(item.detail) < 800
