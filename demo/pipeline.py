@@ -31,6 +31,7 @@ STANDINS = {
     "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
 }
 GITHUB_TOKEN = "ghs_canary0demo0token0for0the0fake0api"
+DOCTOR = "release-actions doctor"  # run in the consumer's checkout, as on a laptop
 # Canary keys: they must never appear unmasked anywhere the pipelines write.
 CANARIES = {
     "DEEPSEEK_API_KEY": "sk-canary-deepseek-7f3a91c2",
@@ -46,10 +47,21 @@ class Step:
     workflow: str
     code: int
     log: str
+    stage: str = ""
 
     @property
     def ok(self) -> bool:
         return self.code == 0
+
+
+class Progress:
+    """Told when a workflow run starts and ends; the demo prints, the tests stay quiet."""
+
+    def started(self, name: str, workflow: str, event: str) -> None:
+        pass
+
+    def finished(self, step: Step) -> None:
+        pass
 
 
 @dataclass
@@ -63,6 +75,8 @@ class Pipelines:
     origin: Path = field(init=False)
     artifacts: Path = field(init=False)
     steps: list[Step] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
+    stage: str = ""  # the story's stage the next workflow runs belong to
 
     def __post_init__(self) -> None:
         self.consumer = self.work / "consumer"
@@ -119,12 +133,11 @@ class Pipelines:
     # --- workflow runs ---------------------------------------------------------------------
 
     def _act(self, name: str, event: str, workflow: str, payload: dict[str, object]) -> Step:
+        self.progress.started(name, workflow, event)
         event_file = self.work / f"event-{len(self.steps)}.json"
         payload = {"repository": {"full_name": REPOSITORY, "fork": False}, **payload}
         event_file.write_text(json.dumps(payload))
         secrets = dict(CANARIES)
-        secrets["DEEPSEEK_BASE_URL"] = self.providers["deepseek"].base_url
-        secrets["GLM_BASE_URL"] = self.providers["glm"].base_url
         secrets["PYPI_PASSWORD"] = self.index.password
         secrets["GITHUB_TOKEN"] = GITHUB_TOKEN  # act's github.token
         run: ActRun = run_act(
@@ -155,11 +168,15 @@ class Pipelines:
                 "TRUSTED_PUBLISHING": "never",
                 "PYPI_USERNAME": self.index.username,
                 "PROBE_TIMEOUT": "5",
+                # Base URLs are configuration, not secrets: a masked URL helps nobody.
+                "DEEPSEEK_BASE_URL": self.providers["deepseek"].base_url,
+                "GLM_BASE_URL": self.providers["glm"].base_url,
             },
             secrets=secrets,
         )
-        step = Step(name, workflow, run.code, run.log)
+        step = Step(name, workflow, run.code, run.log, stage=self.stage)
         self.steps.append(step)
+        self.progress.finished(step)
         return step
 
     def test(self) -> Step:
@@ -208,10 +225,12 @@ class Pipelines:
         files, the environments on GitHub (the stand-in), PyPI's publisher values."""
         env = clean_env(GITHUB_REPOSITORY=REPOSITORY, GITHUB_API_URL=self.github.url,
                         GITHUB_TOKEN=GITHUB_TOKEN)
+        self.progress.started("doctor", DOCTOR, "laptop")
         done = subprocess.run([str(VENV_BIN / "release-actions"), "doctor"], cwd=self.consumer,
                               env=env, capture_output=True, text=True, timeout=120)
-        step = Step("doctor", "(laptop)", done.returncode, done.stderr + done.stdout)
+        step = Step("doctor", DOCTOR, done.returncode, done.stderr + done.stdout, stage=self.stage)
         self.steps.append(step)
+        self.progress.finished(step)
         return step
 
     # --- what happened ---------------------------------------------------------------------
