@@ -167,19 +167,26 @@ def _jobs(node: Node | None) -> tuple[Job, ...]:
 # --- files ---------------------------------------------------------------------------------------
 
 
-def _compose(path: Path, file: str, folder: str) -> Node:
+def _read_text(path: Path, file: str, folder: str) -> str:
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             raise ConfigError(UNREADABLE.format(file=file, why=f"over {MAX_BYTES} bytes",
                                                 folder=folder), file=path)
-        node = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, RecursionError) as error:
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         why = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (
-            "nested too deeply" if isinstance(error, RecursionError) else
             error.strerror or type(error).__name__)
         raise ConfigError(UNREADABLE.format(file=file, why=why, folder=folder),
+                          file=path) from None
+
+
+def _compose(path: Path, file: str, folder: str) -> Node:
+    try:
+        node = yaml.compose(_read_text(path, file, folder), Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise ConfigError(UNREADABLE.format(file=file, why="nested too deeply", folder=folder),
                           file=path) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -282,6 +282,10 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
     _print_items(ctx.console, items)
     _print_forms(ctx.console, forms)
+    return _outcome(items, forms, inputs.repository)
+
+
+def _outcome(items: list[Item], forms: list[PublisherForm], repository: str) -> Outcome:
     bad = failed(items)
     outputs = {"report": to_json(items), "failed": str(len(bad))}
     summary = markdown(items) + "\n" + _forms_markdown(forms)
@@ -290,7 +294,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                           for item in bad)
         raise CheckFailed(FAILED.format(count=len(bad), which=which), summary=summary,
                           outputs=outputs)
-    title = f"### 🩺 Release setup of `{inputs.repository or 'this repository'}`: all clear\n\n"
+    title = f"### 🩺 Release setup of `{repository or 'this repository'}`: all clear\n\n"
     return Outcome(outputs=outputs, summary=title + summary)
 
 
