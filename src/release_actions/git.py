@@ -109,3 +109,12 @@ def fetch_branch(cwd: Path, branch: str) -> Completed:
 def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:
     """`git merge-base --is-ancestor`: True when `commit` is reachable from `ref`."""
     return run(cwd, "merge-base", "--is-ancestor", commit, ref, ok_codes=(0, 1)).returncode == 0
+
+
+def origin_url(cwd: Path) -> str | None:
+    """The URL of the `origin` remote of the repository holding `cwd`; None when there is none."""
+    try:
+        found = run(cwd, "remote", "get-url", "origin", ok_codes=(0, 2, 128))
+    except GitError:
+        return None
+    return found.stdout if found.returncode == 0 and found.stdout else None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from devtools.fake_github import FakeGitHub, fake_github
 
-from tests.helpers import ROOT, Result, run_cli
+from tests.helpers import ROOT, Result, git, run_cli
 
 TOKEN = "ghs_doctor_token_8841"
 ENVIRONMENTS = ("pypi-internal-preview", "pypi-public", "integration-eval-secrets")
@@ -237,3 +237,28 @@ def test_on_a_laptop_with_flags_and_a_token_in_the_environment(
     assert "Repository name:   sample" in result.stderr
     assert result.stdout.splitlines()[-1] == "failed=0"
     assert set(github.authorizations) == {f"token {TOKEN}"}
+
+
+def test_on_a_laptop_the_repository_comes_from_the_origin_remote(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given a clone whose origin is on github.com and no GITHUB_REPOSITORY, then doctor asks
+    the API about that repository and fills PyPI's form with it."""
+    git(checkout, "init", "-q")
+    git(checkout, "remote", "add", "origin", "git@github.com:octo/sample.git")
+
+    result = run_cli("doctor", cwd=checkout, actions=False,
+                     env={"GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert "Repository octo/sample, from the checkout's origin remote." in result.stderr
+    assert "Owner:             octo" in result.stderr
+    assert "GET /repos/octo/sample/environments/pypi-public" in github.requests
+
+
+def test_without_a_repository_the_api_checks_are_skipped(checkout: Path) -> None:
+    result = run_cli("doctor", cwd=checkout, actions=False, env={"GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert "skipped: no repository" in result.stderr
+    assert "Owner:             <owner>" in result.stderr

@@ -473,3 +473,4 @@ def test_names_quoted_in_messages_are_one_line_and_capped(folder: Path) -> None:
 
     assert "\n" not in item.detail and "setup-uv@v6 ::error::forged" in item.detail
     assert len(item.detail) < 800
+

@@ -3,6 +3,7 @@ environments on GitHub, and the values PyPI's trusted-publisher form needs, read
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ PUBLISHING_SETTINGS = "PyPI → your project → Settings → Publishing → Add
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}\Z")
 _ENVIRONMENT = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
+# owner/name in an origin URL on github.com: https, ssh or scp-like (git@github.com:o/n.git)
+_GITHUB_REMOTE = re.compile(
+    r"(?:https://|ssh://)?(?:[^@/\s]+@)?github\.com[:/]([A-Za-z0-9_.-]{1,100})/"
+    r"([A-Za-z0-9_.-]{1,100}?)(?:\.git)?/?\Z"
+)
 
 NOT_A_FOLDER = (
     "Input `{name}` is {raw!s}, which is not a folder. Run doctor at the root of your checkout, "
@@ -126,7 +132,9 @@ class Inputs:
         default="integration-eval-secrets",
     )
     repository: str = option(
-        _repository, "owner/name of the repository (empty: GITHUB_REPOSITORY).",
+        _repository,
+        "owner/name of the repository (empty: GITHUB_REPOSITORY, else the checkout's origin "
+        "on github.com).",
         default="", expression="${{ github.repository }}",
     )
     github_token: str = option(
@@ -144,6 +152,18 @@ class Inputs:
     @property
     def channel_environments(self) -> dict[str, str]:
         return {"preview": self.preview_environment, "public": self.public_environment}
+
+
+def repository_from_remote(url: str) -> str:
+    """owner/name of a github.com remote URL; empty for any other URL."""
+    found = _GITHUB_REMOTE.match(url)
+    return f"{found.group(1)}/{found.group(2)}" if found else ""
+
+
+def _repository_of_checkout(folder: Path) -> str:
+    from release_actions import git
+
+    return repository_from_remote(git.origin_url(folder) or "")
 
 
 def channels(inputs: Inputs) -> tuple[Channel, ...]:
@@ -271,6 +291,10 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     def shown(path: Path) -> str:
         return workspace_relative(path, ctx.environ)
 
+    if not inputs.repository:
+        inputs = dataclasses.replace(inputs, repository=_repository_of_checkout(inputs.workflows))
+        if inputs.repository:
+            ctx.console.info(f"Repository {inputs.repository}, from the checkout's origin remote.")
     workflows = read_folder(inputs.workflows, shown)
     channel_list = channels(inputs)
     items = audit_workflows(workflows, inputs.secrets_environment, channel_list)
