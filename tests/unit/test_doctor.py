@@ -16,7 +16,6 @@ from release_actions.commands.doctor import (
 from release_actions.context import Context
 from release_actions.errors import InputError
 from release_actions.gha import Console
-
 from tests.helpers import ROOT
 
 
