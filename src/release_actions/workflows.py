@@ -16,6 +16,8 @@ from release_actions.errors import ConfigError
 MAX_BYTES = 1_000_000  # far above any real workflow; the cap bounds what an audit reads
 NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in messages: capped, one line
 SUFFIXES = (".yml", ".yaml")
+# libyaml's loader when PyYAML has it: 13x faster, with the same line marks
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 UNREADABLE = (
     "{file} cannot be read as a workflow: {why}. Fix the file (GitHub refuses it too) or move "
@@ -184,7 +186,7 @@ def _read_text(path: Path, file: str, folder: str) -> str:
 
 def _compose(path: Path, file: str, folder: str) -> Node:
     try:
-        node = yaml.compose(_read_text(path, file, folder), Loader=yaml.SafeLoader)
+        node = yaml.compose(_read_text(path, file, folder), Loader=LOADER)
     except RecursionError:
         raise ConfigError(UNREADABLE.format(file=file, why="nested too deeply", folder=folder),
                           file=path) from None

@@ -8,7 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from release_actions import workflows
 from release_actions.checklist import Item
 from release_actions.errors import ConfigError
 from release_actions.workflow_audit import Channel, audit_workflows, check_channel
@@ -416,7 +418,6 @@ def test_a_publishing_job_in_a_reusable_workflow_fails_and_its_caller_may_grant(
                      id="two-documents"),
         pytest.param("- on\n- jobs\n", 1, "not a workflow", id="a-list"),
         pytest.param("", None, "not a workflow", id="empty"),
-        pytest.param("[" * 5000, None, "nested too deeply", id="deep"),
     ],
 )
 def test_a_file_github_could_not_run_is_a_config_error_with_its_line(
@@ -430,6 +431,25 @@ def test_a_file_github_could_not_run_is_a_config_error_with_its_line(
     assert caught.value.file is not None and caught.value.file.endswith("broken.yaml")
     assert caught.value.line == line
     assert phrase in caught.value.message and "broken.yaml" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("loader", "phrase"),
+    [
+        pytest.param("CSafeLoader", "at line 1: exceeded maximum nesting depth", id="libyaml"),
+        pytest.param("SafeLoader", "nested too deeply", id="pure-python"),
+    ],
+)
+def test_a_file_nested_too_deeply_is_a_config_error(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, loader: str, phrase: str
+) -> None:
+    if not hasattr(yaml, loader):
+        pytest.skip(f"PyYAML built without {loader}")
+    monkeypatch.setattr(workflows, "LOADER", getattr(yaml, loader))
+    (folder / "deep.yml").write_text("[" * 5000)
+
+    with pytest.raises(ConfigError, match=phrase):
+        read_folder(folder)
 
 
 def test_a_file_that_is_not_utf8_is_a_config_error(folder: Path) -> None:
