@@ -49,6 +49,12 @@ def _tested_run() -> Command[Any]:
     return tested_run.COMMAND
 
 
+def _doctor() -> Command[Any]:
+    from release_actions.commands import doctor
+
+    return doctor.COMMAND
+
+
 # name -> (one-line summary, loader). A command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
 COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
@@ -71,6 +77,10 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "tested-run": (
         "Record the tested commit and run number, or resolve them for the preview release.",
         _tested_run,
+    ),
+    "doctor": (
+        "Check the one-time release setup: workflows, environments, PyPI's publisher form.",
+        _doctor,
     ),
 }
 

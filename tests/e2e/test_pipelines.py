@@ -124,5 +124,19 @@ def test_canary_keys_never_appear_unmasked(run: Pipelines, history) -> None:
             assert not any(secret.encode() in text for secret in secrets), path
 
 
+def test_doctor_finds_the_sample_consumer_ready(run: Pipelines) -> None:
+    """`release-actions doctor` in the consumer's checkout, as `make demo` runs it: the
+    example workflows and the stand-in's environments pass, the forms name the workflow
+    files, and the token never shows."""
+    step = run.doctor()
+
+    assert step.ok, step.log
+    assert "failed=0" in step.log.splitlines()
+    assert "✅ environment `pypi-public`: exists" in step.log
+    assert "Repository name:   release-actions-sample" in step.log
+    assert "Workflow name:     public-release.yml" in step.log
+    assert GITHUB_TOKEN not in step.log
+
+
 def _logs(steps: list[Step]) -> str:
     return "\n".join(f"--- {s.workflow} exit {s.code}\n{s.log[-3000:]}" for s in steps)
