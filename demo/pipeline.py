@@ -6,15 +6,17 @@ stand-ins: a package index (pypiserver), LLM providers and GitHub's API.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devtools.act import ROOT, VENV_BIN, ActRun, copy_tracked_tree, git, run_act
+from devtools.act import ROOT, VENV_BIN, ActRun, clean_env, copy_tracked_tree, git, run_act
 from devtools.fake_github import FakeGitHub, fake_github
 from devtools.fake_providers import FakeProvider
 from devtools.pypi import PypiServer
@@ -28,9 +30,9 @@ STANDINS = {
     "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": "checkout",
     "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc": "setup-uv",
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "upload-artifact",
-    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
 }
 GITHUB_TOKEN = "ghs_canary0demo0token0for0the0fake0api"
+DOCTOR = "release-actions doctor"  # run in the consumer's checkout, as on a laptop
 # Canary keys: they must never appear unmasked anywhere the pipelines write.
 CANARIES = {
     "DEEPSEEK_API_KEY": "sk-canary-deepseek-7f3a91c2",
@@ -46,10 +48,21 @@ class Step:
     workflow: str
     code: int
     log: str
+    stage: str = ""
 
     @property
     def ok(self) -> bool:
         return self.code == 0
+
+
+class Progress:
+    """Told when a workflow run starts and ends; the demo prints, the tests stay quiet."""
+
+    def started(self, name: str, workflow: str, event: str) -> None:
+        pass
+
+    def finished(self, step: Step) -> None:
+        pass
 
 
 @dataclass
@@ -63,6 +76,8 @@ class Pipelines:
     origin: Path = field(init=False)
     artifacts: Path = field(init=False)
     steps: list[Step] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
+    stage: str = ""  # the story's stage the next workflow runs belong to
 
     def __post_init__(self) -> None:
         self.consumer = self.work / "consumer"
@@ -87,6 +102,10 @@ class Pipelines:
         git(self.consumer, "remote", "add", "origin", REMOTE_URL)
         self.commit("Initial commit")
         self.push("main")
+        # The one-time setup on GitHub: the three environments of the release model.
+        self.github.add_environment("pypi-internal-preview")
+        self.github.add_environment("pypi-public", reviewers=("release-manager",))
+        self.github.add_environment("integration-eval-secrets")
 
     def push(self, ref: str) -> None:
         git(self.consumer, "push", "-q", str(self.origin), ref)
@@ -115,12 +134,11 @@ class Pipelines:
     # --- workflow runs ---------------------------------------------------------------------
 
     def _act(self, name: str, event: str, workflow: str, payload: dict[str, object]) -> Step:
+        self.progress.started(name, workflow, event)
         event_file = self.work / f"event-{len(self.steps)}.json"
         payload = {"repository": {"full_name": REPOSITORY, "fork": False}, **payload}
         event_file.write_text(json.dumps(payload))
         secrets = dict(CANARIES)
-        secrets["DEEPSEEK_BASE_URL"] = self.providers["deepseek"].base_url
-        secrets["GLM_BASE_URL"] = self.providers["glm"].base_url
         secrets["PYPI_PASSWORD"] = self.index.password
         secrets["GITHUB_TOKEN"] = GITHUB_TOKEN  # act's github.token
         run: ActRun = run_act(
@@ -151,27 +169,43 @@ class Pipelines:
                 "TRUSTED_PUBLISHING": "never",
                 "PYPI_USERNAME": self.index.username,
                 "PROBE_TIMEOUT": "5",
+                # Base URLs are configuration, not secrets: a masked URL helps nobody.
+                "DEEPSEEK_BASE_URL": self.providers["deepseek"].base_url,
+                "GLM_BASE_URL": self.providers["glm"].base_url,
             },
             secrets=secrets,
         )
-        step = Step(name, workflow, run.code, run.log)
+        step = Step(name, workflow, run.code, run.log, stage=self.stage)
         self.steps.append(step)
+        self.progress.finished(step)
         return step
 
     def test(self) -> Step:
         return self._act("test", "push", "test.yml", {"ref": "refs/heads/main"})
 
-    def integration_eval(self, tested_sha: str, test_run: int) -> Step:
-        return self._act("integration-eval", "workflow_run", "integration-eval.yml", {
+    def integration_eval(self, tested_sha: str, test_run: int, eval_run: int) -> Step:
+        """integration-eval after test run `test_run`; what it uploads as `tested-run` becomes
+        the artifact of its run on the GitHub stand-in, where internal-preview reads it."""
+        shutil.rmtree(self.artifacts / "tested-run", ignore_errors=True)
+        step = self._act("integration-eval", "workflow_run", "integration-eval.yml", {
             "workflow_run": {"id": 9000 + test_run, "name": "test", "run_number": test_run,
                              "conclusion": "success", "event": "push",
                              "head_branch": "main", "head_sha": tested_sha},
         })
+        self.github.add_run(self.eval_run_id(eval_run), eval_run, tested_sha)
+        if (self.artifacts / "tested-run").is_dir():
+            self.github.add_artifact(self.eval_run_id(eval_run), "tested-run",
+                                     _zip_folder(self.artifacts / "tested-run"))
+        return step
+
+    @staticmethod
+    def eval_run_id(eval_run: int) -> int:
+        return 7000 + eval_run  # apart from the test runs (9000 + N)
 
     def internal_preview(self, eval_run: int) -> Step:
         return self._act("internal-preview-release", "workflow_run",
                          "internal-preview-release.yml", {
-            "workflow_run": {"id": 8000 + eval_run, "name": "integration-eval",
+            "workflow_run": {"id": self.eval_run_id(eval_run), "name": "integration-eval",
                              "run_number": eval_run, "conclusion": "success",
                              "event": "workflow_run", "head_branch": "main",
                              "head_sha": self.head()},
@@ -180,11 +214,12 @@ class Pipelines:
     def preview_pipeline(self, test_run: int) -> list[Step]:
         """test → integration-eval → internal-preview-release for the current main."""
         sha = self.head()
+        eval_run = test_run + 1000
         steps = [self.test()]
         if steps[-1].ok:
-            steps.append(self.integration_eval(sha, test_run))
+            steps.append(self.integration_eval(sha, test_run, eval_run))
         if steps[-1].ok:
-            steps.append(self.internal_preview(eval_run=test_run + 1000))
+            steps.append(self.internal_preview(eval_run))
         return steps
 
     def public_release(self, tag: str, *, branch: str = "main") -> Step:
@@ -198,6 +233,19 @@ class Pipelines:
             })
         finally:
             git(self.consumer, "checkout", "-q", "main")
+
+    def doctor(self) -> Step:
+        """`release-actions doctor` in the consumer's checkout, as on a laptop: the workflow
+        files, the environments on GitHub (the stand-in), PyPI's publisher values."""
+        env = clean_env(GITHUB_REPOSITORY=REPOSITORY, GITHUB_API_URL=self.github.url,
+                        GITHUB_TOKEN=GITHUB_TOKEN)
+        self.progress.started("doctor", DOCTOR, "laptop")
+        done = subprocess.run([str(VENV_BIN / "release-actions"), "doctor"], cwd=self.consumer,
+                              env=env, capture_output=True, text=True, timeout=120)
+        step = Step("doctor", DOCTOR, done.returncode, done.stderr + done.stdout, stage=self.stage)
+        self.steps.append(step)
+        self.progress.finished(step)
+        return step
 
     # --- what happened ---------------------------------------------------------------------
 
@@ -220,6 +268,16 @@ class Pipelines:
                               capture_output=True, text=True).stdout.strip()
 
 
+def _zip_folder(folder: Path) -> bytes:
+    """What actions/upload-artifact stores for a folder: its files at the zip's root."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
 @contextmanager
 def pipelines(work: Path) -> Iterator[Pipelines]:
     """Every stand-in started, a consumer repository made; all stopped afterwards."""
@@ -233,4 +291,5 @@ def pipelines(work: Path) -> Iterator[Pipelines]:
         actions_repo = copy_tracked_tree(work / "release-actions")
         run = Pipelines(work, index, github, providers, actions_repo)
         run.create_consumer()
+        github.git_dir = run.origin  # the compare API answers from the consumer's origin
         yield run

@@ -43,6 +43,18 @@ def _publish() -> Command[Any]:
     return publish.COMMAND
 
 
+def _tested_run() -> Command[Any]:
+    from release_actions.commands import tested_run
+
+    return tested_run.COMMAND
+
+
+def _doctor() -> Command[Any]:
+    from release_actions.commands import doctor
+
+    return doctor.COMMAND
+
+
 # name -> (one-line summary, loader). A command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
 COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
@@ -61,6 +73,14 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "publish": (
         "Build, check and upload the distributions; make the GitHub Release.",
         _publish,
+    ),
+    "tested-run": (
+        "Record the tested commit and run number, or resolve them for the preview release.",
+        _tested_run,
+    ),
+    "doctor": (
+        "Check the one-time release setup: workflows, environments, PyPI's publisher form.",
+        _doctor,
     ),
 }
 
@@ -150,7 +170,7 @@ def execute(
                       col=error.col)
         if error.outputs:
             runner.set_outputs(error.outputs)
-        runner.write_summary(_fail_summary(command, error, file))
+        runner.write_summary(_fail_summary(command, error, file), terminal=error.summary)
         return error.exit_code
     runner.set_outputs(outcome.outputs)
     if outcome.env:

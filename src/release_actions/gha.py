@@ -313,10 +313,15 @@ class Runner:
             return
         append_file(target, "".join(format_key_value(k, v) for k, v in variables.items()))
 
-    def write_summary(self, markdown: str) -> None:
+    def write_summary(self, markdown: str, terminal: str | None = None) -> None:
+        """The job summary; outside Actions, where there is none, `terminal` (by default the
+        same text) goes to the terminal, so a local run tells what it decided and why."""
         target = self.environ.get("GITHUB_STEP_SUMMARY")
+        terminal = markdown if terminal is None else terminal
         if target and markdown:
             append_file(target, self.console.redact(markdown).rstrip("\n") + "\n")
+        elif terminal and not self.console.actions:
+            self.console.info("\n" + terminal.rstrip("\n"))
 
 
 def workspace_relative(path: str | Path, environ: Mapping[str, str]) -> str:

@@ -125,3 +125,22 @@ def missing_remote_ref(error: GitError) -> bool:
 def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:
     """`git merge-base --is-ancestor`: True when `commit` is reachable from `ref`."""
     return run(cwd, "merge-base", "--is-ancestor", commit, ref, ok_codes=(0, 1)).returncode == 0
+
+
+def merged_tags(cwd: Path) -> list[str]:
+    """Every tag whose commit is reachable from HEAD."""
+    return run(cwd, "tag", "--merged", "HEAD").stdout.splitlines()
+
+
+def fetch_history_and_tags(cwd: Path) -> Completed:
+    """Complete a shallow clone: its whole history and every tag, so `merged_tags` can answer."""
+    return run(cwd, "fetch", "--unshallow", "--tags", REMOTE)
+
+
+def origin_url(cwd: Path) -> str | None:
+    """The URL of the `origin` remote of the repository holding `cwd`; None when there is none."""
+    try:
+        found = run(cwd, "remote", "get-url", "origin", ok_codes=(0, 2, 128))
+    except GitError:
+        return None
+    return found.stdout if found.returncode == 0 and found.stdout else None

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_API_URL = "https://api.github.com"
+# A rate limit is waited out for this long at most, then it is an error (PyGithub's default
+# waits until the limit resets, up to an hour, with the job hanging).
+MAX_RATE_LIMIT_WAIT = 120
 
 
 def api_url(environ: Mapping[str, str]) -> str:
@@ -13,9 +16,13 @@ def api_url(environ: Mapping[str, str]) -> str:
     return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def client(token: str, environ: Mapping[str, str], *, timeout: float = 30) -> Any:
+def client(
+    token: str, environ: Mapping[str, str], *, lazy: bool = False, timeout: float = 30,
+    retries: int = 3,
+) -> Any:
     """A PyGithub client for `token` against the runner's API URL, with bounded retries: each
-    request waits at most `timeout`, a `Retry-After` or backoff at most a few seconds."""
+    request waits at most `timeout`, a `Retry-After` or backoff at most a few seconds.
+    `lazy`: objects are made without a request until a field is read."""
     from github import Auth, Github, GithubRetry
 
     from release_actions.http import BACKOFF_CAP, RETRY_AFTER_CAP
@@ -28,7 +35,9 @@ def client(token: str, environ: Mapping[str, str], *, timeout: float = 30) -> An
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=api_url(environ),
-        retry=BoundedGithubRetry(total=3, backoff_max=BACKOFF_CAP),
+        retry=BoundedGithubRetry(total=retries, max_rate_limit_wait=MAX_RATE_LIMIT_WAIT,
+                                 secondary_rate_wait=RETRY_AFTER_CAP, backoff_max=BACKOFF_CAP),
         timeout=max(1, round(timeout)),
         per_page=100,
+        lazy=lazy,
     )

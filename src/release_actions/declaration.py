@@ -1,0 +1,104 @@
+"""One place in one file where the version text stands, and how to replace exactly that text."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from release_actions import versions
+from release_actions.errors import ConfigError
+
+# (file text) -> (start, end) of the version text in it; the finder runs again on the text to
+# rewrite, so several declarations in one file each find their own place.
+Locate = Callable[[str], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One place in one file where the version text stands."""
+
+    path: Path
+    where: str  # e.g. "[project].version", "`VERSION = …`", "uv.lock [[package]] mypkg"
+    version: str
+    line: int | None
+    rewrite: Callable[[str, str], str]  # (file text, new version) -> new file text
+    fix: str = "Make them equal before releasing."  # when it disagrees with the project file
+
+    def parsed(self) -> Version:
+        """The declared version under PEP 440; an invalid one is a ConfigError at its line."""
+        try:
+            return versions.parse(self.version)
+        except versions.VersionRejected as error:
+            raise ConfigError(f"{self.where} in {self.path}: {error}",
+                              file=self.path, line=self.line) from None
+
+
+# A project file, lock or version file larger than this is not one.
+MAX_FILE_BYTES = 64 << 20
+_WHY = {errno.ENAMETOOLONG: "a name in the path is too long",
+        errno.ELOOP: "the path is a symlink loop", errno.ENOTDIR: "a part of the path is a file",
+        errno.EISDIR: "it is a directory", errno.EACCES: "permission denied"}
+
+
+def read_text(path: Path, *, what: str) -> str:
+    """The text of a regular file. Opened without blocking and checked before reading: a FIFO
+    or device would hang the job, and no content is ever quoted in the error."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{what} {path} does not exist. Check the `path`/`extra-files` inputs "
+            "(relative to the working directory) and that the repository is checked out.",
+            file=path,
+        ) from None
+    except OSError as error:
+        raise _unreadable(path, what, error) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigError(f"{what} {path} is not a regular file (a directory, FIFO, socket "
+                          "or device). Point the input at the file itself.", file=path)
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"{what} {path} is {info.st_size} bytes, more than any such "
+                              f"file holds ({MAX_FILE_BYTES >> 20} MiB).", file=path)
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise _unreadable(path, what, error) from None
+    try:
+        # Line endings stay as written (like open(newline="")), so a rewrite changes no other byte.
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"Cannot read {what} {path}: it is not UTF-8 text ({error.reason} at "
+                          f"byte {error.start}). Save it as UTF-8.", file=path) from None
+
+
+def _unreadable(path: Path, what: str, error: OSError) -> ConfigError:
+    reason = _WHY.get(error.errno or 0, error.strerror or type(error).__name__)
+    return ConfigError(f"Cannot read {what} {str(path)[:300]}: {reason}.", file=path)
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def splicer(locate: Locate) -> Callable[[str, str], str]:
+    """A rewrite that replaces the located version text and keeps every other character."""
+
+    def rewrite(text: str, new: str) -> str:
+        start, end = locate(text)
+        return text[:start] + new + text[end:]
+
+    return rewrite
+
+
+def located(path: Path, where: str, text: str, locate: Locate) -> Declaration:
+    start, end = locate(text)
+    return Declaration(path, where, text[start:end], line_of(text, start), splicer(locate))
