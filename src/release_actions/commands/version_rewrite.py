@@ -75,7 +75,7 @@ def _check_same(primary: Declaration, current: Version, other: Declaration) -> N
         )
 
 
-def _from_files(inputs: Inputs, project_file: Path, primary: Declaration,
+def _from_files(inputs: Inputs, ctx: Context, project_file: Path, primary: Declaration,
                 name: str | None) -> Plan:
     declarations = [primary]
     lock = find_lock_entry(project_file, name)
@@ -120,7 +120,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if isinstance(source, VcsSource):
         plan = _from_tags(inputs, source, console)
     else:
-        plan = _from_files(inputs, project_file, source, name)
+        plan = _from_files(inputs, ctx, project_file, source, name)
     decision = plan.decision
     if decision.publish:
         contents = plan_rewrite(plan.declarations, decision.version)
