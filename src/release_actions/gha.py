@@ -58,8 +58,9 @@ def parse_bool(name: str, raw: str) -> bool:
         return True
     if raw in FALSE_WORDS:
         return False
+    shown = repr(raw[:80] + ("…" if len(raw) > 80 else ""))
     raise InputError(
-        f"Input `{name}` must be a boolean (true or false), got {raw!r}. "
+        f"Input `{name}` must be a boolean (true or false), got {shown}. "
         f"Set `{name}: true` or `{name}: false`."
     )
 
@@ -260,7 +261,7 @@ def format_key_value(name: str, value: str, delimiter: str | None = None) -> str
 
 
 def append_file(path: str | os.PathLike[str], text: str) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
+    with open(path, "a", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(text)
 
 

@@ -7,6 +7,7 @@ reaches the log as given."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
 from collections.abc import Callable
@@ -202,10 +203,12 @@ def confined(name: str, path: Path, ctx: Context) -> Path:
         raise InputError(f"Input `{name}` is not a usable path: {quote(str(path))}.")
     try:
         resolved = path.resolve()
-        path.exists()
+        with contextlib.suppress(FileNotFoundError):  # a file still to be made is fine
+            path.stat()
     except (OSError, RuntimeError) as error:
         code = getattr(error, "errno", None)
-        why = {errno.ENAMETOOLONG: "a name is too long", errno.ELOOP: "it is a symlink loop"}
+        why = {errno.ENAMETOOLONG: "a name is too long", errno.ELOOP: "it is a symlink loop",
+               errno.ENOTDIR: "a part of it is a file, not a folder"}
         reason = why.get(code or 0, "links in it loop" if isinstance(error, RuntimeError)
                          else error.strerror or type(error).__name__)
         raise InputError(

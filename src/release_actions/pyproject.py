@@ -283,17 +283,17 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     doc = parse_toml(project_file, text)
     raw_name = _get(doc, "project", "name") or _get(doc, "tool", "poetry", "name")
     name = str(raw_name) if raw_name else None
+    dynamic = _get(doc, "project", "dynamic") or []
+    if not isinstance(dynamic, list):
+        raise ConfigError(f"[project].dynamic in {project_file} must be a list of field names, "
+                          "e.g. dynamic = [\"version\"].", file=project_file,
+                          line=toml_key_line(text, "project", "dynamic"))
     vcs = vcs_version.detect(project_file, doc)
     if vcs is not None:
         return vcs, name
     static = _static_declaration(project_file, text, doc)
     if static is not None:
         return static, name
-    dynamic = _get(doc, "project", "dynamic") or []
-    if not isinstance(dynamic, list):
-        raise ConfigError(f"[project].dynamic in {project_file} must be a list of field names, "
-                          "e.g. dynamic = [\"version\"].", file=project_file,
-                          line=toml_key_line(text, "project", "dynamic"))
     if "version" in dynamic:
         plugin = _other_vcs_plugin(doc)
         if plugin:

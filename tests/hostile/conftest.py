@@ -1,0 +1,139 @@
+"""Shared pieces of the hostile-input suites: a throw-away workspace with a project in it, the
+runner's files outside it, and the CLI run in-process with an environment of our making."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import subprocess
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from release_actions import cli
+from tests.helpers import parse_key_values
+
+# The runner ends a line at any of these (actions/runner reads the step's output line by line).
+RUNNER_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+PYPROJECT = """\
+[project]
+name = "mypkg"
+version = "1.2.3.dev0"
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+"""
+
+
+def runner_lines(text: str) -> list[str]:
+    """The log as the runner splits it into lines."""
+    return RUNNER_LINE_BREAK.split(text)
+
+
+def commands_in(text: str) -> list[str]:
+    """Every line the runner would read as a workflow command (`::x` or the older `##[x]`)."""
+    return [line.strip() for line in runner_lines(text)
+            if line.lstrip().startswith(("::", "##["))]
+
+
+def tree_hash(folder: Path) -> str:
+    """One digest over every file name, link target and file content under `folder`."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape"))
+        if path.is_symlink():
+            digest.update(b"->" + str(path.readlink()).encode("utf-8", "surrogateescape"))
+        elif path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in commands_in(self.stdout) if line.startswith("::error")]
+
+
+@dataclass
+class Workspace:
+    """A git checkout with a project, and the runner's files in a folder beside it."""
+
+    root: Path
+    runner: Path
+
+    def environ(self, inputs: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
+        environ = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(self.root),
+            "GITHUB_REPOSITORY": "octo/mypkg",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.runner),
+        }
+        for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"):
+            environ[name] = str(self.runner / name.lower())
+        for name, value in (inputs or {}).items():
+            environ[f"INPUT_{name.upper().replace('-', '_')}"] = value
+        environ.update(extra)
+        return environ
+
+    def reset_runner_files(self) -> None:
+        for name in ("github_output", "github_env", "github_step_summary"):
+            path = self.runner / name
+            if path.is_file() or not path.exists():
+                path.write_text("")
+
+    def read_runner_files(self, run: Run) -> Run:
+        def read(name: str) -> str:
+            path = self.runner / name
+            return path.read_text(errors="replace") if path.is_file() else ""
+
+        run.outputs = parse_key_values(read("github_output"))
+        run.env = parse_key_values(read("github_env"))
+        run.summary = read("github_step_summary")
+        return run
+
+
+def make_workspace(base: Path) -> Workspace:
+    root = base / "ws"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / ".github" / "workflows").mkdir(parents=True)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    runner = base / "runner"
+    runner.mkdir()
+    workspace = Workspace(root, runner)
+    workspace.reset_runner_files()
+    return workspace
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return make_workspace(tmp_path)
+
+
+def run_in_process(workspace: Workspace, argv: list[str], environ: dict[str, str],
+                   monkeypatch: pytest.MonkeyPatch) -> Run:
+    """`release-actions <argv>` in this process, with `environ` as the runner's environment."""
+    monkeypatch.chdir(workspace.root)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = cli.main(argv, environ)
+    return workspace.read_runner_files(Run(code, stdout.getvalue(), stderr.getvalue()))
+
+
+Setup = Callable[[Workspace], None]

@@ -1,0 +1,297 @@
+"""Every command, every input, hostile values: exit 2, exactly one `::error`, no traceback, the
+workspace unchanged (SPEC §11). The table is built per input kind, so a new input of a known
+kind is covered by adding it to BASELINES' command."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from release_actions import cli
+from tests.hostile.conftest import Run, Setup, Workspace, run_in_process, tree_hash
+
+FORGED = "x\r::error::forged"
+HUGE = "x" * 20_000
+NOT_UTF8 = "bad\udcffbyte"  # how Python hands on a byte that is not UTF-8 (surrogateescape)
+
+# What each command needs to get past its inputs, so only the value under test is wrong.
+BASELINES: dict[str, dict[str, str]] = {
+    "version-rewrite": {"run-number": "5"},
+    "tag-guard": {"tag": "v1.2.3", "index-url": ""},
+    "integration-gate": {},
+    "publish": {"channel": "preview"},
+    "tested-run": {"run-id": "1", "github-token": "test-token"},
+    "doctor": {},
+}
+# Values no input of any kind accepts.
+EVERY_KIND = {"forged-command": FORGED, "not-utf8": NOT_UTF8, "nul": "a\x00b"}
+# Values each kind refuses, by the kind's function name.
+BY_KIND: dict[str, dict[str, str]] = {
+    "boolean": {"yes": "yes", "one": "1", "huge": HUGE},
+    "optional_boolean": {"yes": "yes", "huge": HUGE},
+    "choice": {"unknown": "bogus", "huge": HUGE, "case": "PREVIEW!"},
+    "seconds": {"zero": "0", "negative": "-1", "words": "ten", "too-long": "99999999",
+                "nan": "nan", "exponent": "1e3"},
+    "positive_int": {"zero": "0", "negative": "-3", "thousands-of-digits": "9" * 5000,
+                     "fraction": "1.5", "fullwidth": "１２"},
+    "url": {"ftp": "ftp://example.com/", "bad-port": "http://127.0.0.1:99999/",
+            "space": "http://exa mple.com/", "credentials": "https://user:hunter2@h.example/",
+            "option": "--help", "no-host": "http://"},
+    "optional_url": {"ftp": "ftp://example.com/", "bad-port": "http://127.0.0.1:99999",
+                     "credentials": "https://u:p@h.example/", "option": "--help"},
+    "workspace_path": {"outside": "../../etc/passwd", "absolute": "/etc/passwd",
+                       "too-long": "a" * 300, "loop": "loop", "under-a-file": "pyproject.toml/x"},
+    "workspace_paths": {"outside": "../../etc/passwd", "absolute": "/etc/hostname",
+                        "too-long": "a" * 300, "loop": "loop", "link-out": "link-out"},
+    "workspace_dir": {"outside": "../..", "a-file": "pyproject.toml", "too-long": "a" * 300},
+    "git_ref": {"option": "-x", "dots": "a..b", "space": "a b", "colon": "a:b"},
+    "tag_prefix": {"space": "v x", "colon": "v:"},
+    "version": {"words": "not a version", "huge": HUGE},
+    "line": {"line-break": "a\nb"},
+    "_tag": {"option": "-v1.2.3", "space": "v 1"},
+    "_index_url": {"ftp": "ftp://pypi.org", "bad-port": "http://127.0.0.1:99999"},
+    "_provider_list": {"unknown": "bogus", "huge-name": HUGE, "commas-only": ",,,"},
+    "_sha": {"short": "abc123", "upper": "A" * 40},
+    "_run_number": {"zero": "0", "digits": "9" * 5000},
+    "_directory": {"line-break": "a\nb"},
+    "_run_id": {"zero": "0", "words": "abc", "digits": "9" * 50},
+    "_artifact": {"slash": "a/b", "huge": HUGE},
+    "_workflows_folder": {"outside": "../..", "missing": "nope", "a-file": "pyproject.toml"},
+    "_workflow_file": {"folder": "a/b.yml", "huge": HUGE},
+    "_environment": {"line-break": "a\nb", "huge": HUGE},
+    "_repository": {"no-owner": "mypkg", "spaces": "a b/c"},
+}
+# Kinds that take any text (secrets, free text): only the shared refusals apply, and a secret
+# is masked, not validated.
+FREE_TEXT = {"text", "items"}
+
+
+def _kind_name(spec: object) -> str:
+    kind = spec.kind  # type: ignore[attr-defined]
+    qualname = getattr(kind, "__qualname__", "")
+    return qualname.split(".<locals>")[0] if "<locals>" in qualname else kind.__name__
+
+
+@dataclass(frozen=True)
+class Case:
+    command: str
+    inputs: dict[str, str]
+    env: dict[str, str] | None = None
+    setup: Setup | None = None
+    argv: tuple[str, ...] = ()
+    code: int = 2
+    names: str = ""  # what the error must name (the input under test)
+
+
+def _input_cases() -> list[object]:
+    cases = []
+    for command in cli.COMMANDS:
+        for spec in cli.load(command).inputs:
+            kind = _kind_name(spec)
+            values = {} if kind in FREE_TEXT else dict(EVERY_KIND)
+            values.update(BY_KIND.get(kind, {}))
+            assert values or kind in FREE_TEXT, f"no hostile values for kind {kind}"
+            for label, value in values.items():
+                inputs = {**BASELINES[command], spec.name: value}
+                cases.append(pytest.param(Case(command, inputs, names=f"`{spec.name}`"),
+                                          id=f"{command}-{spec.name}-{label}"))
+    return cases
+
+
+# --- configuration that is broken or hostile ------------------------------------------------
+
+
+def _write(name: str, text: str) -> Setup:
+    def setup(workspace: Workspace) -> None:
+        path = workspace.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    return setup
+
+
+def _fifo(name: str) -> Setup:
+    return lambda workspace: os.mkfifo(workspace.root / name)
+
+
+def _unwritable_output(workspace: Workspace) -> None:
+    (workspace.runner / "github_output").unlink()
+    (workspace.runner / "github_output").mkdir()
+
+
+def _links(workspace: Workspace) -> None:
+    (workspace.root / "loop").symlink_to("loop")
+    (workspace.root / "link-out").symlink_to("/etc/hostname")
+
+
+HATCH = '[project]\nname = "mypkg"\ndynamic = ["version"]\n[tool.hatch.version]\n'
+PROJECT_SHAPES = {
+    "duplicate-key": '[project]\nname = "a"\nversion = "1.0.dev0"\nversion = "2"\n',
+    "dynamic-not-a-list": '[project]\nname = "a"\ndynamic = 5\n',
+    "version-not-a-string": '[project]\nname = "a"\nversion = 5\n',
+    "not-toml": "[project\n",
+    "hatch-pattern-invalid": HATCH + 'path = "v.py"\npattern = "(("\n',
+    "hatch-pattern-no-group": HATCH + 'path = "v.py"\npattern = "__version__ = (.*)"\n',
+    "setuptools-file-outside": '[project]\nname = "a"\ndynamic = ["version"]\n'
+                               '[tool.setuptools.dynamic]\nversion = {file = "/etc/passwd"}\n',
+    "hatch-path-outside": HATCH + 'path = "../../../../etc/passwd"\n',
+    "no-version": '[project]\nname = "a"\n',
+    "deep-nesting": "a = " + "[" * 5000 + "]" * 5000 + "\n",
+}
+
+
+def _config_cases() -> list[object]:
+    cases = []
+    for command, inputs in (("version-rewrite", BASELINES["version-rewrite"]),
+                            ("tag-guard", BASELINES["tag-guard"])):
+        for label, text in PROJECT_SHAPES.items():
+            setup = _write("pyproject.toml", text)
+            cases.append(pytest.param(Case(command, inputs, setup=setup),
+                                      id=f"{command}-pyproject-{label}"))
+        cases += [
+            pytest.param(Case(command, {**inputs, "path": "fifo.toml"}, setup=_fifo("fifo.toml")),
+                         id=f"{command}-pyproject-fifo"),
+            pytest.param(Case(command, {**inputs, "path": "sub"},
+                              setup=_write("sub/pyproject.toml/x", "")),
+                         id=f"{command}-pyproject-is-a-directory"),
+            pytest.param(Case(command, inputs, setup=_unwritable_output),
+                         id=f"{command}-github-output-unwritable"),
+        ]
+    rewrite = BASELINES["version-rewrite"]
+    cases += [
+        pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "fifo.py"},
+                          setup=_fifo("fifo.py")), id="version-rewrite-extra-file-fifo"),
+        pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "v.py"},
+                          setup=_write("v.py", "nothing here\n")),
+                     id="version-rewrite-extra-file-without-version"),
+        pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "v.bin"},
+                          setup=_write("v.bin", "1.2.3.dev0")),
+                     id="version-rewrite-extra-file-unknown-kind"),
+    ]
+    return cases
+
+
+def _env_cases() -> list[object]:
+    gate = "integration-gate"
+    env = {
+        "base-url-credentials": {"DEEPSEEK_API_KEY": "sk-k", "DEEPSEEK_BASE_URL":
+                                 "https://user:hunter2-secret@api.example.com/v1"},
+        "base-url-space": {"DEEPSEEK_API_KEY": "sk-k", "DEEPSEEK_BASE_URL": "https://a b/v1"},
+        "base-url-bad-port": {"GLM_API_KEY": "k", "GLM_BASE_URL": "http://127.0.0.1:99999"},
+        "base-url-forged": {"QWEN_API_KEY": "k", "QWEN_BASE_URL": "https://q.example\r::error::x"},
+        "base-url-not-utf8": {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "https://h\udcff.example"},
+        "base-url-ftp": {"LITELLM_API_KEY": "k", "LITELLM_BASE_URL": "ftp://proxy.example"},
+        "model-forged": {"DEEPSEEK_API_KEY": "k", "DEEPSEEK_MODEL": "m\r::error::forged"},
+        "model-not-utf8": {"DEEPSEEK_API_KEY": "k", "DEEPSEEK_MODEL": NOT_UTF8},
+        "model-huge": {"GLM_API_KEY": "k", "GLM_MODEL": HUGE},
+    }
+    return [pytest.param(Case(gate, {}, env=values), id=f"{gate}-env-{label}")
+            for label, values in env.items()]
+
+
+def _usage_cases() -> list[object]:
+    return [
+        pytest.param(Case("version-rewrite", {}, argv=("version-rewrite", "--bogus")),
+                     id="argv-unknown-flag"),
+        pytest.param(Case("", {}, argv=()), id="argv-no-command"),
+        pytest.param(Case("", {}, argv=("no-such-command",)), id="argv-unknown-command"),
+        pytest.param(Case("tag-guard", {}, argv=("tag-guard", "--tag")), id="argv-missing-value"),
+        pytest.param(Case("publish", {}, argv=("publish", "--channel", "preview",
+                                               "--upload-timeout", "0")),
+                     id="argv-flag-value-refused"),
+        pytest.param(Case("publish", {}, argv=("publish", "--channel", "preview", "--dry-run",
+                                               "maybe")), id="argv-bool-flag-refused"),
+    ]
+
+
+CASES = _input_cases() + _config_cases() + _env_cases() + _usage_cases()
+
+
+def check_contract(run: Run, before: str, after: str, code: int) -> None:
+    assert run.code == code, run.stdout + run.stderr
+    assert len(run.errors) == 1, run.stdout
+    assert "Traceback" not in run.stdout + run.stderr + run.summary
+    assert "Internal error" not in run.stdout
+    assert after == before, "the workspace changed"
+    assert HUGE not in run.stdout + run.summary, "a huge value was quoted whole"
+    assert len(run.errors[0]) < 4000, run.errors[0][:300]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_clear_error(case: Case, workspace: Workspace,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    _links(workspace)
+    if case.setup:
+        case.setup(workspace)
+    before = tree_hash(workspace.root)
+    argv = list(case.argv) if case.argv or not case.command else [case.command]
+    run = run_in_process(workspace, argv, workspace.environ(case.inputs, **(case.env or {})),
+                         monkeypatch)
+    check_contract(run, before, tree_hash(workspace.root), case.code)
+    assert case.names in run.errors[0], run.errors[0]
+    said = [line for line in run.stdout.splitlines() if not line.startswith("::add-mask::")]
+    assert "hunter2-secret" not in "\n".join(said) + run.summary
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(CASES) >= 150
+
+
+def test_baselines_pass_input_parsing(workspace: Workspace) -> None:
+    """Each baseline is accepted, so a refused case is refused for its one hostile value."""
+    from release_actions.command import read_inputs
+    from release_actions.context import Context
+    from release_actions.gha import Console
+
+    for command, inputs in BASELINES.items():
+        environ = workspace.environ(inputs)
+        os.chdir(workspace.root)
+        read_inputs(cli.load(command), Context(environ, Console(actions=False)))
+
+
+def test_case_count_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with capsys.disabled():
+        print(f"\nbad inputs tried: {len(CASES)}")
+    assert Path(__file__).exists()
+
+
+SUBPROCESS_CASES = {
+    "input-byte-not-utf8": (["version-rewrite"], {b"INPUT_RUN_NUMBER": b"5\xff"}),
+    "path-byte-not-utf8": (["version-rewrite"], {b"INPUT_RUN_NUMBER": b"5",
+                                                  b"INPUT_PATH": b"py\xffproject.toml"}),
+    "secret-byte-not-utf8": (["publish"], {b"INPUT_CHANNEL": b"preview",
+                                           b"INPUT_PASSWORD": b"pw\xff\xfe-secret",
+                                           b"INPUT_USERNAME": b"\xff"}),
+    "model-byte-not-utf8": (["integration-gate"], {b"DEEPSEEK_API_KEY": b"sk-k",
+                                                    b"DEEPSEEK_MODEL": b"m\xff"}),
+    "flag-byte-not-utf8": (["tag-guard", "--tag", "v1\udcff"], {}),
+    "no-arguments": ([], {}),
+}
+
+
+@pytest.mark.parametrize("argv, extra", SUBPROCESS_CASES.values(), ids=SUBPROCESS_CASES)
+def test_real_bytes_from_the_runner_are_one_clear_error(
+    argv: list[str], extra: dict[bytes, bytes], workspace: Workspace
+) -> None:
+    """A real process, given bytes that are not UTF-8 in its environment or argv, as a runner
+    can hand them on: exit 2 and one `::error`, never a crash."""
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    environ = {key.encode(): value.encode() for key, value in workspace.environ().items()}
+    environ[b"PYTHONPATH"] = str(ROOT / "src").encode()
+    environ.update(extra)
+    before = tree_hash(workspace.root)
+    proc = subprocess.run([sys.executable, "-m", "release_actions",
+                           *(a.encode("utf-8", "surrogateescape") for a in argv)],
+                          cwd=workspace.root, env=environ, capture_output=True, timeout=60)
+    stdout = proc.stdout.decode("utf-8", "replace")
+    run = workspace.read_runner_files(Run(proc.returncode, stdout,
+                                          proc.stderr.decode("utf-8", "replace")))
+    check_contract(run, before, tree_hash(workspace.root), 2)
+    assert "secret" not in stdout.replace("::add-mask::", "").split("::error")[1]
