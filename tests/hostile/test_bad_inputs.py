@@ -36,7 +36,7 @@ BY_KIND: dict[str, dict[str, str]] = {
     "seconds": {"zero": "0", "negative": "-1", "words": "ten", "too-long": "99999999",
                 "nan": "nan", "exponent": "1e3"},
     "positive_int": {"zero": "0", "negative": "-3", "thousands-of-digits": "9" * 5000,
-                     "fraction": "1.5", "fullwidth": "１２"},
+                     "fraction": "1.5", "fullwidth": "\uff11\uff12"},
     "url": {"ftp": "ftp://example.com/", "bad-port": "http://127.0.0.1:99999/",
             "space": "http://exa mple.com/", "credentials": "https://user:hunter2@h.example/",
             "option": "--help", "no-host": "http://"},
