@@ -14,6 +14,7 @@ from release_actions import github
 
 TIMEOUT = 10  # seconds per request: a laptop without network must not wait minutes
 RETRIES = 1
+DEADLINE = 60.0  # for all of it: a server that trickles bytes never trips a per-read timeout
 
 
 class Unavailable(Exception):
@@ -72,12 +73,22 @@ def read_environments(
     token: str, environ: Mapping[str, str], repository: str, names: Sequence[str]
 ) -> dict[str, Environment | None]:
     """Each named environment, or None where the repository has none by that name."""
+    from release_actions import deadline
+
     api = github.client(token, environ, timeout=TIMEOUT, retries=RETRIES)
-    try:
+
+    def read() -> dict[str, Environment | None]:
         repo = api.get_repo(repository)
         return {name: _environment(repo, name) for name in names}
+
+    try:
+        return deadline.within(DEADLINE, read)
+    except deadline.DeadlineExceeded as error:
+        raise Unavailable(f"the API gave no complete answer ({error})") from None
     except (GithubException, requests.RequestException) as error:
         raise _failure(error, repository) from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        raise Unavailable("the API's answer is not the JSON it sends") from None
 
 
 def _environment(repo: Any, name: str) -> Environment | None:

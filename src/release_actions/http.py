@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -113,13 +114,22 @@ def read_body(response: requests.Response, budget: Budget,
     """The body of a streamed response, refused when it exceeds `max_bytes` or the deadline (a
     server trickling bytes would otherwise hold each read just under the timeout forever)."""
     body = bytearray()
-    for chunk in response.iter_content(chunk_size=CHUNK):
+    while chunk := _read_some(response):
         body += chunk
         if len(body) > max_bytes:
             raise BodyTooLarge(f"the answer is larger than {max_bytes // 1024} KiB")
         if budget.remaining() <= 0:
             raise BodyTooSlow("the answer did not arrive in time")
     return bytes(body)
+
+
+def _read_some(response: requests.Response) -> bytes:
+    """What has arrived, up to CHUNK bytes: `read1` returns as soon as bytes come, where
+    `read(n)` would wait for all n of them while a server sends one byte at a time."""
+    try:
+        return bytes(response.raw.read1(CHUNK, decode_content=True))
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        raise requests.ConnectionError(str(error)) from None
 
 
 def get(url: str, budget: Budget, *, retries: int = 2,

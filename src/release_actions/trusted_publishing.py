@@ -166,17 +166,18 @@ def decode_claims(token: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
-def fetch_claims(job: Job, publish_url: str, console: Console) -> dict[str, Any]:
+def fetch_claims(job: Job, publish_url: str, console: Console, *,
+                 deadline: float = CLAIMS_DEADLINE) -> dict[str, Any]:
     """The claims of an OIDC token minted for the index's audience, or {} when unavailable.
 
     The token itself is a credential: masked at once, never printed."""
     if not job.id_token_url or not job.id_token_request_token:
         return {}
-    from release_actions import deadline
+    from release_actions import deadline as deadlines
 
     try:
-        token = deadline.within(CLAIMS_DEADLINE, lambda: _mint_token(job, publish_url))
-    except deadline.DeadlineExceeded:
+        token = deadlines.within(deadline, lambda: _mint_token(job, publish_url))
+    except deadlines.DeadlineExceeded:
         return {}
     if not token:
         return {}

@@ -56,6 +56,12 @@ NO_REPOSITORY = (
     "GITHUB_REPOSITORY is not set, so there is no repository to read run {run_id} from. Run "
     "resolve inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name on the command line."
 )
+# GitHub's API may answer slowly but not forever: every request of the resolve step together.
+API_DEADLINE = 60.0
+API_TIMED_OUT = (
+    "GitHub's API gave no complete answer while reading the record of run {run_id} ({error}). "
+    "Re-run the job; if it keeps happening, check https://www.githubstatus.com."
+)
 
 
 def _directory(name: str, raw: str, ctx: Context) -> Path:
@@ -211,22 +217,40 @@ def _check_on_branch(inputs: Inputs, repo: Any, where: Where, sha: str) -> None:
         raise CheckFailed(NOT_ON_BRANCH.format(run_id=inputs.run_id, status=status, **fields))
 
 
-def resolve(inputs: Inputs, ctx: Context) -> Outcome:
+def _read_tested(inputs: Inputs, ctx: Context) -> tested_record.Record | None:
+    """The record of the tested run, checked to be on the branch; None when it has none."""
     from release_actions import run_artifacts
 
-    assert inputs.run_id is not None  # __post_init__: resolve has one
-    if not ctx.repository:
-        raise InputError(NO_REPOSITORY.format(run_id=inputs.run_id))
+    assert inputs.run_id is not None
     repo, where = run_artifacts.repository(inputs.github_token, ctx.environ, ctx.repository)
     found = run_artifacts.live_artifacts(repo, inputs.run_id, inputs.artifact, where)
     if not found:
-        return _unavailable(inputs, ctx)
+        return None
     if len(found) > 1:
         raise CheckFailed(TWO_RECORDS.format(run_id=inputs.run_id, count=len(found),
                                              artifact=inputs.artifact))
     data = run_artifacts.download(found[0], inputs.run_id, inputs.github_token, where)
     tested = _read_record(inputs, data)
     _check_on_branch(inputs, repo, where, tested.sha)
+    return tested
+
+
+def resolve(inputs: Inputs, ctx: Context) -> Outcome:
+
+    assert inputs.run_id is not None  # __post_init__: resolve has one
+    if not ctx.repository:
+        raise InputError(NO_REPOSITORY.format(run_id=inputs.run_id))
+    from release_actions import deadline
+
+    try:
+        tested = deadline.within(API_DEADLINE, lambda: _read_tested(inputs, ctx))
+    except deadline.DeadlineExceeded as error:
+        raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=error)) from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+        why = f"an answer that is not the API's JSON: {type(error).__name__}"
+        raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=why)) from None
+    if tested is None:
+        return _unavailable(inputs, ctx)
     ctx.console.info(f"Tested commit {tested.sha} (on {inputs.branch}), run number "
                      f"{tested.run_number}, from run {inputs.run_id}")
     return Outcome(
