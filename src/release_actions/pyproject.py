@@ -357,7 +357,9 @@ def write_atomically(contents: Mapping[Path, str]) -> None:
     """Write every file or none: temp files beside the targets first, then renames."""
     staged: list[tuple[str, Path]] = []
     try:
-        for path, text in contents.items():
+        for named, text in contents.items():
+            # A link stays a link: its target gets the new text (confined to the workspace).
+            path = named.resolve()
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((temp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

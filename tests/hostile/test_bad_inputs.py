@@ -113,6 +113,15 @@ def _write(name: str, text: str) -> Setup:
     return setup
 
 
+def _dist(name: str, data: bytes) -> Setup:
+    def setup(workspace: Workspace) -> None:
+        path = workspace.root / "dist" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    return setup
+
+
 def _fifo(name: str) -> Setup:
     return lambda workspace: os.mkfifo(workspace.root / name)
 
@@ -161,6 +170,18 @@ def _config_cases() -> list[object]:
                          id=f"{command}-github-output-unwritable"),
         ]
     rewrite = BASELINES["version-rewrite"]
+    publish = {**BASELINES["publish"], "build": "false"}
+    dists = {
+        "truncated-sdist": ("mypkg-1.0.0.dev1.tar.gz", b"\x1f\x8b\x08\x00" + b"\x00" * 20),
+        "empty-wheel": ("mypkg-1.0.0.dev1-py3-none-any.whl", b""),
+        "wheel-not-a-zip": ("mypkg-1.0.0.dev1-py3-none-any.whl", b"PK\x03\x04garbage"),
+        "odd-name": ("mypkg\x1b[31m-1.0.whl", b"PK"),
+    }
+    for label, (name, data) in dists.items():
+        cases.append(pytest.param(Case("publish", publish, setup=_dist(name, data)),
+                                  id=f"publish-dist-{label}"))
+    cases.append(pytest.param(Case("publish", publish, setup=_dist("sub/x.whl", b"")),
+                              id="publish-dist-empty"))
     cases += [
         pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "fifo.py"},
                           setup=_fifo("fifo.py")), id="version-rewrite-extra-file-fifo"),

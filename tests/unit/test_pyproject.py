@@ -89,3 +89,18 @@ def test_project_version_wins_over_poetry(tmp_path: Path) -> None:
 )
 def test_toml_key_line(text: str, table: str, key: str, line: int | None) -> None:
     assert toml_key_line(text, table, key) == line
+
+
+def test_write_atomically_keeps_a_link_a_link(tmp_path: Path) -> None:
+    """Given a version file that is a symlink, the link's target gets the new text and the
+    link stays (a rewrite never turns it into a regular file)."""
+    target = tmp_path / "shared" / "VERSION"
+    target.parent.mkdir()
+    target.write_text("1.0.dev0\n")
+    link = tmp_path / "VERSION"
+    link.symlink_to(target)
+
+    write_atomically({link: "1.0.dev5\n"})
+
+    assert link.is_symlink()
+    assert target.read_text() == "1.0.dev5\n"
