@@ -1,6 +1,8 @@
 """A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
-(create, look up by tag, update, upload, delete) and the compare API. In memory, on 127.0.0.1,
-for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be reached."""
+(create, look up by tag, update, upload, delete), the compare API and pull requests (list by
+head, create, update; `forbid_pull_requests` answers GitHub's 403 for the repository setting).
+In memory, on 127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself
+cannot be reached."""
 
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ class FakeGitHub:
     requests: list[str] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
     next_id: int = 1
+    # Pull requests: the JSON GitHub keeps, and the switch for "Actions may not create them".
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    forbid_pull_requests: bool = False
 
     def release(self, tag: str) -> dict[str, Any] | None:
         return next((r for r in self.releases if r["tag_name"] == tag), None)
@@ -59,6 +64,32 @@ def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str,
             "browser_download_url": f"https://github.com/{repo}/releases/download/{asset['name']}"}
 
 
+def _matching_pulls(
+    fake: FakeGitHub, repo: str, query: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """GitHub's filters: `state` (default open), `base`, `head` as owner:branch."""
+    state = query.get("state", ["open"])[0]
+    base = query.get("base", [None])[0]
+    head = query.get("head", [None])[0]
+    return [
+        pull for pull in fake.pulls
+        if state in ("all", pull["state"]) and base in (None, pull["base"])
+        and head in (None, f"{repo.split('/')[0]}:{pull['head']}")
+    ]
+
+
+def _pull_json(fake: FakeGitHub, pull: dict[str, Any], repo: str) -> dict[str, Any]:
+    owner = repo.split("/")[0]
+    number = pull["number"]
+    return {
+        **pull,
+        "url": f"{fake.url}/repos/{repo}/pulls/{number}",
+        "html_url": f"https://github.com/{repo}/pull/{number}",
+        "head": {"ref": pull["head"], "label": f"{owner}:{pull['head']}"},
+        "base": {"ref": pull["base"], "label": f"{owner}:{pull['base']}"},
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
 
@@ -89,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         repo = f"{owner}/{name}"
         if rest == "" and method == "GET":
             return self._send(200, _repository(fake, owner, name))
+        if rest.startswith("/pulls"):
+            return self._pulls(method, rest, repo, parse_qs(parsed.query))
         if rest == "/releases" and method == "GET":
             return self._send(200, [_release_json(fake, r, repo) for r in fake.releases])
         if rest == "/releases" and method == "POST":
@@ -158,6 +191,44 @@ class _Handler(BaseHTTPRequestHandler):
             fake.assets.pop(asset_id, None)
             return self._send(204)
         return self._send(404, {"message": f"Not Found: {method} {rest}"})
+
+    # --- pull requests ------------------------------------------------------------------------
+
+    def _pulls(self, method: str, rest: str, repo: str, query: dict[str, list[str]]) -> None:
+        fake = self.fake
+        if rest == "/pulls" and method == "GET":
+            found = _matching_pulls(fake, repo, query)
+            return self._send(200, [_pull_json(fake, pull, repo) for pull in found])
+        if rest == "/pulls" and method == "POST":
+            return self._create_pull(repo, json.loads(self._body() or b"{}"))
+        number_match = re.fullmatch(r"/pulls/(\d+)", rest)
+        pull = number_match and next(
+            (p for p in fake.pulls if p["number"] == int(number_match.group(1))), None)
+        if not pull:
+            return self._send(404, {"message": "Not Found"})
+        if method == "PATCH":
+            payload = json.loads(self._body() or b"{}")
+            pull.update({k: payload[k] for k in ("title", "body", "state", "base") if k in payload})
+        return self._send(200, _pull_json(fake, pull, repo))
+
+    def _create_pull(self, repo: str, payload: dict[str, Any]) -> None:
+        fake = self.fake
+        if fake.forbid_pull_requests:
+            return self._send(403, {
+                "message": "GitHub Actions is not permitted to create or approve pull requests.",
+                "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+            })
+        head, base = payload.get("head", ""), payload.get("base", "")
+        if any(p["head"] == head and p["base"] == base and p["state"] == "open"
+               for p in fake.pulls):
+            return self._send(422, {"message": "Validation Failed", "errors": [
+                {"resource": "PullRequest", "code": "custom",
+                 "message": f"A pull request already exists for {head}."}]})
+        pull = {"number": len(fake.pulls) + 1, "id": fake._id(), "state": "open",
+                "title": payload.get("title", ""), "body": payload.get("body", ""),
+                "head": head, "base": base}
+        fake.pulls.append(pull)
+        return self._send(201, _pull_json(fake, pull, repo))
 
     def do_GET(self) -> None:
         self._route("GET")

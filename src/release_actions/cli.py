@@ -43,6 +43,12 @@ def _publish() -> Command[Any]:
     return publish.COMMAND
 
 
+def _bump_dev() -> Command[Any]:
+    from release_actions.commands import bump_dev
+
+    return bump_dev.COMMAND
+
+
 # name -> (one-line summary, loader). A command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
 COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
@@ -61,6 +67,10 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "publish": (
         "Build, check and upload the distributions; make the GitHub Release.",
         _publish,
+    ),
+    "bump-dev": (
+        "After a public release, open a pull request that moves main to the next .dev0.",
+        _bump_dev,
     ),
 }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,20 +38,24 @@ class Completed:
     stderr: str
 
 
-def _environment() -> dict[str, str]:
+def _environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     environ = dict(os.environ)
     # Never wait for a password or a host-key prompt: there is nobody to answer it.
     environ.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", SSH_ASKPASS="", LC_ALL="C")
     environ.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    environ.update(extra or {})
     return environ
 
 
-def run(cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> Completed:
-    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`."""
+def run(
+    cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,), env: Mapping[str, str] | None = None
+) -> Completed:
+    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`. `env` is added
+    to this one command's environment (a credential passed there never shows in argv)."""
     argv = list(args)
     try:
         proc = subprocess.run(
-            ["git", *argv], cwd=cwd, env=_environment(), capture_output=True, text=True,
+            ["git", *argv], cwd=cwd, env=_environment(env), capture_output=True, text=True,
             stdin=subprocess.DEVNULL, timeout=TIMEOUT_SECONDS, check=False,
         )
     except FileNotFoundError:
@@ -109,3 +114,41 @@ def fetch_branch(cwd: Path, branch: str) -> Completed:
 def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:
     """`git merge-base --is-ancestor`: True when `commit` is reachable from `ref`."""
     return run(cwd, "merge-base", "--is-ancestor", commit, ref, ok_codes=(0, 1)).returncode == 0
+
+
+def toplevel(cwd: Path) -> Path:
+    """The root of the checkout that holds `cwd`."""
+    return Path(run(cwd, "rev-parse", "--show-toplevel").stdout)
+
+
+def fetch_branch_tip(cwd: Path, branch: str) -> str:
+    """Fetch `origin/<branch>` (history as deep as the clone already is) and return its tip."""
+    run(cwd, "fetch", "--no-tags", REMOTE, f"+refs/heads/{branch}:{remote_branch(branch)}")
+    tip = commit_of(cwd, remote_branch(branch))
+    if tip is None:
+        raise GitError(["fetch", REMOTE, branch], f"origin has no branch {branch}")
+    return tip
+
+
+def add_detached_worktree(cwd: Path, folder: Path, commit: str) -> None:
+    """Check `commit` out in `folder`, leaving the checkout at `cwd` as it is."""
+    run(cwd, "worktree", "add", "--quiet", "--detach", str(folder), commit)
+
+
+def remove_worktree(cwd: Path, folder: Path) -> None:
+    run(cwd, "worktree", "remove", "--force", str(folder), ok_codes=(0, 128))
+    run(cwd, "worktree", "prune", ok_codes=(0, 128))
+
+
+def config_env(settings: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Configuration for one git command through GIT_CONFIG_COUNT/KEY/VALUE (git 2.31+): never
+    in argv (which any process can read), never in .git/config. A key may come twice."""
+    environ = {"GIT_CONFIG_COUNT": str(len(settings))}
+    for index, (key, value) in enumerate(settings):
+        environ[f"GIT_CONFIG_KEY_{index}"] = key
+        environ[f"GIT_CONFIG_VALUE_{index}"] = value
+    return environ
+
+
+def remote_url(cwd: Path) -> str:
+    return run(cwd, "remote", "get-url", REMOTE).stdout

@@ -274,6 +274,18 @@ def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
     )
 
 
+def vcs_version_source(project_file: Path) -> str | None:
+    """What a project that takes its version from git tags names as its source (a plugin or a
+    tool table), or None when it declares the version itself (static, or dynamic from a file)."""
+    doc = parse_toml(project_file, read_text(project_file, what="Project file"))
+    for table in (("project",), ("tool", "poetry")):
+        if _get(doc, *table, "version") is not None:
+            return None
+    if "version" not in (_get(doc, "project", "dynamic") or []):
+        return None
+    return _vcs_plugin(doc)
+
+
 def find_lock_entry(project_file: Path, name: str | None) -> Declaration | None:
     """The project's own `[[package]]` entry in uv.lock beside the project file, if it has a
     version (uv omits it for dynamic versions)."""

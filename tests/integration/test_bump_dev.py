@@ -1,0 +1,344 @@
+"""bump-dev against real git (a bare `origin`, the maintainers' clone, the job's shallow checkout
+of the tag) and the local GitHub stand-in for the pull request, run as the runner runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from devtools.fake_github import FakeGitHub, fake_github
+
+from tests.helpers import Result, git, run_cli, snapshot
+
+TOKEN = "ghs_bumpDevTestToken0123456789"
+REPOSITORY = "acme/mypkg"
+HEAD = "release-actions/bump-v1.2.4.dev0"
+PYPROJECT = """[project]
+name = "mypkg"
+# the next public version
+version = '{version}'
+dependencies = ["idna>=3"]
+"""
+LOCK = """version = 1
+revision = 2
+requires-python = ">=3.10"
+
+[[package]]
+name = "idna"
+version = "1.2.3"
+source = {{ registry = "https://pypi.org/simple" }}
+sdist = {{ url = "https://files.example/idna-1.2.3.tar.gz", hash = "sha256:00", size = 1 }}
+
+[[package]]
+name = "mypkg"
+version = "{version}"
+source = {{ editable = "." }}
+dependencies = [
+    {{ name = "idna" }},
+]
+
+[package.metadata]
+requires-dist = [{{ name = "idna", specifier = ">=3" }}]
+"""
+
+
+@dataclass
+class Project:
+    """origin (bare), the maintainers' clone, and the job's checkout of the released tag."""
+
+    root: Path
+
+    @property
+    def origin(self) -> Path:
+        return self.root / "origin.git"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "maintainer"
+
+    @property
+    def job(self) -> Path:
+        return self.root / "job"
+
+    def commit(self, version: str, note: str = "", *, lock: bool = True) -> str:
+        (self.work / "pyproject.toml").write_text(PYPROJECT.format(version=version))
+        if lock:
+            (self.work / "uv.lock").write_text(LOCK.format(version=version))
+        (self.work / "NOTES").write_text(f"{version} {note}\n")
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "--quiet", "-m", f"{version} {note}")
+        git(self.work, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+        return git(self.work, "rev-parse", "HEAD")
+
+    def release(self, version: str) -> str:
+        sha = self.commit(version, "release")
+        git(self.work, "tag", "-a", "-m", f"v{version}", f"v{version}")
+        git(self.work, "push", "--quiet", "origin", f"v{version}")
+        return sha
+
+    def check_out_tag(self, tag: str) -> None:
+        """As actions/checkout does on a tag push: shallow, detached, no stored credentials."""
+        git(self.root, "clone", "--quiet", "--depth", "1", "--branch", tag,
+            self.origin.as_uri(), str(self.job))
+
+    def origin_commit(self, ref: str) -> str | None:
+        found = git(self.origin, "for-each-ref", "--format=%(objectname)", ref)
+        return found or None
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    project = Project(tmp_path)
+    git(tmp_path, "init", "--quiet", "--bare", str(project.origin))
+    git(tmp_path, "clone", "--quiet", project.origin.as_uri(), str(project.work))
+    project.commit("1.2.3.dev0", "start")
+    return project
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with fake_github() as fake:
+        yield fake
+
+
+def bump(project: Project, github: FakeGitHub, **inputs: str) -> Result:
+    return run_cli(
+        "bump-dev", cwd=project.job,
+        inputs={"tag": "v1.2.3", "github-token": TOKEN, **inputs},
+        env={"GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": github.url},
+    )
+
+
+def released_and_moved_on(project: Project) -> str:
+    """v1.2.3 is tagged, then main gains a commit before bump-dev runs; returns main's tip."""
+    project.release("1.2.3")
+    project.check_out_tag("v1.2.3")
+    return project.commit("1.2.3", "a fix merged after the tag")
+
+
+def test_opens_a_pull_request_built_on_mains_tip(project: Project, github: FakeGitHub) -> None:
+    """Given v1.2.3 released and main moved on since, when bump-dev runs in the tag's checkout,
+    then a branch on origin holds main's tip + one commit moving both declarations to 1.2.4.dev0,
+    and one pull request into main is opened."""
+    tip = released_and_moved_on(project)
+    job_before = snapshot(project.job)
+    job_head = git(project.job, "rev-parse", "HEAD")
+
+    result = bump(project, github)
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"version": "1.2.4.dev0",
+                              "pr-url": f"https://github.com/{REPOSITORY}/pull/1", "reason": ""}
+    pushed = project.origin_commit(f"refs/heads/{HEAD}")
+    assert pushed is not None
+    assert git(project.origin, "rev-parse", f"{pushed}^") == tip
+    changed = git(project.origin, "diff", "--name-only", tip, pushed).split()
+    assert sorted(changed) == ["pyproject.toml", "uv.lock"]
+    assert git(project.origin, "log", "-1", "--format=%an <%ae>", pushed) == (
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>")
+    assert [(p["head"], p["base"], p["state"]) for p in github.pulls] == [(HEAD, "main", "open")]
+    assert "v1.2.3" in github.pulls[0]["title"] and "1.2.4.dev0" in github.pulls[0]["title"]
+    assert github.authorizations[-1] == f"token {TOKEN}"
+    # The job's checkout is as it was: same commit, same files, no worktree left behind.
+    assert git(project.job, "rev-parse", "HEAD") == job_head
+    assert snapshot(project.job) == job_before
+    assert len(git(project.job, "worktree", "list").splitlines()) == 1
+    assert "pull/1" in result.summary
+
+
+def test_rewrites_only_the_version_bytes(project: Project, github: FakeGitHub) -> None:
+    """The project file keeps its quoting and comment; uv.lock changes in the project's own
+    entry only (idna's equal version stays), every other byte as it was."""
+    tip = released_and_moved_on(project)
+
+    assert bump(project, github).code == 0
+    pyproject = git(project.origin, "show", f"{HEAD}:pyproject.toml") + "\n"
+    lock = git(project.origin, "show", f"{HEAD}:uv.lock") + "\n"
+    assert pyproject == PYPROJECT.format(version="1.2.4.dev0")
+    expected_lock = LOCK.format(version="1.2.3").replace(
+        'name = "mypkg"\nversion = "1.2.3"', 'name = "mypkg"\nversion = "1.2.4.dev0"')
+    assert lock == expected_lock
+    assert lock.count('version = "1.2.3"') == 1  # idna's
+    assert git(project.origin, "show", f"{tip}:NOTES") == git(project.origin, "show",
+                                                              f"{HEAD}:NOTES")
+
+
+def test_a_rerun_updates_the_same_branch_and_pull_request(
+    project: Project, github: FakeGitHub
+) -> None:
+    """Given bump-dev already ran, when the release job is re-run, then the branch holds the
+    same commit and the open pull request is updated, never a second one opened."""
+    released_and_moved_on(project)
+    first = bump(project, github)
+    pushed = project.origin_commit(f"refs/heads/{HEAD}")
+
+    again = bump(project, github)
+
+    assert again.code == 0, again.log
+    assert again.outputs["pr-url"] == first.outputs["pr-url"]
+    assert project.origin_commit(f"refs/heads/{HEAD}") == pushed
+    assert len(github.pulls) == 1
+    assert "PATCH /repos/acme/mypkg/pulls/1" in github.requests
+    assert github.requests.count("POST /repos/acme/mypkg/pulls") == 1
+
+
+def test_a_rerun_after_main_moved_again_rebuilds_on_the_new_tip(
+    project: Project, github: FakeGitHub
+) -> None:
+    released_and_moved_on(project)
+    bump(project, github)
+    newer = project.commit("1.2.3", "another fix")
+
+    again = bump(project, github)
+
+    assert again.code == 0, again.log
+    assert git(project.origin, "rev-parse", f"{HEAD}^") == newer
+    assert len(github.pulls) == 1
+
+
+def test_main_already_bumped_pushes_nothing(project: Project, github: FakeGitHub) -> None:
+    """Given main already holds 1.2.4.dev0 (or later), bump-dev exits 0 with the reason, no
+    branch and no pull request."""
+    project.release("1.2.3")
+    project.check_out_tag("v1.2.3")
+    project.commit("1.3.0.dev0", "bumped by hand")
+
+    result = bump(project, github)
+
+    assert result.code == 0, result.log
+    assert "already holds 1.3.0.dev0" in result.outputs["reason"]
+    assert result.outputs["pr-url"] == ""
+    assert project.origin_commit(f"refs/heads/{HEAD}") is None
+    assert github.requests == []
+
+
+@pytest.mark.parametrize(("part", "expected"), [
+    pytest.param("minor", "1.3.0.dev0", id="minor"),
+    pytest.param("major", "2.0.0.dev0", id="major"),
+])
+def test_part_picks_the_next_version(
+    project: Project, github: FakeGitHub, part: str, expected: str
+) -> None:
+    released_and_moved_on(project)
+
+    result = bump(project, github, part=part)
+
+    assert result.code == 0, result.log
+    assert result.outputs["version"] == expected
+    branch = f"release-actions/bump-v{expected}"
+    assert f"version = '{expected}'" in git(project.origin, "show", f"{branch}:pyproject.toml")
+
+
+def test_dry_run_decides_and_pushes_nothing(project: Project, github: FakeGitHub) -> None:
+    released_and_moved_on(project)
+
+    result = bump(project, github, **{"dry-run": "true", "github-token": ""})
+
+    assert result.code == 0, result.log
+    assert result.outputs == {"version": "1.2.4.dev0", "pr-url": "", "reason": "dry run"}
+    assert project.origin_commit(f"refs/heads/{HEAD}") is None
+    assert github.requests == []
+    assert "uv.lock" in result.summary and "pyproject.toml" in result.summary
+
+
+def test_vcs_versioned_project_needs_no_bump(project: Project, github: FakeGitHub) -> None:
+    project.release("1.2.3")
+    project.check_out_tag("v1.2.3")
+    (project.work / "uv.lock").unlink()
+    (project.work / "pyproject.toml").write_text(
+        '[project]\nname = "mypkg"\ndynamic = ["version"]\n\n'
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = '
+        '"hatchling.build"\n\n[tool.hatch.version]\nsource = "vcs"\n')
+    git(project.work, "commit", "--quiet", "-am", "versions from tags")
+    git(project.work, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+
+    result = bump(project, github)
+
+    assert result.code == 0, result.log
+    assert "takes its version from git tags" in result.outputs["reason"]
+    assert project.origin_commit(f"refs/heads/{HEAD}") is None
+
+
+def test_repository_setting_403_is_translated(project: Project, github: FakeGitHub) -> None:
+    """Given the repository forbids Actions to create pull requests, bump-dev fails with the
+    setting to change; the branch is pushed so the pull request can be opened by hand."""
+    released_and_moved_on(project)
+    github.forbid_pull_requests = True
+
+    result = bump(project, github)
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "Allow GitHub Actions to create and approve pull requests" in error
+    assert "Workflow permissions" in error
+    assert project.origin_commit(f"refs/heads/{HEAD}") is not None
+    assert "Traceback" not in result.log
+
+
+def test_protected_branch_rejection_is_translated(project: Project, github: FakeGitHub) -> None:
+    """A pre-receive hook answers as GitHub does for a protected branch (GH006)."""
+    released_and_moved_on(project)
+    hook = project.origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'error: GH006: Protected branch update failed for "
+                    "refs/heads/release-actions/bump-v1.2.4.dev0.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+    result = bump(project, github)
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "branch protection rule or ruleset" in error and "release-actions/bump-*" in error
+    assert github.requests == []
+
+
+def test_the_token_is_never_stored_or_printed(project: Project, github: FakeGitHub) -> None:
+    released_and_moved_on(project)
+
+    result = bump(project, github)
+
+    assert result.code == 0, result.log
+    printed = [line for line in result.log.splitlines() if not line.startswith("::add-mask::")]
+    assert f"::add-mask::{TOKEN}" in result.log.splitlines()
+    assert not any(TOKEN in line for line in printed)
+    assert TOKEN not in (project.job / ".git" / "config").read_text()
+    assert all(TOKEN not in value for value in result.outputs.values())
+
+
+@pytest.mark.parametrize(("inputs", "expected"), [
+    pytest.param({"tag": "v1.3.0rc1"}, "is not a final release", id="pre-release"),
+    pytest.param({"tag": "v1.2.4.dev0"}, "is not a final release", id="dev"),
+    pytest.param({"tag": "release-1.2.3"}, "does not start with the tag prefix", id="prefix"),
+    pytest.param({"tag": "vnext"}, "not a valid PEP 440 version", id="not-pep440"),
+    pytest.param({"tag": ""}, "is empty", id="empty"),
+    pytest.param({"part": "huge"}, "must be one of patch, minor, major", id="part"),
+    pytest.param({"github-token": ""}, "github-token` is empty", id="no-token"),
+    pytest.param({"branch": "-main"}, "not a plain git ref name", id="branch"),
+])
+def test_bad_input_is_exit_2_and_changes_nothing(
+    project: Project, github: FakeGitHub, inputs: dict[str, str], expected: str
+) -> None:
+    released_and_moved_on(project)
+    refs_before = git(project.origin, "for-each-ref")
+    job_before = snapshot(project.job)
+
+    result = bump(project, github, **inputs)
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert expected in error
+    assert git(project.origin, "for-each-ref") == refs_before
+    assert snapshot(project.job) == job_before
+    assert github.requests == []
+    assert "Traceback" not in result.log
+
+
+def test_no_branch_on_origin_is_a_config_error(project: Project, github: FakeGitHub) -> None:
+    released_and_moved_on(project)
+
+    result = bump(project, github, branch="trunk")
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "origin/trunk" in error
