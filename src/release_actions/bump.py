@@ -33,7 +33,8 @@ NO_BRANCH = (
     "the token may read the repository (`permissions: contents: read` or more)."
 )
 _PROTECTED_SIGNS = ("GH006", "GH013", "protected branch", "rule violations")
-_DENIED_SIGNS = ("403", "Permission to", "denied to", "not granted", "Authentication failed")
+_DENIED_SIGNS = ("403", "Permission to", "denied to", "not granted", "Authentication failed",
+                 "could not read Username")
 
 
 @dataclass(frozen=True)

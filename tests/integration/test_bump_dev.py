@@ -3,12 +3,14 @@ of the tag) and the local GitHub stand-in for the pull request, run as the runne
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from devtools.fake_github import FakeGitHub, fake_github
+from devtools.git_http import GitHttpServer, git_http_server
 
 from tests.helpers import Result, git, run_cli, snapshot
 
@@ -310,7 +312,7 @@ def test_the_token_is_never_stored_or_printed(project: Project, github: FakeGitH
     pytest.param({"tag": "v1.3.0rc1"}, "is not a final release", id="pre-release"),
     pytest.param({"tag": "v1.2.4.dev0"}, "is not a final release", id="dev"),
     pytest.param({"tag": "release-1.2.3"}, "does not start with the tag prefix", id="prefix"),
-    pytest.param({"tag": "vnext"}, "not a valid PEP 440 version", id="not-pep440"),
+    pytest.param({"tag": "v1.2.x"}, "not a valid PEP 440 version", id="not-pep440"),
     pytest.param({"tag": ""}, "is empty", id="empty"),
     pytest.param({"part": "huge"}, "must be one of patch, minor, major", id="part"),
     pytest.param({"github-token": ""}, "github-token` is empty", id="no-token"),
@@ -342,3 +344,92 @@ def test_no_branch_on_origin_is_a_config_error(project: Project, github: FakeGit
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "origin/trunk" in error
+
+
+# --- origin over HTTP, wanting the token as GitHub does ----------------------------------------
+
+
+@pytest.fixture
+def http_origin(project: Project) -> Iterator[GitHttpServer]:
+    """The same origin, served over smart HTTP; the job's checkout is cloned from that URL."""
+    with git_http_server(project.root, TOKEN) as server:
+        yield server
+
+
+def check_out_over_http(project: Project, server: GitHttpServer, tag: str) -> None:
+    header = f"http.extraheader=Authorization: {server.expected}"
+    git(project.root, "-c", header, "clone", "--quiet", "--depth", "1", "--branch", tag,
+        server.repository_url("origin.git"), str(project.job))
+
+
+def test_the_token_reaches_only_the_git_commands_that_need_it(
+    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+) -> None:
+    """Given an origin that refuses anonymous git, bump-dev fetches and pushes with the token
+    as basic auth, and the checkout's configuration never holds it."""
+    project.release("1.2.3")
+    check_out_over_http(project, http_origin, "v1.2.3")
+    tip = project.commit("1.2.3", "moved on")
+    seen_before = len(http_origin.authorizations)
+
+    result = bump(project, github)
+
+    assert result.code == 0, result.log
+    assert git(project.origin, "rev-parse", f"{HEAD}^") == tip
+    sent = {value.lower() for value in http_origin.authorizations[seen_before:]}
+    assert sent == {http_origin.expected.lower()}
+    config = (project.job / ".git" / "config").read_text()
+    assert TOKEN not in config and http_origin.expected.split()[1] not in config
+
+
+def test_a_persisted_credential_is_replaced_for_the_push(
+    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+) -> None:
+    """actions/checkout with `persist-credentials: true` leaves another token's header in
+    .git/config; git would send both. bump-dev's one header replaces it."""
+    project.release("1.2.3")
+    check_out_over_http(project, http_origin, "v1.2.3")
+    project.commit("1.2.3", "moved on")
+    url = http_origin.repository_url("origin.git")
+    stale = base64.b64encode(b"x-access-token:ghs_stale").decode()
+    git(project.job, "config", f"http.{url}.extraheader", f"AUTHORIZATION: basic {stale}")
+    seen_before = len(http_origin.authorizations)
+
+    result = bump(project, github)
+
+    assert result.code == 0, result.log
+    sent = {value.lower() for value in http_origin.authorizations[seen_before:]}
+    assert sent == {http_origin.expected.lower()}
+
+
+def test_a_token_without_write_access_is_translated(
+    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+) -> None:
+    project.release("1.2.3")
+    check_out_over_http(project, http_origin, "v1.2.3")
+    project.commit("1.2.3", "moved on")
+    http_origin.token = "ghs_another"  # the job's token no longer opens the door
+
+    result = bump(project, github)
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "origin/main" in error
+    assert "contents: read" in error
+
+
+def test_a_token_that_may_read_but_not_push_is_translated(
+    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+) -> None:
+    project.release("1.2.3")
+    check_out_over_http(project, http_origin, "v1.2.3")
+    project.commit("1.2.3", "moved on")
+    http_origin.read_only = True
+
+    result = bump(project, github)
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "may not push" in error and "contents: write" in error
+    assert project.origin_commit(f"refs/heads/{HEAD}") is None
+    assert github.requests == []

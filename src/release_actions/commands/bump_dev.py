@@ -77,17 +77,21 @@ def _tag(name: str, raw: str, ctx: Context) -> str:
 
 def released_version(tag: str, prefix: str) -> Version:
     """The final version a release tag names; anything else is bad input."""
+    text = tag[len(prefix):]
     if not tag.startswith(prefix):
         why = f"it does not start with the tag prefix {prefix!r}."
-        raise InputError(NOT_FINAL.format(tag=tag, why=why, prefix=prefix))
-    try:
-        version = versions.parse(tag[len(prefix):])
-    except versions.VersionRejected as error:
-        raise InputError(NOT_FINAL.format(tag=tag, why=str(error), prefix=prefix)) from None
-    if not versions.is_final(version) or not tag[len(prefix):][:1].isdigit():
-        why = f"{version} is not a final release."
-        raise InputError(NOT_FINAL.format(tag=tag, why=why, prefix=prefix))
-    return version
+    elif not text[:1].isdigit():
+        why = f"after the prefix {prefix!r} comes {text!r}, not a version starting with a digit."
+    else:
+        try:
+            version = versions.parse(text)
+        except versions.VersionRejected as error:
+            why = str(error)
+        else:
+            if versions.is_final(version):
+                return version
+            why = f"{version} is not a final release."
+    raise InputError(NOT_FINAL.format(tag=tag, why=why, prefix=prefix))
 
 
 @dataclass(frozen=True)
