@@ -44,15 +44,14 @@ class Remote:
     checkout: Path
     token: str = ""
 
-    def auth_env(self) -> dict[str, str]:
+    def auth_config(self) -> list[tuple[str, str]]:
         """An Authorization header for origin's URL, replacing any persisted one (the empty
-        value resets git's list); empty when origin is not reached over http(s)."""
+        value resets git's list); none when origin is not reached over http(s)."""
         url = git.remote_url(self.checkout)
         if not self.token or urlsplit(url).scheme not in ("http", "https"):
-            return {}
+            return []
         key = f"http.{url}.extraheader"
-        header = f"AUTHORIZATION: basic {basic_credential(self.token)}"
-        return git.config_env([(key, ""), (key, header)])
+        return [(key, ""), (key, f"AUTHORIZATION: basic {basic_credential(self.token)}")]
 
 
 def basic_credential(token: str) -> str:
@@ -63,7 +62,7 @@ def basic_credential(token: str) -> str:
 def fetch_tip(remote: Remote, branch: str) -> str:
     try:
         git.run(remote.checkout, "fetch", "--no-tags", git.REMOTE,
-                f"+refs/heads/{branch}:{git.remote_branch(branch)}", env=remote.auth_env())
+                f"+refs/heads/{branch}:{git.remote_branch(branch)}", config=remote.auth_config())
     except git.GitError as error:
         raise ConfigError(NO_BRANCH.format(branch=branch, detail=error.detail)) from None
     tip = git.commit_of(remote.checkout, git.remote_branch(branch))
@@ -101,7 +100,7 @@ def push(remote: Remote, folder: Path, branch: str) -> None:
     """Force-push HEAD to `branch` on origin: a re-run replaces the branch it pushed before."""
     try:
         git.run(folder, "push", "--force", "--quiet", git.REMOTE, f"HEAD:refs/heads/{branch}",
-                env=remote.auth_env())
+                config=remote.auth_config())
     except git.GitError as error:
         raise translate_push_error(branch, error) from None
 

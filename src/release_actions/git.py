@@ -38,24 +38,47 @@ class Completed:
     stderr: str
 
 
-def _environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def _environment(
+    extra: Mapping[str, str] | None = None, config: Sequence[tuple[str, str]] = ()
+) -> dict[str, str]:
     environ = dict(os.environ)
     # Never wait for a password or a host-key prompt: there is nobody to answer it.
     environ.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", SSH_ASKPASS="", LC_ALL="C")
     environ.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     environ.update(extra or {})
+    environ.update(config_env(environ, config))
     return environ
 
 
+def config_env(environ: Mapping[str, str], settings: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """`settings` as GIT_CONFIG_COUNT/KEY/VALUE (git 2.31+), after those `environ` already
+    holds: configuration for one command, never in argv (which any process can read), never in
+    .git/config. A key may come twice (an empty value first resets a list)."""
+    if not settings:
+        return {}
+    count = environ.get("GIT_CONFIG_COUNT", "0")
+    start = int(count) if count.isdigit() else 0
+    added = {"GIT_CONFIG_COUNT": str(start + len(settings))}
+    for index, (key, value) in enumerate(settings, start=start):
+        added[f"GIT_CONFIG_KEY_{index}"] = key
+        added[f"GIT_CONFIG_VALUE_{index}"] = value
+    return added
+
+
 def run(
-    cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,), env: Mapping[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    ok_codes: tuple[int, ...] = (0,),
+    env: Mapping[str, str] | None = None,
+    config: Sequence[tuple[str, str]] = (),
 ) -> Completed:
-    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`. `env` is added
-    to this one command's environment (a credential passed there never shows in argv)."""
+    """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`. `env` and
+    `config` are for this one command (a credential passed there never shows in argv)."""
     argv = list(args)
     try:
         proc = subprocess.run(
-            ["git", *argv], cwd=cwd, env=_environment(env), capture_output=True, text=True,
+            ["git", *argv], cwd=cwd, env=_environment(env, config), capture_output=True,
+            text=True,
             stdin=subprocess.DEVNULL, timeout=TIMEOUT_SECONDS, check=False,
         )
     except FileNotFoundError:
@@ -138,16 +161,6 @@ def add_detached_worktree(cwd: Path, folder: Path, commit: str) -> None:
 def remove_worktree(cwd: Path, folder: Path) -> None:
     run(cwd, "worktree", "remove", "--force", str(folder), ok_codes=(0, 128))
     run(cwd, "worktree", "prune", ok_codes=(0, 128))
-
-
-def config_env(settings: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """Configuration for one git command through GIT_CONFIG_COUNT/KEY/VALUE (git 2.31+): never
-    in argv (which any process can read), never in .git/config. A key may come twice."""
-    environ = {"GIT_CONFIG_COUNT": str(len(settings))}
-    for index, (key, value) in enumerate(settings):
-        environ[f"GIT_CONFIG_KEY_{index}"] = key
-        environ[f"GIT_CONFIG_VALUE_{index}"] = value
-    return environ
 
 
 def remote_url(cwd: Path) -> str:

@@ -433,3 +433,23 @@ def test_a_token_that_may_read_but_not_push_is_translated(
     assert "may not push" in error and "contents: write" in error
     assert project.origin_commit(f"refs/heads/{HEAD}") is None
     assert github.requests == []
+
+
+def test_git_configuration_from_the_environment_is_kept(
+    project: Project, github: FakeGitHub
+) -> None:
+    """Given the runner maps origin's https URL to another place through GIT_CONFIG_COUNT (as
+    the demo does), the token's header is added after those settings, not instead of them."""
+    released_and_moved_on(project)
+    url = "https://github.example/acme/mypkg.git"
+    git(project.job, "remote", "set-url", "origin", url)
+
+    result = run_cli(
+        "bump-dev", cwd=project.job, inputs={"tag": "v1.2.3", "github-token": TOKEN},
+        env={"GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": github.url,
+             "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{project.origin}.insteadOf",
+             "GIT_CONFIG_VALUE_0": url},
+    )
+
+    assert result.code == 0, result.log
+    assert project.origin_commit(f"refs/heads/{HEAD}") is not None

@@ -13,7 +13,7 @@ from release_actions import pull_requests
 from release_actions.bump import translate_push_error
 from release_actions.commands.bump_dev import released_version
 from release_actions.errors import CheckFailed, ConfigError, InputError
-from release_actions.git import GitError
+from release_actions.git import GitError, config_env
 
 API = "https://api.github.com"
 REQUESTED = "https://api.github.com:443"  # PyGithub spells the port out
@@ -128,3 +128,14 @@ def test_push_refusals_name_their_fix(stderr: str, says: str) -> None:
 def test_other_push_failures_keep_gits_words() -> None:
     failure = GitError(["push"], "fatal: the remote end hung up unexpectedly", 128)
     assert translate_push_error("b", failure) is failure
+
+
+def test_one_commands_git_configuration_follows_the_environments() -> None:
+    environ = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "a.b", "GIT_CONFIG_VALUE_0": "1"}
+    added = config_env(environ, [("http.x.extraheader", ""), ("http.x.extraheader", "H")])
+    assert added == {
+        "GIT_CONFIG_COUNT": "3",
+        "GIT_CONFIG_KEY_1": "http.x.extraheader", "GIT_CONFIG_VALUE_1": "",
+        "GIT_CONFIG_KEY_2": "http.x.extraheader", "GIT_CONFIG_VALUE_2": "H",
+    }
+    assert config_env({}, []) == {}
