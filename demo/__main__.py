@@ -4,8 +4,9 @@ and no network, and show what happened.
 1. main at 0.1.0.dev0: test → integration-eval → internal-preview-release publishes the preview
    0.1.0.dev<N>, N = the tested run's number.
 2. The release pull request sets 0.1.0 on main: the preview pipeline skips it.
-3. Tag v0.1.0: public-release guards the tag, publishes 0.1.0 and makes the GitHub Release.
-4. main bumped to 0.1.1.dev0: the next preview, 0.1.1.dev<N>.
+3. Tag v0.1.0: public-release guards the tag, publishes 0.1.0 and makes the GitHub Release,
+   then bump-dev opens a pull request that moves main to 0.1.1.dev0.
+4. That pull request merged: the next preview, 0.1.1.dev<N>.
 5. `pip install --pre` takes the newest preview back from the index; plain `pip install` takes
    the public release.
 """
@@ -60,8 +61,11 @@ def run(run: Pipelines) -> None:
     print("== 3. tag v0.1.0")
     public = run.public_release("v0.1.0")
     _expect([public], 1)
-    print("== 4. main bumped to 0.1.1.dev0 (tested run #43)")
-    run.set_version("0.1.1.dev0")
+    print("== 4. bump-dev's pull request merged: main at 0.1.1.dev0 (tested run #43)")
+    if not run.github.pulls:
+        _fail(public)
+    bump = run.github.pulls[-1]
+    run.merge_pull_request(bump["number"])
     third = run.preview_pipeline(test_run=43)
     _expect(third, 3)
     print("== 5. installing back from the index")
@@ -88,6 +92,8 @@ def run(run: Pipelines) -> None:
         assets = ", ".join(asset["name"] for asset in release["_assets"])
         print(f"\nGitHub Release v0.1.0: draft={release['draft']} "
               f"prerelease={release['prerelease']} assets: {assets}")
+    print(f"\nPull request #{bump['number']} by bump-dev: {bump['title']!r} "
+          f"({bump['head']} → {bump['base']})")
     print(f"\npip install --pre {pre.split()[0]}  → {pre}")
     print(f"pip install {plain.split()[0]}        → {plain}")
     print(f"\n{len(run.steps)} workflow runs in {time.monotonic() - started:.0f} s")

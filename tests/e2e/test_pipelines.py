@@ -29,6 +29,7 @@ def history(run: Pipelines) -> dict[str, list[Step] | str]:
     steps["installed-pre"] = run.install(pre=True)
     run.set_version("0.1.0")
     steps["skip"] = run.preview_pipeline(test_run=42)
+    steps["public-tip"] = git(run.origin, "rev-parse", "refs/heads/main")
     steps["public"] = [run.public_release("v0.1.0")]
     git(run.consumer, "checkout", "-q", "-b", "side")
     run.set_version("0.1.1", branch="side")
@@ -71,6 +72,19 @@ def test_public_release_publishes_and_makes_the_github_release(run: Pipelines, h
         f"token {GITHUB_TOKEN}" in run.github.authorizations
 
 
+def test_public_release_opens_the_bump_pull_request(run: Pipelines, history) -> None:
+    """After the release, bump-dev (its own job) pushed one branch moving main to 0.1.1.dev0,
+    pyproject.toml and uv.lock alike, and opened one pull request into main."""
+    public = history["public"][0]
+    assert public.ok, public.log[-4000:]
+    head = "release-actions/bump-v0.1.1.dev0"
+    assert [(p["head"], p["base"]) for p in run.github.pulls] == [(head, "main")]
+    assert 'version = "0.1.1.dev0"' in run.branch_file(head, "pyproject.toml")
+    lock = run.branch_file(head, "uv.lock")
+    assert 'name = "release-actions-sample"\nversion = "0.1.1.dev0"' in lock
+    assert git(run.origin, "rev-parse", f"refs/heads/{head}^") == history["public-tip"]
+
+
 def test_tag_not_on_main_is_refused(run: Pipelines, history) -> None:
     side = history["side"][0]
     assert side.code != 0
@@ -79,6 +93,7 @@ def test_tag_not_on_main_is_refused(run: Pipelines, history) -> None:
                          r"origin/main", line) for line in errors), side.log[-3000:]
     assert not any("release_actions_sample-0.1.1" in name for name in run.published())
     assert run.github.release("v0.1.1-side") is None
+    assert len(run.github.pulls) == 1  # no bump after a refused release
 
 
 def test_the_preview_installs_back_with_pip_pre(run: Pipelines, history) -> None:
