@@ -195,18 +195,24 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     root, relative = locate(inputs.path)
     remote = bump.Remote(root, inputs.github_token)
     tip = bump.fetch_tip(remote, inputs.branch)
-    head = head_branch(inputs, target)
     with bump.worktree_at(root, tip, ctx.get("RUNNER_TEMP")) as folder:
         planned = _planned_on_branch(folder, relative, inputs, target)
         if planned.reason or inputs.dry_run:
             return _without_pull_request(inputs, ctx, target, planned, folder)
         write_atomically(planned.contents)
         bump.commit(folder, list(planned.contents), _commit_message(inputs, target))
+        with ctx.console.group(f"git push --force origin HEAD:{head_branch(inputs, target)}"):
+            bump.push(remote, folder, head_branch(inputs, target))
         rows = _rows(planned, folder)
-        with ctx.console.group(f"git push --force origin HEAD:{head}"):
-            bump.push(remote, folder, head)
+    return _with_pull_request(inputs, ctx, target, tip, rows)
+
+
+def _with_pull_request(
+    inputs: Inputs, ctx: Context, target: Version, tip: str, rows: str
+) -> Outcome:
     from release_actions import pull_requests
 
+    head = head_branch(inputs, target)
     proposal = pull_requests.Proposal(
         ctx.repository, head, inputs.branch, f"Bump version to {target} after {inputs.tag}",
         PR_BODY.format(tag=inputs.tag, branch=inputs.branch, target=target, rows=rows, tip=tip,
