@@ -149,9 +149,8 @@ def stage_public(run: Pipelines) -> str:
     bump = run.github.pulls[-1] if run.github.pulls else None
     if bump is None:
         _fail(public)
-    tell(f"pull request #{bump['number']} by bump-dev: {bump['title']!r} "
-         f"({bump['head']} → {bump['base']})")
-    return f"0.1.0 on the index; GitHub Release v0.1.0 published with {assets}"
+    return (f"0.1.0 on the index; GitHub Release v0.1.0 published with {assets}; bump-dev "
+            f"opened pull request #{bump['number']}: {bump['title']}")
 
 
 def stage_next_preview(run: Pipelines) -> str:
