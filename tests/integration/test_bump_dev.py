@@ -275,6 +275,8 @@ def test_repository_setting_403_is_translated(project: Project, github: FakeGitH
     [error] = result.errors()
     assert "Allow GitHub Actions to create and approve pull requests" in error
     assert "Workflow permissions" in error
+    assert result.outputs["version"] == "1.2.4.dev0" and result.outputs["pr-url"] == ""
+    assert result.outputs["reason"].startswith(f"{HEAD} is pushed")
     assert project.origin_commit(f"refs/heads/{HEAD}") is not None
     assert "Traceback" not in result.log
 

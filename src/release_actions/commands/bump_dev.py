@@ -15,7 +15,7 @@ from packaging.version import Version
 from release_actions import bump, git, kinds, versions
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
-from release_actions.errors import ConfigError, InputError
+from release_actions.errors import ConfigError, InputError, ReleaseActionsError
 from release_actions.pyproject import (
     Declaration,
     find_lock_entry,
@@ -218,7 +218,13 @@ def _with_pull_request(
         PR_BODY.format(tag=inputs.tag, branch=inputs.branch, target=target, rows=rows, tip=tip,
                        target_base=target.base_version),
     )
-    pull = pull_requests.open_or_update(inputs.github_token, ctx.environ, proposal)
+    try:
+        pull = pull_requests.open_or_update(inputs.github_token, ctx.environ, proposal)
+    except ReleaseActionsError as error:
+        # The branch is pushed: a later step may still open the pull request from it.
+        error.outputs = {"version": str(target), "pr-url": "",
+                         "reason": f"{head} is pushed; GitHub refused the pull request"}
+        raise
     verb = "Opened" if pull.created else "Updated"
     ctx.console.info(f"{verb} pull request #{pull.number} ({head} → {inputs.branch}): {pull.url}")
     return Outcome(
