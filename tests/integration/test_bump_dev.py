@@ -455,3 +455,31 @@ def test_git_configuration_from_the_environment_is_kept(
 
     assert result.code == 0, result.log
     assert project.origin_commit(f"refs/heads/{HEAD}") is not None
+
+
+def test_a_project_in_a_subfolder_of_a_monorepo(project: Project, github: FakeGitHub) -> None:
+    """`path` names the project's folder; the tag carries the package's prefix; the branch is
+    named after both, so two packages' bumps never share a branch."""
+    folder = project.work / "packages" / "mypkg"
+    folder.mkdir(parents=True)
+    git(project.work, "mv", "pyproject.toml", "uv.lock", "packages/mypkg/")
+    (folder / "pyproject.toml").write_text(PYPROJECT.format(version="1.2.3"))
+    (folder / "uv.lock").write_text(LOCK.format(version="1.2.3"))
+    git(project.work, "add", "-A")
+    git(project.work, "commit", "--quiet", "-m", "mypkg 1.2.3")
+    git(project.work, "tag", "mypkg-v1.2.3")
+    git(project.work, "push", "--quiet", "origin", "HEAD:refs/heads/main", "mypkg-v1.2.3")
+    project.check_out_tag("mypkg-v1.2.3")
+
+    result = run_cli(
+        "bump-dev", cwd=project.job,
+        inputs={"tag": "refs/tags/mypkg-v1.2.3", "tag-prefix": "mypkg-v",
+                "path": "packages/mypkg", "github-token": TOKEN},
+        env={"GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": github.url},
+    )
+
+    assert result.code == 0, result.log
+    head = "release-actions/bump-mypkg-v1.2.4.dev0"
+    changed = git(project.origin, "diff", "--name-only", "main", head).split()
+    assert sorted(changed) == ["packages/mypkg/pyproject.toml", "packages/mypkg/uv.lock"]
+    assert [p["head"] for p in github.pulls] == [head]
