@@ -144,15 +144,6 @@ def toplevel(cwd: Path) -> Path:
     return Path(run(cwd, "rev-parse", "--show-toplevel").stdout)
 
 
-def fetch_branch_tip(cwd: Path, branch: str) -> str:
-    """Fetch `origin/<branch>` (history as deep as the clone already is) and return its tip."""
-    run(cwd, "fetch", "--no-tags", REMOTE, f"+refs/heads/{branch}:{remote_branch(branch)}")
-    tip = commit_of(cwd, remote_branch(branch))
-    if tip is None:
-        raise GitError(["fetch", REMOTE, branch], f"origin has no branch {branch}")
-    return tip
-
-
 def add_detached_worktree(cwd: Path, folder: Path, commit: str) -> None:
     """Check `commit` out in `folder`, leaving the checkout at `cwd` as it is."""
     run(cwd, "worktree", "add", "--quiet", "--detach", str(folder), commit)
@@ -165,3 +156,13 @@ def remove_worktree(cwd: Path, folder: Path) -> None:
 
 def remote_url(cwd: Path) -> str:
     return run(cwd, "remote", "get-url", REMOTE).stdout
+
+
+def merged_tags(cwd: Path) -> list[str]:
+    """Every tag whose commit is reachable from HEAD."""
+    return run(cwd, "tag", "--merged", "HEAD").stdout.splitlines()
+
+
+def fetch_history_and_tags(cwd: Path) -> Completed:
+    """Complete a shallow clone: its whole history and every tag, so `merged_tags` can answer."""
+    return run(cwd, "fetch", "--unshallow", "--tags", REMOTE)

@@ -16,15 +16,15 @@ from release_actions import bump, git, kinds, versions
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError, ReleaseActionsError
+from release_actions.lockfile import find_lock_entry
 from release_actions.pyproject import (
     Declaration,
-    find_lock_entry,
-    find_project_version,
+    find_version_source,
     plan_rewrite,
     resolve_project_file,
-    vcs_version_source,
     write_atomically,
 )
+from release_actions.vcs_version import VcsSource
 
 TAG_HOW_TO = (
     "Run bump-dev in the workflow the release tag triggered (`on: push: tags: ['v*']`, the "
@@ -159,10 +159,10 @@ def plan(folder: Path, relative: Path, inputs: Inputs, target: Version) -> Plan:
     if not project_file.is_file():
         raise ConfigError(f"origin/{inputs.branch} has no {relative}. Point `path` at the "
                           f"project file as it is on {inputs.branch}.")
-    plugin = vcs_version_source(project_file)
-    if plugin:
-        return Plan("", reason=VCS_SKIP.format(file=relative, plugin=plugin, tag=inputs.tag))
-    primary, name = find_project_version(project_file)
+    primary, name = find_version_source(project_file)
+    if isinstance(primary, VcsSource):
+        return Plan("", reason=VCS_SKIP.format(file=relative, plugin=primary.where,
+                                               tag=inputs.tag))
     if primary.parsed() >= target:
         return Plan(primary.version, reason=ALREADY_BUMPED.format(
             branch=inputs.branch, current=primary.version, target=target))
