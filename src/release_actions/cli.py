@@ -43,6 +43,12 @@ def _publish() -> Command[Any]:
     return publish.COMMAND
 
 
+def _tested_run() -> Command[Any]:
+    from release_actions.commands import tested_run
+
+    return tested_run.COMMAND
+
+
 def _bump_dev() -> Command[Any]:
     from release_actions.commands import bump_dev
 
@@ -67,6 +73,10 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "publish": (
         "Build, check and upload the distributions; make the GitHub Release.",
         _publish,
+    ),
+    "tested-run": (
+        "Record the tested commit and run number, or resolve them for the preview release.",
+        _tested_run,
     ),
     "bump-dev": (
         "After a public release, open a pull request that moves main to the next .dev0.",
