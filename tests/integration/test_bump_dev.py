@@ -483,3 +483,22 @@ def test_a_project_in_a_subfolder_of_a_monorepo(project: Project, github: FakeGi
     changed = git(project.origin, "diff", "--name-only", "main", head).split()
     assert sorted(changed) == ["packages/mypkg/pyproject.toml", "packages/mypkg/uv.lock"]
     assert [p["head"] for p in github.pulls] == [head]
+
+
+def test_a_broken_project_file_on_main_is_named_as_mains(
+    project: Project, github: FakeGitHub
+) -> None:
+    """A fault in main's files is reported against origin/main, never the temp worktree."""
+    project.release("1.2.3")
+    project.check_out_tag("v1.2.3")
+    (project.work / "pyproject.toml").write_text('[project]\nname = "mypkg"\nversion = 1.2\n')
+    git(project.work, "commit", "--quiet", "-am", "a bad merge")
+    git(project.work, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+
+    result = bump(project, github)
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "(on origin/main)" in error and "must be a string" in error
+    assert "bump-dev-" not in error  # the temp folder's name
+    assert project.origin_commit(f"refs/heads/{HEAD}") is None
