@@ -7,7 +7,6 @@ reused and its assets replaced, never duplicated."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +15,18 @@ from typing import Any
 
 from packaging.version import Version
 
-from release_actions import command, gha, git, versions
+from release_actions import command, gha, versions
+from release_actions.building import (
+    DIST,
+    build_distributions,
+    child_environment,
+    last_lines,
+    stream,
+    uv_binary,
+)
 from release_actions.command import Outcome
 from release_actions.distributions import Distribution, find_distributions, hashes_text
-from release_actions.errors import CheckFailed, ConfigError, InputError
+from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console
 from release_actions.trusted_publishing import (
     Job,
@@ -30,14 +37,8 @@ from release_actions.trusted_publishing import (
 
 CHANNELS = ("preview", "public")
 TRUSTED_PUBLISHING = ("automatic", "always", "never")
-DIST = "dist"
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_SIMPLE = "https://pypi.org/simple/"
-# The runner's own settings must not change where or as whom this action uploads.
-CHILD_ENV_DROPPED = ("INPUT_", "UV_PUBLISH_")
-# Build backends, build requirements and twine must not be able to mint a PyPI token (OIDC) or
-# use the job's tokens: only `uv publish` gets these.
-CREDENTIALS_ENV = ("ACTIONS_ID_TOKEN_REQUEST_", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN")
 ALREADY_PRESENT = re.compile(r"File (\S+) already exists, skipping")
 
 PREVIEW_FINAL = "{version} is a final version; {tag_pipeline}"
@@ -63,10 +64,6 @@ TWINE_FAILED = (
 CHECK_URL_ELSEWHERE = (
     "Uploading to {upload} but `check-url` is still {check}: a re-run after a partial upload "
     "will not see the files already on {upload}. Set `check-url` to that index's simple API."
-)
-BUILD_FAILED = (
-    "`uv build --no-sources` failed with exit code {code} in {directory}: {detail}. Reproduce "
-    "it with the same command in that directory."
 )
 
 
@@ -221,72 +218,6 @@ def check_expected_version(dists: Sequence[Distribution], expected: Version | No
 # --- sub-processes --------------------------------------------------------------------------------
 
 
-def uv_binary() -> str:
-    """The `uv` installed with this package (never the runner's PATH)."""
-    from uv import find_uv_bin
-
-    try:
-        return find_uv_bin()
-    except FileNotFoundError:
-        raise ConfigError("The `uv` binary of release-actions' environment is missing; "
-                          "reinstall release-actions (its `uv` dependency).") from None
-
-
-def child_environment(environ: Mapping[str, str], *, publishing: bool) -> dict[str, str]:
-    """The sub-processes' environment; the job's credentials only when `publishing`."""
-    dropped = CHILD_ENV_DROPPED if publishing else CHILD_ENV_DROPPED + CREDENTIALS_ENV
-    return {key: value for key, value in environ.items() if not key.startswith(dropped)}
-
-
-def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
-           env: Mapping[str, str]) -> tuple[int, str]:
-    """Run `argv`, its output folded in a log group (secrets redacted); returns (exit code,
-    output). A child's `::add-mask::` (uv's upload token) is honoured and redacted by us too."""
-    lines = []
-    with console.group(title):
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            if line.startswith("::add-mask::"):
-                console.mask(line.removeprefix("::add-mask::"))
-                continue
-            lines.append(console.redact(line))
-            console.info(line)
-        code = proc.wait()
-    return code, "\n".join(lines)
-
-
-def _last_lines(output: str, count: int = 6) -> str:
-    tail = [line.strip() for line in output.splitlines() if line.strip()][-count:]
-    return " / ".join(tail) or "no output"
-
-
-def reproducible(env: Mapping[str, str], cwd: Path) -> dict[str, str]:
-    """`SOURCE_DATE_EPOCH` = the commit's time unless set: backends that stamp times (setuptools)
-    then build the same bytes again, so a re-run after a partial upload matches the index."""
-    env = dict(env)
-    if "SOURCE_DATE_EPOCH" not in env:
-        stamp = git.commit_time(cwd)
-        if stamp:
-            env["SOURCE_DATE_EPOCH"] = stamp
-    return env
-
-
-def build(inputs: Inputs, console: Console, env: Mapping[str, str]) -> None:
-    argv = [uv_binary(), "build", "--no-sources", "--no-progress", "--color", "never",
-            "--out-dir", DIST]
-    code, output = stream(console, "uv build --no-sources", argv,
-                          cwd=inputs.working_directory,
-                          env=reproducible(env, inputs.working_directory))
-    if code != 0:
-        raise ConfigError(BUILD_FAILED.format(code=code, directory=inputs.working_directory,
-                                              detail=_last_lines(output)))
-
-
 def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
                 env: Mapping[str, str]) -> None:
     # -I: the project's own top-level modules (cwd) must not shadow twine's.
@@ -297,7 +228,7 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
     if code != 0:
         # From twine's first verdict on: "Checking x.whl: FAILED", then the reasons.
         start = re.search(r"(FAILED|ERROR|WARNING)", output)
-        detail = " ".join(output[start.start():].split()) if start else _last_lines(output)
+        detail = " ".join(output[start.start():].split()) if start else last_lines(output)
         raise CheckFailed(TWINE_FAILED.format(detail=detail[:800]))
 
 
@@ -334,7 +265,7 @@ def run(inputs: Inputs, console: Console) -> Outcome:
         console.warning(mismatch, title="publish")
     dist_dir = inputs.working_directory / DIST
     if inputs.build:
-        build(inputs, console, env)
+        build_distributions(inputs.working_directory, console, env)
     dists = find_distributions(dist_dir)
     version = dists[0].version
     console.info(f"Distributions of {dists[0].name} {version}: "
