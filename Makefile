@@ -26,6 +26,7 @@ lint: .venv/.synced
 	.venv/bin/mypy
 
 docs: .venv/.synced
+	.venv/bin/python -m devtools.actions --write
 	.venv/bin/python -m devtools.docs --write
 	.venv/bin/python -m devtools.docker_action --write
 

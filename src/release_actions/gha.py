@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from release_actions.errors import InputError
+from release_actions.errors import ConfigError, InputError
 
 TRUE_WORDS = frozenset({"true", "True", "TRUE"})
 FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _DECIMAL = re.compile(r"[0-9]+\Z")
 REDACTED = "***"
+RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
 COMMAND_GUARD = "| "  # put before an output line that would otherwise run as a workflow command
 
 
@@ -223,6 +224,22 @@ class Runner:
     def __init__(self, environ: Mapping[str, str], console: Console) -> None:
         self.environ = environ
         self.console = console
+
+    def check_writable(self) -> None:
+        """Refuse before the project is changed when a runner file cannot take what we write."""
+        for name in RUNNER_FILES:
+            target = self.environ.get(name)
+            if not target:
+                continue
+            try:
+                with open(target, "a", encoding="utf-8"):
+                    pass
+            except OSError as error:
+                raise ConfigError(
+                    f"{name} ({str(target)[:120]!r}) cannot be written: "
+                    f"{error.strerror or type(error).__name__}. The runner sets it to a writable "
+                    "file; do not override it in `env:`."
+                ) from None
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         """Append to `GITHUB_OUTPUT`; without it, print `name=value` lines on stdout."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from release_actions import building, command
+from release_actions import command
 from release_actions.commands import publish
 from release_actions.distributions import find_distributions, hashes_text, read_distribution
 from release_actions.errors import CheckFailed, ConfigError, InputError
@@ -166,7 +166,7 @@ def test_password_alone_uploads_as_token_user(tmp_path: Path) -> None:
 
 def test_runner_settings_do_not_reach_the_upload() -> None:
     """INPUT_* (the password among them) and UV_PUBLISH_* from the runner never reach uv."""
-    env = building.child_environment({"PATH": "/bin", "INPUT_PASSWORD": "s",
+    env = publish.child_environment({"PATH": "/bin", "INPUT_PASSWORD": "s",
                                      "UV_PUBLISH_TOKEN": "t", "UV_CACHE_DIR": "/c"},
                                     publishing=True)
     assert env == {"PATH": "/bin", "UV_CACHE_DIR": "/c"}
@@ -191,17 +191,17 @@ def test_builds_are_stamped_with_the_commit_time(tmp_path: Path) -> None:
     for argv in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
         subprocess.run(["git", *argv], cwd=repo, env=env, check=True)
 
-    assert building.reproducible({}, repo)["SOURCE_DATE_EPOCH"] == "1700000000"
-    assert building.reproducible({"SOURCE_DATE_EPOCH": "5"}, repo)["SOURCE_DATE_EPOCH"] == "5"
-    assert "SOURCE_DATE_EPOCH" not in building.reproducible({}, elsewhere)  # not a checkout
+    assert publish.reproducible({}, repo)["SOURCE_DATE_EPOCH"] == "1700000000"
+    assert publish.reproducible({"SOURCE_DATE_EPOCH": "5"}, repo)["SOURCE_DATE_EPOCH"] == "5"
+    assert "SOURCE_DATE_EPOCH" not in publish.reproducible({}, elsewhere)  # not a checkout
 
 
 def test_build_and_twine_cannot_mint_a_pypi_token() -> None:
     """The build backend, its build requirements and twine run without the OIDC request token
     or the job's tokens; only `uv publish` gets them (Trusted Publishing needs them)."""
     environ = {"PATH": "/bin", **JOB_CREDENTIALS}
-    assert building.child_environment(environ, publishing=False) == {"PATH": "/bin"}
-    assert building.child_environment(environ, publishing=True) == environ
+    assert publish.child_environment(environ, publishing=False) == {"PATH": "/bin"}
+    assert publish.child_environment(environ, publishing=True) == environ
 
 
 def test_password_is_masked_first() -> None:
