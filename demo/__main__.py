@@ -88,6 +88,11 @@ def run(run: Pipelines) -> None:
         assets = ", ".join(asset["name"] for asset in release["_assets"])
         print(f"\nGitHub Release v0.1.0: draft={release['draft']} "
               f"prerelease={release['prerelease']} assets: {assets}")
+        print("  body (CHANGELOG.md's 0.1.0 section, then GitHub's generated notes):")
+        for line in str(release["body"]).splitlines():
+            print(f"    {line}")
+    for line in _lines(public, r"Verified: |Inspection passed"):
+        print(f"- publish: {line}")
     print(f"\npip install --pre {pre.split()[0]}  → {pre}")
     print(f"pip install {plain.split()[0]}        → {plain}")
     print(f"\n{len(run.steps)} workflow runs in {time.monotonic() - started:.0f} s")
