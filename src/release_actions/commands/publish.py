@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,6 +297,7 @@ def inspect_distributions(dists: Sequence[Distribution], inputs: Inputs, ctx: Co
                           env: Mapping[str, str]) -> None:
     """The inspection's checks; every refusal is one `::error`, and nothing is uploaded."""
     skip = set(inputs.skip_checks)
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="release-actions-tree-wheel-") as out:
         tree_wheel = None
         if inspection.SDIST_CONTENTS not in skip and not inputs.build:
@@ -307,7 +309,8 @@ def inspect_distributions(dists: Sequence[Distribution], inputs: Inputs, ctx: Co
     ran = [check for check in inspection.CHECKS if check not in skip]
     if refusals:
         refuse(refusals, ctx)
-    ctx.console.info(f"Inspection passed: {', '.join(ran) or 'every check skipped'}")
+    ctx.console.info(f"Inspection passed: {', '.join(ran) or 'every check skipped'} "
+                     f"({time.monotonic() - started:.2f} s)")
 
 
 def refuse(refusals: Sequence[inspection.Refusal], ctx: Context) -> None:
@@ -368,7 +371,7 @@ def verify_upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
             **_outputs(version, [d for d in dists if d.filename in result.served]),
             "verified": "false"})
     ctx.console.info(f"Verified: {index} serves every file with our sha256 "
-                     f"({result.seconds:.1f} s, {result.attempts} look(s))")
+                     f"({result.seconds:.2f} s, {result.attempts} look(s))")
     return "true"
 
 
