@@ -31,4 +31,6 @@ docs: .venv/.synced
 	.venv/bin/python -m devtools.docker_action --write
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .demo
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo dist build
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+	find . -name '*.egg-info' -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -150,7 +150,7 @@ def execute(
                       col=error.col)
         if error.outputs:
             runner.set_outputs(error.outputs)
-        runner.write_summary(_fail_summary(command, error, file))
+        runner.write_summary(_fail_summary(command, error, file), terminal=error.summary)
         return error.exit_code
     runner.set_outputs(outcome.outputs)
     if outcome.env:

@@ -245,8 +245,9 @@ class Runner:
         """Append to `GITHUB_OUTPUT`; without it, print `name=value` lines on stdout."""
         target = self.environ.get("GITHUB_OUTPUT")
         records = []
+        # Values are written as decided, never redacted: masks protect the log, not data (and no
+        # secret is ever an output).
         for name, value in outputs.items():
-            value = self.console.redact(value)
             if target or "\n" in value:
                 records.append(format_key_value(name, value))
             else:
@@ -266,10 +267,15 @@ class Runner:
             return
         append_file(target, "".join(format_key_value(k, v) for k, v in variables.items()))
 
-    def write_summary(self, markdown: str) -> None:
+    def write_summary(self, markdown: str, terminal: str | None = None) -> None:
+        """The job summary; outside Actions, where there is none, `terminal` (by default the
+        same text) goes to the terminal, so a local run tells what it decided and why."""
         target = self.environ.get("GITHUB_STEP_SUMMARY")
+        terminal = markdown if terminal is None else terminal
         if target and markdown:
             append_file(target, self.console.redact(markdown).rstrip("\n") + "\n")
+        elif terminal and not self.console.actions:
+            self.console.info("\n" + terminal.rstrip("\n"))
 
 
 def workspace_relative(path: str | Path, environ: Mapping[str, str]) -> str:

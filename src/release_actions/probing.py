@@ -33,6 +33,7 @@ _CREDENTIAL = re.compile(
 )
 _OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
 
+
 @dataclass(frozen=True)
 class Probe:
     """What one provider answered. `detail` is for the log only and has credentials cut."""

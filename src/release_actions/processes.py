@@ -36,9 +36,10 @@ def child_environment(environ: Mapping[str, str], *, publishing: bool) -> dict[s
 
 
 def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
-           env: Mapping[str, str]) -> tuple[int, str]:
+           env: Mapping[str, str], obey_masks: bool = False) -> tuple[int, str]:
     """Run `argv`, its output folded in a log group (secrets redacted); returns (exit code,
-    output). A child's `::add-mask::` (uv's upload token) is honoured and redacted by us too."""
+    output). A child's `::add-mask::` is honoured only when `obey_masks` (uv publish masking
+    its upload token); a build backend's is printed as text, so it cannot rewrite the log."""
     lines = []
     with console.group(title):
         proc = subprocess.Popen(
@@ -48,7 +49,7 @@ def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
         assert proc.stdout is not None
         for line in proc.stdout:
             line = line.rstrip("\n")
-            if line.startswith("::add-mask::"):
+            if obey_masks and line.startswith("::add-mask::"):
                 console.mask(line.removeprefix("::add-mask::"))
                 continue
             lines.append(console.redact(line))

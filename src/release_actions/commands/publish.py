@@ -190,6 +190,15 @@ class Inputs:
                              "`username` to use Trusted Publishing.")
         if self.verify and not (self.verify_url or self.check_url):
             raise InputError(NOTHING_TO_VERIFY)
+        missing = [name for name, value in (("tag", self.tag),
+                                            ("github-token", self.github_token)) if not value]
+        if self.makes_release and not self.dry_run and missing:
+            raise InputError(
+                f"The GitHub Release needs {' and '.join(f'`{m}`' for m in missing)}, which "
+                f"{'is' if len(missing) == 1 else 'are'} empty. Run on a tag push (the "
+                "defaults are `github.ref_name` and `github.token`), pass them, or set "
+                "`github-release: false`."
+            )
 
     @property
     def makes_release(self) -> bool:
@@ -207,15 +216,6 @@ class Inputs:
 
 
 def _require_release_inputs(inputs: Inputs, ctx: Context) -> None:
-    missing = [name for name, value in (("tag", inputs.tag),
-                                        ("github-token", inputs.github_token)) if not value]
-    if missing:
-        raise InputError(
-            f"The GitHub Release needs {' and '.join(f'`{m}`' for m in missing)}, which "
-            f"{'is' if len(missing) == 1 else 'are'} empty. Run on a tag push (the defaults "
-            "are `github.ref_name` and `github.token`), pass them, or set "
-            "`github-release: false`."
-        )
     if not ctx.repository:
         raise InputError("The GitHub Release needs GITHUB_REPOSITORY (owner/name), which the "
                          "runner sets; outside Actions set it, or `github-release: false`.")
@@ -283,7 +283,7 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
         # Through the environment, never on a command line other processes can read.
         env.update(UV_PUBLISH_USERNAME=inputs.upload_user, UV_PUBLISH_PASSWORD=inputs.password)
     code, output = processes.stream(ctx.console, "uv publish", argv,
-                                    cwd=inputs.working_directory, env=env)
+                                    cwd=inputs.working_directory, env=env, obey_masks=True)
     if code != 0:
         job = Job.from_environ(ctx.environ)
         claims = (fetch_claims(job, inputs.repository_url, ctx.console)
