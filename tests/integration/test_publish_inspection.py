@@ -240,3 +240,16 @@ def test_verify_timeout_must_be_sensible(tmp_path: Path, pypi_server: PypiServer
     project = write_sample_package(tmp_path / "p", "timeout-pkg", "0.1.0.dev1")
     result = publish(project, pypi_server, **{"verify-timeout": value})
     assert result.code == 2 and "verify-timeout" in result.errors()[0]
+
+
+def test_verify_without_any_index_to_read_is_bad_input(tmp_path: Path,
+                                                       pypi_server: PypiServer) -> None:
+    """check-url empty and no verify-url: nothing to read back, refused before building."""
+    project = write_sample_package(tmp_path / "p", "blind-pkg", "0.1.0.dev1")
+
+    result = publish(project, pypi_server, **{"check-url": ""})
+
+    assert result.code == 2
+    [error] = result.errors()
+    assert "`verify-url`" in error and "`verify: false`" in error
+    assert not (project / "dist").exists()
