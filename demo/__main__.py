@@ -112,7 +112,8 @@ def preview_decisions(step: Step) -> list[str]:
 
 
 def public_decisions(step: Step) -> list[str]:
-    return lines(step, r"\| (v0\.1\.0 may be released|sha256 [0-9a-f]|GitHub Release: )")
+    return lines(step, r"\| (v0\.1\.0 may be released|Inspection passed|sha256 [0-9a-f]|"
+                       r"Verified: |Release notes: |GitHub Release: )")
 
 
 def doctor_decisions(step: Step) -> list[str]:
@@ -162,6 +163,10 @@ def stage_public(run: Pipelines) -> str:
     _expect([public], 1)
     release = run.github.release("v0.1.0")
     assets = ", ".join(asset["name"] for asset in release["_assets"]) if release else "none"
+    if release:
+        tell("release notes (CHANGELOG.md's 0.1.0 section, then GitHub's generated notes):")
+        for line in str(release["body"]).splitlines():
+            say(f"         {line}")
     return f"0.1.0 on the index; GitHub Release v0.1.0 published with {assets}"
 
 

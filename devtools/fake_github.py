@@ -139,6 +139,20 @@ def _environments_route(fake: FakeGitHub, rest: str, repo: str) -> tuple[int, An
     return 200, _environment_json(fake, found, repo)
 
 
+def generated_notes(repo: str, tag: str) -> str:
+    """What GitHub's generated notes look like for a repository without merged pull requests."""
+    return f"**Full Changelog**: https://github.com/{repo}/commits/{tag}"
+
+
+def _created_body(payload: dict[str, Any], repo: str) -> str:
+    """As GitHub does: a given body goes above the generated notes."""
+    body = str(payload.get("body") or "")
+    if not payload.get("generate_release_notes"):
+        return body
+    notes = generated_notes(repo, payload["tag_name"])
+    return f"{body}\n\n{notes}" if body else notes
+
+
 def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str, Any]:
     return {**asset, "url": f"{fake.url}/repos/{repo}/releases/assets/{asset['id']}",
             "browser_download_url": f"https://github.com/{repo}/releases/download/{asset['name']}"}
@@ -226,8 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             release = {
                 "id": fake._id(), "tag_name": payload["tag_name"],
                 "name": payload.get("name", payload["tag_name"]),
-                "body": payload.get("body") or (
-                    "Generated notes" if payload.get("generate_release_notes") else ""),
+                "body": _created_body(payload, repo),
                 "draft": bool(payload.get("draft")),
                 "prerelease": bool(payload.get("prerelease")),
                 "make_latest": payload.get("make_latest", "true"),
