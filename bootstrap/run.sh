@@ -32,6 +32,7 @@ root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
 log=""
 building=""
 uv_state=""
+outer_pip=""
 made_with="pip"
 
 # Workflow-command escaping of a message (the runner's toolkit: %, CR, LF).
@@ -203,15 +204,37 @@ quietly() {
   fi
 }
 
-pip_install() {
-  local target_python
-  target_python="$(venv_python "$1")"
-  if ! compgen -G "$(dirname "$target_python")/pip*" >/dev/null; then  # a venv made by uv
-    quietly "ensurepip" "$VENV_FAILED" "$target_python" -m ensurepip --default-pip
+# pip 22.3+ of the interpreter itself can install into the venv (--python): the venv then
+# needs no pip of its own, which spares most of the time `python -m venv` takes.
+outer_pip_usable() {
+  if [ -z "$outer_pip" ]; then
+    outer_pip="$("$python" -c 'import pip; print(pip.__version__)' 2>/dev/null || echo none)"
   fi
-  quietly "pip" "$PIP_FAILED" "$target_python" -m pip install --quiet \
-    --disable-pip-version-check --no-input --no-deps --require-hashes --only-binary=:all: \
-    --no-compile "${requirements[@]}"
+  [[ "$outer_pip" =~ ^([0-9]+)\.([0-9]+) ]] &&
+    { [ "${BASH_REMATCH[1]}" -gt 22 ] || { [ "${BASH_REMATCH[1]}" -eq 22 ] && [ "${BASH_REMATCH[2]}" -ge 3 ]; }; }
+}
+
+pip_create() {
+  if outer_pip_usable; then
+    quietly "python -m venv" "$VENV_FAILED" "$python" -m venv --without-pip "$1"
+  else
+    quietly "python -m venv" "$VENV_FAILED" "$python" -m venv "$1"
+  fi
+}
+
+pip_install() {
+  local target_python pip
+  target_python="$(venv_python "$1")"
+  if compgen -G "$(dirname "$target_python")/pip*" >/dev/null; then
+    pip=("$target_python" -m pip)
+  elif outer_pip_usable; then
+    pip=("$python" -m pip --python "$target_python")
+  else  # a venv made by uv, and no pip outside it
+    quietly "ensurepip" "$VENV_FAILED" "$target_python" -m ensurepip --default-pip
+    pip=("$target_python" -m pip)
+  fi
+  quietly "pip" "$PIP_FAILED" "${pip[@]}" install --quiet --disable-pip-version-check \
+    --no-input --no-deps --require-hashes --only-binary=:all: --no-compile "${requirements[@]}"
 }
 
 mark_sets() {
@@ -231,7 +254,7 @@ create_environment() {
   building="$partial"
   if ! { uv_create "$partial" && uv_install "$partial"; }; then
     rm -rf "$partial"
-    quietly "python -m venv" "$VENV_FAILED" "$python" -m venv "$partial"
+    pip_create "$partial"
     pip_install "$partial"
   fi
   mark_sets "$partial"

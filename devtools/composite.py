@@ -28,12 +28,13 @@ def base_python() -> Path:
     return Path(sys.base_prefix) / "bin" / "python3"
 
 
-def runner_path(folder: Path, *, python: bool = True, uv: Path | None = None) -> str:
-    """A PATH of one folder holding bash and the coreutils the bootstrap uses, plus `python3`
-    (the real interpreter) and `uv` when given: a runner with exactly these tools."""
+def runner_path(folder: Path, *, python: bool = True, uv: Path | None = None,
+                extra: Sequence[str] = ()) -> str:
+    """A PATH of one folder holding bash and the coreutils the bootstrap uses (and `extra`),
+    plus `python3` (the real interpreter) and `uv` when given: a runner with just these."""
     folder.mkdir(parents=True, exist_ok=True)
     tools: dict[str, Path] = {}
-    for name in SHELL_TOOLS:
+    for name in (*SHELL_TOOLS, *extra):
         found = shutil.which(name, path=SYSTEM_PATH)
         assert found, f"{name} is not installed"
         tools[name] = Path(found)

@@ -71,6 +71,16 @@ def old_uv(request: pytest.FixtureRequest) -> Path:
     return binary
 
 
+@pytest.fixture(scope="session")
+def python_without_pip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose `python3` is a Python 3.10+ that has no pip (a venv made without it)."""
+    folder = tmp_path_factory.mktemp("python-without-pip")
+    subprocess.run([str(base_python()), "-m", "venv", "--without-pip", str(folder / "venv")],
+                   check=True)
+    fake_tool(folder / "bin", "python3", f'exec "{folder}/venv/bin/python" "$@"')
+    return folder / "bin"
+
+
 def fake_tool(folder: Path, name: str, script: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     tool = folder / name
@@ -112,14 +122,15 @@ def rewrite(project: Path, runner_temp: Path, path: str,
 
 def test_without_uv_pip_installs_only_the_core_set(project: Path, runner_temp: Path,
                                                     no_uv: str) -> None:
-    """Given a runner with Python but no uv, when version-rewrite runs, then python -m venv + pip
-    make the venv with the core set only (not PyGithub, twine, uv) and the command runs."""
+    """Given a runner with Python (and its pip) but no uv, when version-rewrite runs, then
+    python -m venv makes a venv without pip, the interpreter's pip installs the core set only
+    into it (not PyGithub, twine, uv), and the command runs."""
     result = rewrite(project, runner_temp, no_uv)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("uv is not on PATH; using python -m venv and pip") == 1
     assert outputs(runner_temp)["version"] == "1.0.dev5"
     venv = venv_of(runner_temp)
-    assert (venv / "bin/pip").exists()  # made by python -m venv, not uv
+    assert (venv / "pyvenv.cfg").exists() and not (venv / "bin/pip").exists()
     assert sorted(marker.name for marker in venv.glob(".set-*")) == [".set-core"]
     assert (venv / ".complete").exists()
     assert imports(venv, "packaging, tomlkit, yaml")
@@ -179,22 +190,34 @@ def test_a_failing_uv_falls_back_to_pip_in_one_line(project: Path, runner_temp: 
                         "using python -m venv and pip instead."]
     assert "TOML parse error" not in result.stdout + result.stderr
     assert errors(result) == [] and "(pip)" in result.stdout
+    assert "uv = " not in (venv_of(runner_temp) / "pyvenv.cfg").read_text()  # not made by uv
+
+
+def test_a_python_without_pip_gets_a_venv_with_pip(project: Path, runner_temp: Path,
+                                                   tmp_path: Path,
+                                                   python_without_pip: Path) -> None:
+    tools = runner_path(tmp_path / "bare", python=False)
+    result = rewrite(project, runner_temp, f"{python_without_pip}{os.pathsep}{tools}")
+    assert result.returncode == 0, result.stdout + result.stderr
     assert (venv_of(runner_temp) / "bin/pip").exists()
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
 
 
 def test_a_venv_made_by_uv_is_extended_by_pip_when_uv_fails(
-    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path
+    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path, python_without_pip: Path
 ) -> None:
-    """Given a venv that uv made (without pip), when a later action's uv fails, then pip is
-    put into the venv and adds the set."""
+    """Given a venv that uv made (without pip), when a later action's uv fails and the Python
+    on PATH has no pip either, then pip is put into the venv and adds the set."""
     assert rewrite(project, runner_temp, with_uv).returncode == 0
-    path = runner_path(tmp_path / "bad-uv", uv=failing_uv(tmp_path / "fake"))
+    tools = runner_path(tmp_path / "bad-uv", python=False, uv=failing_uv(tmp_path / "fake"))
+    path = f"{python_without_pip}{os.pathsep}{tools}"
     result = run_step("integration-gate", cwd=project, runner_temp=runner_temp, path=path)
     assert "adding gate to the environment" in result.stdout
     assert "using python -m venv and pip instead" in result.stdout
     assert not any("release-actions bootstrap" in line for line in errors(result))
     venv = venv_of(runner_temp)
     assert imports(venv, "requests") and (venv / ".complete").exists()
+    assert (venv / "bin/pip").exists()
 
 
 def test_without_python_one_error_says_what_to_add(project: Path, runner_temp: Path,
