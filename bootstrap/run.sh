@@ -19,8 +19,7 @@ readonly UNKNOWN_COMMAND="release-actions has no command \`%s\` (bootstrap/sets.
 commands and the dependency sets each needs). Use one of: %s."
 readonly PIP_FAILED="pip could not install the dependencies of \`%s\` (%s) into %s: its last \
 lines are in the group above. Check that the runner reaches the package index (PyPI, or the \
-mirror that PIP_INDEX_URL names), then re-run the job; \`astral-sh/setup-uv\` before this step \
-makes the environment with uv instead."
+mirror that PIP_INDEX_URL names), then re-run the job."
 readonly VENV_FAILED="\`%s\` (%s) needs a virtual environment, and Python could not make \
 one at %s: its last lines are in the group above. On Debian and Ubuntu install \`python3-venv\`; \
 or add \`uses: actions/setup-python\` before this step."
@@ -83,7 +82,7 @@ show_tail() {
 # The dependency sets of $command_name, from bootstrap/sets.txt, into the array `sets`.
 read_sets() {
   local name rest known=""
-  while read -r name rest; do
+  while read -r name rest || [ -n "$name" ]; do
     case "$name" in '' | '#'*) continue ;; esac
     if [ "$name" = "$command_name" ]; then
       read -r -a sets <<<"$rest"

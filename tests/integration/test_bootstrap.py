@@ -96,7 +96,7 @@ def failing_uv(folder: Path) -> Path:
 
 
 def venv_of(runner_temp: Path) -> Path:
-    (venv,) = runner_temp.glob("release-actions-venv-*[!g]")  # not the .log
+    (venv,) = runner_temp.glob("release-actions-venv-" + "?" * 16)  # not .log, .partial
     return venv
 
 
