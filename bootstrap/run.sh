@@ -247,7 +247,7 @@ mark_sets() {
 # A new venv with the missing sets, made under another name and renamed once whole.
 create_environment() {
   local partial="$venv.partial"
-  echo "release-actions: making the environment $venv for $command_name (${missing[*]})"
+  echo "release-actions: creating the environment $venv for $command_name (${missing[*]})"
   rm -rf "$venv" "$partial"
   mkdir -p "$(dirname "$venv")"
   building="$partial"

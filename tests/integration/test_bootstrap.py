@@ -162,7 +162,7 @@ def test_uv_makes_the_venv_and_the_second_action_reuses_it(project: Path, runner
     first = rewrite(project, runner_temp, with_uv)
     second = rewrite(project, runner_temp, with_uv)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "making the environment" in first.stdout and "(uv 0." in first.stdout
+    assert "creating the environment" in first.stdout and "(uv 0." in first.stdout
     assert "reusing the environment" in second.stdout
     assert outputs(runner_temp)["version"] == "1.0.dev5"
     assert not (venv_of(runner_temp) / "bin/pip").exists()  # uv made it
@@ -305,7 +305,7 @@ def test_a_killed_step_leftover_is_made_again(project: Path, runner_temp: Path,
     Path(f"{venv}.partial").mkdir()
     again = rewrite(project, runner_temp, with_uv)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "making the environment" in again.stdout
+    assert "creating the environment" in again.stdout
     assert (venv / ".complete").exists() and not Path(f"{venv}.partial").exists()
 
 
