@@ -26,9 +26,12 @@ lint: .venv/.synced
 	.venv/bin/mypy
 
 docs: .venv/.synced
+	.venv/bin/python -m devtools.actions --write
 	.venv/bin/python -m devtools.docs --write
 	.venv/bin/python -m devtools.docker_action --write
 	.venv/bin/python -m devtools.bootstrap --write
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .demo
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo dist build
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+	find . -name '*.egg-info' -type d -prune -not -path './.git/*' -exec rm -rf {} +

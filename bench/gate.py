@@ -1,5 +1,5 @@
 """Decision time of the integration gate against local provider stand-ins: the concurrent gate
-(`integration_gate.select`) against a sequential prober that tries one provider after another,
+(`integration_probing.select`) against a sequential prober that tries one provider after another,
 as the reference workflow did. Run: `.venv/bin/python bench/gate.py [--timeout 3] [--rounds 3]`.
 
 Every probe is a real HTTP request to a server on 127.0.0.1; a hung server reads the request and
@@ -24,8 +24,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from devtools.fake_providers import HANG, OK, fake_providers  # noqa: E402
 
-from release_actions import providers  # noqa: E402
-from release_actions.commands import integration_gate as gate  # noqa: E402
+from release_actions import probing, providers  # noqa: E402
 from release_actions.providers import Endpoint  # noqa: E402
 
 ORDER = [provider.name for provider in providers.PROVIDERS]
@@ -82,14 +81,14 @@ def endpoints(base_urls: Sequence[str]) -> list[Endpoint]:
 
 
 def concurrent(targets: Sequence[Endpoint], timeout: float) -> str | None:
-    winner = gate.select(targets, timeout).winner
+    winner = probing.select(targets, timeout).winner
     return winner.name if winner else None
 
 
 def sequential(targets: Sequence[Endpoint], timeout: float) -> str | None:
     """The prober the gate replaces: one provider after another, first success wins."""
     for target in targets:
-        if gate.probe_endpoint(target, timeout).ok:
+        if probing.probe_endpoint(target, timeout).ok:
             return target.name
     return None
 
@@ -105,9 +104,9 @@ def round_trip(rounds: int, delay: float) -> float:
     """The median time of one successful probe alone: what "one round trip" means here."""
     with servers_elsewhere((OK,), delay) as (url,):
         target = endpoints([url] * len(ORDER))[0]
-        gate.probe_endpoint(target, 5)  # warm up imports and the loopback path
+        probing.probe_endpoint(target, 5)  # warm up imports and the loopback path
         return statistics.median(
-            timed(lambda t, s: gate.probe_endpoint(t[0], s).name, [target], 5)[0]
+            timed(lambda t, s: probing.probe_endpoint(t[0], s).name, [target], 5)[0]
             for _ in range(max(rounds, 5))
         )
 

@@ -1,13 +1,14 @@
 """`make demo`: release the sample package end to end on this machine, with no Docker engine
-and no network, and show what happened.
+and no network, and tell the story stage by stage as it runs.
 
-1. main at 0.1.0.dev0: test → integration-eval → internal-preview-release publishes the preview
+1. Preview: main at 0.1.0.dev0; test → integration-eval → internal-preview-release publishes
    0.1.0.dev<N>, N = the tested run's number.
-2. The release pull request sets 0.1.0 on main: the preview pipeline skips it.
-3. Tag v0.1.0: public-release guards the tag, publishes 0.1.0 and makes the GitHub Release.
-4. main bumped to 0.1.1.dev0: the next preview, 0.1.1.dev<N>.
-5. `pip install --pre` takes the newest preview back from the index; plain `pip install` takes
-   the public release.
+2. Skip: the release pull request sets 0.1.0 on main; the preview pipeline skips it.
+3. Public release: tag v0.1.0; public-release guards the tag, publishes 0.1.0 and makes the
+   GitHub Release.
+4. Next preview: main bumped to 0.1.1.dev0; the next preview, 0.1.1.dev<N>.
+5. Install: `pip install --pre` takes the newest preview back from the index; plain
+   `pip install` takes the public release.
 """
 
 from __future__ import annotations
@@ -18,13 +19,47 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from demo.pipeline import Pipelines, Step, pipelines
+from demo.pipeline import Pipelines, Progress, Step, pipelines
+
+# What the stand-ins do on purpose, so a reader does not take it for a fault.
+SIMULATED = {
+    "deepseek": "simulated: the demo's deepseek stand-in refuses every key, to show the "
+                "gate falling through to the next provider",
+}
+ABANDONED = ("still probing when a higher-priority provider had already answered; the gate "
+             "does not wait for it")
+OFFLINE = ("the job's token makes it configured, but this machine has no network to reach "
+           "GitHub Models")
+WHY_EVENT = {"push": "push", "workflow_run": "after the previous workflow"}
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+class Narrator(Progress):
+    """Prints each workflow run as it starts and how it ended, flushed, so a pipe shows progress."""
+
+    def __init__(self) -> None:
+        self.started_at = 0.0
+
+    def started(self, name: str, workflow: str, event: str) -> None:
+        self.started_at = time.monotonic()
+        print(f"   ▸ {workflow} ({WHY_EVENT.get(event, event)}) … ", end="", flush=True)
+
+    def finished(self, step: Step) -> None:
+        result = "ok" if step.ok else f"failed (exit {step.code})"
+        say(f"{result} in {time.monotonic() - self.started_at:.0f} s")
+        for decision in DECISIONS.get(step.workflow, lambda step: [])(step):
+            say(f"     → {decision}")
 
 
 def _fail(step: Step) -> None:
-    print(step.log[-6000:])
+    say(step.log[-6000:])
     raise SystemExit(f"demo: {step.name} ({step.workflow}) failed with exit code {step.code}")
 
 
@@ -36,68 +71,152 @@ def _expect(steps: list[Step], count: int) -> None:
         raise SystemExit("demo: a pipeline stopped early")
 
 
-def _lines(step: Step, pattern: str) -> list[str]:
+def lines(step: Step, pattern: str) -> list[str]:
     """The step output lines (act prefixes them with `| `) that match `pattern`."""
     found = [line.split("| ", 1)[-1] for line in step.log.splitlines()
              if "| " in line and re.search(pattern, line)]
     return list(dict.fromkeys(found))  # act prints a composite action's summary twice
 
 
-def _notice(step: Step) -> str:
+def notice(step: Step) -> str:
     found = re.search(r"::notice[^:]*::(.*)", step.log)
     return found.group(1) if found else ""
 
 
-def run(run: Pipelines) -> None:
-    started = time.monotonic()
-    print("== 1. preview of main at 0.1.0.dev0 (tested run #41)")
-    first = run.preview_pipeline(test_run=41)
-    _expect(first, 3)
-    print("== 2. release pull request sets 0.1.0 on main (tested run #42)")
+def explain_probe(line: str) -> str:
+    name = line.split(":", 1)[0]
+    if name in SIMULATED and "ok" not in line.split(":", 1)[1][:4]:
+        return f"{line}  ({SIMULATED[name]})"
+    if line.endswith(": abandoned"):
+        return f"{line}  ({ABANDONED})"
+    if name == "github-models" and "connection error" in line:
+        return f"{line}  ({OFFLINE})"
+    return line
+
+
+def tell(decision: str) -> None:
+    say(f"     → {decision}")
+
+
+def gate_decisions(step: Step) -> list[str]:
+    probes = lines(step, r"\| (deepseek|glm|qwen|litellm|openai|github-models): ")
+    return [*("gate " + explain_probe(line) for line in probes),
+            *lines(step, r"\| (Selected|rollout: |judge: )")]
+
+
+def preview_decisions(step: Step) -> list[str]:
+    return lines(step, r"\| (Rewrote|sha256 [0-9a-f]|Skipping)")
+
+
+def public_decisions(step: Step) -> list[str]:
+    return lines(step, r"\| (v0\.1\.0 may be released|sha256 [0-9a-f]|GitHub Release: )")
+
+
+DECISIONS: dict[str, Callable[[Step], list[str]]] = {
+    "integration-eval.yml": gate_decisions,
+    "internal-preview-release.yml": preview_decisions,
+    "public-release.yml": public_decisions,
+}
+
+
+# --- the stages -----------------------------------------------------------------------------
+
+
+def preview(run: Pipelines, test_run: int) -> list[Step]:
+    steps = run.preview_pipeline(test_run=test_run)
+    _expect(steps, 3)
+    return steps
+
+
+def stage_preview(run: Pipelines) -> str:
+    steps = preview(run, test_run=41)
+    return f"published {_versions(steps[2])} built from the tested commit, numbered with run #41"
+
+
+def stage_skip(run: Pipelines) -> str:
     run.set_version("0.1.0")
-    second = run.preview_pipeline(test_run=42)
-    _expect(second, 3)
-    print("== 3. tag v0.1.0")
+    steps = preview(run, test_run=42)
+    return notice(steps[2]) or "skipped"
+
+
+def stage_public(run: Pipelines) -> str:
     public = run.public_release("v0.1.0")
     _expect([public], 1)
-    print("== 4. main bumped to 0.1.1.dev0 (tested run #43)")
-    run.set_version("0.1.1.dev0")
-    third = run.preview_pipeline(test_run=43)
-    _expect(third, 3)
-    print("== 5. installing back from the index")
-    pre, plain = run.install(pre=True), run.install(pre=False)
-
-    print("\n# What happened\n")
-    print("| run | workflow | result |\n|---|---|---|")
-    for step in run.steps:
-        print(f"| {step.name} | {step.workflow} | {'ok' if step.ok else f'exit {step.code}'} |")
-    print("\nDecisions:")
-    print("- integration gate (run #41):")
-    for line in _lines(first[1], r"\| (deepseek|glm|qwen|litellm|openai|github-models): |Selected"):
-        print(f"    {line}")
-    for line in _lines(first[1], r"\| (rollout|judge): "):
-        print(f"    {line}")
-    print(f"- preview pipeline (run #42, main at 0.1.0): {_notice(second[2])}")
-    for line in _lines(public, r"\| .*(tag-guard|Tag v0\.1\.0|on origin/main)"):
-        print(f"- public release: {line}")
-    print("\nOn the index (sha256):")
-    for path in sorted(run.index.packages.iterdir()):
-        print(f"  {hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
     release = run.github.release("v0.1.0")
-    if release:
-        assets = ", ".join(asset["name"] for asset in release["_assets"])
-        print(f"\nGitHub Release v0.1.0: draft={release['draft']} "
-              f"prerelease={release['prerelease']} assets: {assets}")
-    print(f"\npip install --pre {pre.split()[0]}  → {pre}")
-    print(f"pip install {plain.split()[0]}        → {plain}")
-    print(f"\n{len(run.steps)} workflow runs in {time.monotonic() - started:.0f} s")
+    assets = ", ".join(asset["name"] for asset in release["_assets"]) if release else "none"
+    return f"0.1.0 on the index; GitHub Release v0.1.0 published with {assets}"
+
+
+def stage_next_preview(run: Pipelines) -> str:
+    run.set_version("0.1.1.dev0")
+    steps = preview(run, test_run=43)
+    return f"published {_versions(steps[2])}"
+
+
+def stage_install(run: Pipelines) -> str:
+    pre, plain = run.install(pre=True), run.install(pre=False)
+    tell(f"pip install --pre {pre.split()[0]}  → {pre}")
+    tell(f"pip install {plain.split()[0]}        → {plain}")
+    return "previews reach `pip install --pre` only; `pip install` gets the public release"
+
+
+def _versions(step: Step) -> str:
+    found = re.findall(r"Rewrote \S+ → (\S+)", step.log)
+    return found[0] if found else "the preview"
+
+
+@dataclass(frozen=True)
+class Stage:
+    title: str
+    does: str  # which workflows run, and why
+    act: Callable[[Pipelines], str]
+
+
+STAGES = (
+    Stage("Preview of run #41", "main holds 0.1.0.dev0; a push runs test, then "
+          "integration-eval, then internal-preview-release", stage_preview),
+    Stage("Skip while main holds a final version", "the release pull request set 0.1.0 on "
+          "main; the same three workflows run for run #42", stage_skip),
+    Stage("Public release v0.1.0", "the tag v0.1.0 is pushed; public-release runs",
+          stage_public),
+    Stage("Next preview", "main is bumped to 0.1.1.dev0; the three workflows run for run #43",
+          stage_next_preview),
+    Stage("Install from the index", "pip, from the local index, as a user would",
+          stage_install),
+)
+
+
+def report(run: Pipelines, started: float) -> None:
+    say("\n# What happened\n")
+    say("| stage | workflow run | result |\n|---|---|---|")
+    for step in run.steps:
+        say(f"| {step.stage} | {step.workflow} | {'ok' if step.ok else f'exit {step.code}'} |")
+    say("\nOn the index (sha256):")
+    for path in sorted(run.index.packages.iterdir()):
+        say(f"  {hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
+    say(f"\n{len(run.steps)} workflow runs in {time.monotonic() - started:.0f} s")
+
+
+def run_story(run: Pipelines) -> None:
+    started = time.monotonic()
+    run.progress = Narrator()
+    for number, stage in enumerate(STAGES, 1):
+        say(f"\n== Stage {number}/{len(STAGES)}: {stage.title}")
+        say(f"   {stage.does}")
+        run.stage = f"{number}. {stage.title}"
+        outcome = stage.act(run)
+        say(f"   ✔ {outcome}")
+    report(run, started)
 
 
 def main() -> int:
+    say("release-actions demo: the sample package's preview and public release pipelines, run "
+        "under act on this machine\nagainst a local package index and local stand-ins for the "
+        "LLM providers and GitHub's API.")
     work = Path(tempfile.mkdtemp(prefix="release-actions-demo-"))
     try:
         with pipelines(work) as demo:
-            run(demo)
+            run_story(demo)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

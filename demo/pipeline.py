@@ -46,10 +46,21 @@ class Step:
     workflow: str
     code: int
     log: str
+    stage: str = ""
 
     @property
     def ok(self) -> bool:
         return self.code == 0
+
+
+class Progress:
+    """Told when a workflow run starts and ends; the demo prints, the tests stay quiet."""
+
+    def started(self, name: str, workflow: str, event: str) -> None:
+        pass
+
+    def finished(self, step: Step) -> None:
+        pass
 
 
 @dataclass
@@ -63,6 +74,8 @@ class Pipelines:
     origin: Path = field(init=False)
     artifacts: Path = field(init=False)
     steps: list[Step] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
+    stage: str = ""  # the story's stage the next workflow runs belong to
 
     def __post_init__(self) -> None:
         self.consumer = self.work / "consumer"
@@ -115,12 +128,11 @@ class Pipelines:
     # --- workflow runs ---------------------------------------------------------------------
 
     def _act(self, name: str, event: str, workflow: str, payload: dict[str, object]) -> Step:
+        self.progress.started(name, workflow, event)
         event_file = self.work / f"event-{len(self.steps)}.json"
         payload = {"repository": {"full_name": REPOSITORY, "fork": False}, **payload}
         event_file.write_text(json.dumps(payload))
         secrets = dict(CANARIES)
-        secrets["DEEPSEEK_BASE_URL"] = self.providers["deepseek"].base_url
-        secrets["GLM_BASE_URL"] = self.providers["glm"].base_url
         secrets["PYPI_PASSWORD"] = self.index.password
         secrets["GITHUB_TOKEN"] = GITHUB_TOKEN  # act's github.token
         run: ActRun = run_act(
@@ -151,11 +163,15 @@ class Pipelines:
                 "TRUSTED_PUBLISHING": "never",
                 "PYPI_USERNAME": self.index.username,
                 "PROBE_TIMEOUT": "5",
+                # Base URLs are configuration, not secrets: a masked URL helps nobody.
+                "DEEPSEEK_BASE_URL": self.providers["deepseek"].base_url,
+                "GLM_BASE_URL": self.providers["glm"].base_url,
             },
             secrets=secrets,
         )
-        step = Step(name, workflow, run.code, run.log)
+        step = Step(name, workflow, run.code, run.log, stage=self.stage)
         self.steps.append(step)
+        self.progress.finished(step)
         return step
 
     def test(self) -> Step:

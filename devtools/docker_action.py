@@ -1,8 +1,7 @@
 """The Docker flavour's action.yml at the repository root, rendered from every command's
-declared inputs and its composite action.yml (for the defaults GitHub evaluates, such as
-`${{ github.token }}`, and the output descriptions).
+declared inputs and outputs (with the defaults GitHub evaluates, such as `${{ github.token }}`).
 
-`python -m devtools.docker_action --write` rewrites it; a test checks the committed file is current.
+`make docs` rewrites it; a test checks the committed file is current.
 Where the commands disagree on an input's default the root action.yml gives none: GitHub then
 sets the input empty and `release_actions.docker` lets the chosen command's own default apply."""
 
@@ -31,11 +30,6 @@ DESCRIPTION = (
 )
 
 
-def composite(command: str) -> dict[str, Any]:
-    spec: dict[str, Any] = yaml.safe_load((ROOT / command / "action.yml").read_text())
-    return spec
-
-
 def _listed(commands: list[str]) -> str:
     return ", ".join(f"`{name}`" for name in commands)
 
@@ -57,10 +51,9 @@ def _shown(default: object) -> str:
     return f"`{text}`"
 
 
-def composite_defaults(
-    name: str, commands: list[str], composites: dict[str, dict[str, Any]]
-) -> dict[str, object]:
-    return {command: composites[command]["inputs"][name].get("default") for command in commands}
+def composite_defaults(specs: dict[str, Input]) -> dict[str, object]:
+    """What each command's composite action.yml gives the input when the caller does not."""
+    return {command: spec.action_default for command, spec in specs.items()}
 
 
 def _input_entry(name: str, specs: dict[str, Input], defaults: dict[str, object]) -> dict[str, Any]:
@@ -84,7 +77,6 @@ def _input_entry(name: str, specs: dict[str, Input], defaults: dict[str, object]
 
 def render_spec() -> dict[str, Any]:
     modules = docker.command_modules()
-    composites = {command: composite(command) for command in modules}
     inputs: dict[str, Any] = {
         docker.COMMAND_INPUT: {
             "description": f"The command to run: {_listed(list(modules))}. It reads only the "
@@ -95,7 +87,7 @@ def render_spec() -> dict[str, Any]:
     # Per-command defaults GitHub must evaluate, for inputs whose commands disagree.
     evaluated: dict[str, str] = {}
     for name, specs in docker.declarations(modules).items():
-        defaults = composite_defaults(name, list(specs), composites)
+        defaults = composite_defaults(specs)
         entry = _input_entry(name, specs, defaults)
         inputs[name] = entry
         if "default" not in entry:
@@ -104,10 +96,9 @@ def render_spec() -> dict[str, Any]:
                     evaluated[docker.default_env_name(command, name)] = str(default)
 
     outputs: dict[str, dict[str, list[str]]] = {}
-    for command, spec in composites.items():
-        for name, item in (spec.get("outputs") or {}).items():
-            text = " ".join(str(item.get("description", "")).split())
-            outputs.setdefault(name, {}).setdefault(text, []).append(command)
+    for command, declared in modules.items():
+        for output in declared.outputs:
+            outputs.setdefault(output.name, {}).setdefault(output.help, []).append(command)
     output_entries = {
         name: {
             "description": " ".join(

@@ -1,5 +1,5 @@
 """A real package index for tests: `pypi-server run` from this venv on 127.0.0.1, uploads
-protected by an htpasswd file (passlib), no fallback to pypi.org; and a small sample package to
+protected by an htpasswd file, no fallback to pypi.org; and a small sample package to
 put on it (hatchling, a README, `uv build`-able).
 
     with PypiServer.start(tmp_path / "index") as index:
@@ -9,7 +9,9 @@ put on it (hatchling, a README, `uv build`-able).
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import socket
 import subprocess
 import time
@@ -30,6 +32,13 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def htpasswd_line(user: str, password: str) -> str:
+    """An htpasswd entry in Apache's `{SHA}` form, which the server's passlib reads; written
+    here so this process never imports passlib (its `crypt` import is deprecated)."""
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+    return f"{user}:{{SHA}}{digest}\n"
 
 
 @dataclass
@@ -82,12 +91,8 @@ class PypiServer:
 
     @classmethod
     def launch(cls, root: Path, *, attempts: int = 3) -> PypiServer:
-        from passlib.apache import HtpasswdFile
-
         (root / "packages").mkdir(parents=True, exist_ok=True)
-        htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True)
-        htpasswd.set_password(USERNAME, PASSWORD)
-        htpasswd.save()
+        (root / "htpasswd").write_text(htpasswd_line(USERNAME, PASSWORD))
         for _ in range(attempts):
             # The port is free now; another process may take it before the server binds, in
             # which case the server exits and we try another.

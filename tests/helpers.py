@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from devtools.act import (  # noqa: F401  (re-exported for the tests)
     CHECKOUT,
@@ -102,3 +103,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+
+
+def parse_inputs(
+    declared: Any, inputs: dict[str, str], environ: dict[str, str] | None = None
+) -> Any:
+    """A command's typed inputs from `INPUT_*` values, as the CLI reads them."""
+    from release_actions.command import read_inputs
+    from release_actions.context import Context
+    from release_actions.gha import Console
+
+    env = {f"INPUT_{name.upper().replace('-', '_')}": value for name, value in inputs.items()}
+    return read_inputs(declared, Context({**env, **(environ or {})}, Console(actions=False)))

@@ -6,49 +6,78 @@ Path of a value: `INPUT_*` or a flag → `command.read_values` → the command's
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
-from types import ModuleType
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn
 
 from release_actions import __version__
-from release_actions.command import Input, Outcome, read_values
+from release_actions.command import Command, Input, raw_values, read_inputs
+from release_actions.context import Context
 from release_actions.errors import ReleaseActionsError
-from release_actions.gha import Console, Runner, read_input, workspace_relative
+from release_actions.gha import Console, Runner, workspace_relative
 
-# name -> (module, one-line summary); a command's module is imported only when it runs, so a
+
+def _version_rewrite() -> Command[Any]:
+    from release_actions.commands import version_rewrite
+
+    return version_rewrite.COMMAND
+
+
+def _tag_guard() -> Command[Any]:
+    from release_actions.commands import tag_guard
+
+    return tag_guard.COMMAND
+
+
+def _integration_gate() -> Command[Any]:
+    from release_actions.commands import integration_gate
+
+    return integration_gate.COMMAND
+
+
+def _publish() -> Command[Any]:
+    from release_actions.commands import publish
+
+    return publish.COMMAND
+
+
+# name -> (one-line summary, loader). A command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
-COMMANDS: dict[str, tuple[str, str]] = {
+COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "version-rewrite": (
-        "release_actions.commands.version_rewrite",
         "Rewrite the project version to the preview version X.Y.Z.devN in the checkout.",
+        _version_rewrite,
     ),
     "tag-guard": (
-        "release_actions.commands.tag_guard",
         "Refuse a public release unless the tag, the project version and main agree.",
+        _tag_guard,
     ),
     "integration-gate": (
-        "release_actions.commands.integration_gate",
         "Pick the first live LLM provider for the smoke test and the judge.",
+        _integration_gate,
     ),
     "publish": (
-        "release_actions.commands.publish",
         "Build, check and upload the distributions; make the GitHub Release.",
+        _publish,
     ),
 }
 
 EXIT_INTERNAL = 3
+EXIT_CODES = (
+    "Exit codes: 0 done or skipped, 1 a check refused, 2 bad input or configuration, "
+    "3 a bug in release-actions (please report it)."
+)
 
 
-def load(name: str) -> ModuleType:
-    return importlib.import_module(COMMANDS[name][0])
+def load(name: str) -> Command[Any]:
+    return COMMANDS[name][1]()
 
 
 def _add_input(parser: argparse.ArgumentParser, spec: Input) -> None:
     default = "required" if spec.default is None else repr(spec.default)
-    help_text = f"{spec.help} (input `{spec.name}`, default: {default})"
+    help_text = f"{spec.help} (input `{spec.name}`, default: {default})".replace("%", "%%")
     if spec.is_flag:
         parser.add_argument(
             f"--{spec.name}", dest=spec.field, nargs="?", const="true", metavar="BOOL",
@@ -59,21 +88,20 @@ def _add_input(parser: argparse.ArgumentParser, spec: Input) -> None:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="release-actions",
         description="Release actions for Python packages: run one command as an Action would.",
-        epilog="Every flag can also come from INPUT_<NAME>; flags win. "
-        "Exit codes: 0 done or skipped, 1 a check refused, 2 bad input or configuration.",
+        epilog=f"Every flag can also come from INPUT_<NAME>; flags win. {EXIT_CODES}",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (_module, summary) in COMMANDS.items():
-        child = sub.add_parser(name, help=summary, description=summary)
+    for name, (summary, _load) in COMMANDS.items():
+        child = sub.add_parser(name, help=summary, description=summary, epilog=EXIT_CODES)
         child.add_argument(
             "--debug", action="store_true", help="show tracebacks (also RUNNER_DEBUG=1)"
         )
         if name == command:
-            for spec in load(name).INPUTS:
+            for spec in load(name).inputs:
                 _add_input(child, spec)
     return parser
 
@@ -88,6 +116,18 @@ def _fail_summary(command: str, error: ReleaseActionsError, file: str | None) ->
     return f"### ❌ `{command}`: {error.title}{where}\n\n{error.message}\n{details}"
 
 
+def mask_secrets(command: Command[Any], environ: Mapping[str, str],
+                 flags: Mapping[str, str | None] | None, console: Console) -> None:
+    """Masks go out before anything else is printed, also when an input turns out invalid."""
+    raw = raw_values(command.inputs, environ, flags)
+    for spec in command.inputs:
+        value = raw[spec.name]
+        if spec.secret and value:
+            console.mask(value)
+    for secret in command.env_secrets(environ):
+        console.mask(secret)
+
+
 def execute(
     command: str,
     environ: Mapping[str, str],
@@ -95,25 +135,22 @@ def execute(
     flags: Mapping[str, str | None] | None = None,
 ) -> int:
     """Run one command against an environment; returns the exit code."""
-    module = load(command)
+    declared = load(command)
     runner = Runner(environ, console)
+    ctx = Context(environ, console)
     try:
-        # Masks go out before anything else is printed.
-        for spec in module.INPUTS:
-            if spec.secret:
-                raw = (flags or {}).get(spec.field) or read_input(environ, spec.name)
-                if raw:
-                    console.mask(raw)
-        values = read_values(module.INPUTS, environ, flags)
-        inputs = module.make_inputs(values, environ)
-        outcome: Outcome = module.run(inputs, console)
+        mask_secrets(declared, environ, flags, console)
+        runner.check_writable()
+        outcome = declared.run(read_inputs(declared, ctx, flags), ctx)
     except ReleaseActionsError as error:
         if console.debug_enabled:
             console.info(console.redact(traceback.format_exc()))
         file = workspace_relative(error.file, environ) if error.file else None
         console.error(error.message, title=error.title, file=file, line=error.line,
                       col=error.col)
-        runner.write_summary(_fail_summary(command, error, file))
+        if error.outputs:
+            runner.set_outputs(error.outputs)
+        runner.write_summary(_fail_summary(command, error, file), terminal=error.summary)
         return error.exit_code
     runner.set_outputs(outcome.outputs)
     if outcome.env:
@@ -122,13 +159,28 @@ def execute(
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+class _Parser(argparse.ArgumentParser):
+    """A usage error is bad input like any other: one `::error`, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}. See `{self.prog} --help`.")
+
+
+class UsageError(Exception):
+    pass
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_command_name(argv)).parse_args(argv)
-    environ = dict(os.environ)
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        args = build_parser(_command_name(argv)).parse_args(argv)
+    except UsageError as error:
+        console = Console.from_environ(environ)
+        console.error(str(error), title="Invalid command line")
+        return 2
     console = Console.from_environ(environ, debug=args.debug)
-    module = load(args.command)
-    flags = {spec.field: getattr(args, spec.field) for spec in module.INPUTS}
+    flags = {spec.field: getattr(args, spec.field) for spec in load(args.command).inputs}
     try:
         return execute(args.command, environ, console, flags)
     except KeyboardInterrupt:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from types import ModuleType
+from typing import Any
 
 from release_actions import cli
-from release_actions.command import Input
+from release_actions.command import Command, Input
 from release_actions.errors import InputError
 from release_actions.gha import Console, Runner, input_env_names, read_input
 
@@ -23,23 +23,23 @@ COMMAND_INPUT = "command"
 DEFAULT_PREFIX = "RELEASE_ACTIONS_DEFAULT"
 
 
-def declarations(modules: Mapping[str, ModuleType]) -> dict[str, dict[str, Input]]:
+def declarations(modules: Mapping[str, Command[Any]]) -> dict[str, dict[str, Input]]:
     """Input name -> {command: its declaration}, in the order commands and inputs are listed."""
     union: dict[str, dict[str, Input]] = {}
     for command, module in modules.items():
-        for spec in module.INPUTS:
+        for spec in module.inputs:
             union.setdefault(spec.name, {})[command] = spec
     return union
 
 
 def shared_default(specs: Iterable[Input]) -> str | None:
-    """The default every command declaring an input agrees on; None when they differ or when
-    the input is required."""
-    defaults = {spec.default for spec in specs}
+    """The action default every command declaring an input agrees on; None when they differ or
+    when the input is required."""
+    defaults = {spec.action_default for spec in specs}
     return defaults.pop() if len(defaults) == 1 else None
 
 
-def command_modules() -> dict[str, ModuleType]:
+def command_modules() -> dict[str, Command[Any]]:
     return {name: cli.load(name) for name in cli.COMMANDS}
 
 
@@ -68,7 +68,7 @@ def chosen_command(
 
 
 def command_environ(
-    environ: Mapping[str, str], modules: Mapping[str, ModuleType] | None = None
+    environ: Mapping[str, str], modules: Mapping[str, Command[Any]] | None = None
 ) -> tuple[str, dict[str, str]]:
     """The command to run and the environment to run it in, where an input the caller left
     empty carries what the composite action would have given it."""
@@ -77,7 +77,7 @@ def command_environ(
     union = declarations(modules)
     result = {key: value for key, value in environ.items()
               if not key.startswith(f"{DEFAULT_PREFIX}__")}
-    for spec in modules[command].INPUTS:
+    for spec in modules[command].inputs:
         keys = [key for key in dict.fromkeys(input_env_names(spec.name)) if key in environ]
         if not keys or any(environ[key].strip() for key in keys):
             continue
@@ -99,10 +99,7 @@ def main() -> int:
         Runner(os.environ, console).write_summary(
             f"### ❌ release-actions: {error.title}\n\n{error.message}\n")
         return error.exit_code
-    for key in set(os.environ) - set(environ):
-        del os.environ[key]
-    os.environ.update(environ)
-    return cli.main([command])
+    return cli.main([command], environ)
 
 
 if __name__ == "__main__":

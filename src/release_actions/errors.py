@@ -20,6 +20,7 @@ class ReleaseActionsError(Exception):
         line: int | None = None,
         col: int | None = None,
         summary: str = "",
+        outputs: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -27,6 +28,8 @@ class ReleaseActionsError(Exception):
         self.file = str(file) if file is not None else None
         self.line = line
         self.col = col
+        # Outputs already decided when it failed: a later `if: failure()` step reads them.
+        self.outputs = outputs or {}
 
 
 class InputError(ReleaseActionsError):

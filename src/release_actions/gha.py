@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from release_actions.errors import InputError
+from release_actions.errors import ConfigError, InputError
 
 TRUE_WORDS = frozenset({"true", "True", "TRUE"})
 FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _DECIMAL = re.compile(r"[0-9]+\Z")
 REDACTED = "***"
+RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
 COMMAND_GUARD = "| "  # put before an output line that would otherwise run as a workflow command
 
 
@@ -224,12 +225,29 @@ class Runner:
         self.environ = environ
         self.console = console
 
+    def check_writable(self) -> None:
+        """Refuse before the project is changed when a runner file cannot take what we write."""
+        for name in RUNNER_FILES:
+            target = self.environ.get(name)
+            if not target:
+                continue
+            try:
+                with open(target, "a", encoding="utf-8"):
+                    pass
+            except OSError as error:
+                raise ConfigError(
+                    f"{name} ({str(target)[:120]!r}) cannot be written: "
+                    f"{error.strerror or type(error).__name__}. The runner sets it to a writable "
+                    "file; do not override it in `env:`."
+                ) from None
+
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         """Append to `GITHUB_OUTPUT`; without it, print `name=value` lines on stdout."""
         target = self.environ.get("GITHUB_OUTPUT")
         records = []
+        # Values are written as decided, never redacted: masks protect the log, not data (and no
+        # secret is ever an output).
         for name, value in outputs.items():
-            value = self.console.redact(value)
             if target or "\n" in value:
                 records.append(format_key_value(name, value))
             else:
@@ -249,10 +267,15 @@ class Runner:
             return
         append_file(target, "".join(format_key_value(k, v) for k, v in variables.items()))
 
-    def write_summary(self, markdown: str) -> None:
+    def write_summary(self, markdown: str, terminal: str | None = None) -> None:
+        """The job summary; outside Actions, where there is none, `terminal` (by default the
+        same text) goes to the terminal, so a local run tells what it decided and why."""
         target = self.environ.get("GITHUB_STEP_SUMMARY")
+        terminal = markdown if terminal is None else terminal
         if target and markdown:
             append_file(target, self.console.redact(markdown).rstrip("\n") + "\n")
+        elif terminal and not self.console.actions:
+            self.console.info("\n" + terminal.rstrip("\n"))
 
 
 def workspace_relative(path: str | Path, environ: Mapping[str, str]) -> str:

@@ -36,6 +36,41 @@ class PreviewDecision:
     reason: str = ""
 
 
+def preview_channel_skip(version: Version, *, allow_prerelease: bool = False) -> str:
+    """The preview channel's one rule, asked by version-rewrite (of the version on main) and by
+    publish (of the built files): why it skips `version` (a final or post release: the tag
+    pipeline's), empty when `version` is a preview (`X.Y.Z.devN`, or `X.Y.ZrcK.devN` when
+    `allow_prerelease`); raises VersionRejected for any other shape."""
+    if version.local is not None:
+        raise VersionRejected(
+            f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
+            "Remove the `+...` suffix."
+        )
+    if is_final(version):
+        return f"{version} is a final version; {TAG_PIPELINE}."
+    if version.post is not None:
+        raise VersionRejected(
+            f"{version} is a development release of a post-release; previews are "
+            f"X.Y.Z.devN. Set main's version to the next release's .dev0, e.g. "
+            f"{_next_patch(version)}.dev0."
+        )
+    if version.dev is None:
+        raise VersionRejected(
+            f"{version} is a pre-release without .dev; pre-releases are published from a tag. "
+            f"Tag v{version} to release it, or set main's version to {version}.dev0 and "
+            "`allow-prerelease-base: true` (publish: `allow-prerelease: true`) to publish "
+            f"{version}.devN previews."
+        )
+    if version.pre is not None and not allow_prerelease:
+        pre = f"{version.base_version}{version.pre[0]}{version.pre[1]}"
+        raise VersionRejected(
+            f"{version} is a development release of a pre-release; previews are X.Y.Z.devN. "
+            f"Set `allow-prerelease-base: true` on version-rewrite and `allow-prerelease: true` "
+            f"on publish to publish {pre}.devN previews."
+        )
+    return ""
+
+
 def preview_version(
     version: Version, run_number: int, *, allow_prerelease_base: bool = False
 ) -> PreviewDecision:
@@ -44,36 +79,11 @@ def preview_version(
     With `allow_prerelease_base`, `X.Y.ZrcK.devK` → `X.Y.ZrcK.devN` too."""
     if run_number < 1:
         raise VersionRejected(f"run number must be 1 or more, got {run_number}.")
-    if version.local is not None:
-        raise VersionRejected(
-            f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
-            "Remove the `+...` suffix."
-        )
-    if is_final(version):
-        return PreviewDecision(
-            publish=False,
-            version=str(version),
-            reason=f"{version} is a final version; {TAG_PIPELINE}.",
-        )
-    if version.post is not None:
-        raise VersionRejected(
-            f"{version} is a development release of a post-release; previews are built from "
-            f"X.Y.Z.devK. Set the version to the next release's .dev0, e.g. "
-            f"{_next_patch(version)}.dev0."
-        )
-    if version.dev is None:
-        raise VersionRejected(
-            f"{version} is a pre-release without .dev; pre-releases are published from a tag. "
-            f"Tag v{version} to release it, or set the version to {version}.dev0 on main."
-        )
+    skip = preview_channel_skip(version, allow_prerelease=allow_prerelease_base)
+    if skip:
+        return PreviewDecision(publish=False, version=str(version), reason=skip)
     prefix = version.base_version
     if version.pre is not None:
-        if not allow_prerelease_base:
-            raise VersionRejected(
-                f"{version} is a development release of a pre-release; previews are built from "
-                f"X.Y.Z.devK. Set `allow-prerelease-base: true` to publish "
-                f"{version.base_version}{version.pre[0]}{version.pre[1]}.dev<N> previews."
-            )
         prefix += f"{version.pre[0]}{version.pre[1]}"
     return PreviewDecision(publish=True, version=f"{prefix}.dev{run_number}")
 

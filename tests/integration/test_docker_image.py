@@ -170,7 +170,7 @@ def test_the_image_holds_every_dependency_and_tool_the_commands_use(
     tools publish runs (uv, twine) are on its PATH."""
     entrypoint, image_env = image
     python = entrypoint[0]
-    modules = [module for module, _summary in cli.COMMANDS.values()]
+    modules = [cli.load(name).run.__module__ for name in cli.COMMANDS]
     code = "import " + ", ".join([*modules, "github", "requests", "tomlkit", "packaging.version"])
     proc = subprocess.run([python, "-I", "-c", code], cwd=tmp_path, env=image_env,
                           capture_output=True, text=True)

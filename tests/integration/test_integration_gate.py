@@ -193,7 +193,11 @@ def test_no_live_provider_fails_with_one_error_listing_every_reason(tmp_path: Pa
     ):
         assert line.replace("\n", "%0A") in error
     assert "None is configured" not in error
-    assert result.outputs == {} and result.env == {}
+    # A refusal still hands on what was decided, for a later `if: failure()` step.
+    assert result.outputs["provider"] == "" and result.env == {}
+    probes = {probe["name"]: probe for probe in json.loads(result.outputs["probes"])}
+    assert probes["deepseek"]["reason"] == "unauthorized"
+    assert probes["qwen"]["status"] == 429
     assert "No live LLM provider" in result.summary
     assert "| `deepseek` | yes | unauthorized |" in result.summary
     assert "| `glm` | no | missing key |  |" in result.summary
@@ -226,7 +230,7 @@ def test_require_false_passes_with_an_empty_provider_and_a_notice(tmp_path: Path
 ])
 def test_bad_input_is_one_error_and_exit_2(tmp_path: Path, inputs: dict[str, str],
                                            message: str) -> None:
-    result = run_gate(tmp_path, {"DEEPSEEK_API_KEY": "k"}, **inputs)
+    result = run_gate(tmp_path, {"DEEPSEEK_API_KEY": "sk-test-key-123"}, **inputs)
     assert result.code == 2
     [error] = result.errors()
     assert message in error

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from devtools import docs
+from devtools import actions, docs
 
 from release_actions import cli
 from tests.helpers import ROOT, VENV_BIN
@@ -52,7 +52,7 @@ def test_no_expression_inside_run_text(folder: Path) -> None:
 @pytest.mark.parametrize("folder", COMPOSITES, ids=lambda p: p.name)
 def test_action_inputs_equal_the_command_inputs(folder: Path) -> None:
     """The CLI flags and the action inputs are one list: names and literal defaults agree."""
-    declared = {spec.name: spec for spec in cli.load(folder.name).INPUTS}
+    declared = {spec.name: spec for spec in cli.load(folder.name).inputs}
     action_inputs = load(folder).get("inputs", {})
     assert set(action_inputs) == set(declared)
     for name, item in action_inputs.items():
@@ -65,6 +65,11 @@ def test_action_inputs_equal_the_command_inputs(folder: Path) -> None:
 def test_outputs_come_from_the_run_step(folder: Path) -> None:
     for name, item in (load(folder).get("outputs") or {}).items():
         assert item["value"] == f"${{{{ steps.run.outputs.{name} }}}}"
+
+
+def test_composite_action_files_are_generated_from_the_declarations() -> None:
+    """Each `<name>/action.yml` is what `make docs` renders from the command's declaration."""
+    assert actions.stale() == [], "run `make docs` to regenerate the action.yml files"
 
 
 def test_readme_tables_are_current() -> None:

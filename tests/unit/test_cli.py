@@ -21,7 +21,7 @@ def test_every_command_has_help_listing_its_inputs(command: str) -> None:
         capture_output=True, text=True, env=clean_env(PYTHONPATH=str(ROOT / "src")),
     )
     assert proc.returncode == 0, proc.stderr
-    for spec in cli.load(command).INPUTS:
+    for spec in cli.load(command).inputs:
         assert f"--{spec.name}" in proc.stdout
 
 

@@ -8,31 +8,41 @@ from typing import Any
 
 import pytest
 
-from release_actions import command, docker
+from release_actions import command, docker, kinds
+from release_actions.context import Context
 from release_actions.errors import InputError
+from release_actions.gha import Console
 
 
 def modules(**inputs: tuple[command.Input, ...]) -> dict[str, Any]:
-    """Stand-in command modules: only INPUTS matters to the union."""
-    return {name.replace("_", "-"): SimpleNamespace(INPUTS=specs) for name, specs in inputs.items()}
+    """Stand-in commands: only their inputs matter to the union."""
+    return {name.replace("_", "-"): SimpleNamespace(inputs=specs) for name, specs in inputs.items()}
+
+
+def text(name: str, help: str, default: str | None = None) -> command.Input:
+    return command.Input(name, help, kinds.text, default)
+
+
+def read(specs: tuple[command.Input, ...], environ: dict[str, str]) -> dict[str, Any]:
+    return command.read_values(specs, Context(environ, Console(actions=False)))
 
 
 FAKE = modules(
     version_rewrite=(
-        command.text("path", "Project file.", "pyproject.toml"),
-        command.custom("run-number", "N of .devN.", lambda name, raw: int(raw)),
-        command.boolean("dry-run", "Write nothing."),
+        text("path", "Project file.", "pyproject.toml"),
+        command.Input("run-number", "N of .devN.", kinds.positive_int()),
+        command.Input("dry-run", "Write nothing.", kinds.boolean, "false"),
     ),
     tag_guard=(
-        command.text("path", "Project file.", "pyproject.toml"),
-        command.text("tag", "The tag.", ""),
-        command.text("index-url", "Index; empty disables.", "https://pypi.org"),
+        text("path", "Project file.", "pyproject.toml"),
+        text("tag", "The tag.", ""),
+        text("index-url", "Index; empty disables.", "https://pypi.org"),
     ),
     publish=(
-        command.text("working-directory", "The project.", "."),
-        command.text("tag", "The release tag.", ""),
-        command.boolean("dry-run", "Upload nothing."),
-        command.text("channel", "preview or public.", choices=("preview", "public")),
+        text("working-directory", "The project.", "."),
+        text("tag", "The release tag.", ""),
+        command.Input("dry-run", "Upload nothing.", kinds.boolean, "false"),
+        command.Input("channel", "preview or public.", kinds.choice("preview", "public")),
     ),
 )
 
@@ -48,7 +58,7 @@ FAKE = modules(
     ],
 )
 def test_shared_default(defaults: list[str | None], expected: str | None) -> None:
-    specs = [command.text("x", "x", default) for default in defaults]
+    specs = [text("x", "x", default) for default in defaults]
     assert docker.shared_default(specs) == expected
 
 
@@ -99,19 +109,19 @@ def test_an_empty_input_whose_commands_disagree_falls_back_to_the_commands_defau
     union), when the caller leaves it out, then GitHub sets it empty and the chosen command
     sees no value at all, so its own default applies."""
     fake = modules(
-        a=(command.text("path", "p", "pyproject.toml"),),
-        b=(command.text("path", "p", "."),),
+        a=(text("path", "p", "pyproject.toml"),),
+        b=(text("path", "p", "."),),
     )
     name, environ = docker.command_environ({"INPUT_COMMAND": "a", "INPUT_PATH": ""}, fake)
     assert name == "a"
     assert "INPUT_PATH" not in environ
-    assert command.read_values(fake["a"].INPUTS, environ) == {"path": "pyproject.toml"}
+    assert read(fake["a"].inputs, environ) == {"path": "pyproject.toml"}
 
 
 def test_a_required_input_left_empty_is_reported_as_required() -> None:
     name, environ = docker.command_environ(github_sets("publish"), FAKE)
     with pytest.raises(InputError, match="Input `channel` is required"):
-        command.read_values(FAKE[name].INPUTS, environ)
+        read(FAKE[name].inputs, environ)
 
 
 def test_an_empty_value_is_kept_where_every_command_agrees_on_the_default() -> None:
@@ -125,7 +135,7 @@ def test_given_values_pass_unchanged_with_hyphens_kept() -> None:
     _, environ = docker.command_environ(
         github_sets("version-rewrite", run_number="7", path="sub/pyproject.toml"), FAKE
     )
-    values = command.read_values(FAKE["version-rewrite"].INPUTS, environ)
+    values = read(FAKE["version-rewrite"].inputs, environ)
     assert values == {"path": "sub/pyproject.toml", "run_number": 7, "dry_run": False}
 
 
@@ -170,8 +180,8 @@ def test_default_env_name(command_name: str, name: str, expected: str) -> None:
 def test_the_underscore_spelling_is_handled_like_the_hyphen_one() -> None:
     """act and hand-written env: use INPUT_RUN_NUMBER; both spellings mean the same input."""
     fake = modules(
-        a=(command.text("run-number", "n", "1"),),
-        b=(command.text("run-number", "n", "2"),),
+        a=(text("run-number", "n", "1"),),
+        b=(text("run-number", "n", "2"),),
     )
     _, environ = docker.command_environ({"INPUT_COMMAND": "a", "INPUT_RUN_NUMBER": ""}, fake)
     assert "INPUT_RUN_NUMBER" not in environ

@@ -41,7 +41,7 @@ def test_it_is_a_docker_action_built_from_the_dockerfile() -> None:
 
 
 def test_inputs_are_command_plus_the_union_of_every_commands_inputs() -> None:
-    union = {spec.name for name in cli.COMMANDS for spec in cli.load(name).INPUTS}
+    union = {spec.name for name in cli.COMMANDS for spec in cli.load(name).inputs}
     assert docker.COMMAND_INPUT not in union, "a command may not declare an input `command`"
     inputs = root_action()["inputs"]
     assert set(inputs) == union | {docker.COMMAND_INPUT}
@@ -50,7 +50,7 @@ def test_inputs_are_command_plus_the_union_of_every_commands_inputs() -> None:
 
 def test_outputs_are_the_union_of_every_commands_outputs() -> None:
     union = {name for command in cli.COMMANDS
-             for name in docker_action.composite(command).get("outputs") or {}}
+             for name in {o.name: o for o in cli.load(command).outputs}}
     outputs = root_action()["outputs"]
     assert set(outputs) == union
     # A Docker action's outputs come from GITHUB_OUTPUT in the container, not from a step.
@@ -79,8 +79,8 @@ def test_each_command_gets_the_defaults_its_composite_action_gives(command: str)
 
     _, seen = docker.command_environ(environ)
 
-    composite_inputs = docker_action.composite(command)["inputs"]
-    for declared in cli.load(command).INPUTS:
+    composite_inputs = yaml.safe_load((ROOT / command / "action.yml").read_text())["inputs"]
+    for declared in cli.load(command).inputs:
         raw = read_input(seen, declared.name)
         got = declared.default if raw is None else raw
         composite_default = composite_inputs[declared.name].get("default")

@@ -135,14 +135,18 @@ def test_mask_comes_first_and_redacts_everything_after() -> None:
     assert lines[2].startswith("::error file=x.toml,line=2::failed with ***")
 
 
-def test_masked_secret_never_reaches_outputs_or_summary(tmp_path) -> None:
+def test_masks_protect_the_summary_and_never_rewrite_outputs(tmp_path) -> None:
+    """Given a one-character mask (a child's `::add-mask::0`, a short password), outputs still
+    hold exactly what was decided; the summary (read by people) is redacted."""
     out, summary = tmp_path / "out", tmp_path / "summary"
     console = gha.Console(actions=True, stream=io.StringIO())
     console.mask("hunter2")
+    console.mask("0")
     runner = gha.Runner({"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}, console)
-    runner.set_outputs({"x": "pw=hunter2"})
+    runner.set_outputs({"version": "1.0.0.dev30"})
     runner.write_summary("### key hunter2")
-    assert "hunter2" not in out.read_text() + summary.read_text()
+    assert "\n1.0.0.dev30\n" in out.read_text()
+    assert "hunter2" not in summary.read_text()
 
 
 def test_multiline_secret_is_masked_line_by_line() -> None:

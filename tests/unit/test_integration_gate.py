@@ -10,19 +10,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_actions import providers
+from release_actions import kinds, probing, providers
 from release_actions.commands import integration_gate as gate
-from release_actions.commands.integration_gate import Probe
+from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError
+from release_actions.gha import Console
+from release_actions.probing import Probe
 from release_actions.providers import Endpoint
+from tests.helpers import parse_inputs
+
+CTX = Context({}, Console(actions=False))
 
 
-def values(**overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "providers": gate.DEFAULT_PROVIDERS.split(","), "timeout": 25.0, "require": True,
-        "export_env": True, "github_token": "",
-    }
-    return {**base, **overrides}
+def values(**overrides: str) -> gate.Inputs:
+    inputs: gate.Inputs = parse_inputs(gate.COMMAND, overrides)
+    return inputs
+
+
+def endpoints(environ: dict[str, str], **overrides: str) -> tuple[Endpoint, ...]:
+    return gate.endpoints_of(values(**overrides), environ)
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -34,7 +40,7 @@ def values(**overrides: object) -> dict[str, object]:
      pytest.param("600", 600.0, id="largest")],
 )
 def test_timeout_accepts_positive_seconds(raw: str, seconds: float) -> None:
-    assert gate.parse_timeout("timeout", raw) == seconds
+    assert kinds.seconds(gate.MAX_TIMEOUT)("timeout", raw, CTX) == seconds
 
 
 @pytest.mark.parametrize(
@@ -44,34 +50,33 @@ def test_timeout_accepts_positive_seconds(raw: str, seconds: float) -> None:
 )
 def test_timeout_refuses_anything_else(raw: str) -> None:
     with pytest.raises(InputError, match="`timeout` must be a number of seconds"):
-        gate.parse_timeout("timeout", raw)
+        kinds.seconds(gate.MAX_TIMEOUT)("timeout", raw, CTX)
 
 
 def test_providers_keep_the_given_order_and_drop_repeats() -> None:
-    inputs = gate.make_inputs(values(providers=["openai", "deepseek", "openai"]), {})
-    assert [e.name for e in inputs.endpoints] == ["openai", "deepseek"]
+    assert values(providers="openai,deepseek\nopenai").providers == ("openai", "deepseek")
 
 
 @pytest.mark.parametrize(
     ("listed", "message"),
     [
-        pytest.param(["deepseek", "claude"], "unknown provider 'claude'", id="unknown"),
-        pytest.param(["DeepSeek"], "unknown provider 'DeepSeek'", id="case-matters"),
-        pytest.param([], "`providers` is empty", id="empty"),
+        pytest.param("deepseek,claude", "unknown provider 'claude'", id="unknown"),
+        pytest.param("DeepSeek", "unknown provider 'DeepSeek'", id="case-matters"),
+        pytest.param(" , ", "`providers` is empty", id="empty"),
     ],
 )
 def test_bad_provider_lists_are_input_errors_naming_the_known_ones(
-    listed: list[str], message: str
+    listed: str, message: str
 ) -> None:
     with pytest.raises(InputError, match=message) as raised:
-        gate.make_inputs(values(providers=listed), {})
+        values(providers=listed)
     assert raised.value.exit_code == 2
     assert "deepseek, glm, qwen, litellm, openai, github-models" in raised.value.message
 
 
 def test_a_malformed_base_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigError, match="DEEPSEEK_BASE_URL"):
-        gate.make_inputs(values(), {"DEEPSEEK_API_KEY": "k", "DEEPSEEK_BASE_URL": "deepseek"})
+        endpoints({"DEEPSEEK_API_KEY": "k", "DEEPSEEK_BASE_URL": "deepseek"})
 
 
 def test_every_key_and_url_password_is_collected_for_masking() -> None:
@@ -79,15 +84,9 @@ def test_every_key_and_url_password_is_collected_for_masking() -> None:
     password, when the inputs are made, then every one of them is to be masked."""
     environ = {"DEEPSEEK_API_KEY": "k1", "OPENAI_API_KEY": "k2", "BF_TOKEN": "k3",
                "GLM_API_KEY": "k4", "GLM_BASE_URL": "https://u:pw5@glm.example.com/v4"}
-    inputs = gate.make_inputs(values(providers=["glm"], github_token=" tok6 "), environ)
-    assert set(inputs.secrets) == {"k1", "k2", "k3", "k4", "pw5", "tok6"}
-    assert "k1" not in repr(inputs)
-
-
-@pytest.mark.parametrize(("key", "daytona"), [pytest.param("d", True, id="set"),
-                                              pytest.param(" ", False, id="blank")])
-def test_daytona_follows_its_key(key: str, daytona: bool) -> None:
-    assert gate.make_inputs(values(), {"DAYTONA_API_KEY": key}).daytona is daytona
+    assert set(gate.provider_secrets(environ)) == {"k1", "k2", "k3", "k4", "pw5"}
+    token = next(spec for spec in gate.COMMAND.inputs if spec.name == "github-token")
+    assert token.secret
 
 
 # --- what an answer means ----------------------------------------------------------------------
@@ -112,7 +111,7 @@ def test_daytona_follows_its_key(key: str, daytona: bool) -> None:
     ],
 )
 def test_classify(status: int, body: bytes, ok: bool, reason: str) -> None:
-    assert gate.classify(status, body)[:2] == (ok, reason)
+    assert probing.classify(status, body)[:2] == (ok, reason)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +126,7 @@ def test_classify(status: int, body: bytes, ok: bool, reason: str) -> None:
 )
 def test_the_error_detail_is_the_providers_message_on_one_line(body: bytes,
                                                                detail: str) -> None:
-    assert gate.classify(503, body)[2] == detail
+    assert probing.classify(503, body)[2] == detail
 
 
 @pytest.mark.parametrize(
@@ -140,7 +139,7 @@ def test_the_error_detail_is_the_providers_message_on_one_line(body: bytes,
 )
 def test_credentials_echoed_in_an_error_body_are_cut(echoed: str) -> None:
     body = f'{{"error": {{"message": "Incorrect API key provided: {echoed}."}}}}'.encode()
-    detail = gate.classify(401, body)[2]
+    detail = probing.classify(401, body)[2]
     assert echoed not in detail
     assert detail == "Incorrect API key provided: ***."
 
@@ -151,17 +150,17 @@ def test_credentials_echoed_in_an_error_body_are_cut(echoed: str) -> None:
     before=st.sampled_from(["Incorrect API key: ", "Bearer ", "key=", "'"]),
 )
 def test_scrub_cuts_any_credential_shaped_token(key: str, before: str) -> None:
-    assert key not in gate.scrub(f"{before}{key} was refused")
+    assert key not in probing.scrub(f"{before}{key} was refused")
 
 
 def test_a_long_error_is_cut_to_one_short_line() -> None:
-    detail = gate.scrub("word " * 100)
-    assert len(detail) == gate.DETAIL_CHARS
+    detail = probing.scrub("word " * 100)
+    assert len(detail) == probing.DETAIL_CHARS
     assert detail.endswith("…")
 
 
 def test_the_probe_body_is_the_spec_request() -> None:
-    assert gate.probe_body("m-1") == {
+    assert probing.probe_body("m-1") == {
         "model": "m-1", "messages": [{"role": "user", "content": "Return OK only."}],
         "max_tokens": 8,
     }
@@ -190,7 +189,7 @@ def failed(name: str) -> Probe:
     ],
 )
 def test_first_live(by_priority: list[Probe | None], decided: bool, winner: str | None) -> None:
-    verdict = gate.first_live(by_priority)
+    verdict = probing.first_live(by_priority)
     assert (verdict[0], verdict[1].name if verdict[1] else None) == (decided, winner)
 
 
@@ -202,7 +201,7 @@ def test_first_live_never_skips_a_pending_higher_priority(states: list[str]) -> 
         None if state == "pending" else ok(str(i)) if state == "ok" else failed(str(i))
         for i, state in enumerate(states)
     ]
-    decided, winner = gate.first_live(by_priority)
+    decided, winner = probing.first_live(by_priority)
     head = states[: states.index("ok") + 1] if "ok" in states else states
     assert decided == ("pending" not in head)
     if winner is not None:
@@ -242,7 +241,7 @@ def test_a_hung_lower_priority_probe_does_not_delay_a_higher_success(
             never.wait()
         return ok(target.name)
 
-    selection = gate.select([endpoint("deepseek"), endpoint("glm")], 600, prober)
+    selection = probing.select([endpoint("deepseek"), endpoint("glm")], 600, prober)
     assert selection.winner is not None and selection.winner.name == "deepseek"
     assert [p.reason for p in selection.probes] == ["", "abandoned"]
     assert started.wait(10), "glm was probed concurrently"
@@ -261,7 +260,7 @@ def test_a_slower_higher_priority_success_beats_a_faster_lower_one() -> None:
         glm_answered.wait()
         return ok("deepseek")
 
-    selection = gate.select([endpoint("deepseek"), endpoint("glm")], 600, prober)
+    selection = probing.select([endpoint("deepseek"), endpoint("glm")], 600, prober)
     assert selection.winner is not None and selection.winner.name == "deepseek"
 
 
@@ -274,7 +273,7 @@ def test_a_hung_higher_priority_probe_times_out_and_a_lower_success_wins(
             never.wait()
         return ok(target.name)
 
-    selection = gate.select([endpoint("deepseek"), endpoint("glm"), endpoint("qwen")], 0.5,
+    selection = probing.select([endpoint("deepseek"), endpoint("glm"), endpoint("qwen")], 0.5,
                             prober)
     assert selection.winner is not None and selection.winner.name == "glm"
     deepseek = selection.probes[0]
@@ -289,7 +288,7 @@ def test_unconfigured_providers_are_never_probed() -> None:
         probed.append(target.name)
         return failed(target.name)
 
-    selection = gate.select([endpoint("deepseek", configured=False), endpoint("glm")], 5, prober)
+    selection = probing.select([endpoint("deepseek", configured=False), endpoint("glm")], 5, prober)
     assert probed == ["glm"]
     assert selection.winner is None
     assert [(p.name, p.configured, p.reason) for p in selection.probes] == [
@@ -298,7 +297,7 @@ def test_unconfigured_providers_are_never_probed() -> None:
 
 
 def test_nothing_configured_decides_without_waiting() -> None:
-    selection = gate.select([endpoint("deepseek", configured=False)], 600,
+    selection = probing.select([endpoint("deepseek", configured=False)], 600,
                             lambda target, timeout: pytest.fail("no probe expected"))
     assert selection.winner is None
 
@@ -308,4 +307,4 @@ def test_a_bug_in_a_probe_reaches_the_caller() -> None:
         raise RuntimeError("bug")
 
     with pytest.raises(RuntimeError, match="bug"):
-        gate.select([endpoint("deepseek")], 5, prober)
+        probing.select([endpoint("deepseek")], 5, prober)

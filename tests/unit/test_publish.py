@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from release_actions import command
+from release_actions import processes
 from release_actions.commands import publish
 from release_actions.distributions import find_distributions, hashes_text, read_distribution
 from release_actions.errors import CheckFailed, ConfigError, InputError
-from tests.helpers import clean_env
+from tests.helpers import clean_env, parse_inputs
 
 METADATA = "Metadata-Version: 2.4\nName: {name}\nVersion: {version}\n"
 
@@ -54,10 +54,14 @@ def make_sdist(folder: Path, name: str, version: str) -> Path:
     ("channel", "version", "allow", "outcome"),
     [
         pytest.param("preview", "0.6.3.dev123", False, "publish", id="preview-dev"),
-        pytest.param("preview", "1.0rc1.dev4", False, "publish", id="preview-dev-of-rc"),
+        pytest.param("preview", "1.0rc1.dev4", True, "publish", id="preview-dev-of-rc-allowed"),
+        pytest.param("preview", "1.0rc1.dev4", False, "allow-prerelease",
+                     id="preview-dev-of-rc-needs-allow"),
+        pytest.param("preview", "1.0.post1.dev3", False, "post-release",
+                     id="preview-refuses-post-dev"),
         pytest.param("preview", "0.6.3", False, "skip", id="preview-skips-final"),
         pytest.param("preview", "0.6.3.post1", False, "skip", id="preview-skips-post"),
-        pytest.param("preview", "0.6.3rc1", False, "only development versions",
+        pytest.param("preview", "0.6.3rc1", False, "pre-release without .dev",
                      id="preview-refuses-rc"),
         pytest.param("preview", "0.6.3.dev1+g12", False, "local part", id="preview-local"),
         pytest.param("public", "0.6.3", False, "publish", id="public-final"),
@@ -107,10 +111,10 @@ def test_check_url_left_on_pypi_for_another_index_warns(upload: str, check: str,
 # --- inputs -----------------------------------------------------------------------------------
 
 
-def values(tmp_path: Path, **inputs: str) -> dict[str, object]:
-    environ = {f"INPUT_{k.upper().replace('-', '_')}": v for k, v in inputs.items()}
-    environ.setdefault("INPUT_WORKING_DIRECTORY", str(tmp_path))
-    return command.read_values(publish.INPUTS, environ)
+def values(tmp_path: Path, **inputs: str) -> publish.Inputs:
+    parsed: publish.Inputs = parse_inputs(
+        publish.COMMAND, {"working-directory": str(tmp_path), **inputs})
+    return parsed
 
 
 @pytest.mark.parametrize(
@@ -124,7 +128,7 @@ def values(tmp_path: Path, **inputs: str) -> dict[str, object]:
         pytest.param({"channel": "preview", "github-release": "maybe"}, "must be a boolean",
                      id="github-release-not-boolean"),
         pytest.param({"channel": "preview", "expected-version": "v-one"},
-                     "not a valid PEP 440", id="expected-version-invalid"),
+                     "must be a PEP 440 version", id="expected-version-invalid"),
         pytest.param({"channel": "preview", "username": "me"}, "`password` is empty",
                      id="username-without-password"),
         pytest.param({"channel": "preview", "working-directory": "/no/such/dir"},
@@ -138,7 +142,7 @@ def values(tmp_path: Path, **inputs: str) -> dict[str, object]:
 def test_bad_inputs_are_input_errors(tmp_path: Path, inputs: dict[str, str],
                                      message: str) -> None:
     with pytest.raises(InputError, match=message):
-        publish.make_inputs(values(tmp_path, **inputs), {"GITHUB_REPOSITORY": "o/r"})
+        values(tmp_path, **inputs)
 
 
 @pytest.mark.parametrize(
@@ -152,21 +156,19 @@ def test_bad_inputs_are_input_errors(tmp_path: Path, inputs: dict[str, str],
 )
 def test_github_release_default_follows_the_channel(tmp_path: Path, channel: str, raw: str,
                                                     expected: bool) -> None:
-    inputs = publish.make_inputs(
-        values(tmp_path, channel=channel, **{"github-release": raw, "tag": "v1",
-                                             "github-token": "t"}),
-        {"GITHUB_REPOSITORY": "o/r"})
-    assert inputs.github_release is expected
+    inputs = values(tmp_path, channel=channel, **{"github-release": raw, "tag": "v1",
+                                                  "github-token": "t"})
+    assert inputs.makes_release is expected
 
 
 def test_password_alone_uploads_as_token_user(tmp_path: Path) -> None:
-    inputs = publish.make_inputs(values(tmp_path, channel="preview", password="pypi-abc"), {})
-    assert (inputs.username, inputs.password) == ("__token__", "pypi-abc")
+    inputs = values(tmp_path, channel="preview", password="pypi-abc")
+    assert (inputs.upload_user, inputs.password) == ("__token__", "pypi-abc")
 
 
 def test_runner_settings_do_not_reach_the_upload() -> None:
     """INPUT_* (the password among them) and UV_PUBLISH_* from the runner never reach uv."""
-    env = publish.child_environment({"PATH": "/bin", "INPUT_PASSWORD": "s",
+    env = processes.child_environment({"PATH": "/bin", "INPUT_PASSWORD": "s",
                                      "UV_PUBLISH_TOKEN": "t", "UV_CACHE_DIR": "/c"},
                                     publishing=True)
     assert env == {"PATH": "/bin", "UV_CACHE_DIR": "/c"}
@@ -191,22 +193,22 @@ def test_builds_are_stamped_with_the_commit_time(tmp_path: Path) -> None:
     for argv in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
         subprocess.run(["git", *argv], cwd=repo, env=env, check=True)
 
-    assert publish.reproducible({}, repo)["SOURCE_DATE_EPOCH"] == "1700000000"
-    assert publish.reproducible({"SOURCE_DATE_EPOCH": "5"}, repo)["SOURCE_DATE_EPOCH"] == "5"
-    assert "SOURCE_DATE_EPOCH" not in publish.reproducible({}, elsewhere)  # not a checkout
+    assert processes.reproducible({}, repo)["SOURCE_DATE_EPOCH"] == "1700000000"
+    assert processes.reproducible({"SOURCE_DATE_EPOCH": "5"}, repo)["SOURCE_DATE_EPOCH"] == "5"
+    assert "SOURCE_DATE_EPOCH" not in processes.reproducible({}, elsewhere)  # not a checkout
 
 
 def test_build_and_twine_cannot_mint_a_pypi_token() -> None:
     """The build backend, its build requirements and twine run without the OIDC request token
     or the job's tokens; only `uv publish` gets them (Trusted Publishing needs them)."""
     environ = {"PATH": "/bin", **JOB_CREDENTIALS}
-    assert publish.child_environment(environ, publishing=False) == {"PATH": "/bin"}
-    assert publish.child_environment(environ, publishing=True) == environ
+    assert processes.child_environment(environ, publishing=False) == {"PATH": "/bin"}
+    assert processes.child_environment(environ, publishing=True) == environ
 
 
 def test_password_is_masked_first() -> None:
-    assert next(spec for spec in publish.INPUTS if spec.name == "password").secret
-    assert next(spec for spec in publish.INPUTS if spec.name == "github-token").secret
+    assert next(spec for spec in publish.COMMAND.inputs if spec.name == "password").secret
+    assert next(spec for spec in publish.COMMAND.inputs if spec.name == "github-token").secret
 
 
 # --- distributions ----------------------------------------------------------------------------

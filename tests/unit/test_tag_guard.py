@@ -4,24 +4,25 @@ the lower-than-latest rule and the project-version comparison."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from release_actions import command, versions
+from release_actions import versions
 from release_actions.commands import tag_guard
+from release_actions.context import Context
 from release_actions.errors import CheckFailed, ConfigError, InputError
+from release_actions.gha import Console
 from release_actions.pyproject import Declaration
+from tests.helpers import parse_inputs
 
 
-def values(**overrides: str) -> dict[str, Any]:
-    """Parsed input values as the CLI hands them to make_inputs, with the declared defaults."""
-    environ = {f"INPUT_{name.upper().replace('-', '_')}": value
-               for name, value in {"tag": "v1.2.3", **overrides}.items()}
-    return command.read_values(tag_guard.INPUTS, environ)
+def values(**overrides: str) -> tag_guard.Inputs:
+    """Typed inputs as the CLI reads them, with the declared defaults."""
+    inputs: tag_guard.Inputs = parse_inputs(tag_guard.COMMAND, {"tag": "v1.2.3", **overrides})
+    return inputs
 
 
 # --- the tag ---------------------------------------------------------------------------------
@@ -80,29 +81,25 @@ def test_a_tag_that_is_not_prefix_plus_a_version_is_refused(
 )
 def test_unsafe_input_text_is_an_input_error(name: str, raw: str) -> None:
     with pytest.raises(InputError, match=f"`{name}`"):
-        tag_guard.make_inputs(values(**{name: raw}), {})
+        values(**{name: raw})
 
 
 def test_an_empty_tag_says_how_to_run_on_tag_pushes() -> None:
     with pytest.raises(InputError, match="on: push: tags"):
-        tag_guard.make_inputs(values(tag=""), {})
+        values(tag="")
 
 
 def test_inputs_from_the_runner() -> None:
-    """Given a full ref as tag and the runner's variables, then make_inputs keeps the tag name,
-    the repository for the API and the run attempt, and trims the index URL."""
-    inputs = tag_guard.make_inputs(
-        values(tag="refs/tags/v1.2.3", **{"index-url": "https://test.pypi.org/"}),
-        {"GITHUB_REPOSITORY": "acme/mypkg", "GITHUB_RUN_ATTEMPT": "3",
-         "GITHUB_API_URL": "https://ghe.example.com/api/v3", "OTHER": "x"},
-    )
+    """Given a full ref as tag, then the tag name is kept and the index URL trimmed; the run
+    attempt comes from the job's context."""
+    inputs = values(tag="refs/tags/v1.2.3", **{"index-url": "https://test.pypi.org/"})
 
     assert inputs.tag == "v1.2.3"
     assert inputs.index_url == "https://test.pypi.org"
-    assert inputs.repository == "acme/mypkg"
-    assert inputs.run_attempt == 3
-    assert inputs.environ == {"GITHUB_API_URL": "https://ghe.example.com/api/v3"}
     assert (inputs.tag_prefix, inputs.branch, inputs.match) == ("v", "main", "exact")
+    ctx = Context({"GITHUB_REPOSITORY": "acme/mypkg", "GITHUB_RUN_ATTEMPT": "3"},
+                  Console(actions=False))
+    assert (ctx.repository, ctx.run_attempt) == ("acme/mypkg", 3)
 
 
 def test_the_match_input_takes_only_its_modes() -> None:
@@ -111,7 +108,7 @@ def test_the_match_input_takes_only_its_modes() -> None:
 
 
 def test_the_token_is_a_secret_input() -> None:
-    [token] = [spec for spec in tag_guard.INPUTS if spec.name == "github-token"]
+    [token] = [spec for spec in tag_guard.COMMAND.inputs if spec.name == "github-token"]
     assert token.secret
 
 

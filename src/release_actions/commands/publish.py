@@ -7,17 +7,16 @@ reused and its assets replaced, never duplicated."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from packaging.version import Version
 
-from release_actions import command, gha, git, versions
-from release_actions.command import Outcome
+from release_actions import kinds, processes, versions
+from release_actions.command import Command, Outcome, Output, option
+from release_actions.context import Context
 from release_actions.distributions import Distribution, find_distributions, hashes_text
 from release_actions.errors import CheckFailed, ConfigError, InputError
 from release_actions.gha import Console
@@ -33,24 +32,10 @@ TRUSTED_PUBLISHING = ("automatic", "always", "never")
 DIST = "dist"
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_SIMPLE = "https://pypi.org/simple/"
-# The runner's own settings must not change where or as whom this action uploads.
-CHILD_ENV_DROPPED = ("INPUT_", "UV_PUBLISH_")
-# Build backends, build requirements and twine must not be able to mint a PyPI token (OIDC) or
-# use the job's tokens: only `uv publish` gets these.
-CREDENTIALS_ENV = ("ACTIONS_ID_TOKEN_REQUEST_", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN")
 ALREADY_PRESENT = re.compile(r"File (\S+) already exists, skipping")
 
-PREVIEW_FINAL = "{version} is a final version; {tag_pipeline}"
-PREVIEW_NOT_DEV = (
-    "The preview channel publishes only development versions (X.Y.Z.devN), and the built "
-    "distributions are {version}. Run version-rewrite before publish, or use `channel: public` "
-    "from a tag."
-)
+PREVIEW_REFUSED = "The preview channel refuses the built distributions: {reason}"
 PUBLIC_REFUSED = "The public channel refuses the built distributions: {reason}"
-LOCAL_VERSION = (
-    "{version} has a local part (+{local}); package indexes refuse local versions. Remove the "
-    "`+...` suffix from the version."
-)
 EXPECTED_MISMATCH = (
     "expected-version is {expected}, but {found}. Nothing was uploaded. The version was "
     "probably changed after version-rewrite/tag-guard ran, or dist/ holds an older build."
@@ -70,113 +55,102 @@ BUILD_FAILED = (
 )
 
 
-def _optional_bool(name: str, raw: str) -> bool | None:
-    return None if raw == "" else gha.parse_bool(name, raw)
-
-
-INPUTS = (
-    command.text("channel", "`preview` (X.Y.Z.devN only) or `public` (final versions).",
-                 choices=CHANNELS),
-    command.text("working-directory", "The project directory.", "."),
-    command.boolean("build", "Build with `uv build --no-sources` into dist/ (false: use the "
-                    "existing dist/).", "true"),
-    command.boolean("check", "Run `twine check --strict` on every distribution.", "true"),
-    command.text("expected-version", "Every distribution must carry this version (from "
-                 "version-rewrite or tag-guard); empty: no check.", ""),
-    command.text("repository-url", "Upload endpoint.", PYPI_UPLOAD),
-    command.text("check-url", "Index whose files a re-run skips (simple API); empty disables.",
-                 PYPI_SIMPLE),
-    command.text("trusted-publishing", "Passed to `uv publish`: automatic, always or never.",
-                 "automatic", choices=TRUSTED_PUBLISHING),
-    command.text("username", "Upload user name when not using Trusted Publishing (`__token__` "
-                 "when only a password is given).", ""),
-    command.text("password", "Upload password or API token when not using Trusted Publishing.",
-                 "", secret=True),
-    command.custom("github-release", "Create or update the GitHub Release of `tag`; empty: true "
-                   "for `public`, false for `preview`.", _optional_bool, ""),
-    command.text("tag", "The release tag.", ""),
-    command.text("github-token", "Token for the GitHub Release (needs `contents: write`).", "",
-                 secret=True),
-    command.boolean("allow-prerelease", "Let the `public` channel publish a/b/rc versions."),
-    command.boolean("dry-run", "Build, check and hash; upload nothing, create no release."),
-)
-
-
 @dataclass(frozen=True)
 class Inputs:
-    channel: str
-    working_directory: Path = Path(".")
-    build: bool = True
-    check: bool = True
-    expected_version: Version | None = None
-    repository_url: str = PYPI_UPLOAD
-    check_url: str = PYPI_SIMPLE
-    trusted_publishing: str = "automatic"
-    username: str = ""
-    password: str = ""
-    github_release: bool = False
-    tag: str = ""
-    github_token: str = ""
-    allow_prerelease: bool = False
-    dry_run: bool = False
-    environ: Mapping[str, str] = field(default_factory=dict)
-
-
-def make_inputs(values: dict[str, Any], environ: Mapping[str, str]) -> Inputs:
-    directory = Path(values["working_directory"] or ".")
-    if not directory.is_dir():
-        raise InputError(f"Input `working-directory` is {str(directory)!r}, which is not a "
-                         "directory. Point it at the project (the folder with pyproject.toml).")
-    expected = None
-    if values["expected_version"]:
-        try:
-            expected = versions.parse(values["expected_version"])
-        except versions.VersionRejected as error:
-            raise InputError(f"Input `expected-version`: {error}") from None
-    if values["username"] and not values["password"]:
-        raise InputError("Input `username` is set but `password` is empty. Pass the password "
-                         "or API token in `password` (from a secret), or drop `username` to "
-                         "use Trusted Publishing.")
-    if not values["repository_url"]:
-        raise InputError("Input `repository-url` is empty. Set the upload endpoint, e.g. "
-                         f"{PYPI_UPLOAD}.")
-    github_release = values["github_release"]
-    if github_release is None:
-        github_release = values["channel"] == "public"
-    inputs = Inputs(
-        channel=values["channel"],
-        working_directory=directory,
-        build=values["build"],
-        check=values["check"],
-        expected_version=expected,
-        repository_url=values["repository_url"],
-        check_url=values["check_url"],
-        trusted_publishing=values["trusted_publishing"],
-        username=values["username"] or ("__token__" if values["password"] else ""),
-        password=values["password"],
-        github_release=github_release,
-        tag=values["tag"],
-        github_token=values["github_token"],
-        allow_prerelease=values["allow_prerelease"],
-        dry_run=values["dry_run"],
-        environ=dict(environ),
+    channel: str = option(
+        kinds.choice(*CHANNELS),
+        "`preview` (X.Y.Z.devN only; a final version is skipped) or `public` (final versions "
+        "only).",
     )
-    if inputs.github_release and not inputs.dry_run:
-        _require_release_inputs(inputs)
-    return inputs
+    working_directory: Path = option(kinds.workspace_dir, "The project directory.", default=".")
+    build: bool = option(
+        kinds.boolean,
+        "Build with `uv build --no-sources` into dist/ (false uses the existing dist/).",
+        default="true",
+    )
+    check: bool = option(
+        kinds.boolean, "Run `twine check --strict` on every distribution.", default="true"
+    )
+    expected_version: Version | None = option(
+        kinds.version,
+        "Every distribution must carry this version (e.g. the `version` output of "
+        "version-rewrite or tag-guard); empty skips the check.",
+        default="",
+    )
+    repository_url: str = option(kinds.url, "Upload endpoint.", default=PYPI_UPLOAD)
+    check_url: str = option(
+        kinds.optional_url,
+        "Index (simple API) whose files are skipped, so a re-run after a partial upload "
+        "uploads only the rest; empty disables.",
+        default=PYPI_SIMPLE,
+    )
+    trusted_publishing: str = option(
+        kinds.choice(*TRUSTED_PUBLISHING),
+        "Passed to `uv publish`: `automatic`, `always` or `never`.", default="automatic",
+    )
+    username: str = option(
+        kinds.line,
+        "Upload user name when not using Trusted Publishing (`__token__` when only a password "
+        "is given).",
+        default="",
+    )
+    password: str = option(
+        kinds.text,
+        "Upload password or API token when not using Trusted Publishing (pass a secret).",
+        default="", secret=True,
+    )
+    github_release: bool | None = option(
+        kinds.optional_boolean,
+        "Create or update the GitHub Release of `tag` with the distributions attached. Empty "
+        "means true for `public` and false for `preview`.",
+        default="",
+    )
+    tag: str = option(
+        kinds.line, "The release tag.", default="", expression="${{ github.ref_name }}"
+    )
+    github_token: str = option(
+        kinds.text, "Token for the GitHub Release (needs `contents: write`).", default="",
+        expression="${{ github.token }}", secret=True,
+    )
+    allow_prerelease: bool = option(
+        kinds.boolean,
+        "Let the `public` channel publish a/b/rc versions, and the `preview` channel "
+        "X.Y.ZrcK.devN previews.",
+        default="false",
+    )
+    dry_run: bool = option(
+        kinds.boolean, "Build, check and hash; upload nothing, create no release.",
+        default="false",
+    )
+
+    def __post_init__(self) -> None:
+        if self.username and not self.password:
+            raise InputError("Input `username` is set but `password` is empty. Pass the "
+                             "password or API token in `password` (from a secret), or drop "
+                             "`username` to use Trusted Publishing.")
+        missing = [name for name, value in (("tag", self.tag),
+                                            ("github-token", self.github_token)) if not value]
+        if self.makes_release and not self.dry_run and missing:
+            raise InputError(
+                f"The GitHub Release needs {' and '.join(f'`{m}`' for m in missing)}, which "
+                f"{'is' if len(missing) == 1 else 'are'} empty. Run on a tag push (the "
+                "defaults are `github.ref_name` and `github.token`), pass them, or set "
+                "`github-release: false`."
+            )
+
+    @property
+    def makes_release(self) -> bool:
+        if self.github_release is None:
+            return self.channel == "public"
+        return self.github_release
+
+    @property
+    def upload_user(self) -> str:
+        return self.username or ("__token__" if self.password else "")
 
 
-def _require_release_inputs(inputs: Inputs) -> None:
-    missing = [name for name, value in (("tag", inputs.tag),
-                                        ("github-token", inputs.github_token)) if not value]
-    if missing:
-        raise InputError(
-            f"The GitHub Release needs {' and '.join(f'`{m}`' for m in missing)}, which "
-            f"{'is' if len(missing) == 1 else 'are'} empty. Run on a tag push (the defaults "
-            "are `github.ref_name` and `github.token`), pass them, or set "
-            "`github-release: false`."
-        )
-    if not inputs.environ.get("GITHUB_REPOSITORY"):
+def _require_release_inputs(inputs: Inputs, ctx: Context) -> None:
+    if not ctx.repository:
         raise InputError("The GitHub Release needs GITHUB_REPOSITORY (owner/name), which the "
                          "runner sets; outside Actions set it, or `github-release: false`.")
 
@@ -193,13 +167,10 @@ def channel_skip_reason(channel: str, version: Version, *, allow_prerelease: boo
         except versions.VersionRejected as error:
             raise CheckFailed(PUBLIC_REFUSED.format(reason=error)) from None
         return ""
-    if version.local is not None:
-        raise CheckFailed(LOCAL_VERSION.format(version=version, local=version.local))
-    if versions.is_final(version):
-        return PREVIEW_FINAL.format(version=version, tag_pipeline=versions.TAG_PIPELINE)
-    if version.dev is None:
-        raise CheckFailed(PREVIEW_NOT_DEV.format(version=version))
-    return ""
+    try:
+        return versions.preview_channel_skip(version, allow_prerelease=allow_prerelease)
+    except versions.VersionRejected as error:
+        raise CheckFailed(PREVIEW_REFUSED.format(reason=error)) from None
 
 
 def check_url_mismatch(repository_url: str, check_url: str) -> str:
@@ -218,73 +189,15 @@ def check_expected_version(dists: Sequence[Distribution], expected: Version | No
         raise CheckFailed(EXPECTED_MISMATCH.format(expected=expected, found=found))
 
 
-# --- sub-processes --------------------------------------------------------------------------------
-
-
-def uv_binary() -> str:
-    """The `uv` installed with this package (never the runner's PATH)."""
-    from uv import find_uv_bin
-
-    try:
-        return find_uv_bin()
-    except FileNotFoundError:
-        raise ConfigError("The `uv` binary of release-actions' environment is missing; "
-                          "reinstall release-actions (its `uv` dependency).") from None
-
-
-def child_environment(environ: Mapping[str, str], *, publishing: bool) -> dict[str, str]:
-    """The sub-processes' environment; the job's credentials only when `publishing`."""
-    dropped = CHILD_ENV_DROPPED if publishing else CHILD_ENV_DROPPED + CREDENTIALS_ENV
-    return {key: value for key, value in environ.items() if not key.startswith(dropped)}
-
-
-def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
-           env: Mapping[str, str]) -> tuple[int, str]:
-    """Run `argv`, its output folded in a log group (secrets redacted); returns (exit code,
-    output). A child's `::add-mask::` (uv's upload token) is honoured and redacted by us too."""
-    lines = []
-    with console.group(title):
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            if line.startswith("::add-mask::"):
-                console.mask(line.removeprefix("::add-mask::"))
-                continue
-            lines.append(console.redact(line))
-            console.info(line)
-        code = proc.wait()
-    return code, "\n".join(lines)
-
-
-def _last_lines(output: str, count: int = 6) -> str:
-    tail = [line.strip() for line in output.splitlines() if line.strip()][-count:]
-    return " / ".join(tail) or "no output"
-
-
-def reproducible(env: Mapping[str, str], cwd: Path) -> dict[str, str]:
-    """`SOURCE_DATE_EPOCH` = the commit's time unless set: backends that stamp times (setuptools)
-    then build the same bytes again, so a re-run after a partial upload matches the index."""
-    env = dict(env)
-    if "SOURCE_DATE_EPOCH" not in env:
-        stamp = git.commit_time(cwd)
-        if stamp:
-            env["SOURCE_DATE_EPOCH"] = stamp
-    return env
-
-
 def build(inputs: Inputs, console: Console, env: Mapping[str, str]) -> None:
-    argv = [uv_binary(), "build", "--no-sources", "--no-progress", "--color", "never",
+    argv = [processes.uv_binary(), "build", "--no-sources", "--no-progress", "--color", "never",
             "--out-dir", DIST]
-    code, output = stream(console, "uv build --no-sources", argv,
+    code, output = processes.stream(console, "uv build --no-sources", argv,
                           cwd=inputs.working_directory,
-                          env=reproducible(env, inputs.working_directory))
+                          env=processes.reproducible(env, inputs.working_directory))
     if code != 0:
         raise ConfigError(BUILD_FAILED.format(code=code, directory=inputs.working_directory,
-                                              detail=_last_lines(output)))
+                                              detail=processes.last_lines(output)))
 
 
 def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
@@ -292,19 +205,19 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
     # -I: the project's own top-level modules (cwd) must not shadow twine's.
     argv = [sys.executable, "-I", "-m", "twine", "--no-color", "check", "--strict",
             *(str(d.path.relative_to(inputs.working_directory)) for d in dists)]
-    code, output = stream(console, "twine check --strict", argv,
+    code, output = processes.stream(console, "twine check --strict", argv,
                           cwd=inputs.working_directory, env=env)
     if code != 0:
         # From twine's first verdict on: "Checking x.whl: FAILED", then the reasons.
         start = re.search(r"(FAILED|ERROR|WARNING)", output)
-        detail = " ".join(output[start.start():].split()) if start else _last_lines(output)
+        detail = " ".join(output[start.start():].split()) if start else processes.last_lines(output)
         raise CheckFailed(TWINE_FAILED.format(detail=detail[:800]))
 
 
-def upload(dists: Sequence[Distribution], inputs: Inputs, console: Console,
+def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
            env: Mapping[str, str]) -> list[str]:
     """`uv publish`; returns the files the index already held (skipped)."""
-    argv = [uv_binary(), "publish", "--no-progress", "--color", "never",
+    argv = [processes.uv_binary(), "publish", "--no-progress", "--color", "never",
             "--trusted-publishing", inputs.trusted_publishing,
             "--publish-url", inputs.repository_url]
     if inputs.check_url:
@@ -313,11 +226,12 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, console: Console,
     env = dict(env)
     if inputs.password:
         # Through the environment, never on a command line other processes can read.
-        env.update(UV_PUBLISH_USERNAME=inputs.username, UV_PUBLISH_PASSWORD=inputs.password)
-    code, output = stream(console, "uv publish", argv, cwd=inputs.working_directory, env=env)
+        env.update(UV_PUBLISH_USERNAME=inputs.upload_user, UV_PUBLISH_PASSWORD=inputs.password)
+    code, output = processes.stream(ctx.console, "uv publish", argv,
+                                    cwd=inputs.working_directory, env=env, obey_masks=True)
     if code != 0:
-        job = Job.from_environ(inputs.environ)
-        claims = (fetch_claims(job, inputs.repository_url, console)
+        job = Job.from_environ(ctx.environ)
+        claims = (fetch_claims(job, inputs.repository_url, ctx.console)
                   if "invalid-publisher" in output else {})
         raise explain_upload_failure(output, code, job=job, publish_url=inputs.repository_url,
                                      claims=claims, check_url=inputs.check_url)
@@ -327,8 +241,11 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, console: Console,
 # --- the command ------------------------------------------------------------------------------
 
 
-def run(inputs: Inputs, console: Console) -> Outcome:
-    env = child_environment(inputs.environ, publishing=False)
+def run(inputs: Inputs, ctx: Context) -> Outcome:
+    console = ctx.console
+    if inputs.makes_release and not inputs.dry_run:
+        _require_release_inputs(inputs, ctx)
+    env = processes.child_environment(ctx.environ, publishing=False)
     mismatch = check_url_mismatch(inputs.repository_url, inputs.check_url)
     if mismatch:
         console.warning(mismatch, title="publish")
@@ -355,7 +272,7 @@ def run(inputs: Inputs, console: Console) -> Outcome:
         console.info(f"sha256 {dist.sha256}  {dist.filename}")
 
     if inputs.dry_run:
-        problem = preflight(Job.from_environ(inputs.environ), inputs.trusted_publishing,
+        problem = preflight(Job.from_environ(ctx.environ), inputs.trusted_publishing,
                             has_password=bool(inputs.password))
         if problem is not None:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
@@ -364,21 +281,22 @@ def run(inputs: Inputs, console: Console) -> Outcome:
         return Outcome(outputs=_outputs(version, dists),
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))
 
-    problem = preflight(Job.from_environ(inputs.environ), inputs.trusted_publishing,
+    problem = preflight(Job.from_environ(ctx.environ), inputs.trusted_publishing,
                         has_password=bool(inputs.password))
     if problem is not None:
         raise problem
-    present = upload(dists, inputs, console, child_environment(inputs.environ, publishing=True))
+    present = upload(dists, inputs, ctx,
+                     processes.child_environment(ctx.environ, publishing=True))
 
     release_url = ""
-    if inputs.github_release:
+    if inputs.makes_release:
         from release_actions.release import ReleaseRequest, publish_release
 
         request = ReleaseRequest(
-            repository=inputs.environ["GITHUB_REPOSITORY"], tag=inputs.tag,
+            repository=ctx.repository, tag=inputs.tag,
             title=f"{dists[0].name} {version}", version=version, dists=dists,
         )
-        result = publish_release(request, inputs.github_token, inputs.environ, console)
+        result = publish_release(request, inputs.github_token, ctx.environ, console)
         release_url = result.url
         console.info(f"GitHub Release: {release_url}")
     return Outcome(outputs=_outputs(version, dists, release_url=release_url),
@@ -414,3 +332,26 @@ def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
     if release_url:
         lines += ["", f"GitHub Release: {release_url}"]
     return "\n".join(lines) + "\n"
+
+
+COMMAND = Command(
+    name="publish",
+    description=(
+        "Build (uv build --no-sources), check (twine check --strict) and upload (uv publish, "
+        "Trusted Publishing) the distributions; for public releases, create or update the GitHub "
+        "Release. Safe to re-run."
+    ),
+    icon="upload-cloud",
+    inputs_type=Inputs,
+    outputs=(
+        Output("version", "The version of the distributions (published, or skipped)."),
+        Output("files", "Newline-separated file names uploaded or already present on the index."),
+        Output("hashes",
+               "`sha256  filename` lines, one per file (the format `sha256sum --check` reads)."),
+        Output("release-url",
+               "The GitHub Release URL when one was created or updated; empty otherwise."),
+        Output("skipped", "`true` when the channel policy skipped publishing (a final version on "
+                          "`preview`)."),
+    ),
+    run=run,
+)

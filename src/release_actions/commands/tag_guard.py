@@ -8,55 +8,24 @@ the version yet and the version does not go back behind the latest release."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from release_actions import command, git, versions
-from release_actions.command import Outcome
+from release_actions import git, kinds, versions
+from release_actions.command import Command, Outcome, Output, option
+from release_actions.context import Context
 from release_actions.errors import CheckFailed, ConfigError, InputError
 from release_actions.gha import Console
 from release_actions.pyproject import Declaration, find_project_version, resolve_project_file
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 MATCH_MODES = ("exact", "normalized")
 
-INPUTS = (
-    command.text("tag", "The tag to check, e.g. v1.2.3 (the pushed tag on tag pushes).", ""),
-    command.text("tag-prefix", "What precedes the version in the tag: v, or mypkg-v in a "
-                 "monorepo.", "v"),
-    command.text("path", "Project file, or a directory holding pyproject.toml.", "pyproject.toml"),
-    command.text("branch", "The tag's commit must be reachable from origin/<branch>.", "main"),
-    command.boolean("allow-prerelease", "Accept a/b/rc tags (never .dev, never +local)."),
-    command.text(
-        "match",
-        "exact: the tag is the prefix + the version text as written; normalized: PEP 440 "
-        "equality (1.0.0.rc0 matches v1.0.0rc0).",
-        "exact", choices=MATCH_MODES,
-    ),
-    command.text(
-        "github-token",
-        "Token for the compare API, used only when git cannot reach origin.",
-        "", secret=True,
-    ),
-    command.text(
-        "index-url",
-        "Package index with a PyPI JSON API; refuse a version it already has or one lower "
-        "than its latest release. Empty disables the check.",
-        "https://pypi.org",
-    ),
-)
-
-# A tag or branch is used in git commands, messages and outputs: only characters that can do
-# no harm there (no whitespace, no `%`, no `:`), and never a leading `-` (a git option).
-SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
-SAFE_PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
 VERSION_TEXT = re.compile(r"[0-9]")
 TAG_HOW_TO = (
     "tag-guard checks a tag: run it in a workflow triggered by `on: push: tags: ['v*']` (the "
@@ -75,60 +44,52 @@ REFUSE_PUBLISHED = (
 )
 
 
+def _tag(name: str, raw: str, ctx: Context) -> str:
+    """The tag to check, `refs/tags/` dropped."""
+    if not raw:
+        raise InputError(f"Input `{name}` is empty. {TAG_HOW_TO}")
+    return kinds.git_ref(name, raw.removeprefix("refs/tags/"), ctx)
+
+
+def _index_url(name: str, raw: str, ctx: Context) -> str:
+    return kinds.optional_url(name, raw, ctx).rstrip("/")
+
+
 @dataclass(frozen=True)
 class Inputs:
-    tag: str
-    tag_prefix: str = "v"
-    path: Path = Path("pyproject.toml")
-    branch: str = "main"
-    allow_prerelease: bool = False
-    match: str = "exact"
-    github_token: str = ""
-    index_url: str = "https://pypi.org"
-    repository: str = ""  # owner/name, for the compare API
-    run_attempt: int = 1
-    environ: Mapping[str, str] = field(default_factory=dict)  # GITHUB_API_URL for PyGithub
-
-
-def _safe_ref(name: str, raw: str) -> str:
-    if not raw:
-        raise InputError(f"Input `{name}` is empty. {TAG_HOW_TO}" if name == "tag" else
-                         f"Input `{name}` is empty; set it, e.g. `{name}: main`.")
-    if not SAFE_REF.match(raw) or ".." in raw:
-        raise InputError(
-            f"Input `{name}` is not a plain git ref name: {raw[:80]!r}. Use letters, digits "
-            "and . _ + ! / - only (no spaces, newlines, `%` or `:`), starting with a letter "
-            "or digit."
-        )
-    return raw
-
-
-def make_inputs(values: dict[str, Any], environ: Mapping[str, str]) -> Inputs:
-    tag = values["tag"].removeprefix("refs/tags/")
-    prefix = values["tag_prefix"]
-    if not SAFE_PREFIX.match(prefix):
-        raise InputError(
-            f"Input `tag-prefix` may hold letters, digits and . _ / - only, got {prefix[:80]!r}."
-        )
-    index_url = values["index_url"].rstrip("/")
-    if index_url and not re.match(r"https?://[^\s/]+", index_url):
-        raise InputError(
-            f"Input `index-url` must be an http(s) URL such as https://pypi.org, or empty to "
-            f"skip the index check; got {index_url[:80]!r}."
-        )
-    attempt = environ.get("GITHUB_RUN_ATTEMPT", "1")
-    return Inputs(
-        tag=_safe_ref("tag", tag),
-        tag_prefix=prefix,
-        path=Path(values["path"]),
-        branch=_safe_ref("branch", values["branch"]),
-        allow_prerelease=values["allow_prerelease"],
-        match=values["match"],
-        github_token=values["github_token"],
-        index_url=index_url,
-        repository=environ.get("GITHUB_REPOSITORY", ""),
-        run_attempt=int(attempt) if attempt.isdigit() else 1,
-        environ={key: environ[key] for key in ("GITHUB_API_URL",) if key in environ},
+    tag: str = option(
+        _tag, "The tag to check, e.g. v1.2.3 (the pushed tag on tag pushes).", default="",
+        expression="${{ github.ref_type == 'tag' && github.ref_name || '' }}",
+    )
+    tag_prefix: str = option(
+        kinds.tag_prefix, "What precedes the version in the tag: v, or mypkg-v in a monorepo.",
+        default="v",
+    )
+    path: Path = option(
+        kinds.workspace_path, "Project file, or a directory holding pyproject.toml.",
+        default="pyproject.toml",
+    )
+    branch: str = option(
+        kinds.git_ref, "The tag's commit must be reachable from origin/<branch>.", default="main"
+    )
+    allow_prerelease: bool = option(
+        kinds.boolean, "Accept a/b/rc tags (never .dev, never +local).", default="false"
+    )
+    match: str = option(
+        kinds.choice(*MATCH_MODES),
+        "exact: the tag is the prefix + the version text as written; normalized: PEP 440 "
+        "equality (1.0.0.rc0 matches v1.0.0rc0).",
+        default="exact",
+    )
+    github_token: str = option(
+        kinds.text, "Token for the compare API, used only when git cannot reach origin.",
+        default="", expression="${{ github.token }}", secret=True,
+    )
+    index_url: str = option(
+        _index_url,
+        "Package index with a PyPI JSON API; refuse a version it already has or one lower "
+        "than its latest release. Empty disables the check.",
+        default="https://pypi.org",
     )
 
 
@@ -243,9 +204,9 @@ def _git_says_contained(workdir: Path, sha: str, branch: str, console: Console) 
     return None
 
 
-def _compare_api_says_contained(inputs: Inputs, sha: str) -> bool:
+def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
     """GitHub's compare API: `{branch}...{sha}` is `identical` or `behind` when contained."""
-    if not inputs.repository:
+    if not ctx.repository:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
             "origin and GITHUB_REPOSITORY is not set for the compare API. Give the job access "
@@ -257,12 +218,12 @@ def _compare_api_says_contained(inputs: Inputs, sha: str) -> bool:
     from release_actions import github
 
     try:
-        repo = github.client(inputs.github_token, inputs.environ).get_repo(inputs.repository)
+        repo = github.client(inputs.github_token, ctx.environ).get_repo(ctx.repository)
         status = str(repo.compare(inputs.branch, sha).status)
     except GithubException as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
-            f"origin and the compare API of {inputs.repository} answered HTTP {error.status}. "
+            f"origin and the compare API of {ctx.repository} answered HTTP {error.status}. "
             "Check that the branch exists and that `github-token` may read the repository "
             "(`permissions: contents: read`)."
         ) from None
@@ -274,92 +235,43 @@ def _compare_api_says_contained(inputs: Inputs, sha: str) -> bool:
     return status in ("identical", "behind")
 
 
-def check_on_branch(inputs: Inputs, workdir: Path, sha: str, console: Console) -> str:
+def check_on_branch(inputs: Inputs, ctx: Context, workdir: Path, sha: str) -> str:
+    console = ctx.console
     """Refuse a commit that `origin/<branch>` does not contain; returns how it was decided."""
     contained = _git_says_contained(workdir, sha, inputs.branch, console)
     how = "git, after fetching the branch"
     if contained is None:
         console.info("Falling back to GitHub's compare API.")
-        contained = _compare_api_says_contained(inputs, sha)
-        how = f"GitHub compare API of {inputs.repository}"
+        contained = _compare_api_says_contained(inputs, ctx, sha)
+        how = f"GitHub compare API of {ctx.repository}"
     if not contained:
         raise CheckFailed(NOT_ON_BRANCH.format(tag=inputs.tag, sha=sha, branch=inputs.branch,
                                                how=how))
     return how
 
 
-@dataclass(frozen=True)
-class Published:
-    version: Version
-    live: bool  # has at least one file that is not yanked
-
-
-def json_api_urls(index_url: str, name: str) -> list[str]:
-    """Where an index answers with a project's releases: PyPI's (and warehouse's) JSON API,
-    then the layout pypiserver serves."""
-    project = canonicalize_name(name)
-    return [f"{index_url}/pypi/{project}/json", f"{index_url}/{project}/json"]
-
-
-def published_versions(index_url: str, name: str, console: Console) -> list[Published] | None:
-    """Every version of `name` on the index; [] when the index does not know the project,
-    None (with a warning) when it cannot be asked."""
-    import requests
-
-    from release_actions import http
-
-    session = http.session(retries=2)
-    for url in json_api_urls(index_url, name):
-        try:
-            response = session.get(url, timeout=http.DEFAULT_TIMEOUT)
-        except requests.RequestException as error:
-            console.warning(f"Could not reach {url} ({type(error).__name__}); the index check "
-                            "was skipped. publish will still refuse a file the index already "
-                            "has.", title="tag-guard")
-            return None
-        if response.status_code != 404:
-            return _releases(url, response, console)
-    return []
-
-
-def _releases(
-    url: str, response: requests.Response, console: Console
-) -> list[Published] | None:
-    import requests
-
-    try:
-        response.raise_for_status()
-        found = []
-        for text, files in response.json()["releases"].items():
-            try:
-                version = Version(text)
-            except ValueError:
-                continue  # a legacy, non-PEP 440 release cannot equal or follow ours
-            live = any(not item.get("yanked", False) for item in files)
-            found.append(Published(version, live))
-        return found
-    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as error:
-        console.warning(f"{url} did not give a usable answer ({type(error).__name__}: "
-                        f"{str(error)[:200]}); the index check was skipped.", title="tag-guard")
-        return None
-
-
-def check_index(inputs: Inputs, name: str | None, version: Version, console: Console) -> str:
+def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version) -> str:
+    console = ctx.console
     if not inputs.index_url:
         return "skipped (`index-url` is empty)"
     if not name:
         console.warning("The project declares no name; the index check was skipped.",
                         title="tag-guard")
         return "skipped (no project name)"
-    published = published_versions(inputs.index_url, name, console)
-    if published is None:
+    from release_actions import index
+
+    try:
+        published = index.published_versions(inputs.index_url, name)
+    except index.IndexUnavailable as error:
+        console.warning(f"{str(error).capitalize()}; the index check was skipped. publish will "
+                        "still refuse a file the index already has.", title="tag-guard")
         return f"skipped: {inputs.index_url} unreachable"
     if any(item.version == version for item in published):
         message = REFUSE_PUBLISHED.format(name=name, version=version, index=inputs.index_url)
-        if inputs.run_attempt <= 1:
+        if ctx.run_attempt <= 1:
             raise CheckFailed(message)
         console.warning(f"{name} {version} is already on {inputs.index_url}; this is re-run "
-                        f"attempt {inputs.run_attempt} of the release, so it goes on and "
+                        f"attempt {ctx.run_attempt} of the release, so it goes on and "
                         "publish skips the files already uploaded.", title="tag-guard")
     others = [item.version for item in published if item.live and item.version != version]
     conflict = versions.release_line_conflict(version, others)
@@ -370,7 +282,8 @@ def check_index(inputs: Inputs, name: str | None, version: Version, console: Con
     return f"`{name}` {version} not on {inputs.index_url} yet{latest}"
 
 
-def run(inputs: Inputs, console: Console) -> Outcome:
+def run(inputs: Inputs, ctx: Context) -> Outcome:
+    console = ctx.console
     report = Report()
     version = version_from_tag(inputs.tag, inputs.tag_prefix)
     report.add("tag", f"`{inputs.tag}` = prefix `{inputs.tag_prefix}` + `{version}`")
@@ -391,9 +304,9 @@ def run(inputs: Inputs, console: Console) -> Outcome:
     workdir = project_file.resolve().parent
     sha = resolve_tag(workdir, inputs.tag, console)
     report.add("checkout", f"HEAD is the tag's commit `{sha}`")
-    how = check_on_branch(inputs, workdir, sha, console)
+    how = check_on_branch(inputs, ctx, workdir, sha)
     report.add(f"on `{inputs.branch}`", f"`{sha[:12]}` is on origin/{inputs.branch} ({how})")
-    report.add("index", check_index(inputs, name, version, console))
+    report.add("index", check_index(inputs, ctx, name, version))
 
     console.info(f"{inputs.tag} may be released as {version} from {sha}.")
     return Outcome(
@@ -404,3 +317,22 @@ def run(inputs: Inputs, console: Console) -> Outcome:
         },
         summary=report.markdown(f"✅ `{inputs.tag}` may be released as `{version}`"),
     )
+
+
+COMMAND = Command(
+    name="tag-guard",
+    description=(
+        "Refuse a public release unless the tag, the project version and main agree: the tag "
+        "is prefix + the project's PEP 440 version, its commit is on origin/main, and the index "
+        "does not have that version yet."
+    ),
+    icon="shield",
+    inputs_type=Inputs,
+    outputs=(
+        Output("version",
+               "The validated version, PEP 440 normalized (what the built files carry)."),
+        Output("sha", "The full SHA of the tag's commit (annotated tags peeled)."),
+        Output("is-prerelease", "`true` for an a/b/rc version, `false` for a final one."),
+    ),
+    run=run,
+)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from packaging.version import Version
 
-from release_actions import command, gha, versions
-from release_actions.command import Outcome
+from release_actions import kinds, versions
+from release_actions.command import Command, Outcome, Output, option
+from release_actions.context import Context
 from release_actions.errors import ConfigError
-from release_actions.gha import Console
 from release_actions.pyproject import (
     Declaration,
     find_extra_declaration,
@@ -23,42 +21,30 @@ from release_actions.pyproject import (
     write_atomically,
 )
 
-INPUTS = (
-    command.text("path", "Project file, or a directory holding pyproject.toml.", "pyproject.toml"),
-    command.custom(
-        "run-number",
-        "N of .devN: the run number of the tested workflow run (a positive integer).",
-        gha.parse_positive_int,
-    ),
-    command.boolean(
-        "allow-prerelease-base", "Also accept X.Y.ZrcK.dev0 and publish X.Y.ZrcK.devN."
-    ),
-    command.items(
-        "extra-files",
-        "More files that carry the version (CITATION.cff, src/pkg/__init__.py), newline- or "
-        "comma-separated; each is rewritten too.",
-    ),
-    command.boolean("dry-run", "Decide and report; write nothing."),
-)
+RUN_NUMBER_EXPRESSION = "${{ github.event.workflow_run.run_number || github.run_number }}"
 
 
 @dataclass(frozen=True)
 class Inputs:
-    path: Path
-    run_number: int
-    allow_prerelease_base: bool = False
-    extra_files: tuple[Path, ...] = ()
-    dry_run: bool = False
-
-
-def make_inputs(values: dict[str, Any], environ: Mapping[str, str]) -> Inputs:
-    return Inputs(
-        path=Path(values["path"]),
-        run_number=values["run_number"],
-        allow_prerelease_base=values["allow_prerelease_base"],
-        extra_files=tuple(Path(item) for item in values["extra_files"]),
-        dry_run=values["dry_run"],
+    path: Path = option(
+        kinds.workspace_path, "Project file, or a directory holding pyproject.toml.",
+        default="pyproject.toml",
     )
+    run_number: int = option(
+        kinds.positive_int(),
+        "N of .devN: the run number of the tested workflow run (a positive integer).",
+        expression=RUN_NUMBER_EXPRESSION,
+    )
+    allow_prerelease_base: bool = option(
+        kinds.boolean, "Also accept X.Y.ZrcK.dev0 and publish X.Y.ZrcK.devN.", default="false"
+    )
+    extra_files: tuple[Path, ...] = option(
+        kinds.workspace_paths,
+        "More files that carry the version (CITATION.cff, src/pkg/__init__.py), newline- or "
+        "comma-separated; each is rewritten too.",
+        default="",
+    )
+    dry_run: bool = option(kinds.boolean, "Decide and report; write nothing.", default="false")
 
 
 def _check_same(primary: Declaration, current: Version, other: Declaration) -> None:
@@ -70,7 +56,8 @@ def _check_same(primary: Declaration, current: Version, other: Declaration) -> N
         )
 
 
-def run(inputs: Inputs, console: Console) -> Outcome:
+def run(inputs: Inputs, ctx: Context) -> Outcome:
+    console = ctx.console
     project_file = resolve_project_file(inputs.path)
     primary, name = find_project_version(project_file)
     declarations = [primary]
@@ -133,3 +120,21 @@ def _summary(
         f"{verb} `{previous}` → `{decision.version}` (run number {inputs.run_number}).\n\n"
         f"| file | declaration | line |\n|---|---|---|\n{rows}\n"
     )
+
+
+COMMAND = Command(
+    name="version-rewrite",
+    description=(
+        "Rewrite the project version X.Y.Z.devK to the preview version X.Y.Z.devN in the "
+        "checkout (nothing is committed); skip when the version is final."
+    ),
+    icon="tag",
+    inputs_type=Inputs,
+    outputs=(
+        Output("version", "The version after the rewrite (unchanged when skipped)."),
+        Output("previous-version", "The version found in the project."),
+        Output("publish", "`true` when a preview must be published, `false` when skipped."),
+        Output("reason", "One line: why it skipped; empty otherwise."),
+    ),
+    run=run,
+)

@@ -1,0 +1,34 @@
+"""What a command knows of the job it runs in: the runner's environment, read once by `cli.py`
+and passed down, and the console it speaks through. No other module reads `os.environ`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_actions.gha import Console
+
+
+@dataclass(frozen=True)
+class Context:
+    environ: Mapping[str, str]
+    console: Console
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.environ.get(name, default)
+
+    @property
+    def workspace(self) -> Path | None:
+        """`GITHUB_WORKSPACE`: paths given as inputs must stay inside it (None outside Actions)."""
+        value = self.environ.get("GITHUB_WORKSPACE", "")
+        return Path(value) if value else None
+
+    @property
+    def repository(self) -> str:
+        return self.get("GITHUB_REPOSITORY")
+
+    @property
+    def run_attempt(self) -> int:
+        attempt = self.get("GITHUB_RUN_ATTEMPT", "1")
+        return int(attempt) if attempt.isdigit() and len(attempt) < 10 else 1

@@ -1,0 +1,225 @@
+"""Input kinds: where every input's validation lives, once, for every command.
+
+A kind turns the raw text of an input (a flag or `INPUT_*`, already trimmed) into a typed value,
+or refuses it with one `InputError` that says what was expected. Quoted input is capped and
+shown with `repr`, so nothing a value holds (a line break, a workflow command, a password)
+reaches the log as given."""
+
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from packaging.version import InvalidVersion, Version
+
+from release_actions import gha
+from release_actions.context import Context
+from release_actions.errors import InputError
+
+T = TypeVar("T")
+Kind = Callable[[str, str, Context], T]
+
+QUOTE_CHARS = 80
+_DECIMAL = re.compile(r"[0-9]+\Z")
+_SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?\Z")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# A git ref or tag used in commands, messages and outputs: no whitespace, `%` or `:`, no
+# leading `-` (a git option).
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
+_PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
+
+
+def quote(raw: str) -> str:
+    """A value as an error shows it: capped and escaped."""
+    return repr(raw[:QUOTE_CHARS] + ("…" if len(raw) > QUOTE_CHARS else ""))
+
+
+def text(name: str, raw: str, ctx: Context) -> str:
+    return raw
+
+
+def line(name: str, raw: str, ctx: Context) -> str:
+    """Free text on one line: a line break could forge a workflow command in the log."""
+    if "\n" in raw or "\r" in raw or "\x00" in raw:
+        raise InputError(f"Input `{name}` must be one line of text; got {quote(raw)}.")
+    return raw
+
+
+def boolean(name: str, raw: str, ctx: Context) -> bool:
+    return gha.parse_bool(name, raw)
+
+
+def optional_boolean(name: str, raw: str, ctx: Context) -> bool | None:
+    """Empty means "the command decides" (e.g. from another input)."""
+    return None if raw == "" else gha.parse_bool(name, raw)
+
+
+def items(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
+    return tuple(gha.parse_list(raw))
+
+
+def choice(*values: str) -> Kind[str]:
+    def parse(name: str, raw: str, ctx: Context) -> str:
+        if raw not in values:
+            raise InputError(
+                f"Input `{name}` must be one of {', '.join(values)}; got {quote(raw)}."
+            )
+        return raw
+
+    return parse
+
+
+def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
+    """A positive decimal integer in ASCII digits (leading zeros dropped), at most `limit`."""
+
+    def parse(name: str, raw: str, ctx: Context) -> int:
+        too_long = limit is not None and len(raw.lstrip("0")) > len(str(limit))
+        if not _DECIMAL.match(raw) or too_long or int(raw) == 0 or (limit and int(raw) > limit):
+            bound = f" up to {limit}{f' ({why})' if why else ''}" if limit else ""
+            raise InputError(
+                f"Input `{name}` must be a positive whole number{bound} such as 123, got "
+                f"{quote(raw)}. Pass e.g. `{name}: ${{{{ github.run_number }}}}`."
+            )
+        return int(raw)
+
+    return parse
+
+
+def seconds(limit: float) -> Kind[float]:
+    def parse(name: str, raw: str, ctx: Context) -> float:
+        if not _SECONDS.match(raw) or not 0 < float(raw) <= limit:
+            raise InputError(
+                f"Input `{name}` must be a number of seconds above 0 and at most {limit:g}, "
+                f"such as 25 or 2.5; got {quote(raw)}."
+            )
+        return float(raw)
+
+    return parse
+
+
+def version(name: str, raw: str, ctx: Context) -> Version | None:
+    """A PEP 440 version, or None when empty."""
+    if not raw:
+        return None
+    try:
+        return Version(raw)
+    except InvalidVersion:
+        raise InputError(
+            f"Input `{name}` must be a PEP 440 version such as 1.2.3 or 1.2.3.dev4; got "
+            f"{quote(raw)}."
+        ) from None
+
+
+def git_ref(name: str, raw: str, ctx: Context) -> str:
+    if not raw:
+        raise InputError(f"Input `{name}` is empty; set it, e.g. `{name}: main`.")
+    if not _REF.match(raw) or ".." in raw:
+        raise InputError(
+            f"Input `{name}` is not a plain git ref name: {quote(raw)}. Use letters, digits "
+            "and . _ + ! / - only (no spaces, newlines, `%` or `:`), starting with a letter "
+            "or digit."
+        )
+    return raw
+
+
+def tag_prefix(name: str, raw: str, ctx: Context) -> str:
+    if not _PREFIX.match(raw):
+        raise InputError(
+            f"Input `{name}` may hold letters, digits and . _ / - only, got {quote(raw)}."
+        )
+    return raw
+
+
+# --- URLs ---------------------------------------------------------------------------------------
+
+
+def _without_userinfo(raw: str) -> str:
+    """The URL as an error may quote it: whatever precedes an `@` in the authority is cut."""
+    return re.sub(r"(?<=//)[^/@]*@", "***@", raw)
+
+
+def check_url(name: str, raw: str) -> str:
+    """`raw` if it is an http(s) URL with a host, a valid port and no credentials."""
+    shown = quote(_without_userinfo(raw))
+    example = "such as https://pypi.org/simple/"
+    if _CONTROL.search(raw):
+        raise InputError(
+            f"Input `{name}` must be a URL without spaces or control characters; got {shown}."
+        )
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise InputError(f"Input `{name}` is not a valid URL (host or port): {shown}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"Input `{name}` must be an http(s) URL {example}; got {shown}.")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(
+            f"Input `{name}` holds a user name or password ({shown}). Credentials never go in "
+            "a URL: pass them in the inputs meant for them (from secrets)."
+        )
+    del port
+    return raw
+
+
+def url(name: str, raw: str, ctx: Context) -> str:
+    if not raw:
+        raise InputError(f"Input `{name}` is empty; set an http(s) URL.")
+    return check_url(name, raw)
+
+
+def optional_url(name: str, raw: str, ctx: Context) -> str:
+    """A URL, or empty to switch off what it is for."""
+    return check_url(name, raw) if raw else ""
+
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+def confined(name: str, path: Path, ctx: Context) -> Path:
+    """`path`, refused when it names nothing usable or leads outside `GITHUB_WORKSPACE` once
+    links are resolved. Returned as given (relative paths stay relative)."""
+    if "\x00" in str(path) or "\n" in str(path) or "\r" in str(path):
+        raise InputError(f"Input `{name}` is not a usable path: {quote(str(path))}.")
+    try:
+        resolved = path.resolve()
+        path.exists()
+    except (OSError, RuntimeError) as error:
+        code = getattr(error, "errno", None)
+        why = {errno.ENAMETOOLONG: "a name is too long", errno.ELOOP: "it is a symlink loop"}
+        reason = why.get(code or 0, "links in it loop" if isinstance(error, RuntimeError)
+                         else error.strerror or type(error).__name__)
+        raise InputError(
+            f"Input `{name}` is not a usable path ({reason}): {quote(str(path))}."
+        ) from None
+    workspace = ctx.workspace
+    if workspace is not None and not resolved.is_relative_to(workspace.resolve()):
+        raise InputError(
+            f"Input `{name}` leads outside the workspace: {quote(str(path))}. Give a path "
+            "inside the checkout (GITHUB_WORKSPACE), without links that leave it."
+        )
+    return path
+
+
+def workspace_path(name: str, raw: str, ctx: Context) -> Path:
+    if not raw:
+        raise InputError(f"Input `{name}` is empty; give a path inside the checkout.")
+    return confined(name, Path(raw), ctx)
+
+
+def workspace_paths(name: str, raw: str, ctx: Context) -> tuple[Path, ...]:
+    return tuple(confined(name, Path(item), ctx) for item in gha.parse_list(raw))
+
+
+def workspace_dir(name: str, raw: str, ctx: Context) -> Path:
+    path = workspace_path(name, raw or ".", ctx)
+    if not path.is_dir():
+        raise InputError(
+            f"Input `{name}` is {quote(raw)}, which is not a directory. Point it at the "
+            "project (the folder with pyproject.toml)."
+        )
+    return path

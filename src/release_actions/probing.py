@@ -1,0 +1,225 @@
+"""Probing LLM providers: one tiny chat completion per provider, all at once, and the first
+live one in priority order decided as soon as no higher-priority probe is still pending."""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from release_actions.providers import Endpoint
+
+PROBE_PROMPT = "Return OK only."
+PROBE_MAX_TOKENS = 8
+MAX_BODY_BYTES = 1 << 20
+DETAIL_CHARS = 160
+
+# Failure reasons, as the probes output and the error name them.
+UNAUTHORIZED = "unauthorized"
+MODEL_NOT_FOUND = "model not found"
+RATE_LIMITED = "rate limited"
+TIMEOUT = "timeout"
+CONNECTION_ERROR = "connection error"
+BAD_RESPONSE = "bad response"
+ABANDONED = "abandoned"  # still running when a higher-priority provider had already answered
+
+# Provider error bodies can echo what was sent; anything shaped like a credential is cut.
+_CREDENTIAL = re.compile(
+    r"(?i)\b(?:sk|pk|rk|ghp|gho|ghs|ghu|github_pat)[-_][A-Za-z0-9_\-]{6,}|[A-Za-z0-9_\-]{24,}"
+)
+_OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What one provider answered. `detail` is for the log only and has credentials cut."""
+
+    name: str
+    configured: bool
+    ok: bool
+    reason: str = ""
+    status: int | None = None
+    latency_ms: int | None = None
+    detail: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name, "configured": self.configured, "ok": self.ok,
+            "status": self.status, "reason": self.reason, "latency_ms": self.latency_ms,
+        }
+
+
+def probe_body(model: str) -> dict[str, object]:
+    return {
+        "model": model,
+        "messages": [{"role": "user", "content": PROBE_PROMPT}],
+        "max_tokens": PROBE_MAX_TOKENS,
+    }
+
+
+def scrub(text: str) -> str:
+    """One short line of provider text with anything shaped like a credential cut out."""
+    line = " ".join(text.split())
+    line = _CREDENTIAL.sub("***", line)
+    return line if len(line) <= DETAIL_CHARS else line[: DETAIL_CHARS - 1] + "…"
+
+
+def _error_message(body: bytes) -> str:
+    """The message of an OpenAI-style error body (`{"error": {"message": ...}}`), else its text."""
+    text = body.decode("utf-8", "replace")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return scrub(text)
+    error = document.get("error", document) if isinstance(document, dict) else document
+    if isinstance(error, dict):
+        error = error.get("message") or error.get("msg") or error
+    return scrub(error if isinstance(error, str) else json.dumps(error))
+
+
+def classify(status: int, body: bytes) -> tuple[bool, str, str]:
+    """(ok, reason, detail) for an HTTP answer: success is a 2xx JSON object with `choices`."""
+    if 200 <= status < 300:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return False, BAD_RESPONSE, "the body is not JSON"
+        choices = document.get("choices") if isinstance(document, dict) else None
+        if isinstance(choices, list) and choices:
+            return True, "", ""
+        return False, BAD_RESPONSE, "a JSON body without `choices`"
+    reason = {401: UNAUTHORIZED, 403: UNAUTHORIZED, 404: MODEL_NOT_FOUND, 429: RATE_LIMITED}.get(
+        status, f"HTTP {status}"
+    )
+    return False, reason, _error_message(body)
+
+
+def _is_timeout(error: BaseException) -> bool:
+    import requests
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    # A timeout while streaming the body reaches us wrapped in a ConnectionError.
+    return isinstance(error, requests.Timeout) or any(
+        isinstance(arg, (Urllib3Timeout, TimeoutError)) for arg in error.args
+    )
+
+
+def _connection_detail(error: BaseException) -> str:
+    found = _OS_ERROR.search(str(error))
+    return scrub(found.group(1)) if found else type(error).__name__
+
+
+def probe_endpoint(endpoint: Endpoint, timeout: float) -> Probe:
+    """POST the tiny chat completion to one provider, once (no retries: a retry hides faults)."""
+    import requests
+
+    from release_actions.http import session
+
+    started = time.monotonic()
+
+    def answered(ok: bool, reason: str, status: int | None = None, detail: str = "") -> Probe:
+        elapsed = round((time.monotonic() - started) * 1000)
+        return Probe(endpoint.name, True, ok, reason, status, elapsed, detail)
+
+    try:
+        with session(retries=0) as http, http.post(
+            endpoint.url,
+            json=probe_body(endpoint.model),
+            headers={"Authorization": f"Bearer {endpoint.key}"},
+            timeout=(timeout, timeout),
+            allow_redirects=False,  # a redirect is a misconfigured base URL, not an answer
+            stream=True,
+        ) as response:
+            body = b""
+            for chunk in response.iter_content(chunk_size=16384):
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    break
+    except requests.RequestException as error:
+        if _is_timeout(error):
+            return answered(False, TIMEOUT)
+        return answered(False, CONNECTION_ERROR, detail=_connection_detail(error))
+    ok, reason, detail = classify(response.status_code, body)
+    return answered(ok, reason, response.status_code, detail)
+
+
+# --- all probes, decided early -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    winner: Probe | None
+    probes: tuple[Probe, ...]  # in priority order
+    elapsed_ms: int
+
+
+def first_live(by_priority: Sequence[Probe | None]) -> tuple[bool, Probe | None]:
+    """(decided, winner) over probes in priority order, None for one still pending: decided as
+    soon as every probe before the first success has failed."""
+    for probe in by_priority:
+        if probe is None:
+            return False, None
+        if probe.ok:
+            return True, probe
+    return True, None
+
+
+def unconfigured(endpoint: Endpoint) -> Probe:
+    return Probe(endpoint.name, False, False, endpoint.problem, detail=endpoint.hint)
+
+
+Prober = Callable[[Endpoint, float], Probe]
+
+
+def select(endpoints: Sequence[Endpoint], timeout: float,
+           prober: Prober = probe_endpoint) -> Selection:
+    """Probe every configured endpoint in its own thread and pick the first live one in order.
+
+    The wait ends at the first decision or after `timeout` (also the wall limit for a server
+    that trickles bytes). Threads are daemons: one left hanging never holds the process."""
+    import release_actions.http  # noqa: F401  # once, here, not under the import lock in 6 threads
+
+    started = time.monotonic()
+    deadline = started + timeout
+    results: dict[str, Probe] = {e.name: unconfigured(e) for e in endpoints if not e.configured}
+    answers: queue.SimpleQueue[tuple[str, Probe | BaseException]] = queue.SimpleQueue()
+
+    def probe_into_queue(endpoint: Endpoint) -> None:
+        try:
+            answers.put((endpoint.name, prober(endpoint, timeout)))
+        except BaseException as error:  # a bug: handed to the main thread to report
+            answers.put((endpoint.name, error))
+
+    for endpoint in endpoints:
+        if endpoint.configured:
+            threading.Thread(target=probe_into_queue, args=(endpoint,),
+                             name=f"probe-{endpoint.name}", daemon=True).start()
+
+    def in_order() -> list[Probe | None]:
+        return [results.get(endpoint.name) for endpoint in endpoints]
+
+    decided, winner = first_live(in_order())
+    while not decided:
+        try:
+            name, answer = answers.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if isinstance(answer, BaseException):
+            raise answer
+        results[name] = answer
+        decided, winner = first_live(in_order())
+
+    elapsed_ms = round((time.monotonic() - started) * 1000)
+    for endpoint in endpoints:
+        if endpoint.name not in results:
+            results[endpoint.name] = (
+                Probe(endpoint.name, True, False, ABANDONED) if decided
+                else Probe(endpoint.name, True, False, TIMEOUT, latency_ms=elapsed_ms)
+            )
+    if not decided:
+        decided, winner = first_live(in_order())
+    return Selection(winner, tuple(results[endpoint.name] for endpoint in endpoints), elapsed_ms)
