@@ -22,6 +22,7 @@ from release_actions import cli
 from tests.helpers import ROOT
 
 SETS = bootstrap.command_sets()
+COMMANDS_PACKAGE = "release_actions.commands"
 PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.M)
 
 
@@ -58,10 +59,12 @@ def imported_names(path: Path) -> set[str]:
 
 
 def third_party_imports(command: str) -> set[str]:
-    """The top-level third-party modules that running `command` can import: its module, the
-    CLI, and every module of ours they reach."""
+    """The top-level third-party modules that running `command` can import: its module
+    (commands/<command>.py), the CLI, and every module of ours they reach, but the other
+    commands' modules (the CLI loads only the command that runs)."""
+    own = f"{COMMANDS_PACKAGE}.{command.replace('-', '_')}"
     seen: set[str] = set()
-    pending = ["release_actions.cli", cli.COMMANDS[command][0]]
+    pending = ["release_actions.cli", own]
     found: set[str] = set()
     while pending:
         module = pending.pop()
@@ -71,7 +74,8 @@ def third_party_imports(command: str) -> set[str]:
         for name in imported_names(module_file(module)):
             top = name.split(".")[0]
             if top == "release_actions":
-                if _is_module(name):
+                if _is_module(name) and not (name.startswith(COMMANDS_PACKAGE) and name != own
+                                             and name != COMMANDS_PACKAGE):
                     pending.append(name)
             elif top not in sys.stdlib_module_names and top != "__future__":
                 found.add(top)
