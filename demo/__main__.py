@@ -105,7 +105,7 @@ def gate_decisions(step: Step) -> list[str]:
 
 
 def preview_decisions(step: Step) -> list[str]:
-    return lines(step, r"\| (Rewrote|sha256 [0-9a-f]|Skipping)")
+    return lines(step, r"\| (Tested commit|Rewrote|sha256 [0-9a-f]|Skipping)")
 
 
 def public_decisions(step: Step) -> list[str]:

@@ -6,9 +6,11 @@ stand-ins: a package index (pypiserver), LLM providers and GitHub's API.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +30,6 @@ STANDINS = {
     "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": "checkout",
     "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc": "setup-uv",
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "upload-artifact",
-    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": "download-artifact",
 }
 GITHUB_TOKEN = "ghs_canary0demo0token0for0the0fake0api"
 # Canary keys: they must never appear unmasked anywhere the pipelines write.
@@ -177,17 +178,29 @@ class Pipelines:
     def test(self) -> Step:
         return self._act("test", "push", "test.yml", {"ref": "refs/heads/main"})
 
-    def integration_eval(self, tested_sha: str, test_run: int) -> Step:
-        return self._act("integration-eval", "workflow_run", "integration-eval.yml", {
+    def integration_eval(self, tested_sha: str, test_run: int, eval_run: int) -> Step:
+        """integration-eval after test run `test_run`; what it uploads as `tested-run` becomes
+        the artifact of its run on the GitHub stand-in, where internal-preview reads it."""
+        shutil.rmtree(self.artifacts / "tested-run", ignore_errors=True)
+        step = self._act("integration-eval", "workflow_run", "integration-eval.yml", {
             "workflow_run": {"id": 9000 + test_run, "name": "test", "run_number": test_run,
                              "conclusion": "success", "event": "push",
                              "head_branch": "main", "head_sha": tested_sha},
         })
+        self.github.add_run(self.eval_run_id(eval_run), eval_run, tested_sha)
+        if (self.artifacts / "tested-run").is_dir():
+            self.github.add_artifact(self.eval_run_id(eval_run), "tested-run",
+                                     _zip_folder(self.artifacts / "tested-run"))
+        return step
+
+    @staticmethod
+    def eval_run_id(eval_run: int) -> int:
+        return 7000 + eval_run  # apart from the test runs (9000 + N)
 
     def internal_preview(self, eval_run: int) -> Step:
         return self._act("internal-preview-release", "workflow_run",
                          "internal-preview-release.yml", {
-            "workflow_run": {"id": 8000 + eval_run, "name": "integration-eval",
+            "workflow_run": {"id": self.eval_run_id(eval_run), "name": "integration-eval",
                              "run_number": eval_run, "conclusion": "success",
                              "event": "workflow_run", "head_branch": "main",
                              "head_sha": self.head()},
@@ -196,11 +209,12 @@ class Pipelines:
     def preview_pipeline(self, test_run: int) -> list[Step]:
         """test → integration-eval → internal-preview-release for the current main."""
         sha = self.head()
+        eval_run = test_run + 1000
         steps = [self.test()]
         if steps[-1].ok:
-            steps.append(self.integration_eval(sha, test_run))
+            steps.append(self.integration_eval(sha, test_run, eval_run))
         if steps[-1].ok:
-            steps.append(self.internal_preview(eval_run=test_run + 1000))
+            steps.append(self.internal_preview(eval_run))
         return steps
 
     def public_release(self, tag: str, *, branch: str = "main") -> Step:
@@ -236,6 +250,16 @@ class Pipelines:
                               capture_output=True, text=True).stdout.strip()
 
 
+def _zip_folder(folder: Path) -> bytes:
+    """What actions/upload-artifact stores for a folder: its files at the zip's root."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
 @contextmanager
 def pipelines(work: Path) -> Iterator[Pipelines]:
     """Every stand-in started, a consumer repository made; all stopped afterwards."""
@@ -249,4 +273,5 @@ def pipelines(work: Path) -> Iterator[Pipelines]:
         actions_repo = copy_tracked_tree(work / "release-actions")
         run = Pipelines(work, index, github, providers, actions_repo)
         run.create_consumer()
+        github.git_dir = run.origin  # the compare API answers from the consumer's origin
         yield run

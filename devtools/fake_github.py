@@ -1,17 +1,21 @@
 """A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
-(create, look up by tag, update, upload, delete) and the compare API. In memory, on 127.0.0.1,
-for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be reached."""
+(create, look up by tag, update, upload, delete); workflow runs, their artifacts and the
+artifact zip download (a redirect to storage on another host name); and the compare API,
+answered by real git in a repository given to it. In memory, on 127.0.0.1, for the act runs of
+`make demo` and the e2e tests, where GitHub itself cannot be reached."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -26,6 +30,32 @@ class FakeGitHub:
     requests: list[str] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
     next_id: int = 1
+    # Actions: workflow runs by id, their artifacts (each with its zip), who may read them.
+    runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    zips: dict[int, bytes] = field(default_factory=dict)
+    actions_forbidden: bool = False  # answer 403, as for a token without `actions: read`
+    # Where artifact zips are served: the same server under another host name (localhost), as
+    # GitHub's storage is another host than its API.
+    storage_url: str = ""
+    # The repository the compare API answers from with real git (a bare origin), if any.
+    git_dir: Path | None = None
+
+    def add_run(self, run_id: int, run_number: int, head_sha: str = "0" * 40) -> None:
+        self.runs[run_id] = {"id": run_id, "run_number": run_number, "head_sha": head_sha,
+                             "head_branch": "main", "status": "completed",
+                             "conclusion": "success"}
+
+    def add_artifact(self, run_id: int, name: str, zip_data: bytes, *,
+                     expired: bool = False) -> int:
+        """An artifact of run `run_id` (registered if new) holding `zip_data`; its id."""
+        if run_id not in self.runs:
+            self.add_run(run_id, run_id)
+        artifact_id = self._id()
+        self.artifacts.append({"id": artifact_id, "name": name, "run_id": run_id,
+                               "size_in_bytes": len(zip_data), "expired": expired})
+        self.zips[artifact_id] = zip_data
+        return artifact_id
 
     def release(self, tag: str) -> dict[str, Any] | None:
         return next((r for r in self.releases if r["tag_name"] == tag), None)
@@ -59,6 +89,41 @@ def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str,
             "browser_download_url": f"https://github.com/{repo}/releases/download/{asset['name']}"}
 
 
+def _artifact_list(fake: FakeGitHub, run_id: int, repo: str,
+                   query: dict[str, list[str]]) -> dict[str, Any]:
+    name = (query.get("name") or [None])[0]
+    found = [{**a, "url": f"{fake.url}/repos/{repo}/actions/artifacts/{a['id']}",
+              "archive_download_url":
+                  f"{fake.url}/repos/{repo}/actions/artifacts/{a['id']}/zip",
+              "workflow_run": {"id": run_id}}
+             for a in fake.artifacts
+             if a["run_id"] == run_id and (name is None or a["name"] == name)]
+    return {"total_count": len(found), "artifacts": found}
+
+
+def _compare_status(git_dir: Path | None, base: str, head: str) -> str | None:
+    """What GitHub's compare says of `base...head`, from real git; None when either is
+    unknown."""
+    if git_dir is None:
+        return None
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(git_dir), *args], capture_output=True,
+                              text=True, check=False)
+
+    shas = [git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").stdout.strip()
+            for ref in (base, head)]
+    if not all(shas):
+        return None
+    if shas[0] == shas[1]:
+        return "identical"
+    if git("merge-base", "--is-ancestor", shas[1], shas[0]).returncode == 0:
+        return "behind"
+    if git("merge-base", "--is-ancestor", shas[0], shas[1]).returncode == 0:
+        return "ahead"
+    return "diverged"
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
 
@@ -82,11 +147,15 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parsed.path)
         fake.requests.append(f"{method} {path}")
         fake.authorizations.append(self.headers.get("Authorization", ""))
+        if path.startswith("/storage/"):
+            return self._storage(path)
         repo_match = re.match(r"/repos/([^/]+)/([^/]+)(.*)", path)
         if not repo_match:
             return self._send(404, {"message": "Not Found"})
         owner, name, rest = repo_match.groups()
         repo = f"{owner}/{name}"
+        if method == "GET" and rest.startswith(("/actions/", "/compare/")):
+            return self._actions(rest, repo, parse_qs(parsed.query))
         if rest == "" and method == "GET":
             return self._send(200, _repository(fake, owner, name))
         if rest == "/releases" and method == "GET":
@@ -159,6 +228,65 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(204)
         return self._send(404, {"message": f"Not Found: {method} {rest}"})
 
+    # --- Actions: runs, artifacts, the zip download; compare ----------------------------------
+
+    def _actions(self, rest: str, repo: str, query: dict[str, list[str]]) -> None:
+        fake = self.fake
+        compare = re.fullmatch(r"/compare/(.+)\.\.\.(.+)", rest)
+        if compare:
+            return self._compare(*compare.groups())
+        if fake.actions_forbidden:
+            return self._send(403, {"message": "Resource not accessible by integration"})
+        run_match = re.fullmatch(r"/actions/runs/(\d+)(/artifacts)?", rest)
+        if run_match:
+            run = fake.runs.get(int(run_match.group(1)))
+            if run is None:
+                return self._send(404, {"message": "Not Found"})
+            if not run_match.group(2):
+                return self._send(200, run)
+            return self._send(200, _artifact_list(fake, run["id"], repo, query))
+        zip_match = re.fullmatch(r"/actions/artifacts/(\d+)/zip", rest)
+        if zip_match:
+            return self._zip_redirect(int(zip_match.group(1)))
+        return self._send(404, {"message": f"Not Found: GET {rest}"})
+
+    def _zip_redirect(self, artifact_id: int) -> None:
+        """GitHub answers 302 to short-lived storage on another host; 410 once expired."""
+        artifact = next((a for a in self.fake.artifacts if a["id"] == artifact_id), None)
+        if not self.headers.get("Authorization"):
+            return self._send(401, {"message": "Requires authentication"})
+        if artifact is None:
+            return self._send(404, {"message": "Not Found"})
+        if artifact["expired"]:
+            return self._send(410, {"message": "Artifact has expired"})
+        self.send_response(302)
+        self.send_header("Location", f"{self.fake.storage_url}/storage/artifacts/{artifact_id}"
+                                     "?sig=signed")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _storage(self, path: str) -> None:
+        """Storage refuses a request that carries an Authorization header, as signed-URL
+        storage does; so a client that forwards the token fails here."""
+        match = re.fullmatch(r"/storage/artifacts/(\d+)", path)
+        data = self.fake.zips.get(int(match.group(1))) if match else None
+        if self.headers.get("Authorization"):
+            return self._send(400, {"message": "Authorization header not allowed"})
+        if data is None:
+            return self._send(404, {"message": "Not Found"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/zip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _compare(self, base: str, head: str) -> None:
+        status = _compare_status(self.fake.git_dir, base, head)
+        if status is None:
+            return self._send(404, {"message": "Not Found"})
+        return self._send(200, {"status": status, "ahead_by": 0, "behind_by": 0,
+                                "total_commits": 0, "commits": [], "files": []})
+
     def do_GET(self) -> None:
         self._route("GET")
 
@@ -180,6 +308,7 @@ def fake_github() -> Iterator[FakeGitHub]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    fake.storage_url = f"http://localhost:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -43,6 +43,12 @@ def _publish() -> Command[Any]:
     return publish.COMMAND
 
 
+def _tested_run() -> Command[Any]:
+    from release_actions.commands import tested_run
+
+    return tested_run.COMMAND
+
+
 # name -> (one-line summary, loader). A command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
 COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
@@ -61,6 +67,10 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "publish": (
         "Build, check and upload the distributions; make the GitHub Release.",
         _publish,
+    ),
+    "tested-run": (
+        "Record the tested commit and run number, or resolve them for the preview release.",
+        _tested_run,
     ),
 }
 

@@ -109,3 +109,13 @@ def fetch_branch(cwd: Path, branch: str) -> Completed:
 def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:
     """`git merge-base --is-ancestor`: True when `commit` is reachable from `ref`."""
     return run(cwd, "merge-base", "--is-ancestor", commit, ref, ok_codes=(0, 1)).returncode == 0
+
+
+def merged_tags(cwd: Path) -> list[str]:
+    """Every tag whose commit is reachable from HEAD."""
+    return run(cwd, "tag", "--merged", "HEAD").stdout.splitlines()
+
+
+def fetch_history_and_tags(cwd: Path) -> Completed:
+    """Complete a shallow clone: its whole history and every tag, so `merged_tags` can answer."""
+    return run(cwd, "fetch", "--unshallow", "--tags", REMOTE)

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_API_URL = "https://api.github.com"
+# A rate limit is waited out for this long at most, then it is an error (PyGithub's default
+# waits until the limit resets, up to an hour, with the job hanging).
+MAX_RATE_LIMIT_WAIT = 120
 
 
 def api_url(environ: Mapping[str, str]) -> str:
@@ -13,14 +16,16 @@ def api_url(environ: Mapping[str, str]) -> str:
     return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def client(token: str, environ: Mapping[str, str]) -> Any:
-    """A PyGithub client for `token` against the runner's API URL, with bounded retries."""
+def client(token: str, environ: Mapping[str, str], *, lazy: bool = False) -> Any:
+    """A PyGithub client for `token` against the runner's API URL, with bounded retries.
+    `lazy`: objects are made without a request until a field is read."""
     from github import Auth, Github, GithubRetry
 
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=api_url(environ),
-        retry=GithubRetry(total=3),
+        retry=GithubRetry(total=3, max_rate_limit_wait=MAX_RATE_LIMIT_WAIT),
         timeout=30,
         per_page=100,
+        lazy=lazy,
     )

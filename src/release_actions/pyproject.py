@@ -12,68 +12,55 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-from packaging.utils import canonicalize_name
-from packaging.version import Version
 from tomlkit.exceptions import ParseError
 from tomlkit.items import String
 
-from release_actions import versions
+from release_actions import vcs_version
+from release_actions.declaration import Declaration as Declaration
+from release_actions.declaration import line_of, read_text, splicer
 from release_actions.errors import ConfigError
+from release_actions.python_version import (
+    assignment_declaration,
+    compile_hatch_pattern,
+    pattern_declaration,
+)
+from release_actions.vcs_version import VcsSource
 
-# hatch's default pattern for a version in a Python file.
+# The `v` of `version: v2.14.0` stays: only the text after it is the version.
+YAML_VERSION = re.compile(
+    r"^version:[ \t]*(?P<q>['\"]?)v?(?P<version>[^'\"\s#]+)(?P=q)[ \t]*(?:#.*)?$", re.MULTILINE
+)
+# A `__version__`/`VERSION` assignment, annotated or not, as people write it.
 PY_VERSION = re.compile(
-    r"^(?P<lhs>(?:__version__|VERSION)\s*(?::\s*str\s*)?=\s*)(?P<q>['\"])v?(?P<version>[^'\"\n]+)(?P=q)",
+    r"""^(?P<name>__version__|VERSION)\s*(?::\s*str\s*)?=\s*(?P<q>['"])v?"""
+    r"""(?P<version>[^'"\n]+)(?P=q)""",
     re.MULTILINE,
 )
-YAML_VERSION = re.compile(
-    r"^version:[ \t]*(?P<q>['\"]?)(?P<version>[^'\"\s#]+)(?P=q)[ \t]*(?:#.*)?$", re.MULTILINE
+JSON_VERSION = re.compile(r"\"version\"\s*:\s*\"v?(?P<version>[^\"]+)\"")
+# extra-files by suffix: (pattern, what is expected, the label of what was found)
+EXTRA_KINDS = {
+    ".py": (PY_VERSION, "a `__version__ = \"X.Y.Z\"` assignment", "`{name} = …`"),
+    ".cff": (YAML_VERSION, "a top-level `version:` line", "`version:`"),
+    ".yml": (YAML_VERSION, "a top-level `version:` line", "`version:`"),
+    ".yaml": (YAML_VERSION, "a top-level `version:` line", "`version:`"),
+    ".json": (JSON_VERSION, "a `\"version\": \"X.Y.Z\"` member", "`\"version\":`"),
+}
+# pdm-backend's `file` source.
+PDM_FILE_PATTERN = re.compile(
+    r"^__version__\s*=\s*[\"'](?P<version>.+?)[\"']\s*(?:#.*)?$", re.MULTILINE
 )
-JSON_VERSION = re.compile(r"\"version\"\s*:\s*\"(?P<version>[^\"]+)\"")
-VCS_PLUGINS = ("setuptools-scm", "setuptools_scm", "hatch-vcs", "uv-dynamic-versioning",
-               "versioningit", "poetry-dynamic-versioning", "dunamai", "pdm-backend-scm")
-VCS_EXPLANATION = (
-    "takes its version from git tags ({plugin}); nothing needs rewriting for previews. "
-    "Let the plugin produce X.Y.Z.devN from the commit distance instead, or declare a static "
-    "`version` under [project]."
+# Plugins that take the version from git tags which this action does not drive.
+OTHER_VCS_PLUGINS = ("versioningit", "dunamai", "pdm-backend-scm", "setuptools-git-versioning")
+OTHER_VCS = (
+    "takes its version from git tags ({plugin}), which version-rewrite cannot hand a preview "
+    "version to. Supported: setuptools-scm, hatch-vcs, uv-dynamic-versioning, pdm-backend "
+    "(source = \"scm\") and poetry-dynamic-versioning; or declare a static `version` under "
+    "[project]."
 )
-
-
-@dataclass(frozen=True)
-class Declaration:
-    """One place in one file where the version text stands."""
-
-    path: Path
-    where: str  # e.g. "[project].version", "__version__", "uv.lock [[package]] mypkg"
-    version: str
-    line: int | None
-    rewrite: Callable[[str, str], str]  # (file text, new version) -> new file text
-
-    def parsed(self) -> Version:
-        """The declared version under PEP 440; an invalid one is a ConfigError at its line."""
-        try:
-            return versions.parse(self.version)
-        except versions.VersionRejected as error:
-            raise ConfigError(f"{self.where} in {self.path}: {error}",
-                              file=self.path, line=self.line) from None
-
-
-def read_text(path: Path, *, what: str) -> str:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{what} {path} does not exist. Check the `path`/`extra-files` inputs "
-            "(relative to the working directory) and that the repository is checked out.",
-            file=path,
-        ) from None
-    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as error:
-        raise ConfigError(f"Cannot read {what} {path}: {error}.", file=path) from None
 
 
 def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
@@ -85,10 +72,6 @@ def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
             f"tomllib.load(open('{path.name}', 'rb'))\"` reproduces it.",
             file=path, line=error.line, col=error.col,
         ) from None
-
-
-def line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
 
 
 def toml_key_line(text: str, table: str, key: str) -> int | None:
@@ -125,45 +108,40 @@ def _toml_string_rewriter(*keys: str) -> Callable[[str, str], str]:
     return rewrite
 
 
-def _regex_rewriter(pattern: re.Pattern[str]) -> Callable[[str, str], str]:
-    """Replace the `version` group of the first match of `pattern`."""
-
-    def rewrite(text: str, new: str) -> str:
-        match = pattern.search(text)
-        assert match is not None  # found when the declaration was made
-        return text[: match.start("version")] + new + text[match.end("version") :]
-
-    return rewrite
+def _whole_file_span(text: str) -> tuple[int, int]:
+    start = len(text) - len(text.lstrip())
+    return start, len(text.rstrip())
 
 
-def _whole_file_rewrite(text: str, new: str) -> str:
-    stripped = text.strip()
-    return text.replace(stripped, new, 1)
-
-
-def regex_declaration(path: Path, text: str, pattern: re.Pattern[str], where: str) -> Declaration:
+def regex_declaration(
+    path: Path, text: str, pattern: re.Pattern[str], expected: str, where: str
+) -> Declaration:
+    """The first match of `pattern`; `where` may name its groups (`{name} = …`)."""
     match = pattern.search(text)
     if match is None:
         raise ConfigError(
-            f"No version found in {path}: expected {where}. Add it, or remove the file from "
+            f"No version found in {path}: expected {expected}. Add it, or remove the file from "
             "`extra-files`.",
             file=path,
         )
     return Declaration(
-        path, where, match.group("version"), line_of(text, match.start("version")),
-        _regex_rewriter(pattern),
+        path, where.format(**match.groupdict()), match.group("version"),
+        line_of(text, match.start("version")),
+        splicer(lambda current: _search(pattern, current).span("version")),
     )
 
 
-def python_declaration(path: Path, pattern: str | None = None) -> Declaration:
-    text = read_text(path, what="Version file")
-    compiled = re.compile(pattern, re.MULTILINE) if pattern else PY_VERSION
-    return regex_declaration(path, text, compiled, "a `__version__ = \"X.Y.Z\"` assignment")
+def _search(pattern: re.Pattern[str], text: str) -> re.Match[str]:
+    match = pattern.search(text)
+    assert match is not None  # found when the declaration was made
+    return match
 
 
 def plain_declaration(path: Path) -> Declaration:
     text = read_text(path, what="Version file")
-    return Declaration(path, "file content", text.strip(), 1, _whole_file_rewrite)
+    start, end = _whole_file_span(text)
+    return Declaration(path, "file content", text[start:end], line_of(text, start),
+                       splicer(_whole_file_span))
 
 
 # --- the project file -------------------------------------------------------------------------
@@ -173,79 +151,112 @@ def resolve_project_file(path: Path) -> Path:
     return path / "pyproject.toml" if path.is_dir() else path
 
 
-def _build_requires(doc: Mapping[str, Any]) -> list[str]:
-    requires = _get(doc, "build-system", "requires") or []
-    return [str(item).lower() for item in requires]
-
-
-def _vcs_plugin(doc: Mapping[str, Any]) -> str | None:
-    hatch_source = str(_get(doc, "tool", "hatch", "version", "source") or "")
-    if hatch_source in ("vcs", "uv-dynamic-versioning"):
-        return f"[tool.hatch.version] source = \"{hatch_source}\""
-    if str(_get(doc, "tool", "pdm", "version", "source") or "") == "scm":
-        return "[tool.pdm.version] source = \"scm\""
-    for table in ("setuptools_scm", "uv-dynamic-versioning", "poetry-dynamic-versioning"):
-        if _get(doc, "tool", table) is not None:
-            return f"[tool.{table}]"
-    for requirement in _build_requires(doc):
-        for plugin in VCS_PLUGINS:
+def _other_vcs_plugin(doc: Mapping[str, Any]) -> str | None:
+    requires = [str(item).lower() for item in _get(doc, "build-system", "requires") or []]
+    for requirement in requires:
+        for plugin in OTHER_VCS_PLUGINS:
             if requirement.startswith(plugin):
-                return f"build-system requires {plugin}"
+                return plugin
     return None
 
 
 def _setuptools_attr_file(root: Path, attr: str, doc: Mapping[str, Any]) -> tuple[Path, str]:
-    module, _, name = attr.rpartition(".")
+    """The module file setuptools reads `attr` from, found as setuptools finds it."""
+    module, _, name = attr.strip().rpartition(".")
     if not module:
         raise ConfigError(f"[tool.setuptools.dynamic] version attr {attr!r} has no module part.")
+    parts = module.split(".")
     package_dirs = _get(doc, "tool", "setuptools", "package-dir") or {}
-    bases = [root / str(package_dirs[""])] if "" in package_dirs else [root / "src", root]
-    relative = Path(*module.split("."))
+    if parts[0] in package_dirs:
+        bases, parts = [root / str(package_dirs[parts[0]])], parts[1:]
+    elif "" in package_dirs:
+        bases = [root / str(package_dirs[""])]
+    else:
+        bases = [root, root / "src"]
+    relative = Path(*parts) if parts else Path("__init__")
     for base in bases:
-        for candidate in (base / relative / "__init__.py", base / relative.with_suffix(".py")):
+        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
             if candidate.is_file():
                 return candidate, name
     raise ConfigError(
         f"[tool.setuptools.dynamic] version = {{attr = \"{attr}\"}} points at module {module}, "
-        f"but no {relative}/__init__.py or {relative}.py exists under "
+        f"but no {relative}.py or {relative}/__init__.py exists under "
         f"{', '.join(str(b) for b in bases)}."
     )
 
 
-def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
+def _hatch_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
+    """[tool.hatch.version] path: the `regex` source (the default) or the `code` source."""
     root = project_file.parent
-    hatch_path = _get(doc, "tool", "hatch", "version", "path")
-    if hatch_path:
-        pattern = _get(doc, "tool", "hatch", "version", "pattern")
-        return python_declaration(root / str(hatch_path), str(pattern) if pattern else None)
+    config = _get(doc, "tool", "hatch", "version")
+    path = root / str(config["path"])
+    source = config.get("source", "regex")
+    if source == "code":
+        expression = str(config.get("expression", "__version__"))
+        if not expression.isidentifier():
+            raise ConfigError(
+                f"[tool.hatch.version] expression = {expression!r} in {project_file} is code, "
+                "not a name this action can rewrite. Assign the version to a name "
+                "(`__version__ = \"X.Y.Z.dev0\"`) and set `expression` to it.",
+                file=project_file, line=toml_key_line(text, "tool.hatch.version", "expression"),
+            )
+        return assignment_declaration(path, expression, "hatchling's code source")
+    if source != "regex":
+        raise ConfigError(
+            f"[tool.hatch.version] source = {source!r} in {project_file} is not a source this "
+            "action can rewrite: use the default `regex` source with `path`, or `vcs`.",
+            file=project_file, line=toml_key_line(text, "tool.hatch.version", "source"),
+        )
+    pattern = compile_hatch_pattern(
+        config.get("pattern"), project_file, toml_key_line(text, "tool.hatch.version", "pattern"),
+    )
+    return pattern_declaration(path, pattern)
+
+
+def _setuptools_declaration(
+    project_file: Path, text: str, doc: Mapping[str, Any], setting: Mapping[str, Any]
+) -> Declaration | None:
+    root = project_file.parent
+    line = toml_key_line(text, "tool.setuptools.dynamic", "version")
+    if "attr" in setting:
+        path, name = _setuptools_attr_file(root, str(setting["attr"]), doc)
+        return assignment_declaration(path, name, "setuptools' `attr`")
+    files = setting.get("file")
+    files = [files] if isinstance(files, str) else list(files or [])
+    if len(files) > 1:
+        raise ConfigError(
+            f"[tool.setuptools.dynamic] version = {{file = {files}}} in {project_file} names "
+            "several files; setuptools joins them into one version text, which is no version. "
+            "Name one file.",
+            file=project_file, line=line,
+        )
+    return plain_declaration(root / str(files[0])) if files else None
+
+
+def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
+    if _get(doc, "tool", "hatch", "version", "path"):
+        return _hatch_declaration(project_file, text, doc)
     pdm_path = _get(doc, "tool", "pdm", "version", "path")
-    if str(_get(doc, "tool", "pdm", "version", "source") or "") == "file" and pdm_path:
-        return python_declaration(root / str(pdm_path))
+    if _get(doc, "tool", "pdm", "version", "source") == "file" and pdm_path:
+        return pattern_declaration(project_file.parent / str(pdm_path), PDM_FILE_PATTERN)
     setuptools_version = _get(doc, "tool", "setuptools", "dynamic", "version")
     if isinstance(setuptools_version, Mapping):
-        if "attr" in setuptools_version:
-            path, name = _setuptools_attr_file(root, str(setuptools_version["attr"]), doc)
-            pattern = PY_VERSION.pattern.replace("__version__|VERSION", re.escape(name))
-            return python_declaration(path, pattern)
-        if "file" in setuptools_version:
-            files = setuptools_version["file"]
-            first = files if isinstance(files, str) else next(iter(files), None)
-            if first:
-                return plain_declaration(root / str(first))
+        found = _setuptools_declaration(project_file, text, doc, setuptools_version)
+        if found is not None:
+            return found
     raise ConfigError(
         f"{project_file} declares `dynamic = [\"version\"]` but names no place this action "
         "can rewrite. Supported: [tool.hatch.version] path, [tool.pdm.version] path, "
-        "[tool.setuptools.dynamic] version = {attr = ...} or {file = ...}.",
+        "[tool.setuptools.dynamic] version = {attr = ...} or {file = ...}, or a version from "
+        "git tags (setuptools-scm, hatch-vcs, uv-dynamic-versioning, pdm-backend scm, "
+        "poetry-dynamic-versioning).",
         file=project_file, line=toml_key_line(text, "project", "dynamic"),
     )
 
 
-def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
-    """The project's version declaration and its distribution name, in the order of SPEC §4:
-    [project].version, [tool.poetry].version, a dynamic version's file; VCS versions refused."""
-    text = read_text(project_file, what="Project file")
-    doc = parse_toml(project_file, text)
-    name = _get(doc, "project", "name") or _get(doc, "tool", "poetry", "name")
+def _static_declaration(
+    project_file: Path, text: str, doc: Mapping[str, Any]
+) -> Declaration | None:
     for table in (("project",), ("tool", "poetry")):
         value = _get(doc, *table, "version")
         if value is None:
@@ -257,13 +268,29 @@ def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
             raise ConfigError(f"{where} must be a string, e.g. version = \"1.2.3.dev0\".",
                               file=project_file, line=line)
         return Declaration(project_file, where, str(value), line,
-                           _toml_string_rewriter(*table, "version")), name
-    dynamic = _get(doc, "project", "dynamic") or []
-    if "version" in dynamic:
-        plugin = _vcs_plugin(doc)
+                           _toml_string_rewriter(*table, "version"))
+    return None
+
+
+def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, str | None]:
+    """Where the project's version comes from, and its distribution name, in the order of
+    SPEC §4: git tags through a VCS plugin (poetry-dynamic-versioning's placeholder version
+    is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
+    text = read_text(project_file, what="Project file")
+    doc = parse_toml(project_file, text)
+    raw_name = _get(doc, "project", "name") or _get(doc, "tool", "poetry", "name")
+    name = str(raw_name) if raw_name else None
+    vcs = vcs_version.detect(project_file, doc)
+    if vcs is not None:
+        return vcs, name
+    static = _static_declaration(project_file, text, doc)
+    if static is not None:
+        return static, name
+    if "version" in (_get(doc, "project", "dynamic") or []):
+        plugin = _other_vcs_plugin(doc)
         if plugin:
             raise ConfigError(
-                f"{project_file} " + VCS_EXPLANATION.format(plugin=plugin),
+                f"{project_file} " + OTHER_VCS.format(plugin=plugin),
                 file=project_file, line=toml_key_line(text, "project", "dynamic"),
             )
         return _dynamic_declaration(project_file, text, doc), name
@@ -274,54 +301,26 @@ def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
     )
 
 
-def find_lock_entry(project_file: Path, name: str | None) -> Declaration | None:
-    """The project's own `[[package]]` entry in uv.lock beside the project file, if it has a
-    version (uv omits it for dynamic versions)."""
-    lock = project_file.parent / "uv.lock"
-    if name is None or not lock.is_file():
-        return None
-    text = read_text(lock, what="Lock file")
-    doc = parse_toml(lock, text)
-    wanted = canonicalize_name(str(name))
-    for index, package in enumerate(doc.get("package", [])):
-        source = package.get("source", {})
-        own = "editable" in source or "virtual" in source
-        if own and canonicalize_name(str(package.get("name", ""))) == wanted:
-            if "version" not in package:
-                return None
-            match = re.search(
-                rf'^name = "{re.escape(str(package["name"]))}"\nversion = ', text, re.MULTILINE
-            )
-            line = line_of(text, match.end()) if match else None
-            return Declaration(lock, f"uv.lock [[package]] {package['name']}",
-                               str(package["version"]), line, _lock_rewriter(index, text, doc))
-    return None
-
-
-def _lock_rewriter(
-    index: int, parsed_text: str, parsed: tomlkit.TOMLDocument
-) -> Callable[[str, str], str]:
-    def rewrite(text: str, new: str) -> str:
-        # A large lock takes tomlkit a while to parse: reuse the parse made to find the entry.
-        doc = parsed if text == parsed_text else tomlkit.parse(text)
-        entry = doc["package"][index]
-        entry["version"] = String.from_raw(new, type_=entry["version"].type)
-        return tomlkit.dumps(doc)
-
-    return rewrite
+def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
+    """The version the project file declares in a file; a version from git tags is refused
+    (there is no declaration to compare or rewrite)."""
+    found, name = find_version_source(project_file)
+    if isinstance(found, VcsSource):
+        raise ConfigError(
+            f"{project_file} takes its version from git tags ({found.where}); there is no "
+            "version in a file to check here.",
+            file=project_file,
+        )
+    return found, name
 
 
 def find_extra_declaration(path: Path) -> Declaration:
     """A version in a file named by `extra-files`, by its kind."""
     suffix = path.suffix.lower()
-    if suffix == ".py":
-        return python_declaration(path)
-    if suffix in (".cff", ".yml", ".yaml"):
+    if suffix in (".py", ".cff", ".yml", ".yaml", ".json"):
         text = read_text(path, what="Extra file")
-        return regex_declaration(path, text, YAML_VERSION, "a top-level `version:` line")
-    if suffix == ".json":
-        text = read_text(path, what="Extra file")
-        return regex_declaration(path, text, JSON_VERSION, "a `\"version\": \"X.Y.Z\"` member")
+        pattern, expected, where = EXTRA_KINDS[suffix]
+        return regex_declaration(path, text, pattern, expected, where)
     if suffix == ".toml":
         return find_project_version(path)[0]
     if suffix in ("", ".txt"):

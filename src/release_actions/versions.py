@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 TAG_PIPELINE = "the tag pipeline (tag-guard + publish) releases it"
+# The largest number uv accepts in a version (2**64 - 2; `uv build` refuses 2**64 - 1).
+MAX_DEV_NUMBER = 18_446_744_073_709_551_614
 
 
 class VersionRejected(ValueError):
@@ -52,7 +54,7 @@ def preview_channel_skip(version: Version, *, allow_prerelease: bool = False) ->
         raise VersionRejected(
             f"{version} is a development release of a post-release; previews are "
             f"X.Y.Z.devN. Set main's version to the next release's .dev0, e.g. "
-            f"{_next_patch(version)}.dev0."
+            f"{next_patch(version)}.dev0."
         )
     if version.dev is None:
         raise VersionRejected(
@@ -79,6 +81,10 @@ def preview_version(
     With `allow_prerelease_base`, `X.Y.ZrcK.devK` → `X.Y.ZrcK.devN` too."""
     if run_number < 1:
         raise VersionRejected(f"run number must be 1 or more, got {run_number}.")
+    if run_number > MAX_DEV_NUMBER:
+        raise VersionRejected(
+            f"run number {run_number} is above {MAX_DEV_NUMBER}, the largest .devN uv can build."
+        )
     skip = preview_channel_skip(version, allow_prerelease=allow_prerelease_base)
     if skip:
         return PreviewDecision(publish=False, version=str(version), reason=skip)
@@ -88,7 +94,7 @@ def preview_version(
     return PreviewDecision(publish=True, version=f"{prefix}.dev{run_number}")
 
 
-def _next_patch(version: Version) -> str:
+def next_patch(version: Version) -> str:
     major, minor, micro = (*version.release, 0, 0, 0)[:3]
     return f"{major}.{minor}.{micro + 1}"
 

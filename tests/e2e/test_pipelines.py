@@ -25,8 +25,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipelines]:
 def history(run: Pipelines) -> dict[str, list[Step] | str]:
     """main at 0.1.0.dev0 → preview (installed back); 0.1.0 on main → preview skipped; tag
     v0.1.0 → public release; a tag on a branch that is not main → refused."""
-    steps: dict[str, list[Step] | str] = {"preview": run.preview_pipeline(test_run=41)}
+    steps: dict[str, list[Step] | str] = {"preview-sha": run.head()}
+    steps["preview"] = run.preview_pipeline(test_run=41)
     steps["installed-pre"] = run.install(pre=True)
+    # An integration-eval run that recorded nothing (a pull request's): nothing to publish.
+    run.github.add_run(run.eval_run_id(7), 7)
+    steps["no-record"] = [run.internal_preview(eval_run=7)]
     run.set_version("0.1.0")
     steps["skip"] = run.preview_pipeline(test_run=42)
     steps["public"] = [run.public_release("v0.1.0")]
@@ -40,6 +44,27 @@ def test_preview_publishes_the_tested_run_number(run: Pipelines, history) -> Non
     assert [step.ok for step in history["preview"]] == [True, True, True], _logs(history["preview"])
     assert "release_actions_sample-0.1.0.dev41-py3-none-any.whl" in run.published()
     assert "release_actions_sample-0.1.0.dev41.tar.gz" in run.published()
+
+
+def test_the_tested_commit_and_run_number_are_handed_over(run: Pipelines, history) -> None:
+    """integration-eval recorded the tested commit; the preview resolved it through the GitHub
+    stand-in (the zip fetched from its storage host without the token) and built from it."""
+    tested_sha = history["preview-sha"]
+    preview = history["preview"][2].log
+    assert f"Tested commit {tested_sha} (on main), run number 41, from run " \
+        f"{run.eval_run_id(1041)}" in preview
+    assert f"GET /repos/benchflow-ai/release-actions-sample/compare/main...{tested_sha}" in \
+        run.github.requests
+    storage = [auth for request, auth in zip(run.github.requests, run.github.authorizations,
+                                             strict=True) if request.startswith("GET /storage/")]
+    assert storage and set(storage) == {""}
+
+
+def test_a_run_that_recorded_nothing_publishes_nothing(run: Pipelines, history) -> None:
+    [step] = history["no-record"]
+    assert step.ok, step.log[-3000:]
+    assert "holds no artifact 'tested-run'" in step.log
+    assert "Rewrote" not in step.log and "uv publish" not in step.log
 
 
 def test_the_gate_chose_the_live_provider_after_a_refusing_one(run: Pipelines, history) -> None:

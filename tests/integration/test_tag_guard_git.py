@@ -157,6 +157,25 @@ def test_a_tag_on_main_passes(upstream: Upstream, how: str, annotated: bool) -> 
     assert result.errors() == []
 
 
+def test_a_vcs_versioned_project_takes_its_version_from_the_tag(upstream: Upstream) -> None:
+    """Given a hatch-vcs project (no version in any file), when its tag on main is guarded,
+    then it passes: the tag is the version the build will carry."""
+    upstream.commit("0.0.0")
+    (upstream.work / "pyproject.toml").write_text(
+        '[project]\nname = "mypkg"\ndynamic = ["version"]\n\n'
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+        'build-backend = "hatchling.build"\n\n[tool.hatch.version]\nsource = "vcs"\n')
+    git(upstream.work, "commit", "--quiet", "-am", "version from git tags")
+    git(upstream.work, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+    upstream.tag("v2.0.1")
+
+    result = guard(upstream.checkout("v2.0.1", "full"), "v2.0.1")
+
+    assert result.code == 0, result.log
+    assert result.outputs["version"] == "2.0.1"
+    assert "from git tags" in result.summary
+
+
 @pytest.mark.parametrize("how", CHECKOUTS)
 def test_a_tag_behind_main_passes_once_history_is_fetched(upstream: Upstream, how: str) -> None:
     """Given a tag three commits behind main's head, when the checkout holds only the tag's

@@ -3,11 +3,12 @@ every error no file changes."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli, snapshot
+from tests.helpers import VENV_BIN, clean_env, run_cli, snapshot
 
 UV_LOCK = """\
 version = 1
@@ -27,6 +28,11 @@ dependencies = [
     { name = "idna" },
 ]
 """
+
+HATCH_PATH = ("[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+              "[tool.hatch.version]\npath = \"x.py\"\n")
+SETUPTOOLS_ATTR = ("[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+                   "[tool.setuptools.dynamic]\nversion = {attr = \"x.__version__\"}\n")
 
 LAYOUTS: dict[str, dict[str, str]] = {
     "project-table": {
@@ -59,6 +65,22 @@ LAYOUTS: dict[str, dict[str, str]] = {
         "[tool.setuptools.dynamic]\nversion = {file = \"VERSION\"}\n",
         "VERSION": "0.5.1.dev0\n",
     },
+    "hatch-path-lowercase": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.hatch.version]\npath = \"src/my_pkg/version.py\"\n",
+        "src/my_pkg/version.py": "version = 'v0.5.1.dev0'\n",
+    },
+    "hatch-custom-pattern": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.hatch.version]\npath = \"src/my_pkg/meta.py\"\n"
+        "pattern = \"^RELEASE: (?P<version>\\\\S+)$\"\n",
+        "src/my_pkg/meta.py": "# RELEASE: 9.9\nRELEASE: 0.5.1.dev0\n",
+    },
+    "hatch-code-source": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[tool.hatch.version]\nsource = \"code\"\npath = \"src/my_pkg/__init__.py\"\n",
+        "src/my_pkg/__init__.py": "__version__: str = \"0.5.1.dev0\"\n",
+    },
     "crlf": {
         "pyproject.toml": "[project]\r\nname = \"my-pkg\"\r\nversion = \"0.5.1.dev0\"\r\n",
     },
@@ -71,6 +93,9 @@ CHANGED = {
     "setuptools-attr-flat": ["my_pkg/version.py"],
     "setuptools-file": ["VERSION"],
     "crlf": ["pyproject.toml"],
+    "hatch-path-lowercase": ["src/my_pkg/version.py"],
+    "hatch-custom-pattern": ["src/my_pkg/meta.py"],
+    "hatch-code-source": ["src/my_pkg/__init__.py"],
 }
 
 
@@ -156,15 +181,41 @@ def test_extra_files_are_rewritten(tmp_path: Path) -> None:
                      "must be a string", "pyproject.toml,line=3", id="non-string-version"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[build-system]\nrequires = [\"setuptools\", \"setuptools-scm>=8\"]\n"}, {},
-                     "from git tags", "pyproject.toml,line=3", id="setuptools-scm"),
+                     "not a git checkout", "pyproject.toml", id="setuptools-scm-outside-git"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[tool.hatch.version]\nsource = \"vcs\"\n"}, {},
-                     "from git tags", "pyproject.toml,line=3", id="hatch-vcs"),
+                     "not a git checkout", "pyproject.toml", id="hatch-vcs-outside-git"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[tool.hatch.version]\nsource = \"uv-dynamic-versioning\"\n"}, {},
-                     "from git tags", "pyproject.toml,line=3", id="uv-dynamic-versioning"),
+                     "not a git checkout", "pyproject.toml", id="uv-dynamic-outside-git"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n"}, {},
                      "names no place", "pyproject.toml,line=3", id="dynamic-without-source"),
+        pytest.param({"pyproject.toml": HATCH_PATH, "x.py": "__version__: str = \"1.0.dev0\"\n"},
+                     {}, "without an annotation", "x.py,line=1", id="hatch-annotated"),
+        pytest.param({"pyproject.toml": HATCH_PATH + "pattern = \"(?P<version>[\"\n",
+                      "x.py": "__version__ = \"1.0.dev0\"\n"}, {},
+                     "not a valid regular expression", "pyproject.toml,line=7",
+                     id="hatch-pattern-does-not-compile"),
+        pytest.param({"pyproject.toml": HATCH_PATH + "pattern = \"^v = (.+)$\"\n",
+                      "x.py": "v = 1\n"}, {}, "no named group `version`",
+                     "pyproject.toml,line=7", id="hatch-pattern-without-version-group"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_ATTR,
+                      "x/__init__.py": "from importlib.metadata import version\n"
+                      "__version__ = version('x')\n"}, {}, "not a plain string literal",
+                     "x/__init__.py,line=2", id="setuptools-attr-computed"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_ATTR, "x/__init__.py": "VERSION = '1.0'\n"},
+                     {}, "no top-level assignment", "x/__init__.py",
+                     id="setuptools-attr-missing"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
+                      "[tool.setuptools.dynamic]\nversion = {file = [\"A\", \"B\"]}\n",
+                      "A": "1.0.dev0\n", "B": "1.0.dev0\n"}, {}, "several files",
+                     "pyproject.toml,line=6", id="setuptools-several-files"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
+                     {"run-number": "18446744073709551615"}, "up to 18446744073709551614 (the "
+                     "largest .devN uv can build)", None, id="run-number-above-uv-limit"),
+        pytest.param({"pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.2.dev0\"\n",
+                      "uv.lock": UV_LOCK}, {}, "Run `uv lock`", "uv.lock,line=12",
+                     id="lock-disagrees"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                       "[tool.setuptools.dynamic]\nversion = {file = []}\n"}, {},
                      "names no place", "pyproject.toml,line=3", id="setuptools-empty-file-list"),
@@ -266,3 +317,70 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
                      env={"RUNNER_DEBUG": "1"})
     assert result.code == 2
     assert "Traceback" in result.log
+
+
+def test_extra_files_keep_their_v_prefix(tmp_path: Path) -> None:
+    """`version: v2.14.0.dev0` in CITATION.cff stays a `v` version: only the text after it is the
+    version."""
+    write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = \"x\"\nversion = \"2.14.0.dev0\"\n",
+        "CITATION.cff": "cff-version: 1.2.0\nversion: v2.14.0.dev0\n",
+        "package.json": "{\"version\": \"v2.14.0.dev0\"}\n",
+    })
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={
+        "run-number": "42", "extra-files": "CITATION.cff, package.json"})
+    assert result.code == 0, result.log
+    assert (tmp_path / "CITATION.cff").read_text() == "cff-version: 1.2.0\nversion: v2.14.0.dev42\n"
+    assert (tmp_path / "package.json").read_text() == "{\"version\": \"v2.14.0.dev42\"}\n"
+
+
+@pytest.mark.parametrize("name", ["VERSION", "__version__"])
+def test_the_label_names_the_assignment_found(tmp_path: Path, name: str) -> None:
+    write_tree(tmp_path, {"pyproject.toml": HATCH_PATH, "x.py": f"{name} = '1.0.dev0'\n"})
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "2"})
+    assert result.code == 0, result.log
+    assert f"| `x.py` | `{name} = …` | 1 |" in result.summary
+
+
+def test_run_number_at_uv_limit_is_accepted(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"})
+    result = run_cli("version-rewrite", cwd=tmp_path,
+                     inputs={"run-number": "018446744073709551614"})
+    assert result.code == 0, result.log
+    assert result.outputs["version"] == "1.0.dev18446744073709551614"
+
+
+# --- what the backend reads is what was rewritten: real builds ---------------------------------
+
+BUILDS = {
+    "hatch-lowercase-path": ({
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n"
+        "[tool.hatch.version]\npath = \"src/my_pkg/__init__.py\"\n",
+        "src/my_pkg/__init__.py": "version = \"0.5.1.dev0\"\n",
+    }, "my_pkg-0.5.1.dev18446744073709551614-py2.py3-none-any.whl"),
+    "setuptools-annotated-attr": ({
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"setuptools>=64\"]\n"
+        "build-backend = \"setuptools.build_meta\"\n\n"
+        "[tool.setuptools.dynamic]\nversion = {attr = \"my_pkg.__version__\"}\n",
+        # setuptools reads the first top-level assignment statically, annotated or not.
+        "src/my_pkg/__init__.py": "__version__: str = \"0.5.1.dev0\"\n__version__ = \"9.9\"\n",
+    }, "my_pkg-0.5.1.dev18446744073709551614-py3-none-any.whl"),
+}
+
+
+@pytest.mark.parametrize("layout", BUILDS)
+def test_uv_builds_the_rewritten_version(tmp_path: Path, layout: str) -> None:
+    """Given a layout hatchling or setuptools reads in its own way, when the largest run number
+    uv accepts is rewritten, then `uv build` makes exactly that version."""
+    files, wheel = BUILDS[layout]
+    write_tree(tmp_path, files)
+    result = run_cli("version-rewrite", cwd=tmp_path,
+                     inputs={"run-number": "18446744073709551614"})
+    assert result.code == 0, result.log
+    subprocess.run(
+        [str(VENV_BIN / "uv"), "build", "--wheel", "--quiet", "--out-dir", "dist"],
+        cwd=tmp_path, env=clean_env(), check=True, capture_output=True, timeout=300,
+    )
+    assert [path.name for path in (tmp_path / "dist").glob("*.whl")] == [wheel]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -19,10 +18,8 @@ from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import CheckFailed, ConfigError, InputError
 from release_actions.gha import Console
-from release_actions.pyproject import Declaration, find_project_version, resolve_project_file
-
-if TYPE_CHECKING:
-    pass
+from release_actions.pyproject import Declaration, find_version_source, resolve_project_file
+from release_actions.vcs_version import VcsSource
 
 MATCH_MODES = ("exact", "normalized")
 
@@ -295,11 +292,16 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     report.add("public version", kind)
 
     project_file = resolve_project_file(inputs.path)
-    declaration, name = find_project_version(project_file)
-    check_project_version(inputs.tag, inputs.tag_prefix, version, declaration, inputs.match)
-    line = f" line {declaration.line}" if declaration.line else ""
-    report.add("project version", f"{declaration.where} = `{declaration.version}` in "
-                                  f"`{declaration.path}`{line} (match: {inputs.match})")
+    source, name = find_version_source(project_file)
+    if isinstance(source, VcsSource):
+        # The tag is the version: the build backend reads it from the tag at HEAD.
+        report.add("project version", f"from git tags ({source.where}): the build carries "
+                                      f"`{version}` from the tag itself")
+    else:
+        check_project_version(inputs.tag, inputs.tag_prefix, version, source, inputs.match)
+        line = f" line {source.line}" if source.line else ""
+        report.add("project version", f"{source.where} = `{source.version}` in "
+                                      f"`{source.path}`{line} (match: {inputs.match})")
 
     workdir = project_file.resolve().parent
     sha = resolve_tag(workdir, inputs.tag, console)

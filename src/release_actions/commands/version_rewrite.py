@@ -7,19 +7,21 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from release_actions import kinds, versions
+from release_actions import kinds, vcs_version, versions
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import ConfigError
+from release_actions.gha import Console
+from release_actions.lockfile import find_lock_entry
 from release_actions.pyproject import (
     Declaration,
     find_extra_declaration,
-    find_lock_entry,
-    find_project_version,
+    find_version_source,
     plan_rewrite,
     resolve_project_file,
     write_atomically,
 )
+from release_actions.vcs_version import VcsSource
 
 RUN_NUMBER_EXPRESSION = "${{ github.event.workflow_run.run_number || github.run_number }}"
 
@@ -31,7 +33,7 @@ class Inputs:
         default="pyproject.toml",
     )
     run_number: int = option(
-        kinds.positive_int(),
+        kinds.positive_int(versions.MAX_DEV_NUMBER, "the largest .devN uv can build"),
         "N of .devN: the run number of the tested workflow run (a positive integer).",
         expression=RUN_NUMBER_EXPRESSION,
     )
@@ -44,22 +46,37 @@ class Inputs:
         "comma-separated; each is rewritten too.",
         default="",
     )
+    tag_prefix: str = option(
+        kinds.tag_prefix,
+        "VCS-versioned projects (setuptools-scm, hatch-vcs, ...): what precedes X.Y.Z in the "
+        "release tags (v, or mypkg-v in a monorepo); a tag regex the project declares wins.",
+        default="v",
+    )
     dry_run: bool = option(kinds.boolean, "Decide and report; write nothing.", default="false")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the preview will be, before anything is written."""
+
+    previous: str
+    decision: versions.PreviewDecision
+    declarations: list[Declaration]  # the files to rewrite
+    env: dict[str, str]  # what the build step needs (a VCS plugin's override variable)
+    origin: str  # where the version came from, for the log and the summary
 
 
 def _check_same(primary: Declaration, current: Version, other: Declaration) -> None:
     if other.parsed() != current:
         raise ConfigError(
             f"{other.path} says {other.version} ({other.where}) but {primary.path} says "
-            f"{primary.version}. Make them equal before releasing.",
+            f"{primary.version}. {other.fix}",
             file=other.path, line=other.line,
         )
 
 
-def run(inputs: Inputs, ctx: Context) -> Outcome:
-    console = ctx.console
-    project_file = resolve_project_file(inputs.path)
-    primary, name = find_project_version(project_file)
+def _from_files(inputs: Inputs, project_file: Path, primary: Declaration,
+                name: str | None) -> Plan:
     declarations = [primary]
     lock = find_lock_entry(project_file, name)
     if lock is not None:
@@ -68,57 +85,87 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     current = primary.parsed()
     for other in declarations[1:]:
         _check_same(primary, current, other)
-
     try:
         decision = versions.preview_version(
-            current, inputs.run_number,
-            allow_prerelease_base=inputs.allow_prerelease_base,
+            current, inputs.run_number, allow_prerelease_base=inputs.allow_prerelease_base,
         )
     except versions.VersionRejected as error:
         raise ConfigError(
             f"{primary.where} = {primary.version!r} in {primary.path}: {error}",
             file=primary.path, line=primary.line,
         ) from None
+    return Plan(primary.version, decision, declarations, {},
+                f"`{primary.path}` ({primary.where})")
 
-    places = ", ".join(f"{d.path} ({d.where})" for d in declarations)
+
+def _from_tags(inputs: Inputs, source: VcsSource, console: Console) -> Plan:
+    tag = vcs_version.last_release_tag(source, inputs.tag_prefix, console)
+    extras = [find_extra_declaration(path) for path in inputs.extra_files]
+    origin = f"git tag `{tag.name}` ({source.plugin.name}: {source.where})"
+    if vcs_version.is_head(source, tag):
+        reason = f"HEAD is the release commit of {tag.name}; {versions.TAG_PIPELINE}."
+        decision = versions.PreviewDecision(publish=False, version=str(tag.version),
+                                            reason=reason)
+        return Plan(str(tag.version), decision, extras, {}, origin)
+    decision = versions.preview_version(vcs_version.preview_base(tag), inputs.run_number)
+    return Plan(str(tag.version), decision, extras, source.variables(decision.version), origin)
+
+
+def run(inputs: Inputs, ctx: Context) -> Outcome:
+    console = ctx.console
+    project_file = resolve_project_file(inputs.path)
+    source, name = find_version_source(project_file)
+    if isinstance(source, VcsSource):
+        plan = _from_tags(inputs, source, console)
+    else:
+        plan = _from_files(inputs, project_file, source, name)
+    decision = plan.decision
     if decision.publish:
-        contents = plan_rewrite(declarations, decision.version)
-        if inputs.dry_run:
-            console.info(f"dry run: would rewrite {primary.version} → {decision.version} in "
-                         f"{places}")
-        else:
+        contents = plan_rewrite(plan.declarations, decision.version)
+        if not inputs.dry_run:
             write_atomically(contents)
-            console.info(f"Rewrote {primary.version} → {decision.version} in {places}")
+        console.info(_done(inputs, plan))
     else:
         console.notice(f"Skipping the preview: {decision.reason}", title="version-rewrite")
-
     return Outcome(
         outputs={
             "version": decision.version,
-            "previous-version": primary.version,
+            "previous-version": plan.previous,
             "publish": "true" if decision.publish else "false",
             "reason": decision.reason,
         },
-        summary=_summary(inputs, primary.version, decision, declarations),
+        summary=_summary(inputs, plan),
+        env={} if inputs.dry_run else plan.env,
     )
 
 
-def _summary(
-    inputs: Inputs,
-    previous: str,
-    decision: versions.PreviewDecision,
-    declarations: list[Declaration],
-) -> str:
+def _done(inputs: Inputs, plan: Plan) -> str:
+    rewrite, export = ("dry run: would rewrite", "would export") if inputs.dry_run \
+        else ("Rewrote", "exported")
+    places = ", ".join(f"{d.path} ({d.where})" for d in plan.declarations)
+    said = [f"{rewrite} {plan.previous} → {plan.decision.version} in {places}"] if places else []
+    said += [f"{export} {name}={value} for the build" for name, value in plan.env.items()]
+    return "; ".join(said)
+
+
+def _summary(inputs: Inputs, plan: Plan) -> str:
+    decision = plan.decision
     if not decision.publish:
         return f"### ⏭️ Preview skipped\n\n{decision.reason}\n"
     verb = "Would rewrite (dry run)" if inputs.dry_run else "Rewrote"
     rows = "\n".join(
-        f"| `{d.path}` | {d.where} | {d.line or ''} |" for d in declarations
+        f"| `{d.path}` | {d.where} | {d.line or ''} |" for d in plan.declarations
+    )
+    table = f"| file | declaration | line |\n|---|---|---|\n{rows}\n" if rows else ""
+    exported = "".join(
+        f"- {'would export' if inputs.dry_run else 'exported'} `{name}={value}` to the "
+        "build step (GITHUB_ENV)\n" for name, value in plan.env.items()
     )
     return (
         f"### 🔖 Preview version `{decision.version}`\n\n"
-        f"{verb} `{previous}` → `{decision.version}` (run number {inputs.run_number}).\n\n"
-        f"| file | declaration | line |\n|---|---|---|\n{rows}\n"
+        f"{verb if rows else 'From'} `{plan.previous}` → `{decision.version}` (run number "
+        f"{inputs.run_number}); version from {plan.origin}.\n\n{table}"
+        + (f"\n{exported}" if exported else "")
     )
 
 
@@ -132,7 +179,8 @@ COMMAND = Command(
     inputs_type=Inputs,
     outputs=(
         Output("version", "The version after the rewrite (unchanged when skipped)."),
-        Output("previous-version", "The version found in the project."),
+        Output("previous-version", "The version found in the project (VCS-versioned: the "
+               "last release tag's version)."),
         Output("publish", "`true` when a preview must be published, `false` when skipped."),
         Output("reason", "One line: why it skipped; empty otherwise."),
     ),

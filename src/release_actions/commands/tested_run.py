@@ -1,0 +1,274 @@
+"""`tested-run`: hand the commit that `test` and the integration gate tested, and that `test`
+run's number, to the preview release.
+
+`record` (end of integration-eval, after the judge passed) writes the record, which the
+composite action uploads as an artifact. `resolve` (start of internal-preview-release, before
+any checkout) reads it back through GitHub's API, checks every field and that the commit is on
+`branch`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from release_actions import kinds, tested_record
+from release_actions.command import Command, Outcome, Output, option
+from release_actions.context import Context
+from release_actions.errors import CheckFailed, InputError
+
+if TYPE_CHECKING:
+    from release_actions.run_artifacts import Where
+
+MODES = ("record", "resolve")
+UPLOAD_ARTIFACT = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"  # v4.6.2
+RETENTION_DAYS = "7"
+_SHA_INPUT = re.compile(r"[0-9a-f]{40}\Z")
+# Characters upload-artifact refuses in a name, and line breaks.
+_ARTIFACT_NAME = re.compile(r'[^"\\:<>|*?/\r\n\x00]{1,200}\Z')
+
+NO_RECORD = (
+    "Run {run_id} holds no artifact {artifact!r} that has not expired, so there is no tested "
+    "commit to release: integration-eval records one only after the judge passed for a push "
+    "to {branch} (pull requests and schedules record nothing). Nothing to publish."
+)
+TWO_RECORDS = (
+    "Run {run_id} holds {count} artifacts named {artifact!r}; exactly one tested-run record "
+    "is expected. Give each upload in that workflow its own name."
+)
+BAD_RECORD = (
+    "The artifact {artifact!r} of run {run_id} is not a valid tested-run record: {why}. It is "
+    "untrusted input and was refused; make sure only `tested-run` with `mode: record` uploads "
+    "{artifact!r}."
+)
+NOT_ON_BRANCH = (
+    "The tested commit {sha} (from run {run_id}) is not on {branch} (GitHub's compare API of "
+    "{repository} says {status!r}). Only commits on {branch} are released as previews: merge "
+    "the change into {branch} and let test and integration-eval run on the merge."
+)
+COMPARE_FAILED = (
+    "Cannot tell whether the tested commit {sha} is on {branch}: the compare API of "
+    "{repository} answered HTTP {status}. Check that {branch} exists and that the token may "
+    "read the repository (`permissions: contents: read`)."
+)
+NO_REPOSITORY = (
+    "GITHUB_REPOSITORY is not set, so there is no repository to read run {run_id} from. Run "
+    "resolve inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name on the command line."
+)
+
+
+def _directory(name: str, raw: str, ctx: Context) -> Path:
+    """Where the record goes: any directory the job can write (runner.temp is outside the
+    workspace), as one line."""
+    if not raw:
+        raise InputError(f"Input `{name}` is empty; give a directory, e.g. "
+                         "`${{ runner.temp }}/tested-run`.")
+    return Path(kinds.line(name, raw, ctx))
+
+
+def _sha(name: str, raw: str, ctx: Context) -> str:
+    if raw and not _SHA_INPUT.match(raw):
+        raise InputError(
+            f"Input `{name}` must be a full commit sha (40 lowercase hex digits), got "
+            f"{kinds.quote(raw)}. Leave the default "
+            "`${{ github.event.workflow_run.head_sha || github.sha }}`."
+        )
+    return raw
+
+
+def _run_id(name: str, raw: str, ctx: Context) -> int | None:
+    if raw and (not raw.isascii() or not raw.isdigit() or len(raw) > 20 or int(raw) == 0):
+        raise InputError(
+            f"Input `{name}` must be a workflow run id (a positive whole number), got "
+            f"{kinds.quote(raw)}. Leave the default `${{{{ github.event.workflow_run.id }}}}`."
+        )
+    return int(raw) if raw else None
+
+
+def _run_number(name: str, raw: str, ctx: Context) -> int | None:
+    limit = tested_record.MAX_RUN_NUMBER
+    return kinds.positive_int(limit)(name, raw, ctx) if raw else None
+
+
+def _artifact(name: str, raw: str, ctx: Context) -> str:
+    if not _ARTIFACT_NAME.match(raw):
+        raise InputError(
+            f"Input `{name}` must be an artifact name of 1 to 200 characters without "
+            f'" : < > | * ? \\ / or line breaks; got {kinds.quote(raw)}.'
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class Inputs:
+    mode: str = option(
+        kinds.choice(*MODES),
+        "record (end of integration-eval, after the judge passed) or resolve (start of the "
+        "preview release).",
+        default="resolve",
+    )
+    sha: str = option(
+        _sha, "record: the tested commit (40 hex digits).", default="",
+        expression="${{ github.event.workflow_run.head_sha || github.sha }}",
+    )
+    run_number: int | None = option(
+        _run_number, "record: the number of the tested `test` run.", default="",
+        expression="${{ github.event.workflow_run.run_number || github.run_number }}",
+    )
+    path: Path = option(
+        _directory,
+        "record: the directory the record is written to (the action then uploads it as an "
+        "artifact).",
+        default="tested-run", expression="${{ runner.temp }}/tested-run",
+    )
+    run_id: int | None = option(
+        _run_id, "resolve: the integration-eval run whose artifact holds the record.",
+        default="", expression="${{ github.event.workflow_run.id }}",
+    )
+    artifact: str = option(_artifact, "The artifact name.", default="tested-run")
+    branch: str = option(kinds.git_ref, "resolve: the tested commit must be on it.",
+                         default="main")
+    github_token: str = option(
+        kinds.text, "resolve: reads the run's artifacts; needs `actions: read`.", default="",
+        expression="${{ github.token }}", secret=True,
+    )
+
+    def __post_init__(self) -> None:
+        if self.mode == "record" and not self.sha:
+            raise InputError("Input `sha` is empty; `mode: record` needs the tested commit. "
+                             "Leave the default or pass `sha: ${{ github.sha }}`.")
+        if self.mode == "record" and self.run_number is None:
+            raise InputError("Input `run-number` is empty; `mode: record` needs the tested "
+                             "run's number. Leave the default.")
+        if self.mode == "resolve" and self.run_id is None:
+            raise InputError(
+                "Input `run-id` is empty; `mode: resolve` needs the integration-eval run id. "
+                "Run it in a workflow started by `on: workflow_run` (the default is "
+                "`${{ github.event.workflow_run.id }}`) or pass `run-id`."
+            )
+        if self.mode == "resolve" and not self.github_token:
+            raise InputError("Input `github-token` is empty; `mode: resolve` reads the run's "
+                             "artifacts through GitHub's API. Leave the default "
+                             "`${{ github.token }}` and grant `actions: read`.")
+
+
+# --- record -------------------------------------------------------------------------------------
+
+
+def record(inputs: Inputs, ctx: Context) -> Outcome:
+    assert inputs.run_number is not None  # __post_init__: record has one
+    tested = tested_record.Record(inputs.sha, inputs.run_number)
+    try:
+        path = tested_record.write(inputs.path, tested)
+    except OSError as error:
+        raise InputError(f"Input `path`: cannot write the record into {str(inputs.path)!r} "
+                         f"({error.strerror}). Give a directory the job can write, such as "
+                         "`${{ runner.temp }}/tested-run`.") from None
+    ctx.console.info(f"Recorded commit {tested.sha}, run number {tested.run_number} in {path}")
+    return Outcome(
+        outputs={"path": str(path)},
+        summary=(f"### 📝 Tested run recorded\n\nCommit `{tested.sha}`, run number "
+                 f"{tested.run_number}, uploaded as the artifact `{inputs.artifact}`.\n"),
+    )
+
+
+# --- resolve ------------------------------------------------------------------------------------
+
+
+def _unavailable(inputs: Inputs, ctx: Context) -> Outcome:
+    message = NO_RECORD.format(run_id=inputs.run_id, artifact=inputs.artifact,
+                               branch=inputs.branch)
+    ctx.console.notice(message, title="tested-run")
+    return Outcome(outputs={"available": "false", "sha": "", "run-number": ""},
+                   summary=f"### ⏭️ No tested run to release\n\n{message}\n")
+
+
+def _read_record(inputs: Inputs, data: bytes) -> tested_record.Record:
+    try:
+        return tested_record.from_zip(data)
+    except tested_record.RecordInvalid as error:
+        raise CheckFailed(BAD_RECORD.format(artifact=inputs.artifact, run_id=inputs.run_id,
+                                            why=error)) from None
+
+
+def _check_on_branch(inputs: Inputs, repo: Any, where: Where, sha: str) -> None:
+    """GitHub's compare API: `{branch}...{sha}` is `identical` or `behind` when contained."""
+    import requests
+    from github import GithubException
+
+    from release_actions import run_artifacts
+
+    fields = {"sha": sha, "branch": inputs.branch, "repository": where.repository}
+    try:
+        status = str(repo.compare(inputs.branch, sha).status)
+    except GithubException as error:
+        raise CheckFailed(COMPARE_FAILED.format(status=error.status, **fields)) from None
+    except requests.RequestException as error:
+        raise run_artifacts.unreachable(error, where,
+                                        f"comparing {sha} with {inputs.branch}") from None
+    if status not in ("identical", "behind"):
+        raise CheckFailed(NOT_ON_BRANCH.format(run_id=inputs.run_id, status=status, **fields))
+
+
+def resolve(inputs: Inputs, ctx: Context) -> Outcome:
+    from release_actions import run_artifacts
+
+    assert inputs.run_id is not None  # __post_init__: resolve has one
+    if not ctx.repository:
+        raise InputError(NO_REPOSITORY.format(run_id=inputs.run_id))
+    repo, where = run_artifacts.repository(inputs.github_token, ctx.environ, ctx.repository)
+    found = run_artifacts.live_artifacts(repo, inputs.run_id, inputs.artifact, where)
+    if not found:
+        return _unavailable(inputs, ctx)
+    if len(found) > 1:
+        raise CheckFailed(TWO_RECORDS.format(run_id=inputs.run_id, count=len(found),
+                                             artifact=inputs.artifact))
+    data = run_artifacts.download(found[0], inputs.run_id, inputs.github_token, where)
+    tested = _read_record(inputs, data)
+    _check_on_branch(inputs, repo, where, tested.sha)
+    ctx.console.info(f"Tested commit {tested.sha} (on {inputs.branch}), run number "
+                     f"{tested.run_number}, from run {inputs.run_id}")
+    return Outcome(
+        outputs={"available": "true", "sha": tested.sha,
+                 "run-number": str(tested.run_number)},
+        summary=(f"### 🧪 Tested run resolved\n\n| commit | run number | from run |\n"
+                 f"|---|---|---|\n| `{tested.sha}` | {tested.run_number} | "
+                 f"{inputs.run_id} |\n\nThe commit is on `{inputs.branch}`.\n"),
+    )
+
+
+def run(inputs: Inputs, ctx: Context) -> Outcome:
+    return record(inputs, ctx) if inputs.mode == "record" else resolve(inputs, ctx)
+
+
+COMMAND = Command(
+    name="tested-run",
+    description=(
+        "Hand the commit that test and the integration gate tested, and the tested run's "
+        "number, to the preview release: record it as an artifact, or resolve it through "
+        "GitHub's API and check that the commit is on main."
+    ),
+    icon="check-circle",
+    inputs_type=Inputs,
+    outputs=(
+        Output("path", "record: the record file written (and uploaded)."),
+        Output("available", "resolve: `true` when a tested run was found, `false` when none "
+                            "(nothing to publish)."),
+        Output("sha", "resolve: the tested commit, on `branch`; check it out."),
+        Output("run-number", "resolve: the tested run's number (for version-rewrite)."),
+    ),
+    run=run,
+    extra_steps=(
+        {
+            "if": "inputs.mode == 'record'",
+            "uses": UPLOAD_ARTIFACT,
+            "with": {
+                "name": "${{ inputs.artifact }}",
+                "path": "${{ steps.run.outputs.path }}",
+                "retention-days": RETENTION_DAYS,
+                "if-no-files-found": "error",
+            },
+        },
+    ),
+)

@@ -1,0 +1,155 @@
+"""Where a Python file assigns the version, found exactly as the build backend finds it:
+hatchling's `regex` source by its regular expression, setuptools' `attr` (and hatchling's `code`
+source) by the module's top-level assignments, read statically."""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from release_actions.declaration import Declaration, located, read_text
+from release_actions.errors import ConfigError
+
+# hatchling's default, searched with re.MULTILINE (hatchling/version/source/regex.py).
+HATCH_DEFAULT_PATTERN = r"""(?i)^(__version__|VERSION) *= *(['"])v?(?P<version>.+?)\2"""
+_ANNOTATED = re.compile(r"^(__version__|VERSION) *:[^=\n]*=", re.MULTILINE | re.IGNORECASE)
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_STRING = re.compile(r"""(?is)[ru]?(?P<q>'''|\"\"\"|'|")(?P<v>v?)(?P<body>.*)(?P=q)\Z""")
+
+BAD_PATTERN = (
+    "[tool.hatch.version] pattern in {project} {problem}. hatchling would fail the build too. "
+    "Give a regular expression with a named group `version`, e.g. "
+    "`pattern = \"^__version__ = ['\\\"](?P<version>[^'\\\"]+)['\\\"]\"`, or remove `pattern` to "
+    "use hatchling's default."
+)
+ANNOTATED = (
+    "{path} line {line} annotates the version (`{text}`), but hatchling's default pattern reads "
+    "only `__version__ = \"…\"` or `VERSION = \"…\"` without an annotation: the build would fail "
+    "with \"unable to parse the version\". Drop the annotation, or set [tool.hatch.version] "
+    "pattern to a regular expression that matches it."
+)
+NO_MATCH = (
+    "{path} has no line that {pattern} matches, so hatchling cannot read the version either. "
+    "Write `__version__ = \"X.Y.Z.dev0\"` at the start of a line, or fix the pattern."
+)
+NOT_LITERAL = (
+    "{name} in {path} line {line} is not a plain string literal ({found}); {reader} reads it by "
+    "running code, and this action rewrites only text. Write `{name} = \"X.Y.Z.dev0\"` there."
+)
+NOT_ASSIGNED = (
+    "{path} has no top-level assignment `{name} = \"X.Y.Z.dev0\"`, which {reader} names. "
+    "Add it, or point {reader} at the module that assigns the version."
+)
+
+
+def compile_hatch_pattern(setting: Any, project_file: Path, line: int | None) -> re.Pattern[str]:
+    """hatchling's pattern: its default for an absent or `true` setting, else the project's
+    own, which must compile and name a `version` group (exit 2 otherwise, not a crash)."""
+    if setting is None or setting is True or setting == "":
+        return re.compile(HATCH_DEFAULT_PATTERN, re.MULTILINE)
+    problem = ""
+    if not isinstance(setting, str):
+        problem = f"must be a string, not {type(setting).__name__}"
+    else:
+        try:
+            compiled = re.compile(setting, re.MULTILINE)
+        except re.error as error:
+            problem = f"is not a valid regular expression ({error})"
+        else:
+            if "version" in compiled.groupindex:
+                return compiled
+            problem = "has no named group `version`"
+    raise ConfigError(BAD_PATTERN.format(project=project_file, problem=problem),
+                      file=project_file, line=line)
+
+
+def _pattern_span(path: Path, pattern: re.Pattern[str], text: str) -> tuple[int, int]:
+    match = pattern.search(text)
+    if match is None:
+        annotated = _ANNOTATED.search(text) if pattern.pattern == HATCH_DEFAULT_PATTERN else None
+        if annotated:
+            line = text.count("\n", 0, annotated.start()) + 1
+            snippet = text[annotated.start():].split("\n", 1)[0].strip()
+            raise ConfigError(ANNOTATED.format(path=path, line=line, text=snippet),
+                              file=path, line=line)
+        what = ("hatchling's default pattern" if pattern.pattern == HATCH_DEFAULT_PATTERN
+                else f"the pattern {pattern.pattern!r}")
+        raise ConfigError(NO_MATCH.format(path=path, pattern=what), file=path)
+    return match.span("version")
+
+
+def _label(text: str, start: int, pattern: re.Pattern[str]) -> str:
+    """`VERSION = …` for the assignment found (the name as written), or the custom pattern."""
+    if pattern.pattern != HATCH_DEFAULT_PATTERN:
+        return "[tool.hatch.version] pattern"
+    line_start = text.rfind("\n", 0, start) + 1
+    name = re.split(r"[\s:=]", text[line_start:start], maxsplit=1)[0]
+    return f"`{name} = …`"
+
+
+def pattern_declaration(path: Path, pattern: re.Pattern[str]) -> Declaration:
+    """The version where `pattern` finds it first, as hatchling's regex source does."""
+    text = read_text(path, what="Version file")
+    locate = partial(_pattern_span, path, pattern)
+    return located(path, _label(text, locate(text)[0], pattern), text, locate)
+
+
+# --- setuptools `attr`, hatchling `code`: top-level assignments, read statically ---------------
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [match.end() for match in _NEWLINE.finditer(text)]
+
+
+def _offset(text: str, starts: list[int], line: int, byte_col: int) -> int:
+    """ast columns count UTF-8 bytes; this is the character offset in `text`."""
+    begin = starts[line - 1]
+    return begin + len(text[begin:].encode()[:byte_col].decode(errors="ignore"))
+
+
+def _assigned_value(tree: ast.Module, name: str) -> ast.expr | None:
+    """The first top-level `name = …` or `name: T = …`, as setuptools' static reader takes it."""
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets = [statement.target]
+        else:
+            continue
+        if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+            return statement.value
+    return None
+
+
+def _assignment_span(path: Path, name: str, reader: str, text: str) -> tuple[int, int]:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        raise ConfigError(f"{path} is not valid Python: {error.msg} (line {error.lineno}). "
+                          "Fix the file.", file=path, line=error.lineno) from None
+    value = _assigned_value(tree, name)
+    if value is None:
+        raise ConfigError(NOT_ASSIGNED.format(path=path, name=name, reader=reader), file=path)
+    starts = _line_starts(text)
+    start = _offset(text, starts, value.lineno, value.col_offset)
+    end = _offset(text, starts, value.end_lineno or value.lineno,
+                  value.end_col_offset or value.col_offset)
+    literal = _STRING.match(text[start:end])
+    constant = value.value if isinstance(value, ast.Constant) else None
+    # Escapes, implicit concatenation or f-strings: the text is not the value.
+    if literal is None or literal["v"] + literal["body"] != constant:
+        raise ConfigError(
+            NOT_LITERAL.format(name=name, path=path, line=value.lineno, reader=reader,
+                               found=text[start:end].split("\n")[0][:60]),
+            file=path, line=value.lineno,
+        )
+    return start + literal.start("body"), start + literal.end("body")
+
+
+def assignment_declaration(path: Path, name: str, reader: str) -> Declaration:
+    """`name = "X.Y.Z"` at the top level of `path`, the first one, as `reader` reads it."""
+    text = read_text(path, what="Version file")
+    return located(path, f"`{name} = …`", text, partial(_assignment_span, path, name, reader))

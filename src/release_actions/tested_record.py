@@ -1,0 +1,99 @@
+"""The tested-run record: which commit `test` and the integration gate tested, and the number of
+that `test` run. A small JSON file handed from integration-eval to internal-preview-release as
+an artifact; untrusted on both sides, so every field is checked when written and when read."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+FILE_NAME = "tested-run.json"
+MAX_BYTES = 1024  # a record is ~80 bytes; anything larger is not ours
+MAX_RUN_NUMBER = 10**12
+FIELDS = ("sha", "run_number")
+_SHA = re.compile(r"[0-9a-f]{40}\Z")
+
+
+class RecordInvalid(ValueError):
+    """The record, or a field of it, is not what `record` writes; the message says what."""
+
+
+@dataclass(frozen=True)
+class Record:
+    sha: str
+    run_number: int
+
+    def __post_init__(self) -> None:
+        check_sha(self.sha)
+        check_run_number(self.run_number)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def check_sha(value: object) -> str:
+    """A full commit sha: 40 lowercase hex digits."""
+    if not isinstance(value, str) or not _SHA.match(value):
+        raise RecordInvalid(f"sha must be a full commit sha (40 lowercase hex digits), "
+                            f"got {_shown(value)}")
+    return value
+
+
+def check_run_number(value: object) -> int:
+    """A workflow run number: a positive integer (JSON number, not text or a boolean)."""
+    if type(value) is not int or not 0 < value <= MAX_RUN_NUMBER:
+        raise RecordInvalid(f"run_number must be a positive whole number, got {_shown(value)}")
+    return value
+
+
+def dumps(record: Record) -> bytes:
+    return (json.dumps({"sha": record.sha, "run_number": record.run_number}) + "\n").encode()
+
+
+def loads(data: bytes) -> Record:
+    """The record `data` holds, every field checked; RecordInvalid otherwise."""
+    if len(data) > MAX_BYTES:
+        raise RecordInvalid(f"{FILE_NAME} is {len(data)} bytes, more than a record's "
+                            f"{MAX_BYTES}")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise RecordInvalid(f"{FILE_NAME} is not JSON") from None
+    if not isinstance(value, dict) or sorted(value) != sorted(FIELDS):
+        raise RecordInvalid(f"{FILE_NAME} must be a JSON object with exactly the fields "
+                            f"{', '.join(FIELDS)}")
+    return Record(check_sha(value["sha"]), check_run_number(value["run_number"]))
+
+
+def write(directory: Path, record: Record) -> Path:
+    """Write the record as `directory/tested-run.json` (the directory is made if missing)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / FILE_NAME
+    path.write_bytes(dumps(record))
+    return path
+
+
+def from_zip(data: bytes) -> Record:
+    """The record inside an artifact's zip: one member, `tested-run.json`, small."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = [member.filename for member in members]
+            if names != [FILE_NAME]:
+                raise RecordInvalid(f"the artifact must hold exactly {FILE_NAME}, it holds "
+                                    f"{_shown(names)}")
+            if members[0].file_size > MAX_BYTES:
+                raise RecordInvalid(f"{FILE_NAME} in the artifact is {members[0].file_size} "
+                                    f"bytes, more than a record's {MAX_BYTES}")
+            with archive.open(members[0]) as member:
+                content = member.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            OSError) as error:
+        raise RecordInvalid(f"the artifact is not a readable zip ({error})") from None
+    return loads(content)
