@@ -53,11 +53,12 @@ def with_uv(tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def old_uv(request: pytest.FixtureRequest) -> Path:
-    """The real uv 0.4.30 binary, from its wheel on PyPI (cached between test runs)."""
-    cache = request.config.cache
-    assert cache is not None
-    folder = cache.mkdir(f"uv-{OLD_UV}")
+def old_uv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real uv 0.4.30 binary, from its wheel on PyPI (cached between test runs when
+    pytest's cache is on)."""
+    cache = getattr(request.config, "cache", None)
+    folder = (cache.mkdir(f"uv-{OLD_UV}") if cache is not None
+              else tmp_path_factory.mktemp(f"uv-{OLD_UV}"))
     binary = folder / "bin/uv"
     if not binary.exists():
         subprocess.run([str(base_python()), "-m", "pip", "download", "--quiet", "--no-deps",
