@@ -1,14 +1,16 @@
 """`make demo`: release the sample package end to end on this machine, with no Docker engine
 and no network, and tell the story stage by stage as it runs.
 
-1. Preview: main at 0.1.0.dev0; test → integration-eval → internal-preview-release publishes
+1. Setup: `release-actions doctor` checks the consumer's one-time setup (workflow files,
+   environments) and prints the values PyPI's trusted-publisher form needs.
+2. Preview: main at 0.1.0.dev0; test → integration-eval → internal-preview-release publishes
    0.1.0.dev<N>, N = the tested run's number.
-2. Skip: the release pull request sets 0.1.0 on main; the preview pipeline skips it.
-3. Public release: tag v0.1.0; public-release guards the tag, publishes 0.1.0, makes the
+3. Skip: the release pull request sets 0.1.0 on main; the preview pipeline skips it.
+4. Public release: tag v0.1.0; public-release guards the tag, publishes 0.1.0, makes the
    GitHub Release, then bump-dev opens a pull request that moves main to 0.1.1.dev0.
-4. Next preview: that pull request merged, main holds 0.1.1.dev0; the next preview,
+5. Next preview: that pull request merged, main holds 0.1.1.dev0; the next preview,
    0.1.1.dev<N>.
-5. Install: `pip install --pre` takes the newest preview back from the index; plain
+6. Install: `pip install --pre` takes the newest preview back from the index; plain
    `pip install` takes the public release.
 """
 
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from demo.pipeline import Pipelines, Progress, Step, pipelines
+from demo.pipeline import DOCTOR, Pipelines, Progress, Step, pipelines
 
 # What the stand-ins do on purpose, so a reader does not take it for a fault.
 SIMULATED = {
@@ -35,7 +37,8 @@ ABANDONED = ("still probing when a higher-priority provider had already answered
              "does not wait for it")
 OFFLINE = ("the job's token makes it configured, but this machine has no network to reach "
            "GitHub Models")
-WHY_EVENT = {"push": "push", "workflow_run": "after the previous workflow"}
+WHY_EVENT = {"push": "push", "workflow_run": "after the previous workflow",
+             "laptop": "in the checkout, as on a laptop"}
 
 
 def say(text: str = "") -> None:
@@ -110,11 +113,21 @@ def preview_decisions(step: Step) -> list[str]:
 
 
 def public_decisions(step: Step) -> list[str]:
-    return lines(step, r"\| (v0\.1\.0 may be released|sha256 [0-9a-f]|GitHub Release: |"
+    return lines(step, r"\| (v0\.1\.0 may be released|Inspection passed|sha256 [0-9a-f]|"
+                       r"Verified: |Release notes: |GitHub Release: |"
                        r"(Opened|Updated) pull request)")
 
 
+def doctor_decisions(step: Step) -> list[str]:
+    """PyPI's form values, one line per channel."""
+    found = re.findall(r"PyPI trusted publisher, (\w+) channel.*\n(?:.*\n){2}"
+                       r"\s*Workflow name:\s*(\S+)\n\s*Environment name:\s*(\S+)", step.log)
+    return [f"PyPI publisher ({channel}): workflow {workflow}, environment {environment}"
+            for channel, workflow, environment in found]
+
+
 DECISIONS: dict[str, Callable[[Step], list[str]]] = {
+    DOCTOR: doctor_decisions,
     "integration-eval.yml": gate_decisions,
     "internal-preview-release.yml": preview_decisions,
     "public-release.yml": public_decisions,
@@ -122,6 +135,12 @@ DECISIONS: dict[str, Callable[[Step], list[str]]] = {
 
 
 # --- the stages -----------------------------------------------------------------------------
+
+
+def stage_doctor(run: Pipelines) -> str:
+    step = run.doctor()
+    _expect([step], 1)
+    return "no item failed: the setup is ready for the first release"
 
 
 def preview(run: Pipelines, test_run: int) -> list[Step]:
@@ -146,6 +165,10 @@ def stage_public(run: Pipelines) -> str:
     _expect([public], 1)
     release = run.github.release("v0.1.0")
     assets = ", ".join(asset["name"] for asset in release["_assets"]) if release else "none"
+    if release:
+        tell("release notes (CHANGELOG.md's 0.1.0 section, then GitHub's generated notes):")
+        for line in str(release["body"]).splitlines():
+            say(f"         {line}")
     bump = run.github.pulls[-1] if run.github.pulls else None
     if bump is None:
         _fail(public)
@@ -179,6 +202,8 @@ class Stage:
 
 
 STAGES = (
+    Stage("One-time setup checked", "doctor reads the workflow files and the environments on "
+          "GitHub (the stand-in)", stage_doctor),
     Stage("Preview of run #41", "main holds 0.1.0.dev0; a push runs test, then "
           "integration-eval, then internal-preview-release", stage_preview),
     Stage("Skip while main holds a final version", "the release pull request set 0.1.0 on "
@@ -200,7 +225,8 @@ def report(run: Pipelines, started: float) -> None:
     say("\nOn the index (sha256):")
     for path in sorted(run.index.packages.iterdir()):
         say(f"  {hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
-    say(f"\n{len(run.steps)} workflow runs in {time.monotonic() - started:.0f} s")
+    runs = [step for step in run.steps if step.workflow != DOCTOR]
+    say(f"\n{len(runs)} workflow runs in {time.monotonic() - started:.0f} s")
 
 
 def run_story(run: Pipelines) -> None:

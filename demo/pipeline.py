@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devtools.act import ROOT, VENV_BIN, ActRun, copy_tracked_tree, git, run_act
+from devtools.act import ROOT, VENV_BIN, ActRun, clean_env, copy_tracked_tree, git, run_act
 from devtools.fake_github import FakeGitHub, fake_github
 from devtools.fake_providers import FakeProvider
 from devtools.pypi import PypiServer
@@ -32,6 +32,7 @@ STANDINS = {
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "upload-artifact",
 }
 GITHUB_TOKEN = "ghs_canary0demo0token0for0the0fake0api"
+DOCTOR = "release-actions doctor"  # run in the consumer's checkout, as on a laptop
 # Canary keys: they must never appear unmasked anywhere the pipelines write.
 CANARIES = {
     "DEEPSEEK_API_KEY": "sk-canary-deepseek-7f3a91c2",
@@ -101,6 +102,10 @@ class Pipelines:
         git(self.consumer, "remote", "add", "origin", REMOTE_URL)
         self.commit("Initial commit")
         self.push("main")
+        # The one-time setup on GitHub: the three environments of the release model.
+        self.github.add_environment("pypi-internal-preview")
+        self.github.add_environment("pypi-public", reviewers=("release-manager",))
+        self.github.add_environment("integration-eval-secrets")
 
     def push(self, ref: str) -> None:
         git(self.consumer, "push", "-q", str(self.origin), ref)
@@ -244,6 +249,19 @@ class Pipelines:
             })
         finally:
             git(self.consumer, "checkout", "-q", "main")
+
+    def doctor(self) -> Step:
+        """`release-actions doctor` in the consumer's checkout, as on a laptop: the workflow
+        files, the environments on GitHub (the stand-in), PyPI's publisher values."""
+        env = clean_env(GITHUB_REPOSITORY=REPOSITORY, GITHUB_API_URL=self.github.url,
+                        GITHUB_TOKEN=GITHUB_TOKEN)
+        self.progress.started("doctor", DOCTOR, "laptop")
+        done = subprocess.run([str(VENV_BIN / "release-actions"), "doctor"], cwd=self.consumer,
+                              env=env, capture_output=True, text=True, timeout=120)
+        step = Step("doctor", DOCTOR, done.returncode, done.stderr + done.stdout, stage=self.stage)
+        self.steps.append(step)
+        self.progress.finished(step)
+        return step
 
     # --- what happened ---------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
 (create, look up by tag, update, upload, delete); workflow runs, their artifacts and the
-artifact zip download (a redirect to storage on another host name); the compare API,
-answered by real git in a repository given to it; and pull requests (list by head, create,
-update; `forbid_pull_requests` answers GitHub's 403 for the repository setting). In memory, on
-127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be
-reached."""
+artifact zip download (a redirect to storage on another host name); the compare API, answered
+by real git in a repository given to it; deployment environments; and pull requests (list by
+head, create, update; `forbid_pull_requests` answers GitHub's 403 for the repository setting).
+In memory, on 127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself
+cannot be reached."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ class FakeGitHub:
     requests: list[str] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
     next_id: int = 1
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    environments_status: int = 200  # e.g. 403: a token that may not read environments
     # Pull requests: the JSON GitHub keeps, and the switch for "Actions may not create them".
     pulls: list[dict[str, Any]] = field(default_factory=list)
     forbid_pull_requests: bool = False
@@ -69,6 +71,36 @@ class FakeGitHub:
         self.next_id += 1
         return self.next_id
 
+    def add_environment(
+        self,
+        name: str,
+        *,
+        reviewers: tuple[str, ...] = (),
+        wait_timer: int = 0,
+        protected_branches: bool = False,
+        custom_branch_policies: bool = False,
+    ) -> None:
+        """An environment with the protection rules GitHub reports for these settings."""
+        rules: list[dict[str, Any]] = []
+        if reviewers:
+            rules.append({"id": self._id(), "node_id": "R", "type": "required_reviewers",
+                          "prevent_self_review": False, "reviewers": [
+                              {"type": "User", "reviewer": {"login": login, "id": self._id()}}
+                              for login in reviewers]})
+        if wait_timer:
+            rules.append({"id": self._id(), "node_id": "W", "type": "wait_timer",
+                          "wait_timer": wait_timer})
+        limited = protected_branches or custom_branch_policies
+        if limited:
+            rules.append({"id": self._id(), "node_id": "B", "type": "branch_policy"})
+        self.environments[name] = {
+            "id": self._id(), "node_id": "E", "name": name, "protection_rules": rules,
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "deployment_branch_policy": {"protected_branches": protected_branches,
+                                         "custom_branch_policies": custom_branch_policies}
+            if limited else None,
+        }
+
 
 def _repository(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
     base = f"{fake.url}/repos/{owner}/{name}"
@@ -87,6 +119,42 @@ def _release_json(fake: FakeGitHub, release: dict[str, Any], repo: str) -> dict[
         "html_url": f"https://github.com/{repo}/releases/tag/{release['tag_name']}",
         "assets": [_asset_json(fake, asset, repo) for asset in release["_assets"]],
     }
+
+
+def _environment_json(fake: FakeGitHub, environment: dict[str, Any], repo: str) -> dict[str, Any]:
+    return {**environment, "url": f"{fake.url}/repos/{repo}/environments/{environment['name']}",
+            "html_url": f"https://github.com/{repo}/deployments/activity_log?environments_filter="
+                        f"{environment['name']}"}
+
+
+def _environments_route(fake: FakeGitHub, rest: str, repo: str) -> tuple[int, Any] | None:
+    """GET /environments and /environments/{name}; None when `rest` is another route."""
+    match = re.fullmatch(r"/environments(?:/([^/]+))?", rest)
+    if match is None:
+        return None
+    if fake.environments_status != 200:
+        return fake.environments_status, {"message": "Resource not accessible by integration"}
+    if match.group(1) is None:
+        listed = [_environment_json(fake, e, repo) for e in fake.environments.values()]
+        return 200, {"total_count": len(listed), "environments": listed}
+    found = fake.environments.get(match.group(1))
+    if found is None:
+        return 404, {"message": "Not Found"}
+    return 200, _environment_json(fake, found, repo)
+
+
+def generated_notes(repo: str, tag: str) -> str:
+    """What GitHub's generated notes look like for a repository without merged pull requests."""
+    return f"**Full Changelog**: https://github.com/{repo}/commits/{tag}"
+
+
+def _created_body(payload: dict[str, Any], repo: str) -> str:
+    """As GitHub does: a given body goes above the generated notes."""
+    body = str(payload.get("body") or "")
+    if not payload.get("generate_release_notes"):
+        return body
+    notes = generated_notes(repo, payload["tag_name"])
+    return f"{body}\n\n{notes}" if body else notes
 
 
 def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str, Any]:
@@ -189,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._actions(rest, repo, parse_qs(parsed.query))
         if rest == "" and method == "GET":
             return self._send(200, _repository(fake, owner, name))
+        environments = _environments_route(fake, rest, repo) if method == "GET" else None
+        if environments is not None:
+            return self._send(*environments)
         if rest.startswith("/pulls"):
             return self._pulls(method, rest, repo, parse_qs(parsed.query))
         if rest == "/releases" and method == "GET":
@@ -201,8 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
             release = {
                 "id": fake._id(), "tag_name": payload["tag_name"],
                 "name": payload.get("name", payload["tag_name"]),
-                "body": payload.get("body") or (
-                    "Generated notes" if payload.get("generate_release_notes") else ""),
+                "body": _created_body(payload, repo),
                 "draft": bool(payload.get("draft")),
                 "prerelease": bool(payload.get("prerelease")),
                 "make_latest": payload.get("make_latest", "true"),

@@ -49,6 +49,12 @@ def _tested_run() -> Command[Any]:
     return tested_run.COMMAND
 
 
+def _doctor() -> Command[Any]:
+    from release_actions.commands import doctor
+
+    return doctor.COMMAND
+
+
 def _bump_dev() -> Command[Any]:
     from release_actions.commands import bump_dev
 
@@ -77,6 +83,10 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "tested-run": (
         "Record the tested commit and run number, or resolve them for the preview release.",
         _tested_run,
+    ),
+    "doctor": (
+        "Check the one-time release setup: workflows, environments, PyPI's publisher form.",
+        _doctor,
     ),
     "bump-dev": (
         "After a public release, open a pull request that moves main to the next .dev0.",

@@ -166,3 +166,12 @@ def merged_tags(cwd: Path) -> list[str]:
 def fetch_history_and_tags(cwd: Path) -> Completed:
     """Complete a shallow clone: its whole history and every tag, so `merged_tags` can answer."""
     return run(cwd, "fetch", "--unshallow", "--tags", REMOTE)
+
+
+def origin_url(cwd: Path) -> str | None:
+    """The URL of the `origin` remote of the repository holding `cwd`; None when there is none."""
+    try:
+        found = run(cwd, "remote", "get-url", "origin", ok_codes=(0, 2, 128))
+    except GitError:
+        return None
+    return found.stdout if found.returncode == 0 and found.stdout else None

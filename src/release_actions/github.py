@@ -16,7 +16,10 @@ def api_url(environ: Mapping[str, str]) -> str:
     return (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
 
 
-def client(token: str, environ: Mapping[str, str], *, lazy: bool = False) -> Any:
+def client(
+    token: str, environ: Mapping[str, str], *, lazy: bool = False, timeout: int = 30,
+    retries: int = 3,
+) -> Any:
     """A PyGithub client for `token` against the runner's API URL, with bounded retries.
     `lazy`: objects are made without a request until a field is read."""
     from github import Auth, Github, GithubRetry
@@ -24,8 +27,8 @@ def client(token: str, environ: Mapping[str, str], *, lazy: bool = False) -> Any
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=api_url(environ),
-        retry=GithubRetry(total=3, max_rate_limit_wait=MAX_RATE_LIMIT_WAIT),
-        timeout=30,
+        retry=GithubRetry(total=retries, max_rate_limit_wait=MAX_RATE_LIMIT_WAIT),
+        timeout=timeout,
         per_page=100,
         lazy=lazy,
     )

@@ -93,6 +93,11 @@ def test_public_release_publishes_and_makes_the_github_release(run: Pipelines, h
     assert sorted(asset["name"] for asset in release["_assets"]) == [
         "release_actions_sample-0.1.0-py3-none-any.whl", "release_actions_sample-0.1.0.tar.gz",
     ]
+    # The sample's CHANGELOG.md section for 0.1.0 on top, GitHub's generated notes below.
+    assert release["body"].startswith("### Added\n\n- The `release-actions-sample` command")
+    assert release["body"].endswith(
+        "**Full Changelog**: https://github.com/benchflow-ai/release-actions-sample/commits/v0.1.0")
+    assert "Verified: " in public.log and "Inspection passed" in public.log
     assert f"Bearer {GITHUB_TOKEN}" in run.github.authorizations or \
         f"token {GITHUB_TOKEN}" in run.github.authorizations
 
@@ -137,6 +142,20 @@ def test_canary_keys_never_appear_unmasked(run: Pipelines, history) -> None:
         if path.is_file():
             text = path.read_bytes()
             assert not any(secret.encode() in text for secret in secrets), path
+
+
+def test_doctor_finds_the_sample_consumer_ready(run: Pipelines) -> None:
+    """`release-actions doctor` in the consumer's checkout, as `make demo` runs it: the
+    example workflows and the stand-in's environments pass, the forms name the workflow
+    files, and the token never shows."""
+    step = run.doctor()
+
+    assert step.ok, step.log
+    assert "failed=0" in step.log.splitlines()
+    assert "✅ environment `pypi-public`: exists" in step.log
+    assert "Repository name:   release-actions-sample" in step.log
+    assert "Workflow name:     public-release.yml" in step.log
+    assert GITHUB_TOKEN not in step.log
 
 
 def _logs(steps: list[Step]) -> str:

@@ -1,0 +1,400 @@
+"""The static audit of a repository's workflows for safe Trusted Publishing: which jobs
+publish (found by what they run), who may mint an OIDC token, what is pinned, what a publishing
+job restores, which environments hold what.
+
+Every failed item names the file, the line and the fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from release_actions.checklist import Item
+from release_actions.workflows import Job, Step, Value, Workflow
+
+OURS = "benchflow-ai/release-actions"
+_SHA = re.compile(r"[0-9a-f]{40}\Z")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
+_PUBLISH_RUN = re.compile(r"\b(uv\s+publish|twine\s+upload|release-actions\s+publish)\b")
+_CACHES = ("actions/cache", "actions/cache/restore")
+
+ID_TOKEN_AT_WORKFLOW = (
+    "`{grant}` at the workflow level of {file} lets every job in it mint an OIDC token and "
+    "publish as this repository. Fix: set `permissions: {{}}` (or read scopes) at the top and "
+    "put `id-token: write` under the publishing job's own `permissions:`."
+)
+ID_TOKEN_NOT_PUBLISHING = (
+    "Job `{job}` in {file} has `{grant}` but publishes nothing. Fix: remove `id-token: write` "
+    "from its `permissions:`; only the job that uploads to PyPI needs it."
+)
+ID_TOKEN_MISSING = (
+    "Publishing job `{job}` in {file} ({why}) has no `id-token: write` of its own, so Trusted "
+    "Publishing gets no token. Fix: add `permissions: {{id-token: write, contents: read}}` to "
+    "the job (job permissions replace the workflow's)."
+)
+WRITE_ALL_ON_PUBLISHER = (
+    "Publishing job `{job}` in {file} has `permissions: write-all`. Fix: list only what it "
+    "needs: `id-token: write` and `contents: read` (`write` for a GitHub Release)."
+)
+UNPINNED = (
+    "`{uses}` in {file} is not pinned to a commit: a moved tag or branch changes what runs in "
+    "this job. Fix: `uses: {target}@<40-hex commit SHA> # {ref}` (the SHA the tag points at)."
+)
+NO_REF = "`{uses}` in {file} names no version. Fix: `uses: {uses}@<40-hex commit SHA>`."
+DOCKER_UNPINNED = (
+    "`{uses}` in {file} is an image by tag, which can be replaced. Fix: pin its digest, "
+    "`docker://image@sha256:<64 hex>`."
+)
+OURS_AT_TAG = (
+    "{count} `{ours}/<name>@<major>` reference(s) ({places}): the README's documented choice, "
+    "a moving major tag of these actions. Pin a commit SHA instead if your policy asks for it."
+)
+PERSISTED_CREDENTIALS = (
+    "actions/checkout in job `{job}` of {file} leaves the job's token in .git/config, where "
+    "every later step (and a build backend) can read it. Fix: add `with: persist-credentials: "
+    "false` to the step."
+)
+CACHE_IN_PUBLISHER = (
+    "Publishing job `{job}` in {file} restores a cache ({what}): a cache written by another "
+    "workflow (a pull request's) would flow into the release. Fix: {fix}."
+)
+SECRETS_ENV_PUBLISHES = (
+    "Publishing job `{job}` in {file} runs in `{environment}`, the provider-key environment: "
+    "its secrets would be in the publishing job, and PyPI would trust that environment. Fix: "
+    "give the job its channel's environment (`{channels}`)."
+)
+PUBLISHING_ENV_NOT_PUBLISHING = (
+    "Job `{job}` in {file} runs in the publishing environment `{environment}` but publishes "
+    "nothing: each such job creates a deployment on it and passes its protection rules. Fix: "
+    "use `{secrets}` for provider keys, or no environment."
+)
+REUSABLE_PUBLISHER = (
+    "Publishing job `{job}` in {file} is inside a reusable workflow (`on: workflow_call`); "
+    "PyPI's Trusted Publishing does not accept reusable workflows (the token names the caller, "
+    "the publisher is checked against this file). Fix: move the publishing job into the "
+    "calling workflow's own file and register that file on PyPI."
+)
+CHANNEL_MISSING = (
+    "No `{workflow}` in {folder}: the {channel} channel's trusted publisher on PyPI names that "
+    "file. Fix: name the {channel} workflow file `{workflow}`, or set input `{input}` to its name."
+)
+CHANNEL_PUBLISHES_NOTHING = (
+    "{file} ({channel} channel) has no publishing job (none uses the publish action, "
+    "pypa/gh-action-pypi-publish, `uv publish` or `twine upload`). Fix: publish from it, or set "
+    "input `{input}` to the workflow that does."
+)
+CHANNEL_NO_ENVIRONMENT = (
+    "Publishing job `{job}` in {file} has no `environment:`; the {channel} trusted publisher "
+    "is bound to `{environment}`. Fix: add `environment: {environment}` to the job."
+)
+CHANNEL_OTHER_ENVIRONMENT = (
+    "Publishing job `{job}` in {file} runs in `{found}`, but the {channel} channel's "
+    "environment is `{environment}`: PyPI answers invalid-publisher when they differ. Fix: "
+    "`environment: {environment}` (or set input `{input}` to `{found}`)."
+)
+OTHER_PUBLISHER = (
+    "Job `{job}` in {file} publishes too ({why}), outside the preview and public workflows: "
+    "PyPI needs a trusted publisher for this file as well, or the upload fails."
+)
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str  # preview or public
+    workflow: str  # the workflow's file name
+    environment: str
+    workflow_input: str  # the input that names the workflow
+    environment_input: str
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A publishing job and why it counts as one."""
+
+    workflow: Workflow
+    job: Job
+    why: str
+    line: int
+
+
+def _target_and_ref(uses: str) -> tuple[str, str]:
+    target, _, ref = uses.partition("@")
+    return target.lower(), ref
+
+
+def _is_ours(target: str) -> bool:
+    return target == OURS or target.startswith(OURS + "/")
+
+
+def publishing_reason(step: Step) -> str | None:
+    """Why `step` uploads to an index, or None."""
+    if step.uses is not None:
+        target, _ = _target_and_ref(step.uses.text)
+        command = step.inputs.get("command")
+        if target in (f"{OURS}/publish", "pypa/gh-action-pypi-publish") or (
+            target == OURS and command is not None and command.text == "publish"
+        ):
+            return f"`{step.uses.text}`"
+    if step.run is not None:
+        match = _PUBLISH_RUN.search(step.run.text)
+        if match:
+            return f"`{' '.join(match.group(1).split())}`"
+    return None
+
+
+def _called_file(job: Job) -> str | None:
+    """The file name of a local reusable workflow the job calls."""
+    if job.uses is None or not job.uses.text.startswith("./"):
+        return None
+    return job.uses.text.split("@")[0].rsplit("/", 1)[-1]
+
+
+def find_publishers(workflows: Sequence[Workflow]) -> list[Publisher]:
+    """Jobs that publish by their steps, then jobs that call a local workflow that does."""
+    found = []
+    for workflow in workflows:
+        for job in workflow.jobs:
+            for step in job.steps:
+                why = publishing_reason(step)
+                if why is not None:
+                    found.append(Publisher(workflow, job, why, step.line))
+                    break
+    publishing_files = {publisher.workflow.name for publisher in found}
+    for workflow in workflows:
+        for job in workflow.jobs:
+            called = _called_file(job)
+            if called in publishing_files and job.uses is not None:
+                why = f"calls `{job.uses.text}`, which publishes"
+                found.append(Publisher(workflow, job, why, job.uses.line))
+    return found
+
+
+@dataclass(frozen=True)
+class Audit:
+    workflows: Sequence[Workflow]
+    publishers: Sequence[Publisher]
+    secrets_environment: str
+    channels: Sequence[Channel]
+
+    def publishes(self, workflow: Workflow, job: Job) -> bool:
+        return any(p.workflow is workflow and p.job is job for p in self.publishers)
+
+
+def _fail(check: str, workflow: Workflow, line: int | None, detail: str) -> Item:
+    return Item(check, "fail", detail, workflow.path, workflow.file, line)
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+
+def _grant(job_or_workflow: Job | Workflow) -> str:
+    permissions = job_or_workflow.permissions
+    assert permissions is not None
+    return "permissions: write-all" if permissions.everything == "write-all" else "id-token: write"
+
+
+def _id_token_line(job_or_workflow: Job | Workflow) -> int:
+    permissions = job_or_workflow.permissions
+    assert permissions is not None
+    scope = permissions.scopes.get("id-token")
+    return scope.line if scope is not None else permissions.line
+
+
+def check_id_token(audit: Audit) -> Iterator[Item]:
+    for workflow in audit.workflows:
+        if workflow.permissions is not None and workflow.permissions.grants_id_token:
+            yield _fail("id-token", workflow, _id_token_line(workflow), ID_TOKEN_AT_WORKFLOW.format(
+                grant=_grant(workflow), file=workflow.file))
+        for job in workflow.jobs:
+            granted = job.permissions is not None and job.permissions.grants_id_token
+            if granted and not audit.publishes(workflow, job):
+                yield _fail("id-token", workflow, _id_token_line(job),
+                            ID_TOKEN_NOT_PUBLISHING.format(job=job.id, file=workflow.file,
+                                                           grant=_grant(job)))
+    for publisher in audit.publishers:
+        yield from _publisher_id_token(publisher)
+
+
+def _publisher_id_token(publisher: Publisher) -> Iterator[Item]:
+    workflow, job = publisher.workflow, publisher.job
+    if job.permissions is None or not job.permissions.grants_id_token:
+        yield _fail("id-token", workflow, job.line, ID_TOKEN_MISSING.format(
+            job=job.id, file=workflow.file, why=publisher.why))
+    elif job.permissions.everything == "write-all":
+        yield _fail("id-token", workflow, job.permissions.line,
+                    WRITE_ALL_ON_PUBLISHER.format(job=job.id, file=workflow.file))
+
+
+def _all_uses(workflow: Workflow) -> Iterator[Value]:
+    for job in workflow.jobs:
+        if job.uses is not None:
+            yield job.uses
+        yield from (step.uses for step in job.steps if step.uses is not None)
+
+
+def _pin_problem(uses: str, file: str) -> str | None:
+    if uses.startswith("./"):
+        return None
+    if uses.startswith("docker://"):
+        return None if _DIGEST.search(uses) else DOCKER_UNPINNED.format(uses=uses, file=file)
+    ref = _target_and_ref(uses)[1]
+    if not ref:
+        return NO_REF.format(uses=uses, file=file)
+    if _SHA.match(ref):
+        return None
+    return UNPINNED.format(uses=uses, file=file, target=uses.partition("@")[0], ref=ref)
+
+
+def check_pins(audit: Audit) -> Iterator[Item]:
+    ours = []
+    for workflow in audit.workflows:
+        for uses in _all_uses(workflow):
+            target, ref = _target_and_ref(uses.text)
+            if _is_ours(target) and ref and not _SHA.match(ref):
+                ours.append(f"{workflow.file}:{uses.line}")
+                continue
+            problem = _pin_problem(uses.text, workflow.file)
+            if problem is not None:
+                yield _fail("pinned-actions", workflow, uses.line, problem)
+    if ours:
+        places = ", ".join(ours[:5]) + (", …" if len(ours) > 5 else "")
+        yield Item("pinned-actions", "note",
+                   OURS_AT_TAG.format(count=len(ours), ours=OURS, places=places))
+
+
+def check_checkout_credentials(audit: Audit) -> Iterator[Item]:
+    for workflow in audit.workflows:
+        for job in workflow.jobs:
+            for step in job.steps:
+                if step.uses is None or _target_and_ref(step.uses.text)[0] != "actions/checkout":
+                    continue
+                persist = step.inputs.get("persist-credentials")
+                if persist is None or persist.text.lower() != "false":
+                    yield _fail("checkout-credentials", workflow, step.line,
+                                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file))
+
+
+def _cache_restored(step: Step) -> tuple[str, str] | None:
+    """(what restores a cache, the fix) for a step that restores one."""
+    if step.uses is None:
+        return None
+    target, _ = _target_and_ref(step.uses.text)
+    if target in _CACHES:
+        return f"`{step.uses.text}`", "remove the step from the publishing job"
+    cache = step.inputs.get("cache")
+    if target == "actions/setup-python" and cache is not None and cache.text:
+        return f"setup-python `cache: {cache.text}`", "remove `cache:` from setup-python"
+    enable = step.inputs.get("enable-cache")
+    if target == "astral-sh/setup-uv" and (enable is None or enable.text.lower() != "false"):
+        what = (f"setup-uv `enable-cache: {enable.text}`" if enable is not None else
+                "setup-uv without `enable-cache: false`, which caches on GitHub-hosted runners")
+        return what, "set `with: enable-cache: false` on setup-uv"
+    return None
+
+
+def check_publish_cache(audit: Audit) -> Iterator[Item]:
+    for publisher in audit.publishers:
+        for step in publisher.job.steps:
+            restored = _cache_restored(step)
+            if restored is not None:
+                yield _fail("publish-cache", publisher.workflow, step.line,
+                            CACHE_IN_PUBLISHER.format(job=publisher.job.id,
+                                                      file=publisher.workflow.file,
+                                                      what=restored[0], fix=restored[1]))
+
+
+def check_environments(audit: Audit) -> Iterator[Item]:
+    channels = [channel.environment for channel in audit.channels]
+    for workflow in audit.workflows:
+        for job in workflow.jobs:
+            if job.environment is None:
+                continue
+            name, line = job.environment.text, job.environment.line
+            if audit.publishes(workflow, job) and name == audit.secrets_environment:
+                yield _fail("environment-roles", workflow, line, SECRETS_ENV_PUBLISHES.format(
+                    job=job.id, file=workflow.file, environment=name,
+                    channels="`, `".join(channels)))
+            elif not audit.publishes(workflow, job) and name in channels:
+                yield _fail("environment-roles", workflow, line,
+                            PUBLISHING_ENV_NOT_PUBLISHING.format(
+                                job=job.id, file=workflow.file, environment=name,
+                                secrets=audit.secrets_environment))
+
+
+def check_reusable(audit: Audit) -> Iterator[Item]:
+    for publisher in audit.publishers:
+        workflow = publisher.workflow
+        if "workflow_call" in workflow.triggers and publisher.job.uses is None:
+            yield _fail("reusable-workflow", workflow, publisher.job.line,
+                        REUSABLE_PUBLISHER.format(job=publisher.job.id, file=workflow.file))
+
+
+def check_other_publishers(audit: Audit) -> Iterator[Item]:
+    channel_files = {channel.workflow for channel in audit.channels}
+    for publisher in audit.publishers:
+        workflow = publisher.workflow
+        if workflow.name not in channel_files and "workflow_call" not in workflow.triggers:
+            yield Item("other-publishers", "note", OTHER_PUBLISHER.format(
+                job=publisher.job.id, file=workflow.file, why=publisher.why),
+                workflow.path, workflow.file, publisher.job.line)
+
+
+CHECKS = (
+    ("id-token", check_id_token,
+     "`id-token: write` only at job level, only on the jobs that publish"),
+    ("pinned-actions", check_pins, "every third-party `uses:` pinned to a full commit SHA"),
+    ("checkout-credentials", check_checkout_credentials,
+     "every actions/checkout has `persist-credentials: false`"),
+    ("publish-cache", check_publish_cache, "no publishing job restores a cache"),
+    ("environment-roles", check_environments,
+     "provider keys and publishing live in separate environments"),
+    ("reusable-workflow", check_reusable, "no publishing job inside a reusable workflow"),
+    ("other-publishers", check_other_publishers, ""),
+)
+
+
+def audit_workflows(
+    workflows: Sequence[Workflow], secrets_environment: str, channels: Sequence[Channel]
+) -> list[Item]:
+    """Every check's failures and notes, and one passing item for each check that found none."""
+    audit = Audit(workflows, find_publishers(workflows), secrets_environment, channels)
+    items: list[Item] = []
+    for check, run, passed in CHECKS:
+        found = list(run(audit))
+        if passed and not any(not item.ok for item in found):
+            items.append(Item(check, "pass", passed))
+        items += found
+    return items
+
+
+# --- the channels --------------------------------------------------------------------------------
+
+
+def _channel_job(channel: Channel, publisher: Publisher) -> Item:
+    workflow, job = publisher.workflow, publisher.job
+    check = f"{channel.name}-workflow"
+    names = {"job": job.id, "file": workflow.file, "channel": channel.name,
+             "environment": channel.environment, "input": channel.environment_input}
+    if job.environment is None:
+        return _fail(check, workflow, job.line, CHANNEL_NO_ENVIRONMENT.format(**names))
+    if job.environment.text != channel.environment:
+        return _fail(check, workflow, job.environment.line, CHANNEL_OTHER_ENVIRONMENT.format(
+            found=job.environment.text, **names))
+    return Item(check, "pass", f"job `{job.id}` publishes ({publisher.why}) in environment "
+                               f"`{channel.environment}`", workflow.path, workflow.file, job.line)
+
+
+def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str) -> list[Item]:
+    """The channel's workflow file exists and publishes from the channel's environment."""
+    check = f"{channel.name}-workflow"
+    workflow = next((w for w in workflows if w.name == channel.workflow), None)
+    if workflow is None:
+        return [Item(check, "fail", CHANNEL_MISSING.format(
+            workflow=channel.workflow, folder=folder, channel=channel.name,
+            input=channel.workflow_input))]
+    publishers = [p for p in find_publishers(workflows) if p.workflow is workflow]
+    if not publishers:
+        return [_fail(check, workflow, None, CHANNEL_PUBLISHES_NOTHING.format(
+            file=workflow.file, channel=channel.name, input=channel.workflow_input))]
+    return [_channel_job(channel, publisher) for publisher in publishers]

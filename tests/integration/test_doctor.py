@@ -1,0 +1,264 @@
+"""doctor end to end: the CLI as a runner runs it, over a consumer checkout holding a copy of
+examples/workflows, with the environments served by the local GitHub stand-in over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from devtools.fake_github import FakeGitHub, fake_github
+
+from tests.helpers import ROOT, Result, git, run_cli
+
+TOKEN = "ghs_doctor_token_8841"
+ENVIRONMENTS = ("pypi-internal-preview", "pypi-public", "integration-eval-secrets")
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "examples" / "workflows", tmp_path / ".github" / "workflows")
+    return tmp_path
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with fake_github() as fake:
+        fake.add_environment("pypi-internal-preview")
+        fake.add_environment("pypi-public", reviewers=("alice", "bob"), wait_timer=5)
+        fake.add_environment("integration-eval-secrets")
+        yield fake
+
+
+def doctor(checkout: Path, github: FakeGitHub | None, **inputs: str) -> Result:
+    env = {"GITHUB_REPOSITORY": "octo/sample"}
+    if github is not None:
+        env["GITHUB_API_URL"] = github.url
+    return run_cli("doctor", cwd=checkout, inputs={"github-token": TOKEN, **inputs}, env=env)
+
+
+def report(result: Result) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = json.loads(result.outputs["report"])
+    return rows
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def line_of(path: Path, marker: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
+
+
+def test_a_ready_setup_passes_and_prints_the_publisher_forms(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given the reference workflows and the three environments, when doctor runs, then it
+    exits 0, lists each environment with its protection rules, and prints (and summarises)
+    the values PyPI's form needs for each channel; the token never shows."""
+    result = doctor(checkout, github)
+
+    assert result.code == 0, result.log
+    assert result.errors() == []
+    assert result.outputs["failed"] == "0"
+    rows = {row["check"]: row for row in report(result) if row["status"] == "pass"}
+    public = rows["environment `pypi-public`"]
+    assert public["detail"] == ("exists (the public channel's publishing environment): required "
+                                "reviewers: alice, bob; wait timer: 5 min")
+    assert "Owner:             octo" in result.log
+    assert "Workflow name:     internal-preview-release.yml" in result.log
+    assert "Environment name:  pypi-public" in result.log
+    assert "| Workflow name | `internal-preview-release.yml` | `public-release.yml` |" in (
+        result.summary)
+    assert "| Repository name | `sample` | `sample` |" in result.summary
+    assert "all clear" in result.summary
+    assert [r for r in github.requests if "/environments/" in r] == [
+        f"GET /repos/octo/sample/environments/{name}" for name in ENVIRONMENTS]
+    assert set(github.authorizations) == {f"token {TOKEN}"}
+    assert TOKEN not in result.log.replace(f"::add-mask::{TOKEN}", "")
+
+
+def test_each_failed_item_is_annotated_with_file_line_and_fix_then_one_summary(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given two problems in two files, when doctor runs, then it exits 1 with one `::error`
+    per problem (file, line, fix) and one final `::error` that counts them."""
+    workflows = checkout / ".github" / "workflows"
+    edit(workflows / "test.yml", "persist-credentials: false", "persist-credentials: true")
+    edit(workflows / "public-release.yml", "permissions: {}", "permissions:\n  id-token: write")
+
+    result = doctor(checkout, github)
+
+    assert result.code == 1, result.log
+    errors = result.errors()
+    assert len(errors) == 3, errors
+    checkout_line = line_of(workflows / "test.yml", "actions/checkout@")
+    token_line = line_of(workflows / "public-release.yml", "  id-token: write")
+    assert errors[0].startswith(f"::error file=.github/workflows/public-release.yml,"
+                                f"line={token_line},title=doctor%3A id-token::")
+    assert errors[1].startswith(f"::error file=.github/workflows/test.yml,line={checkout_line},"
+                                "title=doctor%3A checkout-credentials::")
+    assert "Fix: add `with: persist-credentials: false`" in errors[1]
+    assert "2 item(s) of the one-time release setup failed" in errors[2]
+    assert "checkout-credentials (.github/workflows/test.yml:" in errors[2]
+    assert result.outputs["failed"] == "2"
+    failed = [row for row in report(result) if not row["ok"]]
+    assert [(row["file"], row["line"]) for row in failed] == [
+        (".github/workflows/public-release.yml", token_line),
+        (".github/workflows/test.yml", checkout_line)]
+    assert "| checkout-credentials | ❌ |" in result.summary
+
+
+def test_a_missing_environment_fails_with_where_to_create_it(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    del github.environments["pypi-public"]
+
+    result = doctor(checkout, github)
+
+    assert result.code == 1
+    assert len(result.errors()) == 2
+    assert "octo/sample has no environment `pypi-public`" in result.errors()[0]
+    assert "Settings → Environments → New environment" in result.errors()[0]
+    assert result.outputs["failed"] == "1"
+
+
+def test_a_public_environment_limited_to_protected_branches_is_noted(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    github.add_environment("pypi-public", reviewers=("alice",), protected_branches=True)
+
+    result = doctor(checkout, github)
+
+    assert result.code == 0
+    assert "deployments from protected branches only" in result.outputs["report"]
+    notices = [line for line in result.log.splitlines()
+               if line.startswith("::notice") and "tag push" in line]
+    assert len(notices) == 1 and "add the tag rule `v*`" in notices[0]
+
+
+@pytest.mark.parametrize(
+    ("setup", "phrase"),
+    [
+        pytest.param("no-token", "skipped: no `github-token`", id="no-token"),
+        pytest.param("forbidden", "may not read the environments of octo/sample (HTTP 403); "
+                     "give the job `permissions: actions: read`", id="forbidden"),
+        pytest.param("unreachable", "skipped: the API is unreachable", id="unreachable"),
+    ],
+)
+def test_api_checks_that_cannot_run_are_skipped_and_the_static_checks_still_run(
+    checkout: Path, github: FakeGitHub, setup: str, phrase: str
+) -> None:
+    workflows = checkout / ".github" / "workflows"
+    edit(workflows / "test.yml", "persist-credentials: false", "persist-credentials: true")
+    inputs = {"github-token": ""} if setup == "no-token" else {}
+    if setup == "forbidden":
+        github.environments_status = 403
+    if setup == "unreachable":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            github.url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    result = doctor(checkout, github, **inputs)
+
+    assert result.code == 1, result.log  # the static failure, not the API
+    skipped = [row for row in report(result) if row["status"] == "skip"]
+    assert len(skipped) == 1 and phrase in str(skipped[0]["detail"]), skipped
+    assert skipped[0]["ok"] is True
+    assert result.outputs["failed"] == "1"
+    assert "checkout-credentials" in result.errors()[0]
+
+
+def test_github_enterprise_server_is_flagged(checkout: Path, github: FakeGitHub) -> None:
+    result = run_cli("doctor", cwd=checkout, inputs={"github-token": ""},
+                     env={"GITHUB_SERVER_URL": "https://ghe.example.com",
+                          "GITHUB_REPOSITORY": "octo/sample"})
+
+    assert result.code == 1
+    assert "https://ghe.example.com, a GitHub Enterprise Server" in result.errors()[0]
+    assert "trusted-publishing: never" in result.errors()[0]
+
+
+def test_an_unparseable_workflow_is_one_error_with_file_and_line(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    (checkout / ".github" / "workflows" / "broken.yml").write_text(
+        "on: push\njobs:\n  a:\n    steps: [\n")
+
+    result = doctor(checkout, github)
+
+    assert result.code == 2
+    assert len(result.errors()) == 1
+    assert result.errors()[0].startswith("::error file=.github/workflows/broken.yml,line=5,")
+    assert "Traceback" not in result.log
+    assert github.requests == []
+
+
+@pytest.mark.parametrize(
+    ("inputs", "phrase"),
+    [
+        pytest.param({"secrets-environment": "pypi-public"}, "also the public channel's",
+                     id="secrets-is-public"),
+        pytest.param({"workflows": "ci"}, "which is not a folder", id="no-folder"),
+        pytest.param({"workflows": "../.."}, "leads outside the workspace", id="outside"),
+        pytest.param({"public-workflow": ".github/workflows/release.yml"},
+                     "a workflow file name such as public-release.yml", id="path-not-name"),
+        pytest.param({"preview-environment": "pypi\nx"}, "an environment name", id="newline"),
+        pytest.param({"repository": "octo"}, "must be owner/name", id="repository"),
+    ],
+)
+def test_bad_inputs_are_one_error_and_exit_2(
+    checkout: Path, inputs: dict[str, str], phrase: str
+) -> None:
+    result = doctor(checkout, None, **inputs)
+
+    assert result.code == 2, result.log
+    assert len(result.errors()) == 1
+    assert phrase in result.errors()[0]
+
+
+def test_on_a_laptop_with_flags_and_a_token_in_the_environment(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given no runner (no GITHUB_ACTIONS), when `release-actions doctor --repository` runs
+    with GITHUB_TOKEN set, then it asks the API with that token, prints the checklist and the
+    forms in plain text, and the outputs as name=value lines."""
+    result = run_cli("doctor", "--repository", "octo/sample", cwd=checkout, actions=False,
+                     env={"GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert "::" not in result.stderr
+    assert "✅ environment `pypi-internal-preview`: exists" in result.stderr
+    assert "Repository name:   sample" in result.stderr
+    assert result.stdout.splitlines()[-1] == "failed=0"
+    assert set(github.authorizations) == {f"token {TOKEN}"}
+
+
+def test_on_a_laptop_the_repository_comes_from_the_origin_remote(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given a clone whose origin is on github.com and no GITHUB_REPOSITORY, then doctor asks
+    the API about that repository and fills PyPI's form with it."""
+    git(checkout, "init", "-q")
+    git(checkout, "remote", "add", "origin", "git@github.com:octo/sample.git")
+
+    result = run_cli("doctor", cwd=checkout, actions=False,
+                     env={"GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert "Repository octo/sample, from the checkout's origin remote." in result.stderr
+    assert "Owner:             octo" in result.stderr
+    assert "GET /repos/octo/sample/environments/pypi-public" in github.requests
+
+
+def test_without_a_repository_the_api_checks_are_skipped(checkout: Path) -> None:
+    result = run_cli("doctor", cwd=checkout, actions=False, env={"GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert "skipped: no repository" in result.stderr
+    assert "Owner:             <owner>" in result.stderr

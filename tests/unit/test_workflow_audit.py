@@ -1,0 +1,500 @@
+"""The static audit of workflow files, on real files in a temp folder: a copy of
+examples/workflows passes clean, and each edit a consumer could make fails the check it should,
+at the line it should, with the fix in the message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from release_actions import workflows
+from release_actions.checklist import Item
+from release_actions.errors import ConfigError
+from release_actions.workflow_audit import Channel, audit_workflows, check_channel
+from release_actions.workflows import read_folder
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "workflows"
+CHANNELS = (
+    Channel("preview", "internal-preview-release.yml", "pypi-internal-preview",
+            "preview-workflow", "preview-environment"),
+    Channel("public", "public-release.yml", "pypi-public", "public-workflow",
+            "public-environment"),
+)
+SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / ".github" / "workflows"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def line_of(path: Path, marker: str, after: int = 0) -> int:
+    lines = path.read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if n > after and marker in line)
+
+
+def audit(folder: Path) -> list[Item]:
+    workflows = read_folder(folder, lambda path: path.name)
+    items = audit_workflows(workflows, "integration-eval-secrets", CHANNELS)
+    for channel in CHANNELS:
+        items += check_channel(workflows, channel, "wf")
+    return items
+
+
+def failures(folder: Path, check: str | None = None) -> list[Item]:
+    return [item for item in audit(folder)
+            if not item.ok and (check is None or item.check == check)]
+
+
+def only_failure(folder: Path, check: str) -> Item:
+    found = failures(folder)
+    assert [item.check for item in found] == [check], [item.detail for item in found]
+    return found[0]
+
+
+# --- the sample consumer -------------------------------------------------------------------------
+
+
+def test_the_examples_pass_clean(folder: Path) -> None:
+    """Given the reference workflows, when audited, then nothing fails, every check says so,
+    and this project's own actions at @v1 are one note (the README's choice), not a failure."""
+    items = audit(folder)
+
+    assert failures(folder) == []
+    passed = {item.check for item in items if item.status == "pass"}
+    assert passed >= {"id-token", "pinned-actions", "checkout-credentials", "publish-cache",
+                      "environment-roles", "reusable-workflow", "preview-workflow",
+                      "public-workflow"}
+    notes = [item for item in items if item.status == "note"]
+    ours = sum(path.read_text().count("uses: benchflow-ai/release-actions/")
+               for path in folder.glob("*.yml"))
+    assert ours >= 5
+    assert len(notes) == 1
+    assert f"{ours} `benchflow-ai/release-actions/<name>@<major>`" in notes[0].detail
+
+
+def test_publishing_jobs_are_found_by_what_they_run(folder: Path) -> None:
+    items = {item.check: item for item in audit(folder) if item.status == "pass"}
+    preview = items["preview-workflow"]
+    assert preview.file == "internal-preview-release.yml"
+    assert preview.line == line_of(folder / preview.file, "  publish:")
+    assert "benchflow-ai/release-actions/publish@v1" in preview.detail
+
+
+@pytest.mark.parametrize(
+    ("step", "why"),
+    [
+        pytest.param(f"uses: pypa/gh-action-pypi-publish@{SHA}", "pypa/gh-action-pypi-publish",
+                     id="pypa-action"),
+        pytest.param("run: uv publish --trusted-publishing always", "`uv publish`", id="uv"),
+        pytest.param("run: python -m twine  upload dist/*", "`twine upload`", id="twine"),
+        pytest.param("run: |\n          uv build\n          uvx twine upload dist/*",
+                     "`twine upload`", id="twine-in-script"),
+        pytest.param("uses: benchflow-ai/release-actions@v1\n        with:\n          command: "
+                     "publish", "benchflow-ai/release-actions@v1", id="root-action"),
+        pytest.param("uses: benchflow-ai/release-actions/publish@main", "publish@main",
+                     id="ours-any-ref"),
+    ],
+)
+def test_each_way_to_publish_makes_the_job_a_publisher(folder: Path, step: str, why: str) -> None:
+    """Given the public job's publish step replaced by another way to upload, then the job
+    still counts as the public channel's publisher (and needs nothing else)."""
+    path = folder / "public-release.yml"
+    text = path.read_text()
+    start = text.index("      - uses: benchflow-ai/release-actions/publish@v1")
+    path.write_text(text[:start] + f"      - {step}\n")
+
+    public = next(item for item in audit(folder) if item.check == "public-workflow")
+
+    assert public.status == "pass", public.detail
+    assert why in public.detail
+
+
+def test_the_root_action_with_another_command_does_not_publish(folder: Path) -> None:
+    path = folder / "public-release.yml"
+    text = path.read_text()
+    start = text.index("      - uses: benchflow-ai/release-actions/publish@v1")
+    path.write_text(text[:start] + "      - uses: benchflow-ai/release-actions@v1\n"
+                                   "        with:\n          command: tag-guard\n")
+
+    found = failures(folder)
+
+    assert {item.check for item in found} == {"id-token", "public-workflow", "environment-roles"}
+    assert "has no publishing job" in next(i for i in found if i.check == "public-workflow").detail
+
+
+# --- id-token ------------------------------------------------------------------------------------
+
+
+def test_id_token_at_workflow_level_fails_at_its_line(folder: Path) -> None:
+    path = folder / "public-release.yml"
+    edit(path, "permissions: {}\n", "permissions:\n  contents: read\n  id-token: write\n")
+
+    item = only_failure(folder, "id-token")
+
+    assert (item.file, item.line) == ("public-release.yml", line_of(path, "  id-token: write"))
+    assert "workflow level" in item.detail and "permissions: {}" in item.detail
+
+
+def test_write_all_at_workflow_level_grants_id_token(folder: Path) -> None:
+    path = folder / "internal-preview-release.yml"
+    edit(path, "permissions: {}\n", "permissions: write-all\n")
+
+    item = only_failure(folder, "id-token")
+
+    assert item.line == line_of(path, "permissions: write-all")
+    assert "`permissions: write-all` at the workflow level" in item.detail
+
+
+def test_id_token_on_a_job_that_does_not_publish_fails(folder: Path) -> None:
+    path = folder / "test.yml"
+    edit(path, "    timeout-minutes: 20\n",
+         "    timeout-minutes: 20\n    permissions:\n      id-token: write\n")
+
+    item = only_failure(folder, "id-token")
+
+    assert (item.file, item.line) == ("test.yml", line_of(path, "id-token: write"))
+    assert "Job `test`" in item.detail and "publishes nothing" in item.detail
+
+
+def test_a_publishing_job_without_id_token_fails_at_the_job(folder: Path) -> None:
+    path = folder / "internal-preview-release.yml"
+    edit(path, "      id-token: write # PyPI Trusted Publishing\n", "")
+
+    item = only_failure(folder, "id-token")
+
+    assert item.line == line_of(path, "  publish:")
+    assert "Publishing job `publish`" in item.detail
+    assert "add `permissions: {id-token: write, contents: read}`" in item.detail
+
+
+def test_write_all_on_the_publishing_job_asks_for_the_scopes(folder: Path) -> None:
+    path = folder / "public-release.yml"
+    edit(path, "    permissions:\n      contents: write # the GitHub Release\n"
+               "      id-token: write # PyPI Trusted Publishing\n", "    permissions: write-all\n")
+
+    item = only_failure(folder, "id-token")
+
+    assert item.line == line_of(path, "permissions: write-all")
+    assert "list only what it needs" in item.detail
+
+
+# --- pins ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("uses", "phrase"),
+    [
+        pytest.param("astral-sh/setup-uv@v6", "not pinned to a commit", id="tag"),
+        pytest.param("astral-sh/setup-uv@main", "not pinned to a commit", id="branch"),
+        pytest.param("astral-sh/setup-uv@e92bafb", "not pinned to a commit", id="short-sha"),
+        pytest.param("astral-sh/setup-uv", "names no version", id="no-ref"),
+        pytest.param("docker://alpine:3.20", "image by tag", id="docker-tag"),
+    ],
+)
+def test_an_unpinned_third_party_action_fails_at_its_line(
+    folder: Path, uses: str, phrase: str
+) -> None:
+    path = folder / "test.yml"
+    edit(path, "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc # v6.4.3", uses)
+
+    item = only_failure(folder, "pinned-actions")
+
+    assert (item.file, item.line) == ("test.yml", line_of(path, uses))
+    assert phrase in item.detail
+
+
+def test_the_fix_for_a_tag_names_the_sha_form() -> None:
+    from release_actions.workflow_audit import UNPINNED
+
+    assert "@<40-hex commit SHA> # v6" in UNPINNED.format(
+        uses="a/b@v6", file="f", target="a/b", ref="v6")
+
+
+@pytest.mark.parametrize(
+    "uses",
+    [
+        pytest.param("./.github/actions/setup", id="local"),
+        pytest.param("docker://alpine@sha256:" + "a" * 64, id="docker-digest"),
+        pytest.param(f"actions/cache/restore@{SHA}", id="sha-with-path"),
+    ],
+)
+def test_local_actions_and_pinned_references_pass(folder: Path, uses: str) -> None:
+    edit(folder / "test.yml", "      - name: Install the locked environment\n",
+         f"      - uses: {uses}\n      - name: Install the locked environment\n")
+
+    assert failures(folder) == []
+
+
+def test_a_reusable_workflow_call_must_be_pinned_too(folder: Path) -> None:
+    path = folder / "caller.yml"
+    path.write_text("on: push\npermissions: {}\njobs:\n  call:\n"
+                    "    uses: octo/shared/.github/workflows/lint.yml@main\n")
+
+    item = only_failure(folder, "pinned-actions")
+
+    assert (item.file, item.line) == ("caller.yml", 5)
+
+
+# --- checkouts -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param("        with:\n          persist-credentials: false\n", "", id="missing"),
+        pytest.param("persist-credentials: false", "persist-credentials: true", id="true"),
+    ],
+)
+def test_a_checkout_that_keeps_credentials_fails(folder: Path, old: str, new: str) -> None:
+    path = folder / "test.yml"
+    edit(path, old, new)
+
+    item = only_failure(folder, "checkout-credentials")
+
+    assert (item.file, item.line) == ("test.yml", line_of(path, "actions/checkout@"))
+    assert "`with: persist-credentials: false`" in item.detail
+
+
+# --- caches --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "marker", "phrase"),
+    [
+        pytest.param("enable-cache: false", "enable-cache: true", "astral-sh/setup-uv@",
+                     "`enable-cache: true`", id="setup-uv-on"),
+        pytest.param("        with:\n          enable-cache: false # a release never restores a "
+                     "cache others could have written\n", "", "astral-sh/setup-uv@",
+                     "without `enable-cache: false`", id="setup-uv-default"),
+        pytest.param("      - id: guard\n", f"      - uses: actions/cache@{SHA}\n"
+                     "        with: {path: x, key: y}\n      - id: guard\n", "actions/cache@",
+                     "actions/cache@", id="actions-cache"),
+        pytest.param("      - id: guard\n", f"      - uses: actions/setup-python@{SHA}\n"
+                     "        with:\n          cache: pip\n      - id: guard\n",
+                     "actions/setup-python@", "`cache: pip`", id="setup-python"),
+    ],
+)
+def test_a_publishing_job_that_restores_a_cache_fails(
+    folder: Path, old: str, new: str, marker: str, phrase: str
+) -> None:
+    path = folder / "public-release.yml"
+    edit(path, old, new)
+
+    item = only_failure(folder, "publish-cache")
+
+    assert (item.file, item.line) == ("public-release.yml", line_of(path, marker))
+    assert phrase in item.detail and "Fix:" in item.detail
+
+
+def test_setup_python_without_cache_in_a_publishing_job_passes(folder: Path) -> None:
+    edit(folder / "public-release.yml", "      - id: guard\n",
+         f"      - uses: actions/setup-python@{SHA}\n        with:\n          python-version: "
+         "'3.12'\n      - id: guard\n")
+
+    assert failures(folder) == []
+
+
+# --- environments --------------------------------------------------------------------------------
+
+
+def test_a_publishing_job_in_the_secrets_environment_fails(folder: Path) -> None:
+    path = folder / "public-release.yml"
+    edit(path, "name: pypi-public", "name: integration-eval-secrets")
+
+    found = failures(folder)
+
+    secrets = next(item for item in found if item.check == "environment-roles")
+    public = next(item for item in found if item.check == "public-workflow")
+    assert secrets.line == public.line == line_of(path, "name: integration-eval-secrets")
+    assert "provider-key environment" in secrets.detail
+    assert "environment is `pypi-public`" in public.detail and "invalid-publisher" in public.detail
+
+
+def test_provider_keys_in_a_publishing_environment_fail(folder: Path) -> None:
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets", "environment: pypi-internal-preview")
+
+    item = only_failure(folder, "environment-roles")
+
+    assert (item.file, item.line) == ("integration-eval.yml",
+                                      line_of(path, "environment: pypi-internal-preview"))
+    assert "publishes nothing" in item.detail and "integration-eval-secrets" in item.detail
+
+
+def test_a_publishing_job_without_an_environment_fails(folder: Path) -> None:
+    path = folder / "internal-preview-release.yml"
+    edit(path, "    environment:\n      name: pypi-internal-preview\n"
+               "      url: https://pypi.org/project/release-actions-sample/\n", "")
+
+    item = only_failure(folder, "preview-workflow")
+
+    assert item.line == line_of(path, "  publish:")
+    assert "add `environment: pypi-internal-preview`" in item.detail
+
+
+# --- the channels' workflow files ----------------------------------------------------------------
+
+
+def test_a_renamed_workflow_file_fails_and_the_other_publisher_is_noted(folder: Path) -> None:
+    (folder / "public-release.yml").rename(folder / "release.yml")
+
+    items = audit(folder)
+
+    item = only_failure(folder, "public-workflow")
+    assert "No `public-release.yml`" in item.detail and "public-workflow" in item.detail
+    notes = [i for i in items if i.check == "other-publishers"]
+    assert [(n.file, n.status) for n in notes] == [("release.yml", "note")]
+
+
+def test_a_channel_workflow_that_publishes_nothing_fails(folder: Path) -> None:
+    path = folder / "internal-preview-release.yml"
+    text = path.read_text()
+    path.write_text(text[:text.index("      - if: steps.version.outputs.publish")])
+    edit(path, "      id-token: write # PyPI Trusted Publishing\n", "")
+
+    found = failures(folder)
+
+    assert {item.check for item in found} == {"preview-workflow", "environment-roles"}
+    item = next(item for item in found if item.check == "preview-workflow")
+    assert item.file == "internal-preview-release.yml"
+    assert "has no publishing job" in item.detail
+
+
+# --- reusable workflows --------------------------------------------------------------------------
+
+REUSABLE = """\
+on:
+  workflow_call:
+permissions: {}
+jobs:
+  upload:
+    runs-on: ubuntu-latest
+    environment: pypi-public
+    permissions:
+      id-token: write
+    steps:
+      - run: uv publish
+"""
+
+
+def test_a_publishing_job_in_a_reusable_workflow_fails_and_its_caller_may_grant(
+    folder: Path,
+) -> None:
+    """Given public-release calls a local reusable workflow that publishes, then the reusable
+    one fails with the reason; the caller's `id-token: write` is allowed (it is passed on)."""
+    (folder / "publish-reusable.yml").write_text(REUSABLE)
+    path = folder / "public-release.yml"
+    text = path.read_text()
+    start = text.index("    runs-on: ubuntu-latest")
+    path.write_text(text[:start] + "    permissions:\n      id-token: write\n"
+                    "    uses: ./.github/workflows/publish-reusable.yml\n")
+
+    found = failures(folder)
+
+    reusable = next(item for item in found if item.check == "reusable-workflow")
+    assert (reusable.file, reusable.line) == ("publish-reusable.yml", 5)
+    assert "does not accept reusable workflows" in reusable.detail
+    assert not [item for item in found if item.check == "id-token"]
+    assert {item.check for item in found} == {"reusable-workflow", "public-workflow"}
+
+
+# --- files GitHub could not run ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "phrase"),
+    [
+        pytest.param("on: push\njobs:\n  a:\n    steps: [\n", 5, "not valid YAML", id="unclosed"),
+        pytest.param("on: push\njobs:\n\ta: 1\n", 3, "not valid YAML", id="tab"),
+        pytest.param("on: push\n---\non: pull_request\n", 2, "not valid YAML",
+                     id="two-documents"),
+        pytest.param("- on\n- jobs\n", 1, "not a workflow", id="a-list"),
+        pytest.param("", None, "not a workflow", id="empty"),
+    ],
+)
+def test_a_file_github_could_not_run_is_a_config_error_with_its_line(
+    folder: Path, content: str, line: int | None, phrase: str
+) -> None:
+    (folder / "broken.yaml").write_text(content)
+
+    with pytest.raises(ConfigError) as caught:
+        read_folder(folder, lambda path: path.name)
+
+    assert caught.value.file is not None and caught.value.file.endswith("broken.yaml")
+    assert caught.value.line == line
+    assert phrase in caught.value.message and "broken.yaml" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("loader", "phrase"),
+    [
+        pytest.param("CSafeLoader", "at line 1: exceeded maximum nesting depth", id="libyaml"),
+        pytest.param("SafeLoader", "nested too deeply", id="pure-python"),
+    ],
+)
+def test_a_file_nested_too_deeply_is_a_config_error(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, loader: str, phrase: str
+) -> None:
+    if not hasattr(yaml, loader):
+        pytest.skip(f"PyYAML built without {loader}")
+    monkeypatch.setattr(workflows, "LOADER", getattr(yaml, loader))
+    (folder / "deep.yml").write_text("[" * 5000)
+
+    with pytest.raises(ConfigError, match=phrase):
+        read_folder(folder)
+
+
+def test_a_file_that_is_not_utf8_is_a_config_error(folder: Path) -> None:
+    (folder / "latin.yml").write_bytes(b"on: push\nname: caf\xe9\n")
+
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        read_folder(folder)
+
+
+def test_other_files_in_the_folder_are_not_workflows(folder: Path) -> None:
+    (folder / "README.md").write_text("- not: [yaml\n")
+    (folder / "nested").mkdir()
+    (folder / "nested" / "x.yml").write_text("[")
+
+    assert len(read_folder(folder)) == 4
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        pytest.param("on: workflow_call\n", id="scalar"),
+        pytest.param("on: [push, workflow_call]\n", id="list"),
+        pytest.param("'on':\n  workflow_call:\n    inputs: {}\n", id="mapping-quoted-key"),
+    ],
+)
+def test_every_spelling_of_workflow_call_is_seen(folder: Path, trigger: str) -> None:
+    (folder / "publish-reusable.yml").write_text(REUSABLE.replace("on:\n  workflow_call:\n",
+                                                                  trigger))
+
+    assert [item.check for item in failures(folder)] == ["reusable-workflow"]
+
+
+def test_names_quoted_in_messages_are_one_line_and_capped(folder: Path) -> None:
+    """A hostile `uses:` (a line break and a workflow command, 5000 characters) is quoted on one
+    line, capped."""
+    long_ref = "x" * 5000
+    edit(folder / "test.yml", "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc",
+         f'"astral-sh/setup-uv@v6\\n::error::forged{long_ref}"')
+
+    item = only_failure(folder, "pinned-actions")
+
+    assert "\n" not in item.detail and "setup-uv@v6 ::error::forged" in item.detail
+    assert len(item.detail) < 800
+
