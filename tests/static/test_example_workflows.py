@@ -13,9 +13,9 @@ import yaml
 from tests.helpers import ROOT
 
 EXAMPLES = sorted((ROOT / "examples/workflows").glob("*.yml"))
-# The four workflows together, blank lines and comments not counted; 15 of them are bump-dev's
-# job in public-release.yml.
-LINE_BUDGET = 210
+# The four workflows together, blank lines and comments not counted: at most 200 for the
+# release itself, plus the 12 lines of the bump-dev job in public-release.yml.
+LINE_BUDGET = 200 + 12
 
 
 def steps(path: Path) -> list[dict[str, Any]]:
