@@ -29,6 +29,7 @@ docs: .venv/.synced
 	.venv/bin/python -m devtools.actions --write
 	.venv/bin/python -m devtools.docs --write
 	.venv/bin/python -m devtools.docker_action --write
+	.venv/bin/python -m devtools.bootstrap --write
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo dist build

@@ -6,9 +6,10 @@ and no network, and tell the story stage by stage as it runs.
 2. Preview: main at 0.1.0.dev0; test → integration-eval → internal-preview-release publishes
    0.1.0.dev<N>, N = the tested run's number.
 3. Skip: the release pull request sets 0.1.0 on main; the preview pipeline skips it.
-4. Public release: tag v0.1.0; public-release guards the tag, publishes 0.1.0 and makes the
-   GitHub Release.
-5. Next preview: main bumped to 0.1.1.dev0; the next preview, 0.1.1.dev<N>.
+4. Public release: tag v0.1.0; public-release guards the tag, publishes 0.1.0, makes the
+   GitHub Release, then bump-dev opens a pull request that moves main to 0.1.1.dev0.
+5. Next preview: that pull request merged, main holds 0.1.1.dev0; the next preview,
+   0.1.1.dev<N>.
 6. Install: `pip install --pre` takes the newest preview back from the index; plain
    `pip install` takes the public release.
 """
@@ -112,7 +113,9 @@ def preview_decisions(step: Step) -> list[str]:
 
 
 def public_decisions(step: Step) -> list[str]:
-    return lines(step, r"\| (v0\.1\.0 may be released|sha256 [0-9a-f]|GitHub Release: )")
+    return lines(step, r"\| (v0\.1\.0 may be released|Inspection passed|sha256 [0-9a-f]|"
+                       r"Verified: |Release notes: |GitHub Release: |"
+                       r"(Opened|Updated) pull request)")
 
 
 def doctor_decisions(step: Step) -> list[str]:
@@ -162,11 +165,19 @@ def stage_public(run: Pipelines) -> str:
     _expect([public], 1)
     release = run.github.release("v0.1.0")
     assets = ", ".join(asset["name"] for asset in release["_assets"]) if release else "none"
-    return f"0.1.0 on the index; GitHub Release v0.1.0 published with {assets}"
+    if release:
+        tell("release notes (CHANGELOG.md's 0.1.0 section, then GitHub's generated notes):")
+        for line in str(release["body"]).splitlines():
+            say(f"         {line}")
+    bump = run.github.pulls[-1] if run.github.pulls else None
+    if bump is None:
+        _fail(public)
+    return (f"0.1.0 on the index; GitHub Release v0.1.0 published with {assets}; bump-dev "
+            f"opened pull request #{bump['number']}: {bump['title']}")
 
 
 def stage_next_preview(run: Pipelines) -> str:
-    run.set_version("0.1.1.dev0")
+    run.merge_pull_request(run.github.pulls[-1]["number"])
     steps = preview(run, test_run=43)
     return f"published {_versions(steps[2])}"
 
@@ -197,10 +208,10 @@ STAGES = (
           "integration-eval, then internal-preview-release", stage_preview),
     Stage("Skip while main holds a final version", "the release pull request set 0.1.0 on "
           "main; the same three workflows run for run #42", stage_skip),
-    Stage("Public release v0.1.0", "the tag v0.1.0 is pushed; public-release runs",
-          stage_public),
-    Stage("Next preview", "main is bumped to 0.1.1.dev0; the three workflows run for run #43",
-          stage_next_preview),
+    Stage("Public release v0.1.0", "the tag v0.1.0 is pushed; public-release runs: publish, "
+          "then bump-dev", stage_public),
+    Stage("Next preview", "bump-dev's pull request is merged, main holds 0.1.1.dev0; the "
+          "three workflows run for run #43", stage_next_preview),
     Stage("Install from the index", "pip, from the local index, as a user would",
           stage_install),
 )

@@ -131,6 +131,22 @@ class Pipelines:
         git(self.consumer, "checkout", "-q", "main")
         return sha
 
+    def merge_pull_request(self, number: int) -> str:
+        """What a maintainer's merge of a pull request the stand-in holds does: `main` takes
+        its branch (fast-forward) and the pull request is closed."""
+        pull = next(p for p in self.github.pulls if p["number"] == number)
+        git(self.consumer, "checkout", "-q", pull["base"])
+        git(self.consumer, "fetch", "-q", str(self.origin), f"refs/heads/{pull['head']}")
+        git(self.consumer, "merge", "-q", "--ff-only", "FETCH_HEAD")
+        self.push(f"HEAD:refs/heads/{pull['base']}")
+        pull["state"] = "closed"
+        git(self.consumer, "checkout", "-q", "main")
+        return self.head()
+
+    def branch_file(self, branch: str, path: str) -> str:
+        """A file as `branch` holds it on origin."""
+        return git(self.origin, "show", f"refs/heads/{branch}:{path}")
+
     # --- workflow runs ---------------------------------------------------------------------
 
     def _act(self, name: str, event: str, workflow: str, payload: dict[str, object]) -> Step:

@@ -7,6 +7,7 @@ sets the input empty and `release_actions.docker` lets the chosen command's own 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def _shown(default: object) -> str:
         return "empty"
     text = str(default)
     if _is_expression(text):
-        text = text.replace("${{", "").replace("}}", "").strip()
+        text = re.sub(r"\$\{\{\s*(.*?)\s*\}\}", r"\1", text).strip()
     return f"`{text}`"
 
 

@@ -1,9 +1,10 @@
 """A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
 (create, look up by tag, update, upload, delete); workflow runs, their artifacts and the
 artifact zip download (a redirect to storage on another host name); the compare API, answered
-by real git in a repository given to it; and deployment environments. In memory, on
-127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself cannot be
-reached."""
+by real git in a repository given to it; deployment environments; and pull requests (list by
+head, create, update; `forbid_pull_requests` answers GitHub's 403 for the repository setting).
+In memory, on 127.0.0.1, for the act runs of `make demo` and the e2e tests, where GitHub itself
+cannot be reached."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ class FakeGitHub:
     next_id: int = 1
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     environments_status: int = 200  # e.g. 403: a token that may not read environments
+    # Pull requests: the JSON GitHub keeps, and the switch for "Actions may not create them".
+    pulls: list[dict[str, Any]] = field(default_factory=list)
+    forbid_pull_requests: bool = False
     # Actions: workflow runs by id, their artifacts (each with its zip), who may read them.
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
@@ -139,9 +143,49 @@ def _environments_route(fake: FakeGitHub, rest: str, repo: str) -> tuple[int, An
     return 200, _environment_json(fake, found, repo)
 
 
+def generated_notes(repo: str, tag: str) -> str:
+    """What GitHub's generated notes look like for a repository without merged pull requests."""
+    return f"**Full Changelog**: https://github.com/{repo}/commits/{tag}"
+
+
+def _created_body(payload: dict[str, Any], repo: str) -> str:
+    """As GitHub does: a given body goes above the generated notes."""
+    body = str(payload.get("body") or "")
+    if not payload.get("generate_release_notes"):
+        return body
+    notes = generated_notes(repo, payload["tag_name"])
+    return f"{body}\n\n{notes}" if body else notes
+
+
 def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str, Any]:
     return {**asset, "url": f"{fake.url}/repos/{repo}/releases/assets/{asset['id']}",
             "browser_download_url": f"https://github.com/{repo}/releases/download/{asset['name']}"}
+
+
+def _matching_pulls(
+    fake: FakeGitHub, repo: str, query: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """GitHub's filters: `state` (default open), `base`, `head` as owner:branch."""
+    state = query.get("state", ["open"])[0]
+    base = query.get("base", [None])[0]
+    head = query.get("head", [None])[0]
+    return [
+        pull for pull in fake.pulls
+        if state in ("all", pull["state"]) and base in (None, pull["base"])
+        and head in (None, f"{repo.split('/')[0]}:{pull['head']}")
+    ]
+
+
+def _pull_json(fake: FakeGitHub, pull: dict[str, Any], repo: str) -> dict[str, Any]:
+    owner = repo.split("/")[0]
+    number = pull["number"]
+    return {
+        **pull,
+        "url": f"{fake.url}/repos/{repo}/pulls/{number}",
+        "html_url": f"https://github.com/{repo}/pull/{number}",
+        "head": {"ref": pull["head"], "label": f"{owner}:{pull['head']}"},
+        "base": {"ref": pull["base"], "label": f"{owner}:{pull['base']}"},
+    }
 
 
 def _artifact_list(fake: FakeGitHub, run_id: int, repo: str,
@@ -216,6 +260,8 @@ class _Handler(BaseHTTPRequestHandler):
         environments = _environments_route(fake, rest, repo) if method == "GET" else None
         if environments is not None:
             return self._send(*environments)
+        if rest.startswith("/pulls"):
+            return self._pulls(method, rest, repo, parse_qs(parsed.query))
         if rest == "/releases" and method == "GET":
             return self._send(200, [_release_json(fake, r, repo) for r in fake.releases])
         if rest == "/releases" and method == "POST":
@@ -226,8 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
             release = {
                 "id": fake._id(), "tag_name": payload["tag_name"],
                 "name": payload.get("name", payload["tag_name"]),
-                "body": payload.get("body") or (
-                    "Generated notes" if payload.get("generate_release_notes") else ""),
+                "body": _created_body(payload, repo),
                 "draft": bool(payload.get("draft")),
                 "prerelease": bool(payload.get("prerelease")),
                 "make_latest": payload.get("make_latest", "true"),
@@ -285,6 +330,44 @@ class _Handler(BaseHTTPRequestHandler):
             fake.assets.pop(asset_id, None)
             return self._send(204)
         return self._send(404, {"message": f"Not Found: {method} {rest}"})
+
+    # --- pull requests ------------------------------------------------------------------------
+
+    def _pulls(self, method: str, rest: str, repo: str, query: dict[str, list[str]]) -> None:
+        fake = self.fake
+        if rest == "/pulls" and method == "GET":
+            found = _matching_pulls(fake, repo, query)
+            return self._send(200, [_pull_json(fake, pull, repo) for pull in found])
+        if rest == "/pulls" and method == "POST":
+            return self._create_pull(repo, json.loads(self._body() or b"{}"))
+        number_match = re.fullmatch(r"/pulls/(\d+)", rest)
+        pull = number_match and next(
+            (p for p in fake.pulls if p["number"] == int(number_match.group(1))), None)
+        if not pull:
+            return self._send(404, {"message": "Not Found"})
+        if method == "PATCH":
+            payload = json.loads(self._body() or b"{}")
+            pull.update({k: payload[k] for k in ("title", "body", "state", "base") if k in payload})
+        return self._send(200, _pull_json(fake, pull, repo))
+
+    def _create_pull(self, repo: str, payload: dict[str, Any]) -> None:
+        fake = self.fake
+        if fake.forbid_pull_requests:
+            return self._send(403, {
+                "message": "GitHub Actions is not permitted to create or approve pull requests.",
+                "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+            })
+        head, base = payload.get("head", ""), payload.get("base", "")
+        if any(p["head"] == head and p["base"] == base and p["state"] == "open"
+               for p in fake.pulls):
+            return self._send(422, {"message": "Validation Failed", "errors": [
+                {"resource": "PullRequest", "code": "custom",
+                 "message": f"A pull request already exists for {head}."}]})
+        pull = {"number": len(fake.pulls) + 1, "id": fake._id(), "state": "open",
+                "title": payload.get("title", ""), "body": payload.get("body", ""),
+                "head": head, "base": base}
+        fake.pulls.append(pull)
+        return self._send(201, _pull_json(fake, pull, repo))
 
     # --- Actions: runs, artifacts, the zip download; compare ----------------------------------
 

@@ -55,6 +55,12 @@ def _doctor() -> Command[Any]:
     return doctor.COMMAND
 
 
+def _bump_dev() -> Command[Any]:
+    from release_actions.commands import bump_dev
+
+    return bump_dev.COMMAND
+
+
 # name -> (one-line summary, loader). A command's module is imported only when it runs, so a
 # command never pays for what another one needs (requests, PyGithub).
 COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
@@ -81,6 +87,10 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     "doctor": (
         "Check the one-time release setup: workflows, environments, PyPI's publisher form.",
         _doctor,
+    ),
+    "bump-dev": (
+        "After a public release, open a pull request that moves main to the next .dev0.",
+        _bump_dev,
     ),
 }
 

@@ -78,11 +78,17 @@ def _sdist_metadata(path: Path) -> bytes:
         return handle.read()
 
 
+def read_metadata(path: Path) -> Metadata:
+    """The core metadata inside a wheel (`METADATA`) or sdist (`PKG-INFO`), parsed lazily: a
+    field is validated when read."""
+    raw = _wheel_metadata(path) if path.name.endswith(WHEEL) else _sdist_metadata(path)
+    return Metadata.from_email(raw, validate=False)
+
+
 def read_distribution(path: Path) -> Distribution:
     """A wheel's or sdist's name and version, from the metadata inside the archive."""
     try:
-        raw = _wheel_metadata(path) if path.name.endswith(WHEEL) else _sdist_metadata(path)
-        metadata = Metadata.from_email(raw, validate=False)
+        metadata = read_metadata(path)
         name, version = metadata.name, metadata.version
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError, ValueError,
             RecursionError) as error:

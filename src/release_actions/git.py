@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,24 +39,50 @@ class Completed:
     stderr: str
 
 
-def _environment() -> dict[str, str]:
+def _environment(
+    extra: Mapping[str, str] | None = None, config: Sequence[tuple[str, str]] = ()
+) -> dict[str, str]:
     environ = dict(os.environ)
     # Never wait for a password or a host-key prompt: there is nobody to answer it.
     environ.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", SSH_ASKPASS="", LC_ALL="C")
     environ.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    environ.update(extra or {})
+    environ.update(config_env(environ, config))
     return environ
 
 
-def run(cwd: Path, *args: str, ok_codes: tuple[int, ...] = (0,),
-        timeout: float = TIMEOUT_SECONDS) -> Completed:
+def config_env(environ: Mapping[str, str], settings: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """`settings` as GIT_CONFIG_COUNT/KEY/VALUE (git 2.31+), after those `environ` already
+    holds: configuration for one command, never in argv (which any process can read), never in
+    .git/config. A key may come twice (an empty value first resets a list)."""
+    if not settings:
+        return {}
+    count = environ.get("GIT_CONFIG_COUNT", "0")
+    start = int(count) if count.isdigit() else 0
+    added = {"GIT_CONFIG_COUNT": str(start + len(settings))}
+    for index, (key, value) in enumerate(settings, start=start):
+        added[f"GIT_CONFIG_KEY_{index}"] = key
+        added[f"GIT_CONFIG_VALUE_{index}"] = value
+    return added
+
+
+def run(
+    cwd: Path,
+    *args: str,
+    ok_codes: tuple[int, ...] = (0,),
+    env: Mapping[str, str] | None = None,
+    config: Sequence[tuple[str, str]] = (),
+    timeout: float = TIMEOUT_SECONDS,
+) -> Completed:
     """`git <args>` in `cwd`; an exit code outside `ok_codes` raises `GitError`, and so does no
-    answer within `timeout` seconds."""
+    answer within `timeout` seconds. `env` and `config` are for this one command (a credential
+    passed there never shows in argv)."""
     argv = list(args)
     try:
         # Its own process group: on a timeout the helpers git starts (git-remote-http, ssh)
         # are killed with it, or they would keep the pipes open and the wait going.
         proc = subprocess.Popen(
-            ["git", *argv], cwd=cwd, env=_environment(), stdout=subprocess.PIPE,
+            ["git", *argv], cwd=cwd, env=_environment(env, config), stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, errors="replace",
             start_new_session=True,
         )
@@ -125,6 +152,25 @@ def missing_remote_ref(error: GitError) -> bool:
 def is_ancestor(cwd: Path, commit: str, ref: str) -> bool:
     """`git merge-base --is-ancestor`: True when `commit` is reachable from `ref`."""
     return run(cwd, "merge-base", "--is-ancestor", commit, ref, ok_codes=(0, 1)).returncode == 0
+
+
+def toplevel(cwd: Path) -> Path:
+    """The root of the checkout that holds `cwd`."""
+    return Path(run(cwd, "rev-parse", "--show-toplevel").stdout)
+
+
+def add_detached_worktree(cwd: Path, folder: Path, commit: str) -> None:
+    """Check `commit` out in `folder`, leaving the checkout at `cwd` as it is."""
+    run(cwd, "worktree", "add", "--quiet", "--detach", str(folder), commit)
+
+
+def remove_worktree(cwd: Path, folder: Path) -> None:
+    run(cwd, "worktree", "remove", "--force", str(folder), ok_codes=(0, 128))
+    run(cwd, "worktree", "prune", ok_codes=(0, 128))
+
+
+def remote_url(cwd: Path) -> str:
+    return run(cwd, "remote", "get-url", REMOTE).stdout
 
 
 def merged_tags(cwd: Path) -> list[str]:

@@ -85,6 +85,22 @@ def choice(*values: str) -> Kind[str]:
     return parse
 
 
+def subset(*values: str) -> Kind[tuple[str, ...]]:
+    """A list (comma- or newline-separated) whose every item is one of `values`."""
+
+    def parse(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
+        chosen = tuple(gha.parse_list(raw))
+        unknown = [item for item in chosen if item not in values]
+        if unknown:
+            raise InputError(
+                f"Input `{name}` lists {', '.join(quote(item) for item in unknown)}, which "
+                f"{'is' if len(unknown) == 1 else 'are'} not among {', '.join(values)}."
+            )
+        return chosen
+
+    return parse
+
+
 def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
     """A positive decimal integer in ASCII digits (leading zeros dropped), at most `limit`."""
 

@@ -2,7 +2,8 @@
 
 A new release is created as a draft, every distribution is attached, then it is published; an
 existing release of the tag (a draft left by a failed run included) is updated and its assets
-replaced, never duplicated. PyGithub is imported only when a release is made."""
+replaced, never duplicated. The body is the changelog's section for the version (when given)
+above GitHub's generated notes. PyGithub is imported only when a release is made."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class ReleaseRequest:
     title: str
     version: Version
     dists: Sequence[Distribution]
+    notes: str = ""  # the changelog's section, above GitHub's generated notes
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,14 @@ def make_latest(version: Version) -> str:
     """Pre-releases never become "latest"; a final one lets GitHub compare by date and semver
     (`legacy`), so a backport 1.4.3 after 2.0.0 does not take "latest" from 2.0.0."""
     return "false" if is_prerelease(version) else "legacy"
+
+
+def release_body(current: str, notes: str) -> str:
+    """The body of an existing release with `notes` on top, unless they are there already (a
+    re-run, or someone put them there): GitHub generates notes only when creating."""
+    if not notes or notes.strip() in current:
+        return current
+    return f"{notes}\n\n{current}".rstrip("\n") if current else notes
 
 
 def _content_type(name: str) -> str:
@@ -163,8 +173,9 @@ def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, 
         if release is None:
             action = "creating the release"
             try:
+                # GitHub puts the given body above the notes it generates.
                 release = repo.create_git_release(
-                    tag=request.tag, name=request.title, message="", draft=True,
+                    tag=request.tag, name=request.title, message=request.notes, draft=True,
                     prerelease=prerelease, generate_release_notes=True, make_latest=latest,
                 )
                 console.info(f"Created a draft release for {request.tag}")
@@ -181,10 +192,12 @@ def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, 
             console.info(f"Updating the existing release for {request.tag}")
         action = "uploading the release assets"
         uploaded, kept = sync_assets(release, request.dists, console, request.tag)
-        if release.draft or release.prerelease != prerelease or release.name != request.title:
+        body = release_body(release.body or "", request.notes)
+        if (release.draft or release.prerelease != prerelease or release.name != request.title
+                or body != (release.body or "")):
             action = "publishing the release"
             release = release.update_release(
-                name=request.title, message=release.body or "", draft=False,
+                name=request.title, message=body, draft=False,
                 prerelease=prerelease, make_latest=latest,
             )
     except GithubException as error:

@@ -151,3 +151,22 @@ def release_line_conflict(version: Version, published: Iterable[Version]) -> str
 def _major_minor(version: Version) -> tuple[int, int]:
     major, minor = (*version.release, 0)[:2]
     return major, minor
+
+
+# --- after a public release ---------------------------------------------------------------------
+
+RELEASE_PARTS = ("patch", "minor", "major")
+
+
+def next_dev(released: Version, part: str) -> Version:
+    """The `.dev0` that follows the public release `released`: patch X.Y.Z → X.Y.(Z+1).dev0,
+    minor → X.(Y+1).0.dev0, major → (X+1).0.0.dev0."""
+    major, minor, micro = (*released.release, 0, 0)[:3]
+    epoch = f"{released.epoch}!" if released.epoch else ""
+    if part == "major":
+        return Version(f"{epoch}{major + 1}.0.0.dev0")
+    if part == "minor":
+        return Version(f"{epoch}{major}.{minor + 1}.0.dev0")
+    if part == "patch":
+        return Version(f"{epoch}{major}.{minor}.{micro + 1}.dev0")
+    raise ValueError(f"part must be one of {', '.join(RELEASE_PARTS)}, got {part!r}")

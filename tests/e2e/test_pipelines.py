@@ -33,6 +33,7 @@ def history(run: Pipelines) -> dict[str, list[Step] | str]:
     steps["no-record"] = [run.internal_preview(eval_run=7)]
     run.set_version("0.1.0")
     steps["skip"] = run.preview_pipeline(test_run=42)
+    steps["public-tip"] = git(run.origin, "rev-parse", "refs/heads/main")
     steps["public"] = [run.public_release("v0.1.0")]
     git(run.consumer, "checkout", "-q", "-b", "side")
     run.set_version("0.1.1", branch="side")
@@ -92,8 +93,26 @@ def test_public_release_publishes_and_makes_the_github_release(run: Pipelines, h
     assert sorted(asset["name"] for asset in release["_assets"]) == [
         "release_actions_sample-0.1.0-py3-none-any.whl", "release_actions_sample-0.1.0.tar.gz",
     ]
+    # The sample's CHANGELOG.md section for 0.1.0 on top, GitHub's generated notes below.
+    assert release["body"].startswith("### Added\n\n- The `release-actions-sample` command")
+    assert release["body"].endswith(
+        "**Full Changelog**: https://github.com/benchflow-ai/release-actions-sample/commits/v0.1.0")
+    assert "Verified: " in public.log and "Inspection passed" in public.log
     assert f"Bearer {GITHUB_TOKEN}" in run.github.authorizations or \
         f"token {GITHUB_TOKEN}" in run.github.authorizations
+
+
+def test_public_release_opens_the_bump_pull_request(run: Pipelines, history) -> None:
+    """After the release, bump-dev (its own job) pushed one branch moving main to 0.1.1.dev0,
+    pyproject.toml and uv.lock alike, and opened one pull request into main."""
+    public = history["public"][0]
+    assert public.ok, public.log[-4000:]
+    head = "release-actions/bump-v0.1.1.dev0"
+    assert [(p["head"], p["base"]) for p in run.github.pulls] == [(head, "main")]
+    assert 'version = "0.1.1.dev0"' in run.branch_file(head, "pyproject.toml")
+    lock = run.branch_file(head, "uv.lock")
+    assert 'name = "release-actions-sample"\nversion = "0.1.1.dev0"' in lock
+    assert git(run.origin, "rev-parse", f"refs/heads/{head}^") == history["public-tip"]
 
 
 def test_tag_not_on_main_is_refused(run: Pipelines, history) -> None:
@@ -104,6 +123,7 @@ def test_tag_not_on_main_is_refused(run: Pipelines, history) -> None:
                          r"origin/main", line) for line in errors), side.log[-3000:]
     assert not any("release_actions_sample-0.1.1" in name for name in run.published())
     assert run.github.release("v0.1.1-side") is None
+    assert len(run.github.pulls) == 1  # no bump after a refused release
 
 
 def test_the_preview_installs_back_with_pip_pre(run: Pipelines, history) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.fault_server import FAULTS, GARBAGE, HUGE, NESTED, TRICKLE, FaultServer
+from devtools.fault_server import ECHO, FAULTS, GARBAGE, HUGE, NESTED, TRICKLE, FaultServer
 from devtools.pypi import write_sample_package
 
 from tests.helpers import ROOT, clean_env
@@ -184,9 +184,10 @@ def _with_dist(dist: Path) -> Callable[[Workspace], None]:
     return prepare
 
 
+# The upload alone (its verification is asked for only where it is under test).
 PUBLISH = {"channel": "preview", "build": "false", "check": "false", "username": "uploader",
            "password": "pw-upload-secret-77", "trusted-publishing": "never",
-           "upload-timeout": str(DEADLINE)}
+           "upload-timeout": str(DEADLINE), "verify": "false"}
 
 
 def test_publish_upload_is_bounded(tmp_path: Path, built_dist: Path) -> None:
@@ -216,19 +217,40 @@ def test_publish_check_url_is_bounded(tmp_path: Path, built_dist: Path) -> None:
     assert_bounded(results)
 
 
-@pytest.mark.xfail(strict=True, reason="uv publish exits 0 on a 200 with any body; the upload "
-                   "is confirmed by the post-upload verification of the publish issue")
 def test_publish_upload_answered_200_with_garbage_is_not_success(tmp_path: Path,
                                                                  built_dist: Path) -> None:
-    def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
-                                                            dict[str, str]]:
-        return ["publish"], {**PUBLISH, "repository-url": f"{url}/legacy/", "check-url": ""}, {}
+    """`uv publish` exits 0 on any 200; the verification reads the index back (here one that
+    lists nothing) and refuses to call the files uploaded."""
+    with FaultServer(ECHO, status=404) as empty_index:
 
-    results = run_faults(tmp_path, "publish upload (200 garbage)", scenario, DEADLINE,
-                         _with_dist(built_dist), ANSWERS_200)
+        def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
+                                                                dict[str, str]]:
+            inputs = {**PUBLISH, "repository-url": f"{url}/legacy/", "check-url": "",
+                      "verify": "true", "verify-url": f"{empty_index.url}/simple/",
+                      "verify-timeout": str(DEADLINE)}
+            return ["publish"], inputs, {}
+
+        results = run_faults(tmp_path, "publish upload (200) + verification", scenario,
+                             2 * DEADLINE, _with_dist(built_dist), ANSWERS_200)
+    assert_bounded(results)
     for result in results:
-        assert result.seconds <= result.deadline + MARGIN
-        assert result.run.code != 0, result.run.stdout
+        assert "uploaded |" not in result.run.summary, result.run.summary
+
+
+def test_publish_verification_is_bounded(tmp_path: Path, built_dist: Path) -> None:
+    """The index read back after a good upload is the faulty one."""
+    with FaultServer(ECHO, status=200) as accepting:
+
+        def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
+                                                                dict[str, str]]:
+            inputs = {**PUBLISH, "repository-url": f"{accepting.url}/legacy/", "check-url": "",
+                      "verify": "true", "verify-url": f"{url}/simple/",
+                      "verify-timeout": str(DEADLINE)}
+            return ["publish"], inputs, {}
+
+        results = run_faults(tmp_path, "publish verification", scenario, 2 * DEADLINE,
+                             _with_dist(built_dist))
+    assert_bounded(results)
 
 
 # --- the GitHub Release and the OIDC token (called in-process: one network step each) --------

@@ -1,42 +1,32 @@
-"""The composite bootstrap: one venv per job keyed by uv.lock, made with uv when it is on PATH
-and with python3 -m venv + pip otherwise, reused by every later action."""
+"""The composite bootstrap, run as GitHub's runner runs an action's step (devtools/composite.py):
+one venv per job keyed by uv.lock, holding only the dependency sets the job's commands needed,
+made with uv when it is on PATH and works and with python -m venv + pip otherwise, reused and
+extended by later actions; every failure ends in one ::error of ours."""
 
 from __future__ import annotations
 
 import os
-import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from devtools.composite import base_python, run_step, runner_path, start_step
 
-from tests.helpers import ROOT, VENV_BIN, clean_env
+from tests.helpers import VENV_BIN, parse_key_values
 
-BOOTSTRAP = ROOT / "bootstrap/run.sh"
-
-
-def bootstrap(project: Path, runner_temp: Path, path: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(
-        PATH=path, RUNNER_TEMP=str(runner_temp), INPUT_RUN_NUMBER="5", INPUT_DRY_RUN="true",
-    )
-    env.pop("PYTHONPATH", None)
-    env.pop("VIRTUAL_ENV", None)
-    return subprocess.run(["bash", str(BOOTSTRAP), "version-rewrite"], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=600)
-
-
-def path_without_uv(tmp_path: Path) -> str:
-    """PATH with python3, git and coreutils but no uv."""
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    for name in ("python3", "bash", "sha256sum", "cut", "uname", "dirname", "rm", "touch"):
-        found = shutil.which(name, path="/usr/local/bin:/usr/bin:/bin")
-        if name == "python3":  # the real interpreter, not a shim or this venv
-            found = str(Path(sys.base_prefix) / "bin" / "python3")
-        assert found, name
-        (tools / name).symlink_to(found)
-    return str(tools)
+OLD_UV = "0.4.30"
+# What uv 0.4.30 prints for our uv.lock (`uv sync --locked`), and its exit code.
+OLD_UV_ERROR = """error: Failed to parse `uv.lock`
+  Caused by: TOML parse error at line 1814, column 1
+     |
+1814 | [[package]]
+     | ^^^^^^^^^^^
+missing field `version`
+"""
+INPUTS = {"run-number": "5", "dry-run": "true"}
 
 
 @pytest.fixture
@@ -47,67 +37,316 @@ def project(tmp_path: Path) -> Path:
     return folder
 
 
-def test_uv_path_creates_once_and_reuses(project: Path, tmp_path: Path) -> None:
-    path = f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
-    first = bootstrap(project, tmp_path, path)
-    second = bootstrap(project, tmp_path, path)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "creating the environment" in first.stdout
-    assert "version=1.0.dev5" in first.stdout and "version=1.0.dev5" in second.stdout
-    assert "reusing the environment" in second.stdout
-    venvs = list(tmp_path.glob("release-actions-venv-*"))
-    assert len(venvs) == 1 and (venvs[0] / ".complete").exists()
+@pytest.fixture
+def runner_temp(tmp_path: Path) -> Path:
+    return tmp_path / "runner-temp"
 
 
-@pytest.mark.e2e
-def test_pip_path_without_uv(project: Path, tmp_path: Path) -> None:
-    """Given a runner without uv, the bootstrap makes the venv with pip from the hashed
-    requirements, and the command runs in it."""
-    result = bootstrap(project, tmp_path, path_without_uv(tmp_path))
+@pytest.fixture
+def no_uv(tmp_path: Path) -> str:
+    return runner_path(tmp_path / "no-uv")
+
+
+@pytest.fixture
+def with_uv(tmp_path: Path) -> str:
+    return runner_path(tmp_path / "with-uv", uv=VENV_BIN / "uv")
+
+
+@pytest.fixture(scope="session")
+def old_uv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real uv 0.4.30 binary, from its wheel on PyPI (cached between test runs when
+    pytest's cache is on)."""
+    cache = getattr(request.config, "cache", None)
+    folder = (cache.mkdir(f"uv-{OLD_UV}") if cache is not None
+              else tmp_path_factory.mktemp(f"uv-{OLD_UV}"))
+    binary = folder / "bin/uv"
+    if not binary.exists():
+        subprocess.run([str(base_python()), "-m", "pip", "download", "--quiet", "--no-deps",
+                        "--only-binary=:all:", f"uv=={OLD_UV}", "-d", str(folder)], check=True)
+        wheel = next(folder.glob(f"uv-{OLD_UV}-*.whl"))
+        subprocess.run([str(base_python()), "-m", "zipfile", "-e", str(wheel), str(folder)],
+                       check=True)
+        binary.parent.mkdir()
+        (folder / f"uv-{OLD_UV}.data/scripts/uv").rename(binary)
+        binary.chmod(0o755)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def python_without_pip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose `python3` is a Python 3.10+ that has no pip (a venv made without it)."""
+    folder = tmp_path_factory.mktemp("python-without-pip")
+    subprocess.run([str(base_python()), "-m", "venv", "--without-pip", str(folder / "venv")],
+                   check=True)
+    fake_tool(folder / "bin", "python3", f'exec "{folder}/venv/bin/python" "$@"')
+    return folder / "bin"
+
+
+def fake_tool(folder: Path, name: str, script: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    tool = folder / name
+    tool.write_text(f"#!/bin/bash\n{script}\n")
+    tool.chmod(0o755)
+    return tool
+
+
+def failing_uv(folder: Path) -> Path:
+    """A uv that fails as 0.4.30 does on our lock, whatever it is asked."""
+    return fake_tool(folder, "uv", f'if [ "$1" = --version ]; then echo "uv {OLD_UV}"; exit 0; fi\n'
+                                   f"cat >&2 <<'EOF'\n{OLD_UV_ERROR}EOF\nexit 2")
+
+
+def venv_of(runner_temp: Path) -> Path:
+    (venv,) = runner_temp.glob("release-actions-venv-" + "?" * 16)  # not .log, .partial
+    return venv
+
+
+def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in (result.stdout + result.stderr).splitlines()
+            if line.startswith("::error")]
+
+
+def outputs(runner_temp: Path) -> dict[str, str]:
+    return parse_key_values((runner_temp / "github_output").read_text())
+
+
+def imports(venv: Path, modules: str) -> bool:
+    return subprocess.run([str(venv / "bin/python"), "-I", "-c", f"import {modules}"],
+                          capture_output=True).returncode == 0
+
+
+def rewrite(project: Path, runner_temp: Path, path: str,
+            **env: str) -> subprocess.CompletedProcess[str]:
+    return run_step("version-rewrite", cwd=project, runner_temp=runner_temp, path=path,
+                    inputs=INPUTS, env=env)
+
+
+def test_without_uv_pip_installs_only_the_core_set(project: Path, runner_temp: Path,
+                                                    no_uv: str) -> None:
+    """Given a runner with Python (and its pip) but no uv, when version-rewrite runs, then
+    python -m venv makes a venv without pip, the interpreter's pip installs the core set only
+    into it (not PyGithub, twine, uv), and the command runs."""
+    result = rewrite(project, runner_temp, no_uv)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "creating the environment" in result.stdout
-    venv = next(tmp_path.glob("release-actions-venv-*"))
+    assert result.stdout.count("uv is not on PATH; using python -m venv and pip") == 1
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
+    venv = venv_of(runner_temp)
+    assert (venv / "pyvenv.cfg").exists() and not (venv / "bin/pip").exists()
+    assert sorted(marker.name for marker in venv.glob(".set-*")) == [".set-core"]
     assert (venv / ".complete").exists()
-    assert (venv / "bin/pip").exists()  # made by python3 -m venv, not uv
-    assert "version=1.0.dev5" in result.stdout
+    assert imports(venv, "packaging, tomlkit, yaml")
+    assert not imports(venv, "requests") and not imports(venv, "github")
+    assert not list(runner_temp.glob("*.partial")) and not list(runner_temp.glob("*.log"))
 
 
-def test_half_made_venv_is_made_again(project: Path, tmp_path: Path) -> None:
-    path = f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"
-    bootstrap(project, tmp_path, path)
-    key_venv = next(tmp_path.glob("release-actions-venv-*"))
-    (key_venv / ".complete").unlink()
-    again = bootstrap(project, tmp_path, path)
-    assert again.returncode == 0
+def test_two_actions_in_one_job_reuse_and_extend_one_venv(project: Path, runner_temp: Path,
+                                                          no_uv: str) -> None:
+    """Given a job that runs version-rewrite, tag-guard, then version-rewrite again, the first
+    makes the venv, the second adds the github set to the same venv, the third reuses it."""
+    first = rewrite(project, runner_temp, no_uv)
+    venv = venv_of(runner_temp)
+    second = run_step("tag-guard", cwd=project, runner_temp=runner_temp, path=no_uv)
+    third = rewrite(project, runner_temp, no_uv)
+    assert first.returncode == 0 and third.returncode == 0, third.stdout + third.stderr
+    assert "adding github to the environment" in second.stdout
+    # tag-guard ran and refused its empty input itself: one ::error, its own.
+    assert second.returncode == 2 and len(errors(second)) == 1
+    assert "Input `tag` is empty" in errors(second)[0]
+    assert f"reusing the environment {venv}" in third.stdout
+    assert venv_of(runner_temp) == venv
+    assert sorted(marker.name for marker in venv.glob(".set-*")) == [".set-core", ".set-github"]
+    assert imports(venv, "github, requests, packaging")
+
+
+def test_uv_makes_the_venv_and_the_second_action_reuses_it(project: Path, runner_temp: Path,
+                                                           with_uv: str) -> None:
+    first = rewrite(project, runner_temp, with_uv)
+    second = rewrite(project, runner_temp, with_uv)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "creating the environment" in first.stdout and "(uv 0." in first.stdout
+    assert "reusing the environment" in second.stdout
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
+    assert not (venv_of(runner_temp) / "bin/pip").exists()  # uv made it
+
+
+def test_an_old_uv_still_makes_the_venv(project: Path, runner_temp: Path, tmp_path: Path,
+                                        old_uv: Path) -> None:
+    """Given uv 0.4.30 first on PATH (it cannot read our uv.lock), the bootstrap never asks it
+    to: it installs the hashed requirements exported from the lock, which 0.4.30 reads."""
+    path = runner_path(tmp_path / "old-uv", uv=old_uv)
+    result = rewrite(project, runner_temp, path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"(uv {OLD_UV})" in result.stdout
+    assert errors(result) == []
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
+
+
+def test_a_failing_uv_falls_back_to_pip_in_one_line(project: Path, runner_temp: Path,
+                                                    tmp_path: Path) -> None:
+    path = runner_path(tmp_path / "bad-uv", uv=failing_uv(tmp_path / "fake"))
+    result = rewrite(project, runner_temp, path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    fallback = [line for line in result.stdout.splitlines() if "failed" in line]
+    assert fallback == [f"release-actions: uv {OLD_UV} failed (missing field `version`); "
+                        "using python -m venv and pip instead."]
+    assert "TOML parse error" not in result.stdout + result.stderr
+    assert errors(result) == [] and "(pip)" in result.stdout
+    assert "uv = " not in (venv_of(runner_temp) / "pyvenv.cfg").read_text()  # not made by uv
+
+
+def test_a_python_without_pip_gets_a_venv_with_pip(project: Path, runner_temp: Path,
+                                                   tmp_path: Path,
+                                                   python_without_pip: Path) -> None:
+    tools = runner_path(tmp_path / "bare", python=False)
+    result = rewrite(project, runner_temp, f"{python_without_pip}{os.pathsep}{tools}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (venv_of(runner_temp) / "bin/pip").exists()
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
+
+
+def test_a_venv_made_by_uv_is_extended_by_pip_when_uv_fails(
+    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path, python_without_pip: Path
+) -> None:
+    """Given a venv that uv made (without pip), when a later action's uv fails and the Python
+    on PATH has no pip either, then pip is put into the venv and adds the set."""
+    assert rewrite(project, runner_temp, with_uv).returncode == 0
+    tools = runner_path(tmp_path / "bad-uv", python=False, uv=failing_uv(tmp_path / "fake"))
+    path = f"{python_without_pip}{os.pathsep}{tools}"
+    result = run_step("integration-gate", cwd=project, runner_temp=runner_temp, path=path)
+    assert "adding gate to the environment" in result.stdout
+    assert "using python -m venv and pip instead" in result.stdout
+    assert not any("release-actions bootstrap" in line for line in errors(result))
+    venv = venv_of(runner_temp)
+    assert imports(venv, "requests") and (venv / ".complete").exists()
+    assert (venv / "bin/pip").exists()
+
+
+def test_without_python_one_error_says_what_to_add(project: Path, runner_temp: Path,
+                                                   tmp_path: Path) -> None:
+    """Given a runner whose PATH has bash and coreutils but no Python, the step fails with
+    exactly one ::error that names what is missing and actions/setup-python."""
+    path = runner_path(tmp_path / "bare", python=False)
+    result = rewrite(project, runner_temp, path)
+    assert result.returncode == 2
+    (error,) = errors(result)
+    assert "Python 3.10 or later" in error and "no `python3`, no `python`" in error
+    assert "actions/setup-python" in error
+    assert "command not found" not in result.stdout + result.stderr
+    assert not list(runner_temp.glob("release-actions-venv-*"))
+
+
+def test_an_old_python3_is_refused_but_a_new_python_is_used(project: Path, runner_temp: Path,
+                                                            tmp_path: Path) -> None:
+    """Given `python3` 3.8 first on PATH, the bootstrap says so; given also a `python` 3.10+
+    (as on Windows runners), it uses that one."""
+    fake = tmp_path / "fake"
+    fake_tool(fake, "python3", 'echo "3.8"; exit 1')
+    tools = runner_path(tmp_path / "bare", python=False)
+    refused = rewrite(project, runner_temp, f"{fake}{os.pathsep}{tools}")
+    assert refused.returncode == 2
+    (error,) = errors(refused)
+    assert "found: `python3` 3.8, no `python`" in error
+    (fake / "python").symlink_to(base_python())
+    used = rewrite(project, runner_temp, f"{fake}{os.pathsep}{tools}")
+    assert used.returncode == 0, used.stdout + used.stderr
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
+
+
+def test_a_pip_failure_is_one_error_with_its_tail_folded(project: Path, runner_temp: Path,
+                                                         no_uv: str, tmp_path: Path) -> None:
+    """Given an index that has none of the packages, pip fails: its last lines are shown in a
+    group that cannot issue workflow commands, then one ::error of ours; nothing is left."""
+    empty = tmp_path / "empty-index"
+    empty.mkdir()
+    result = rewrite(project, runner_temp, no_uv, PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1",
+                     PIP_FIND_LINKS=str(empty))
+    assert result.returncode == 2
+    (error,) = errors(result)
+    assert "pip could not install the dependencies of `version-rewrite` (core)" in error
+    lines = result.stdout.splitlines()
+    start = lines.index("::group::pip: last lines of its output")
+    token = lines[start + 1].removeprefix("::stop-commands::")
+    assert token != lines[start + 1] and len(token) > 20
+    folded = lines[start + 2:lines.index(f"::{token}::")]
+    assert any("No matching distribution" in line or "Could not find" in line for line in folded)
+    assert not list(runner_temp.glob("release-actions-venv-*"))
+
+
+def test_a_cancelled_step_leaves_no_environment(project: Path, runner_temp: Path,
+                                                tmp_path: Path, no_uv: str) -> None:
+    """Given a step cancelled while the venv is being made (the runner interrupts the step's
+    processes), the half-made venv is removed, and the next action makes a whole one."""
+    started = tmp_path / "started"
+    slow_uv = fake_tool(tmp_path / "fake", "uv",
+                        'if [ "$1" = --version ]; then echo "uv 9.9"; exit 0; fi\n'
+                        f'mkdir -p "${{!#}}"; touch "{started}"; exec sleep 60')
+    path = runner_path(tmp_path / "slow-uv", uv=slow_uv)
+    step = start_step("version-rewrite", cwd=project, runner_temp=runner_temp, path=path,
+                      inputs=INPUTS)
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline and step.poll() is None:
+        time.sleep(0.05)
+    assert list(runner_temp.glob("*.partial")), "the fake uv did not start"
+    os.killpg(step.pid, signal.SIGINT)
+    stdout, _ = step.communicate(timeout=60)
+    assert step.returncode == 130
+    assert "cancelled; the unfinished environment was removed" in stdout
+    assert not list(runner_temp.glob("release-actions-venv-*"))
+    again = rewrite(project, runner_temp, no_uv)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_killed_step_leftover_is_made_again(project: Path, runner_temp: Path,
+                                              with_uv: str) -> None:
+    """Given a venv without `.complete` and a stray `.partial` (a step killed outright), the
+    next action makes the venv again rather than trusting either."""
+    assert rewrite(project, runner_temp, with_uv).returncode == 0
+    venv = venv_of(runner_temp)
+    (venv / ".complete").unlink()
+    Path(f"{venv}.partial").mkdir()
+    again = rewrite(project, runner_temp, with_uv)
+    assert again.returncode == 0, again.stdout + again.stderr
     assert "creating the environment" in again.stdout
+    assert (venv / ".complete").exists() and not Path(f"{venv}.partial").exists()
 
 
-def test_requirements_agree_with_the_lock() -> None:
-    exported = subprocess.run(
-        [str(VENV_BIN / "uv"), "export", "--locked", "--no-dev", "--no-emit-project",
-         "--format", "requirements-txt", "--quiet"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout
-    committed = (ROOT / "bootstrap/requirements.txt").read_text()
-
-    def requirement_lines(text: str) -> list[str]:
-        return [line for line in text.splitlines() if not line.startswith("#")]
-
-    assert requirement_lines(exported) == requirement_lines(committed), (
-        "run: uv export --locked --no-dev --no-emit-project --format requirements-txt "
-        "-o bootstrap/requirements.txt"
-    )
+def test_an_unknown_command_is_one_error(project: Path, runner_temp: Path, with_uv: str,
+                                         tmp_path: Path) -> None:
+    script = tmp_path / "step.sh"
+    script.write_text(f'"{Path(__file__).parents[2]}/bootstrap/run.sh" nonsense\n')
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                            cwd=project, capture_output=True, text=True,
+                            env={"PATH": with_uv, "RUNNER_TEMP": str(runner_temp)})
+    assert result.returncode == 2
+    (error,) = errors(result)
+    assert "no command `nonsense`" in error and "version-rewrite, tag-guard" in error
 
 
-def test_the_callers_checkout_cannot_shadow_a_module(project: Path, tmp_path: Path) -> None:
+def test_the_callers_checkout_cannot_shadow_a_module(project: Path, runner_temp: Path,
+                                                     with_uv: str) -> None:
     """Given a checkout with a top-level `packaging/` (or any module name we import), the action
     still runs our code and its dependencies, never the checkout's."""
     (project / "packaging").mkdir()
     (project / "packaging/__init__.py").write_text(
         'print("::error::hijacked")\nraise SystemExit(9)\n'
     )
-    (project / "release_actions.py").write_text('raise SystemExit(8)\n')
-    result = bootstrap(project, tmp_path, f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    (project / "release_actions.py").write_text("raise SystemExit(8)\n")
+    result = rewrite(project, runner_temp, with_uv)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "hijacked" not in result.stdout
-    assert "version=1.0.dev5" in result.stdout
+    assert outputs(runner_temp)["version"] == "1.0.dev5"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the composite steps run bash")
+def test_the_runner_temp_of_a_windows_runner_is_converted(project: Path, tmp_path: Path,
+                                                          with_uv: str) -> None:
+    """Given RUNNER_TEMP as Windows spells it (D:\\a\\_temp) and Git Bash's cygpath, the venv is
+    made under the converted path."""
+    converted = tmp_path / "converted"
+    converted.mkdir()
+    cygpath = fake_tool(tmp_path / "fake", "cygpath", f'echo "{converted}"')
+    path = f"{cygpath.parent}{os.pathsep}{with_uv}"
+    result = run_step("version-rewrite", cwd=project, runner_temp=tmp_path / "temp", path=path,
+                      inputs=INPUTS, env={"RUNNER_TEMP": "D:\\a\\_temp"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert venv_of(converted).is_dir()

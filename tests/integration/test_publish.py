@@ -59,6 +59,8 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
                              "rerun_pkg-0.4.0.dev17.tar.gz"]
     assert first.outputs["version"] == "0.4.0.dev17"
     assert first.outputs["skipped"] == "false"
+    assert first.outputs["verified"] == "true"
+    assert f"Verified: {pypi_server.simple_url} serves every file with our sha256" in first.log
     assert first.outputs["files"].splitlines() == sorted(files)
     assert first.outputs["hashes"].splitlines() == [
         f"{sha256(data)}  {name}" for name, data in sorted(files.items())]
@@ -83,7 +85,8 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     assert stored(pypi_server, "rerun_pkg") == files
     assert "| uploaded |" in third.summary and "| already on the index |" in third.summary
 
-    unchecked = publish(project, pypi_server, **{"check-url": ""})
+    unchecked = publish(project, pypi_server, **{"check-url": "",
+                                                 "verify-url": pypi_server.simple_url})
 
     assert unchecked.code == 1, unchecked.log
     assert "Set `check-url`" in unchecked.errors()[0]

@@ -13,7 +13,9 @@ import yaml
 from tests.helpers import ROOT
 
 EXAMPLES = sorted((ROOT / "examples/workflows").glob("*.yml"))
-LINE_BUDGET = 200  # the four workflows together, blank lines and comments not counted
+# The four workflows together, blank lines and comments not counted: at most 200 for the
+# release itself, plus the 12 lines of the bump-dev job in public-release.yml.
+LINE_BUDGET = 200 + 12
 
 
 def steps(path: Path) -> list[dict[str, Any]]:

@@ -287,3 +287,44 @@ def test_missing_permission_is_explained(dists: list[Distribution]) -> None:
     assert "creating the release" in message and REPO in message and "v1.2.0" in message
     assert "contents: write" in message
     assert "Resource not accessible by integration" in message
+
+
+@responses.activate
+def test_changelog_notes_are_sent_above_the_generated_ones(dists: list[Distribution]) -> None:
+    """Given the changelog's section, when the release is created, then GitHub gets it as the
+    body with `generate_release_notes` (GitHub puts a given body above the generated notes), and
+    publishing keeps the body GitHub made."""
+    register_repo_and_no_release("v1.2.0")
+    responses.get(f"{REQUESTED}/repos/{REPO}/releases", json=[])
+    made = "### Fixed\n\n- x\n\n**Full Changelog**: ..."
+    responses.post(f"{REQUESTED}/repos/{REPO}/releases", status=201,
+                   json=release_json(7, "v1.2.0", draft=True, body=made))
+    responses.get(f"{REQUESTED}/repos/{REPO}/releases/7/assets", json=[])
+    register_uploads(7)
+    responses.patch(f"{REQUESTED}/repos/{REPO}/releases/7",
+                    json=release_json(7, "v1.2.0", draft=False, body=made))
+    request = ReleaseRequest(REPO, "v1.2.0", "sample 1.2.0", Version("1.2.0"), dists,
+                             notes="### Fixed\n\n- x")
+
+    publish_release(request, "token-123", ENV, Console(actions=True))
+
+    created = body_of("POST", "/releases")
+    assert created["body"] == "### Fixed\n\n- x"
+    assert created["generate_release_notes"] is True
+    assert body_of("PATCH", "/releases/7")["body"] == made
+
+
+@pytest.mark.parametrize(
+    ("current", "notes", "expected"),
+    [
+        pytest.param("generated", "", "generated", id="no-notes"),
+        pytest.param("generated", "- x", "- x\n\ngenerated", id="notes-on-top"),
+        pytest.param("- x\n\ngenerated", "- x", "- x\n\ngenerated", id="already-there"),
+        pytest.param("", "- x", "- x", id="empty-body"),
+    ],
+)
+def test_existing_release_body_gets_the_notes_once(current: str, notes: str,
+                                                   expected: str) -> None:
+    from release_actions.release import release_body
+
+    assert release_body(current, notes) == expected

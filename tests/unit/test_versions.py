@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from release_actions.versions import VersionRejected, parse, preview_version
+from release_actions.versions import (
+    RELEASE_PARTS,
+    VersionRejected,
+    next_dev,
+    parse,
+    preview_version,
+)
 
 
 @pytest.mark.parametrize(
@@ -102,3 +108,34 @@ def test_later_runs_sort_later(release: tuple[int, ...], run_a: int, run_b: int)
     a = Version(preview_version(base, run_a).version)
     b = Version(preview_version(base, run_b).version)
     assert (a < b) == (run_a < run_b)
+
+
+@pytest.mark.parametrize(("released", "part", "expected"), [
+    pytest.param("1.2.3", "patch", "1.2.4.dev0", id="patch"),
+    pytest.param("1.2.3", "minor", "1.3.0.dev0", id="minor"),
+    pytest.param("1.2.3", "major", "2.0.0.dev0", id="major"),
+    pytest.param("1.2", "patch", "1.2.1.dev0", id="two-part"),
+    pytest.param("2", "minor", "2.1.0.dev0", id="one-part"),
+    pytest.param("1.2.3.4", "patch", "1.2.4.dev0", id="four-part-drops-the-fourth"),
+    pytest.param("1.2.3.post1", "patch", "1.2.4.dev0", id="post-release"),
+    pytest.param("1!1.2.3", "major", "1!2.0.0.dev0", id="epoch-kept"),
+    pytest.param("0.9.9", "patch", "0.9.10.dev0", id="no-carry"),
+])
+def test_next_dev_after_a_release(released: str, part: str, expected: str) -> None:
+    assert str(next_dev(Version(released), part)) == expected
+
+
+@given(st.tuples(*[st.integers(0, 999)] * 3), st.sampled_from(RELEASE_PARTS))
+def test_next_dev_sorts_after_the_release_and_its_previews(
+    release: tuple[int, int, int], part: str
+) -> None:
+    released = Version(".".join(map(str, release)))
+    following = next_dev(released, part)
+    assert following > released
+    assert following.dev == 0 and following.pre is None
+    assert following < Version(following.base_version)
+
+
+def test_next_dev_refuses_an_unknown_part() -> None:
+    with pytest.raises(ValueError, match="patch, minor, major"):
+        next_dev(Version("1.0.0"), "micro")

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
 
-from release_actions import kinds, processes, versions
+from release_actions import changelog, gha, inspection, kinds, processes, verification, versions
+from release_actions.building import DIST, build_distributions, build_tree_wheel
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.distributions import Distribution, find_distributions, hashes_text
-from release_actions.errors import CheckFailed, ConfigError, InputError
+from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console
 from release_actions.trusted_publishing import (
     Job,
@@ -29,10 +32,12 @@ from release_actions.trusted_publishing import (
 
 CHANNELS = ("preview", "public")
 TRUSTED_PUBLISHING = ("automatic", "always", "never")
-DIST = "dist"
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_SIMPLE = "https://pypi.org/simple/"
 ALREADY_PRESENT = re.compile(r"File (\S+) already exists, skipping")
+
+CHANGELOGS = ", ".join(changelog.CANDIDATES)
+MAX_VERIFY_TIMEOUT = 3600.0
 
 PREVIEW_REFUSED = "The preview channel refuses the built distributions: {reason}"
 PUBLIC_REFUSED = "The public channel refuses the built distributions: {reason}"
@@ -56,10 +61,31 @@ UPLOAD_TIMED_OUT = (
 MAX_UPLOAD_TIMEOUT = 7200.0
 # uv's own timeout for each read from the index (UV_HTTP_TIMEOUT), unless the job sets one.
 UV_READ_TIMEOUT = 60
-BUILD_FAILED = (
-    "`uv build --no-sources` failed with exit code {code} in {directory}: {detail}. Reproduce "
-    "it with the same command in that directory."
+NOTHING_TO_VERIFY = (
+    "`verify` is true but both `verify-url` and `check-url` are empty, so there is no index to "
+    "read back. Set `verify-url` to the index's simple API (e.g. https://pypi.org/simple/), "
+    "or `verify: false`."
 )
+NOT_SERVED = (
+    "The index accepted the upload but does not serve {problems} at {page} after {seconds:.0f} "
+    "s ({attempts} look(s){last}). Nothing is reported as published. Check the index (a proxy "
+    "or an index that answers 200 without storing), then re-run: files it holds are skipped. "
+    "A slow index needs a longer `verify-timeout`."
+)
+UNHASHED = (
+    "{index} lists {files} without a sha256, so the bytes it serves could not be compared with "
+    "ours; only their presence was verified."
+)
+SDIST_CHECK_NEEDS_BUILD = (
+    "Inspection: `sdist-contents` skipped: with `build: false` the wheel in dist/ was not built "
+    "here from the sdist. Run the inspection in the job that builds."
+)
+NO_SECTION = (
+    "{file} has no section for {version} (looked for a heading such as `## [{version}]`, "
+    "`## {version} (date)` or `## v{version}`). The release notes are GitHub's generated notes "
+    "only. Add the section, or set `changelog: ''` to use generated notes without this warning."
+)
+NO_CHANGELOG = "No changelog found in {directory} (looked for {names}): generated notes only."
 
 
 @dataclass(frozen=True)
@@ -136,12 +162,47 @@ class Inputs:
         "job fails.",
         default="900",
     )
+    inspect: bool = option(
+        kinds.boolean,
+        "Before uploading, refuse what the index would refuse or what would ship broken: "
+        "files lost from the sdist, direct-URL dependencies, `Private ::` or unknown "
+        "classifiers, files over PyPI's 100 MiB limit (false skips every check).",
+        default="true",
+    )
+    skip_checks: tuple[str, ...] = option(
+        kinds.subset(*inspection.CHECKS),
+        f"Inspection checks to skip, comma-separated: {', '.join(inspection.CHECKS)}.",
+        default="",
+    )
+    verify: bool = option(
+        kinds.boolean,
+        "After uploading, wait until the index serves every file with our sha256 (else exit "
+        "1).",
+        default="true",
+    )
+    verify_timeout: float = option(
+        kinds.seconds(MAX_VERIFY_TIMEOUT),
+        "Longest wait, in seconds, for the index to serve the uploaded files.", default="300",
+    )
+    verify_url: str = option(
+        kinds.optional_url,
+        "Simple API the verification reads; empty: `check-url`'s index.", default="",
+    )
+    changelog: tuple[str, ...] = option(
+        kinds.items,
+        "Changelog files (in `working-directory`), the first that exists is used: its section "
+        "for the version goes above GitHub's generated release notes; empty: generated notes "
+        "only.",
+        default=CHANGELOGS,
+    )
 
     def __post_init__(self) -> None:
         if self.username and not self.password:
             raise InputError("Input `username` is set but `password` is empty. Pass the "
                              "password or API token in `password` (from a secret), or drop "
                              "`username` to use Trusted Publishing.")
+        if self.verify and not (self.verify_url or self.check_url):
+            raise InputError(NOTHING_TO_VERIFY)
         missing = [name for name, value in (("tag", self.tag),
                                             ("github-token", self.github_token)) if not value]
         if self.makes_release and not self.dry_run and missing:
@@ -161,6 +222,10 @@ class Inputs:
     @property
     def upload_user(self) -> str:
         return self.username or ("__token__" if self.password else "")
+
+    @property
+    def verify_index(self) -> str:
+        return self.verify_url or self.check_url
 
 
 def _require_release_inputs(inputs: Inputs, ctx: Context) -> None:
@@ -201,17 +266,6 @@ def check_expected_version(dists: Sequence[Distribution], expected: Version | No
     if wrong:
         found = ", ".join(f"{d.filename} carries {d.version}" for d in wrong)
         raise CheckFailed(EXPECTED_MISMATCH.format(expected=expected, found=found))
-
-
-def build(inputs: Inputs, console: Console, env: Mapping[str, str]) -> None:
-    argv = [processes.uv_binary(), "build", "--no-sources", "--no-progress", "--color", "never",
-            "--out-dir", DIST]
-    code, output = processes.stream(console, "uv build --no-sources", argv,
-                          cwd=inputs.working_directory,
-                          env=processes.reproducible(env, inputs.working_directory))
-    if code != 0:
-        raise ConfigError(BUILD_FAILED.format(code=code, directory=inputs.working_directory,
-                                              detail=processes.last_lines(output)))
 
 
 def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
@@ -255,6 +309,96 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
     return ALREADY_PRESENT.findall(output)
 
 
+def inspect_distributions(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
+                          env: Mapping[str, str]) -> None:
+    """The inspection's checks; every refusal is one `::error`, and nothing is uploaded."""
+    skip = set(inputs.skip_checks)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="release-actions-tree-wheel-") as out:
+        tree_wheel = None
+        if inspection.SDIST_CONTENTS not in skip and not inputs.build:
+            ctx.console.info(SDIST_CHECK_NEEDS_BUILD)
+        elif inspection.SDIST_CONTENTS not in skip:
+            tree_wheel = build_tree_wheel(inputs.working_directory, Path(out), ctx.console, env)
+        refusals = inspection.inspect(dists, project=inputs.working_directory, skip=skip,
+                                      tree_wheel=tree_wheel)
+    ran = [check for check in inspection.CHECKS if check not in skip]
+    if refusals:
+        refuse(refusals, ctx)
+    ctx.console.info(f"Inspection passed: {', '.join(ran) or 'every check skipped'} "
+                     f"({time.monotonic() - started:.2f} s)")
+
+
+def refuse(refusals: Sequence[inspection.Refusal], ctx: Context) -> None:
+    """One `::error` per refusal: the last through the exception, the others before it."""
+    *others, last = refusals
+    for refusal in others:
+        file = gha.workspace_relative(refusal.file, ctx.environ) if refusal.file else None
+        ctx.console.error(refusal.message, title=CheckFailed.title, file=file,
+                          line=refusal.line)
+    rows = "\n".join(f"| `{r.check}` | {r.message} |" for r in refusals)
+    raise CheckFailed(last.message, file=last.file, line=last.line, summary=(
+        f"Inspection refused {len(refusals)} thing(s); nothing was uploaded.\n\n"
+        f"| check | refusal |\n|---|---|\n{rows}"))
+
+
+def release_notes(inputs: Inputs, version: Version, ctx: Context) -> str:
+    """The changelog's section for `version` ("" when there is none, with a warning)."""
+    if not inputs.changelog:
+        return ""
+    for name in inputs.changelog:
+        kinds.confined("changelog", inputs.working_directory / name, ctx)
+    found = changelog.find_changelog(inputs.working_directory, inputs.changelog)
+    if found is None:
+        message = NO_CHANGELOG.format(directory=inputs.working_directory,
+                                      names=", ".join(inputs.changelog))
+        if ", ".join(inputs.changelog) == CHANGELOGS:
+            ctx.console.info(message)
+        else:
+            ctx.console.warning(message, title="publish")
+        return ""
+    section = changelog.find_section(found, version)
+    if section is None or not section.body:
+        ctx.console.warning(NO_SECTION.format(file=found.name, version=version),
+                            title="publish",
+                            file=gha.workspace_relative(found, ctx.environ))
+        return ""
+    ctx.console.info(f"Release notes: {found.name} line {section.line} ({section.heading})")
+    return section.body
+
+
+def verify_upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
+                  version: Version) -> str:
+    """Whether the index serves every file with our sha256: "true", or "skipped"."""
+    from release_actions import http
+
+    if not inputs.verify:
+        return "skipped"
+    index = inputs.verify_index
+    ctx.console.info(f"Verifying that {index} serves {len(dists)} file(s) with our sha256 "
+                     f"(up to {inputs.verify_timeout:g} s)")
+    poller = verification.Poller(http.session(retries=0), timeout=inputs.verify_timeout)
+    result = poller.verify(dists, index)
+    if result.unhashed:
+        ctx.console.warning(UNHASHED.format(index=index, files=", ".join(result.unhashed)),
+                            title="publish")
+    if not result.ok:
+        raise CheckFailed(_not_served(result), outputs={
+            **_outputs(version, [d for d in dists if d.filename in result.served]),
+            "verified": "false"})
+    ctx.console.info(f"Verified: {index} serves every file with our sha256 "
+                     f"({result.seconds:.2f} s, {result.attempts} look(s))")
+    return "true"
+
+
+def _not_served(result: verification.Verification) -> str:
+    problems = [f"{name} (not listed)" for name in result.missing] + [
+        f"{name} (listed with sha256 {digest})" for name, digest in result.different.items()]
+    last = f"; last look: {result.last_problem}" if result.last_problem else ""
+    return NOT_SERVED.format(problems=", ".join(problems), page=result.page,
+                             seconds=result.seconds, attempts=result.attempts, last=last)
+
+
 # --- the command ------------------------------------------------------------------------------
 
 
@@ -268,7 +412,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         console.warning(mismatch, title="publish")
     dist_dir = inputs.working_directory / DIST
     if inputs.build:
-        build(inputs, console, env)
+        build_distributions(inputs.working_directory, console, env)
     dists = find_distributions(dist_dir)
     version = dists[0].version
     console.info(f"Distributions of {dists[0].name} {version}: "
@@ -280,11 +424,14 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if skip_reason:
         console.notice(f"Not publishing on the {inputs.channel} channel: {skip_reason}",
                        title="publish skipped")
-        return Outcome(outputs=_outputs(version, [], skipped=True),
+        return Outcome(outputs={**_outputs(version, [], skipped=True), "verified": "skipped"},
                        summary=f"### ⏭️ Publish skipped\n\n{skip_reason}\n")
 
     if inputs.check:
         twine_check(dists, inputs, console, env)
+    if inputs.inspect:
+        inspect_distributions(dists, inputs, ctx, env)
+    notes = release_notes(inputs, version, ctx) if inputs.makes_release else ""
     for dist in dists:
         console.info(f"sha256 {dist.sha256}  {dist.filename}")
 
@@ -295,7 +442,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
         console.notice(f"Dry run: {len(dists)} file(s) of {version} built and checked; "
                        "nothing uploaded, no release made.", title="publish")
-        return Outcome(outputs=_outputs(version, dists),
+        return Outcome(outputs={**_outputs(version, dists), "verified": "skipped"},
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))
 
     problem = preflight(Job.from_environ(ctx.environ), inputs.trusted_publishing,
@@ -304,6 +451,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         raise problem
     present = upload(dists, inputs, ctx,
                      processes.child_environment(ctx.environ, publishing=True))
+    verified = verify_upload(dists, inputs, ctx, version)
 
     release_url = ""
     if inputs.makes_release:
@@ -311,14 +459,16 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
         request = ReleaseRequest(
             repository=ctx.repository, tag=inputs.tag,
-            title=f"{dists[0].name} {version}", version=version, dists=dists,
+            title=f"{dists[0].name} {version}", version=version, dists=dists, notes=notes,
         )
         result = publish_release(request, inputs.github_token, ctx.environ, console,
                                  timeout=inputs.upload_timeout)
         release_url = result.url
         console.info(f"GitHub Release: {release_url}")
-    return Outcome(outputs=_outputs(version, dists, release_url=release_url),
-                   summary=_summary(inputs, version, dists, present, release_url))
+    return Outcome(outputs={**_outputs(version, dists, release_url=release_url),
+                            "verified": verified},
+                   summary=_summary(inputs, version, dists, present, release_url,
+                                    verified=verified))
 
 
 def _outputs(version: Version, dists: Sequence[Distribution], *, release_url: str = "",
@@ -333,7 +483,8 @@ def _outputs(version: Version, dists: Sequence[Distribution], *, release_url: st
 
 
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
-             present: Sequence[str], release_url: str, *, dry_run: bool = False) -> str:
+             present: Sequence[str], release_url: str, *, dry_run: bool = False,
+             verified: str = "skipped") -> str:
     if dry_run:
         heading = f"### 🧪 Dry run: `{version}` built and checked, nothing uploaded"
     else:
@@ -344,9 +495,11 @@ def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
             return "dry run"
         return "already on the index" if dist.filename in present else "uploaded"
 
-    rows = "\n".join(f"| `{d.filename}` | `{d.sha256}` | {state(d)} |" for d in dists)
+    served = {"true": "yes, same sha256", "skipped": "not verified"}[verified]
+    rows = "\n".join(f"| `{d.filename}` | `{d.sha256}` | {state(d)} | {served} |"
+                     for d in dists)
     lines = [heading, "", f"Index: {inputs.repository_url}", "",
-             "| file | sha256 | state |", "|---|---|---|", rows]
+             "| file | sha256 | state | served by the index |", "|---|---|---|---|", rows]
     if release_url:
         lines += ["", f"GitHub Release: {release_url}"]
     return "\n".join(lines) + "\n"
@@ -370,6 +523,8 @@ COMMAND = Command(
                "The GitHub Release URL when one was created or updated; empty otherwise."),
         Output("skipped", "`true` when the channel policy skipped publishing (a final version on "
                           "`preview`)."),
+        Output("verified", "`true` when the index serves every file with our sha256, `false` "
+                           "when it does not (exit 1), `skipped` without verification."),
     ),
     run=run,
 )

@@ -1,0 +1,255 @@
+"""publish's inspection and verification against real parts: real `uv build` (hatchling and
+setuptools), a real pypiserver, and an index that accepts uploads but never lists them."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from devtools.blackhole_index import blackhole_index
+from devtools.pypi import PypiServer, write_sample_package
+
+from tests.helpers import Result, run_cli
+
+ALLOW_DIRECT = "\n[tool.hatch.metadata]\nallow-direct-references = true\n"
+
+
+def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
+    values = {
+        "channel": "preview", "repository-url": index.upload_url,
+        "check-url": index.simple_url, "trusted-publishing": "never",
+        "username": index.username, "password": index.password,
+    }
+    values.update(inputs)
+    return run_cli("publish", cwd=project, inputs=values)
+
+
+def stored(index: PypiServer, prefix: str) -> list[str]:
+    return [name for name in index.files() if name.startswith(prefix)]
+
+
+def add_to_project(project: Path, line: str, after: str = "license = \"MIT\"\n") -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(after, after + line))
+
+
+def test_module_left_out_of_the_sdist_is_refused(tmp_path: Path,
+                                                 pypi_server: PypiServer) -> None:
+    """Given a hatchling project whose sdist excludes one module, when publish runs, then the
+    wheel uv built from the sdist lacks it, the error names that module and the sdist, and
+    nothing is uploaded; with `sdist-contents` skipped, the same tree is uploaded."""
+    project = write_sample_package(tmp_path / "p", "lossy-pkg", "0.1.0.dev1")
+    (project / "src/lossy_pkg/cli.py").write_text("def main() -> None: ...\n")
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
+                                            + '\n[tool.hatch.build.targets.sdist]\n'
+                                              'exclude = ["src/lossy_pkg/cli.py"]\n')
+
+    refused = publish(project, pypi_server)
+
+    assert refused.code == 1, refused.log
+    [error] = refused.errors()
+    assert "lossy_pkg/cli.py" in error and "lossy_pkg-0.1.0.dev1.tar.gz lacks 1 file" in error
+    assert "file=" in error and "lossy_pkg-0.1.0.dev1.tar.gz" in error.split("::", 2)[1]
+    assert "::group::uv build --wheel --no-sources" in refused.log
+    assert stored(pypi_server, "lossy_pkg") == []
+    assert "nothing was uploaded" in refused.summary
+
+    skipped = publish(project, pypi_server, **{"skip-checks": "sdist-contents"})
+
+    assert skipped.code == 0, skipped.log
+    assert "uv build --wheel" not in skipped.log
+    assert len(stored(pypi_server, "lossy_pkg")) == 2
+
+
+def test_direct_url_dependency_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given `foo @ https://...` allowed by hatchling's `allow-direct-references`, then the
+    error points at the pyproject.toml line and says PyPI refuses it; nothing is uploaded."""
+    project = write_sample_package(tmp_path / "p", "direct-pkg", "0.1.0.dev1")
+    add_to_project(project, 'dependencies = ["foo @ https://example.com/foo-1.0.tar.gz"]\n')
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
+                                            + ALLOW_DIRECT)
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 1, result.log
+    [error] = result.errors()
+    lines = (project / "pyproject.toml").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "foo @" in text)
+    assert f"file=pyproject.toml,line={line}," in error
+    assert "`foo @ https://example.com/foo-1.0.tar.gz`" in error
+    assert "PyPI refuses" in error
+    assert stored(pypi_server, "direct_pkg") == []
+
+
+def test_do_not_upload_classifier_is_refused_unless_skipped(tmp_path: Path,
+                                                           pypi_server: PypiServer) -> None:
+    """Given `Private :: Do Not Upload`, then publish refuses with nothing uploaded; a private
+    index that should receive it is served by skipping `do-not-upload`."""
+    project = write_sample_package(tmp_path / "p", "private-pkg", "0.1.0.dev1")
+    add_to_project(project, 'classifiers = ["Private :: Do Not Upload"]\n')
+
+    refused = publish(project, pypi_server)
+
+    assert refused.code == 1, refused.log
+    [error] = refused.errors()
+    assert "`Private :: Do Not Upload`" in error and "`do-not-upload`" in error
+    assert stored(pypi_server, "private_pkg") == []
+
+    allowed = publish(project, pypi_server, **{"skip-checks": "do-not-upload"})
+
+    assert allowed.code == 0, allowed.log
+    assert allowed.outputs["verified"] == "true"
+    assert len(stored(pypi_server, "private_pkg")) == 2
+
+
+SETUPTOOLS_PROJECT = """[project]
+name = "setuptools-pkg"
+version = "0.1.0.dev1"
+description = "A setuptools sample"
+readme = "README.md"
+requires-python = ">=3.9"
+classifiers = [
+    "Programming Language :: Python :: 3",
+    "Programming Language :: Pyhton :: 3.12",
+]
+
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+"""
+
+
+def test_unknown_classifier_from_setuptools_is_refused(tmp_path: Path,
+                                                       pypi_server: PypiServer) -> None:
+    """setuptools does not check classifiers, PyPI does: the misspelt one is named, with its
+    pyproject.toml line, before anything is uploaded; both checks failing give two errors."""
+    project = tmp_path / "p"
+    (project / "src/setuptools_pkg").mkdir(parents=True)
+    (project / "src/setuptools_pkg/__init__.py").write_text("")
+    (project / "README.md").write_text("# setuptools-pkg\n")
+    (project / "pyproject.toml").write_text(SETUPTOOLS_PROJECT)
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 1, result.log
+    [error] = result.errors()
+    assert "`Programming Language :: Pyhton :: 3.12` is unknown" in error
+    assert "line=9" in error
+    assert stored(pypi_server, "setuptools_pkg") == []
+
+    (project / "pyproject.toml").write_text(SETUPTOOLS_PROJECT.replace(
+        '    "Programming Language :: Python :: 3",\n',
+        '    "Private :: Do Not Upload",\n'))
+    both = publish(project, pypi_server)
+
+    assert both.code == 1, both.log
+    assert [e.split("::")[2][:40] for e in both.errors()] == [
+        "setuptools_pkg-0.1.0.dev1-py3-none-any.w",
+        "setuptools_pkg-0.1.0.dev1-py3-none-any.w"]
+    assert "Private :: Do Not Upload" in both.errors()[0]
+    assert "Pyhton" in both.errors()[1]
+
+
+def oversized_wheel(dist: Path, name: str, size: int) -> Path:
+    """A valid wheel holding `size` bytes of incompressible data (stored, not deflated)."""
+    module = name.replace("-", "_")
+    path = dist / f"{module}-0.1.0.dev1-py3-none-any.whl"
+    info = f"{module}-0.1.0.dev1.dist-info"
+    dist.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(f"{info}/METADATA",
+                         f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0.dev1\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
+                                          "Tag: py3-none-any\n")
+        archive.writestr(f"{module}/blob.bin", bytes(size % 251 for size in range(size)))
+        archive.writestr(f"{info}/RECORD", "")
+    return path
+
+
+def test_file_over_pypis_limit_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a 101 MiB wheel in dist/ (build: false), then it is refused by name before upload;
+    with `build: false` the sdist check says it cannot run instead of building."""
+    project = write_sample_package(tmp_path / "p", "huge-pkg", "0.1.0.dev1")
+    oversized_wheel(project / "dist", "huge-pkg", 101 * 1024 * 1024)
+
+    result = publish(project, pypi_server, build="false", check="false")
+
+    assert result.code == 1, result.log
+    [error] = result.errors()
+    assert "huge_pkg-0.1.0.dev1-py3-none-any.whl is 101.0 MiB" in error
+    assert "`file-size`" in error
+    assert "`sdist-contents` skipped: with `build: false`" in result.log
+    assert stored(pypi_server, "huge_pkg") == []
+
+
+def test_inspect_false_skips_every_check(tmp_path: Path, pypi_server: PypiServer) -> None:
+    project = write_sample_package(tmp_path / "p", "unchecked-pkg", "0.1.0.dev1")
+    add_to_project(project, 'classifiers = ["Private :: Do Not Upload"]\n')
+
+    result = publish(project, pypi_server, inspect="false", verify="false")
+
+    assert result.code == 0, result.log
+    assert result.outputs["verified"] == "skipped"
+    assert "| not verified |" in result.summary
+    assert len(stored(pypi_server, "unchecked_pkg")) == 2
+
+
+def test_unknown_check_name_is_bad_input(tmp_path: Path, pypi_server: PypiServer) -> None:
+    project = write_sample_package(tmp_path / "p", "typo-pkg", "0.1.0.dev1")
+
+    result = publish(project, pypi_server, **{"skip-checks": "file-size, clasifiers"})
+
+    assert result.code == 2
+    [error] = result.errors()
+    assert "'clasifiers'" in error and "classifiers" in error
+    assert not (project / "dist").exists()
+
+
+def test_index_that_never_lists_fails_verification_at_the_timeout(tmp_path: Path) -> None:
+    """Given an index that answers every upload with 200 but lists nothing, when publish runs
+    with `verify-timeout: 4`, then uv reports the upload done, and publish exits 1 after about
+    4 s saying the index accepted but does not serve the files; `verified` is false and no
+    file is reported as published."""
+    project = write_sample_package(tmp_path / "p", "lost-pkg", "0.1.0.dev1")
+    with blackhole_index() as index:
+        started = time.monotonic()
+        result = run_cli("publish", cwd=project, inputs={
+            "channel": "preview", "repository-url": index.upload_url,
+            "check-url": index.simple_url, "trusted-publishing": "never",
+            "password": "pypi-token", "verify-timeout": "4"})
+        elapsed = time.monotonic() - started
+
+        assert sorted(index.uploads) == ["lost_pkg-0.1.0.dev1-py3-none-any.whl",
+                                         "lost_pkg-0.1.0.dev1.tar.gz"]
+        assert index.pages.count("/simple/lost-pkg/") >= 3  # uv's check, then our polls
+
+    assert result.code == 1, result.log
+    [error] = result.errors()
+    assert "accepted the upload but does not serve" in error
+    assert "lost_pkg-0.1.0.dev1.tar.gz (not listed)" in error
+    assert result.outputs["verified"] == "false"
+    assert result.outputs["files"] == ""
+    assert elapsed >= 4  # it waited the whole timeout (an upper bound would be a timed test)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "3601"])
+def test_verify_timeout_must_be_sensible(tmp_path: Path, pypi_server: PypiServer,
+                                         value: str) -> None:
+    project = write_sample_package(tmp_path / "p", "timeout-pkg", "0.1.0.dev1")
+    result = publish(project, pypi_server, **{"verify-timeout": value})
+    assert result.code == 2 and "verify-timeout" in result.errors()[0]
+
+
+def test_verify_without_any_index_to_read_is_bad_input(tmp_path: Path,
+                                                       pypi_server: PypiServer) -> None:
+    """check-url empty and no verify-url: nothing to read back, refused before building."""
+    project = write_sample_package(tmp_path / "p", "blind-pkg", "0.1.0.dev1")
+
+    result = publish(project, pypi_server, **{"check-url": ""})
+
+    assert result.code == 2
+    [error] = result.errors()
+    assert "`verify-url`" in error and "`verify: false`" in error
+    assert not (project / "dist").exists()

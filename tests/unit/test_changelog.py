@@ -1,0 +1,139 @@
+"""changelog: finding the file and the section of one version, in the heading forms projects use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from release_actions import changelog
+
+KEEP_A_CHANGELOG = """# Changelog
+
+All notable changes to this project will be documented in this file.
+
+## [Unreleased]
+
+- Something not released yet.
+
+## [1.2.3] - 2024-01-01
+
+### Fixed
+
+- The thing that broke.
+
+```python
+# not a heading
+```
+
+## [1.2.2] - 2023-12-01
+
+- Older.
+
+[1.2.3]: https://github.com/o/r/compare/v1.2.2...v1.2.3
+"""
+
+RST = """Changelog
+=========
+
+1.2.3 (2024-01-01)
+------------------
+
+Fixed
+~~~~~
+
+- The thing that broke.
+
+1.2.2
+-----
+
+- Older.
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_keep_a_changelog_section_stops_at_the_next_version(tmp_path: Path) -> None:
+    """Subheadings (### Fixed) and a fenced `# comment` stay inside; the next ## ends it."""
+    section = changelog.find_section(write(tmp_path, "CHANGELOG.md", KEEP_A_CHANGELOG),
+                                     Version("1.2.3"))
+
+    assert section is not None
+    assert section.line == 9
+    assert section.heading == "[1.2.3] - 2024-01-01"
+    assert section.body.startswith("### Fixed\n\n- The thing that broke.")
+    assert "# not a heading" in section.body
+    assert "Older" not in section.body and "Unreleased" not in section.body
+
+
+def test_last_section_runs_to_the_end(tmp_path: Path) -> None:
+    section = changelog.find_section(write(tmp_path, "CHANGELOG.md", KEEP_A_CHANGELOG),
+                                     Version("1.2.2"))
+    assert section is not None and section.body.startswith("- Older.")
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        pytest.param("## 1.2.3 (2024-01-01)", id="parenthesised-date"),
+        pytest.param("## v1.2.3", id="v-prefix"),
+        pytest.param("## Version 1.2.3 — 2024-01-01", id="word-first"),
+        pytest.param("# 1.2.3", id="level-1"),
+        pytest.param("## [v1.2.3](https://github.com/o/r/releases/v1.2.3) - 2024", id="link"),
+        pytest.param("1.2.3\n-----", id="setext"),
+    ],
+)
+def test_common_markdown_heading_forms(tmp_path: Path, heading: str) -> None:
+    older = heading.replace("1.2.3", "1.2.2")
+    text = f"Changes\n=======\n\n{heading}\n\n- New.\n\n{older}\n\n- Old.\n"
+    section = changelog.find_section(write(tmp_path, "CHANGES.md", text), Version("1.2.3"))
+    assert section is not None and section.body == "- New."
+
+
+@pytest.mark.parametrize(
+    ("wanted", "found"),
+    [
+        pytest.param("1.2", False, id="prefix-is-not-a-match"),
+        pytest.param("1.2.3.0", True, id="pep440-equal"),
+        pytest.param("1.2.30", False, id="longer-number"),
+        pytest.param("2.0.0rc1", False, id="other-version"),
+    ],
+)
+def test_versions_compare_under_pep_440(tmp_path: Path, wanted: str, found: bool) -> None:
+    path = write(tmp_path, "CHANGELOG.md", "## 1.2.3\n\n- x\n")
+    assert (changelog.find_section(path, Version(wanted)) is not None) is found
+
+
+def test_prerelease_heading(tmp_path: Path) -> None:
+    path = write(tmp_path, "CHANGELOG.md", "## 2.0.0rc1 - 2024-05-01\n\n- Candidate.\n")
+    section = changelog.find_section(path, Version("2.0.0rc1"))
+    assert section is not None and section.body == "- Candidate."
+
+
+def test_rst_underlined_sections(tmp_path: Path) -> None:
+    section = changelog.find_section(write(tmp_path, "CHANGELOG.rst", RST), Version("1.2.3"))
+    assert section is not None
+    assert section.body == "Fixed\n~~~~~\n\n- The thing that broke."
+
+
+def test_rst_overlined_sections(tmp_path: Path) -> None:
+    text = "=====\n1.2.3\n=====\n\n- New.\n\n=====\n1.2.2\n=====\n\n- Old.\n"
+    section = changelog.find_section(write(tmp_path, "CHANGELOG.rst", text), Version("1.2.3"))
+    assert section is not None and section.body == "- New."
+
+
+def test_no_section_for_the_version(tmp_path: Path) -> None:
+    path = write(tmp_path, "CHANGELOG.md", KEEP_A_CHANGELOG)
+    assert changelog.find_section(path, Version("9.9.9")) is None
+
+
+def test_first_existing_candidate_wins(tmp_path: Path) -> None:
+    write(tmp_path, "NEWS.md", "")
+    write(tmp_path, "CHANGES.md", "")
+    assert changelog.find_changelog(tmp_path, changelog.CANDIDATES) == tmp_path / "CHANGES.md"
+    assert changelog.find_changelog(tmp_path, ["CHANGELOG.md"]) is None
