@@ -23,6 +23,7 @@ from release_actions import vcs_version
 from release_actions.declaration import Declaration as Declaration
 from release_actions.declaration import line_of, read_text, splicer
 from release_actions.errors import ConfigError
+from release_actions.kinds import quote
 from release_actions.python_version import (
     assignment_declaration,
     compile_hatch_pattern,
@@ -167,7 +168,8 @@ def _setuptools_attr_file(root: Path, attr: str, doc: Mapping[str, Any]) -> tupl
     """The module file setuptools reads `attr` from, found as setuptools finds it."""
     module, _, name = attr.strip().rpartition(".")
     if not module:
-        raise ConfigError(f"[tool.setuptools.dynamic] version attr {attr!r} has no module part.")
+        raise ConfigError(f"[tool.setuptools.dynamic] version attr {quote(attr)} has no module "
+                          "part.")
     parts = module.split(".")
     package_dirs = _get(doc, "tool", "setuptools", "package-dir") or {}
     if parts[0] in package_dirs:
@@ -198,16 +200,16 @@ def _hatch_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) ->
         expression = str(config.get("expression", "__version__"))
         if not expression.isidentifier():
             raise ConfigError(
-                f"[tool.hatch.version] expression = {expression!r} in {project_file} is code, "
-                "not a name this action can rewrite. Assign the version to a name "
+                f"[tool.hatch.version] expression = {quote(expression)} in {project_file} is "
+                "code, not a name this action can rewrite. Assign the version to a name "
                 "(`__version__ = \"X.Y.Z.dev0\"`) and set `expression` to it.",
                 file=project_file, line=toml_key_line(text, "tool.hatch.version", "expression"),
             )
         return assignment_declaration(path, expression, "hatchling's code source")
     if source != "regex":
         raise ConfigError(
-            f"[tool.hatch.version] source = {source!r} in {project_file} is not a source this "
-            "action can rewrite: use the default `regex` source with `path`, or `vcs`.",
+            f"[tool.hatch.version] source = {quote(str(source))} in {project_file} is not a "
+            "source this action can rewrite: use the default `regex` source with `path`, or `vcs`.",
             file=project_file, line=toml_key_line(text, "tool.hatch.version", "source"),
         )
     pattern = compile_hatch_pattern(

@@ -12,6 +12,7 @@ from typing import Any
 
 from release_actions.declaration import Declaration, located, read_text
 from release_actions.errors import ConfigError
+from release_actions.kinds import quote
 
 # hatchling's default, searched with re.MULTILINE (hatchling/version/source/regex.py).
 HATCH_DEFAULT_PATTERN = r"""(?i)^(__version__|VERSION) *= *(['"])v?(?P<version>.+?)\2"""
@@ -76,7 +77,7 @@ def _pattern_span(path: Path, pattern: re.Pattern[str], text: str) -> tuple[int,
             raise ConfigError(ANNOTATED.format(path=path, line=line, text=snippet),
                               file=path, line=line)
         what = ("hatchling's default pattern" if pattern.pattern == HATCH_DEFAULT_PATTERN
-                else f"the pattern {pattern.pattern!r}")
+                else f"the pattern {quote(pattern.pattern)}")
         raise ConfigError(NO_MATCH.format(path=path, pattern=what), file=path)
     return match.span("version")
 

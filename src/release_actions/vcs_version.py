@@ -17,6 +17,7 @@ from packaging.version import InvalidVersion, Version
 from release_actions import git, versions
 from release_actions.errors import ConfigError
 from release_actions.gha import Console
+from release_actions.kinds import quote
 
 SHALLOW = (
     "The checkout is shallow and git could not fetch its history and tags from origin "
@@ -213,7 +214,7 @@ def last_release_tag(source: VcsSource, prefix: str, console: Console) -> Releas
 
 
 def _no_tag_message(source: VcsSource, prefix: str, tags: list[str]) -> str:
-    wanted = (f"no tag matches {source.pattern_where} {source.tag_pattern.pattern!r} with a "
+    wanted = (f"no tag matches {source.pattern_where} {quote(source.tag_pattern.pattern)} with a "
               "final version" if source.tag_pattern
               else f"no tag is `{prefix}` followed by a final version such as {prefix}1.2.3")
     shown = ", ".join(tags[:5]) + (", …" if len(tags) > 5 else "")

@@ -25,6 +25,7 @@ BASELINES: dict[str, dict[str, str]] = {
     "publish": {"channel": "preview"},
     "tested-run": {"run-id": "1", "github-token": "test-token"},
     "doctor": {},
+    "bump-dev": {"tag": "v1.2.3"},
 }
 # Values no input of any kind accepts.
 EVERY_KIND = {"forged-command": FORGED, "not-utf8": NOT_UTF8, "nul": "a\x00b"}

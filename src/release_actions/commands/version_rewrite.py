@@ -93,7 +93,7 @@ def _from_files(inputs: Inputs, ctx: Context, project_file: Path, primary: Decla
         )
     except versions.VersionRejected as error:
         raise ConfigError(
-            f"{primary.where} = {primary.version!r} in {primary.path}: {error}",
+            f"{primary.where} = {kinds.quote(primary.version)} in {primary.path}: {error}",
             file=primary.path, line=primary.line,
         ) from None
     return Plan(primary.version, decision, declarations, {},
