@@ -14,8 +14,6 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from github import GithubException, RateLimitExceededException
-from github.Artifact import Artifact
-from github.PaginatedList import PaginatedList
 
 from release_actions import github, http
 from release_actions.errors import CheckFailed, ConfigError, InputError
@@ -54,6 +52,10 @@ TOO_LARGE = (
 )
 SLOW = (
     "Downloading the artifact {name!r} took longer than {seconds:g} s; re-run the job."
+)
+NO_LISTING = (
+    "GitHub's API answered {what} of {repository} without the list of artifacts (at {api}): "
+    "a redirect or an unexpected body. Re-run the job; if it persists, check {api}."
 )
 BAD_REDIRECT = (
     "Downloading the artifact {name!r}: GitHub redirected to {where!r}, which is not an "
@@ -95,19 +97,34 @@ def unreachable(error: Exception, where: Where, what: str) -> CheckFailed:
 
 
 def live_artifacts(repo: Any, run_id: int, name: str, where: Where) -> list[Found]:
-    """The artifacts called `name` of run `run_id` that have not expired."""
-    listing: PaginatedList[Artifact] = PaginatedList(
-        Artifact, repo.requester, f"{repo.url}/actions/runs/{run_id}/artifacts",
-        {"name": name}, list_item="artifacts",
-    )
+    """The artifacts called `name` of run `run_id` that have not expired. One page of 100 is
+    enough: a run records one; more than one is refused anyway."""
     what = f"the artifacts of run {run_id}"
     try:
-        return [Found(item.id, item.name, item.size_in_bytes, item.archive_download_url)
-                for item in listing if item.name == name and not item.expired]
+        _headers, data = repo.requester.requestJsonAndCheck(
+            "GET", f"{repo.url}/actions/runs/{run_id}/artifacts",
+            parameters={"name": name, "per_page": 100},
+        )
     except GithubException as error:
         raise _translate(error, where, what, run_id) from None
     except requests.RequestException as error:
         raise unreachable(error, where, what) from None
+    listed = data.get("artifacts") if isinstance(data, dict) else None
+    if not isinstance(listed, list):
+        # A redirect or a body without the list: never read as "no tested run".
+        raise CheckFailed(NO_LISTING.format(what=what, repository=where.repository,
+                                            api=where.api))
+    return [found for item in listed if (found := _artifact(item, name)) is not None]
+
+
+def _artifact(item: object, name: str) -> Found | None:
+    """One listed artifact called `name` that has not expired; None for any other."""
+    if not isinstance(item, dict) or item.get("name") != name or item.get("expired") is not False:
+        return None
+    ident, size, url = item.get("id"), item.get("size_in_bytes"), item.get("archive_download_url")
+    if not (isinstance(ident, int) and isinstance(size, int) and isinstance(url, str)):
+        return None
+    return Found(ident, name, size, url)
 
 
 def _origin(url: str) -> tuple[str, str | None, int | None]:

@@ -188,6 +188,26 @@ def test_listing_errors_are_translated(tmp_path: Path, status: int, code: int,
     assert len(run.errors()) == 1 and says in run.errors()[0]
 
 
+@pytest.mark.parametrize("answer", [
+    pytest.param({"status": 302, "headers": {"Location": ARTIFACTS}}, id="redirect"),
+    pytest.param({"json": {"total_count": 0}}, id="no-list"),
+    pytest.param({"body": "<html>maintenance</html>"}, id="not-json"),
+])
+@responses.activate
+def test_a_listing_without_the_list_is_refused_not_read_as_nothing(
+    tmp_path: Path, answer: dict[str, Any]
+) -> None:
+    """Given an API that answers the listing with a redirect or a body without `artifacts`,
+    then resolve refuses (exit 1): an answer it cannot read never means "no tested run"."""
+    answer_listing(**answer)
+
+    run = resolve(tmp_path)
+
+    assert run.code == 1, run.log
+    assert len(run.errors()) == 1 and "without the list of artifacts" in run.errors()[0]
+    assert run.outputs.get("available") != "false"
+
+
 @responses.activate
 def test_a_rate_limit_is_not_waited_out_for_an_hour(tmp_path: Path) -> None:
     """Given a token whose rate limit resets in an hour, when resolve lists the artifacts,
