@@ -5,9 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
@@ -44,6 +45,16 @@ MAX_FILE_BYTES = 64 << 20
 _WHY = {errno.ENAMETOOLONG: "a name in the path is too long",
         errno.ELOOP: "the path is a symlink loop", errno.ENOTDIR: "a part of the path is a file",
         errno.EISDIR: "it is a directory", errno.EACCES: "permission denied"}
+
+
+def lookup(doc: Mapping[str, Any], *keys: str) -> Any:
+    """`doc[k1][k2]...` of a parsed TOML document; None where a table or key is missing."""
+    node: Any = doc
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def read_text(path: Path, *, what: str) -> str:

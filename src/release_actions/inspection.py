@@ -59,10 +59,10 @@ UNKNOWN_CLASSIFIERS = (
     "https://pypi.org/classifiers/). " + SKIP_HINT
 )
 TOO_LARGE = (
-    "{file} is {size:.1f} MiB, over PyPI's default limit of {limit} MiB per file: the index "
-    "would refuse it. Make it smaller (leave data and tests out of the distribution), or ask "
-    "PyPI for a higher limit (https://github.com/pypi/support) and then add `{check}` to "
-    "`skip-checks`."
+    "{file} is {size:.1f} MiB, over the limit of {limit} MiB per file (PyPI's default is "
+    "100): the index would refuse it. Make it smaller (leave data and tests out of the "
+    "distribution), or ask PyPI for a higher limit (https://github.com/pypi/support) and set "
+    "`max-file-size` to it."
 )
 
 
@@ -217,7 +217,7 @@ def check_classifiers(dists: Sequence[Distribution], metadata: Sequence[Metadata
 def check_file_sizes(dists: Sequence[Distribution],
                      limit: int = PYPI_MAX_FILE_SIZE) -> list[Refusal]:
     return [Refusal(FILE_SIZE, TOO_LARGE.format(file=d.filename, size=size / MIB,
-                                                limit=limit // MIB, check=FILE_SIZE), d.path)
+                                                limit=limit // MIB), d.path)
             for d in dists if (size := d.path.stat().st_size) > limit]
 
 

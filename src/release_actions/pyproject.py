@@ -21,7 +21,7 @@ from tomlkit.items import String
 
 from release_actions import vcs_version
 from release_actions.declaration import Declaration as Declaration
-from release_actions.declaration import line_of, read_text, splicer
+from release_actions.declaration import line_of, lookup, read_text, splicer
 from release_actions.errors import ConfigError
 from release_actions.kinds import quote
 from release_actions.python_version import (
@@ -90,21 +90,12 @@ def toml_key_line(text: str, table: str, key: str) -> int | None:
     return None
 
 
-def _get(doc: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = doc
-    for key in keys:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
 def _toml_string_rewriter(*keys: str) -> Callable[[str, str], str]:
     """Replace the string at `keys` with the same quoting; every other byte stays."""
 
     def rewrite(text: str, new: str) -> str:
         doc = tomlkit.parse(text)
-        parent = _get(doc, *keys[:-1])
+        parent = lookup(doc, *keys[:-1])
         old = parent[keys[-1]]
         parent[keys[-1]] = String.from_raw(new, type_=old.type)
         return tomlkit.dumps(doc)
@@ -156,7 +147,7 @@ def resolve_project_file(path: Path) -> Path:
 
 
 def _other_vcs_plugin(doc: Mapping[str, Any]) -> str | None:
-    requires = [str(item).lower() for item in _get(doc, "build-system", "requires") or []]
+    requires = [str(item).lower() for item in lookup(doc, "build-system", "requires") or []]
     for requirement in requires:
         for plugin in OTHER_VCS_PLUGINS:
             if requirement.startswith(plugin):
@@ -171,7 +162,7 @@ def _setuptools_attr_file(root: Path, attr: str, doc: Mapping[str, Any]) -> tupl
         raise ConfigError(f"[tool.setuptools.dynamic] version attr {quote(attr)} has no module "
                           "part.")
     parts = module.split(".")
-    package_dirs = _get(doc, "tool", "setuptools", "package-dir") or {}
+    package_dirs = lookup(doc, "tool", "setuptools", "package-dir") or {}
     if parts[0] in package_dirs:
         bases, parts = [root / str(package_dirs[parts[0]])], parts[1:]
     elif "" in package_dirs:
@@ -193,7 +184,7 @@ def _setuptools_attr_file(root: Path, attr: str, doc: Mapping[str, Any]) -> tupl
 def _hatch_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
     """[tool.hatch.version] path: the `regex` source (the default) or the `code` source."""
     root = project_file.parent
-    config = _get(doc, "tool", "hatch", "version")
+    config = lookup(doc, "tool", "hatch", "version")
     path = root / str(config["path"])
     source = config.get("source", "regex")
     if source == "code":
@@ -239,12 +230,12 @@ def _setuptools_declaration(
 
 
 def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
-    if _get(doc, "tool", "hatch", "version", "path"):
+    if lookup(doc, "tool", "hatch", "version", "path"):
         return _hatch_declaration(project_file, text, doc)
-    pdm_path = _get(doc, "tool", "pdm", "version", "path")
-    if _get(doc, "tool", "pdm", "version", "source") == "file" and pdm_path:
+    pdm_path = lookup(doc, "tool", "pdm", "version", "path")
+    if lookup(doc, "tool", "pdm", "version", "source") == "file" and pdm_path:
         return pattern_declaration(project_file.parent / str(pdm_path), PDM_FILE_PATTERN)
-    setuptools_version = _get(doc, "tool", "setuptools", "dynamic", "version")
+    setuptools_version = lookup(doc, "tool", "setuptools", "dynamic", "version")
     if isinstance(setuptools_version, Mapping):
         found = _setuptools_declaration(project_file, text, doc, setuptools_version)
         if found is not None:
@@ -263,7 +254,7 @@ def _static_declaration(
     project_file: Path, text: str, doc: Mapping[str, Any]
 ) -> Declaration | None:
     for table in (("project",), ("tool", "poetry")):
-        value = _get(doc, *table, "version")
+        value = lookup(doc, *table, "version")
         if value is None:
             continue
         header = ".".join(table)
@@ -283,9 +274,9 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
     text = read_text(project_file, what="Project file")
     doc = parse_toml(project_file, text)
-    raw_name = _get(doc, "project", "name") or _get(doc, "tool", "poetry", "name")
+    raw_name = lookup(doc, "project", "name") or lookup(doc, "tool", "poetry", "name")
     name = str(raw_name) if raw_name else None
-    dynamic = _get(doc, "project", "dynamic") or []
+    dynamic = lookup(doc, "project", "dynamic") or []
     if not isinstance(dynamic, list):
         raise ConfigError(f"[project].dynamic in {project_file} must be a list of field names, "
                           "e.g. dynamic = [\"version\"].", file=project_file,

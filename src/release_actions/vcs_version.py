@@ -15,6 +15,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from release_actions import git, versions
+from release_actions.declaration import lookup
 from release_actions.errors import ConfigError
 from release_actions.gha import Console
 from release_actions.kinds import quote
@@ -89,38 +90,29 @@ class VcsSource:
         return dict.fromkeys(self.plugin.variables(self.dist_name), version)
 
 
-def _get(doc: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = doc
-    for key in keys:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
 def _requires(doc: Mapping[str, Any], plugin: str) -> bool:
-    requires = _get(doc, "build-system", "requires") or []
+    requires = lookup(doc, "build-system", "requires") or []
     return any(re.match(rf"{plugin}\b", str(item).lower().replace("_", "-")) for item in requires)
 
 
 # (plugin, where it is declared, where its tag regex is) for each way a project can say it.
 def _which_plugin(doc: Mapping[str, Any]) -> tuple[Plugin, str, tuple[str, ...]] | None:
-    hatch_source = _get(doc, "tool", "hatch", "version", "source")
+    hatch_source = lookup(doc, "tool", "hatch", "version", "source")
     if hatch_source == "vcs":
         return (HATCH_VCS, '[tool.hatch.version] source = "vcs"',
                 ("tool", "hatch", "version", "tag-pattern"))
     if hatch_source == "uv-dynamic-versioning":
         return (UV_DYNAMIC, '[tool.hatch.version] source = "uv-dynamic-versioning"',
                 ("tool", "uv-dynamic-versioning", "pattern"))
-    if _get(doc, "tool", "pdm", "version", "source") == "scm":
+    if lookup(doc, "tool", "pdm", "version", "source") == "scm":
         return (PDM_SCM, '[tool.pdm.version] source = "scm"',
                 ("tool", "pdm", "version", "tag_regex"))
-    if _get(doc, "tool", "poetry-dynamic-versioning", "enable") is True:
+    if lookup(doc, "tool", "poetry-dynamic-versioning", "enable") is True:
         return (POETRY_DYNAMIC, "[tool.poetry-dynamic-versioning] enable = true",
                 ("tool", "poetry-dynamic-versioning", "pattern"))
-    if "version" not in (_get(doc, "project", "dynamic") or []):
+    if "version" not in (lookup(doc, "project", "dynamic") or []):
         return None
-    where = ("[tool.setuptools_scm]" if _get(doc, "tool", "setuptools_scm") is not None
+    where = ("[tool.setuptools_scm]" if lookup(doc, "tool", "setuptools_scm") is not None
              else "build-system requires setuptools-scm" if _requires(doc, "setuptools-scm")
              else None)
     return (SETUPTOOLS_SCM, where, ("tool", "setuptools_scm", "tag_regex")) if where else None
@@ -145,8 +137,8 @@ def detect(path: Path, doc: Mapping[str, Any]) -> VcsSource | None:
         return None
     plugin, where, pattern_keys = found
     pattern_where = f"[{'.'.join(pattern_keys[:-1])}] {pattern_keys[-1]}"
-    name = _get(doc, "project", "name") or _get(doc, "tool", "poetry", "name")
-    return VcsSource(plugin, where, path, _tag_pattern(path, _get(doc, *pattern_keys),
+    name = lookup(doc, "project", "name") or lookup(doc, "tool", "poetry", "name")
+    return VcsSource(plugin, where, path, _tag_pattern(path, lookup(doc, *pattern_keys),
                                                        pattern_where),
                      pattern_where, str(name) if name else None)
 
