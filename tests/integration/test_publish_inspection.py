@@ -179,9 +179,26 @@ def test_file_over_pypis_limit_is_refused(tmp_path: Path, pypi_server: PypiServe
     assert result.code == 1, result.log
     [error] = result.errors()
     assert "huge_pkg-0.1.0.dev1-py3-none-any.whl is 101.0 MiB" in error
-    assert "`file-size`" in error
+    assert "over the limit of 100 MiB" in error and "`max-file-size`" in error
     assert "`sdist-contents` skipped: with `build: false`" in result.log
     assert stored(pypi_server, "huge_pkg") == []
+
+
+@pytest.mark.parametrize(("limit", "refused"), [pytest.param("2", True, id="over"),
+                                                pytest.param("4", False, id="raised")])
+def test_max_file_size_is_the_limit_applied(tmp_path: Path, pypi_server: PypiServer,
+                                            limit: str, refused: bool) -> None:
+    """Given a 3 MiB wheel, then `max-file-size` (MiB) decides: refused over 2, let through
+    with 4 (a project whose limit PyPI raised); nothing is uploaded in a dry run."""
+    project = write_sample_package(tmp_path / "p", "big-pkg", "0.1.0.dev1")
+    oversized_wheel(project / "dist", "big-pkg", 3 * 1024 * 1024)
+
+    result = publish(project, pypi_server, build="false", check="false", verify="false",
+                     **{"max-file-size": limit, "dry-run": "true"})
+
+    assert result.code == (1 if refused else 0), result.log
+    assert ("over the limit of 2 MiB" in "".join(result.errors())) is refused
+    assert stored(pypi_server, "big_pkg") == []
 
 
 def test_inspect_false_skips_every_check(tmp_path: Path, pypi_server: PypiServer) -> None:

@@ -149,7 +149,7 @@ def test_file_over_the_limit_is_refused(tmp_path: Path) -> None:
     assert inspection.check_file_sizes([dist], limit=size) == []
     [refusal] = inspection.check_file_sizes([dist], limit=size - 1)
     assert refusal.file == dist.path
-    assert "over PyPI's default limit" in refusal.message
+    assert "over the limit of" in refusal.message and "`max-file-size`" in refusal.message
 
 
 def test_pypi_default_limit_is_100_mib() -> None:

@@ -174,6 +174,11 @@ class Inputs:
         f"Inspection checks to skip, comma-separated: {', '.join(inspection.CHECKS)}.",
         default="",
     )
+    max_file_size: int = option(
+        kinds.positive_int(10_000), "Largest file, in MiB, the `file-size` check lets through: "
+        "PyPI's default limit, or the higher one PyPI granted the project.",
+        default="100",
+    )
     verify: bool = option(
         kinds.boolean,
         "After uploading, wait until the index serves every file with our sha256 (else exit "
@@ -321,7 +326,8 @@ def inspect_distributions(dists: Sequence[Distribution], inputs: Inputs, ctx: Co
         elif inspection.SDIST_CONTENTS not in skip:
             tree_wheel = build_tree_wheel(inputs.working_directory, Path(out), ctx.console, env)
         refusals = inspection.inspect(dists, project=inputs.working_directory, skip=skip,
-                                      tree_wheel=tree_wheel)
+                                      tree_wheel=tree_wheel,
+                                      max_file_size=inputs.max_file_size * inspection.MIB)
     ran = [check for check in inspection.CHECKS if check not in skip]
     if refusals:
         refuse(refusals, ctx)
