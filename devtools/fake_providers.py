@@ -12,7 +12,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from devtools.local_server import LocalServer
 
 # What a server does with a probe.
 OK = "ok"
@@ -31,7 +33,7 @@ class Received:
     body: dict[str, object]
 
 
-class FakeProvider:
+class FakeProvider(LocalServer):
     """`with FakeProvider("ok") as server:` → `server.base_url` answers POST /v1/chat/completions.
 
     `answer_after` holds the answer until that event is set (orderings without timing); `delay`
@@ -48,26 +50,11 @@ class FakeProvider:
         self.received: list[Received] = []
         self.arrived = threading.Event()  # a probe reached the server
         self.answered = threading.Event()  # the server sent its whole answer
-        self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        # A short poll keeps shutdown() quick; the default 0.5 s adds up over many tests.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        super().__init__()
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-    def __enter__(self) -> FakeProvider:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.root_url}/v1"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -13,11 +13,12 @@ import base64
 import json
 import socket
 import struct
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, unquote
+
+from devtools.local_server import LocalServer
 
 HANG = "hang"
 TRICKLE = "trickle"
@@ -48,32 +49,18 @@ def echo_body(headers: dict[str, str], body: bytes) -> bytes:
                                             f"{' '.join(decoded)} | {unquote(raw)}"}}).encode()
 
 
-class FaultServer:
+class FaultServer(LocalServer):
     def __init__(self, fault: str, *, status: int = ECHO_STATUS) -> None:
         if fault not in (*FAULTS, ECHO):
             raise ValueError(f"unknown fault {fault!r}")
         self.fault = fault
         self.status = status
         self.requests: list[dict[str, Any]] = []
-        self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        return self.root_url
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
