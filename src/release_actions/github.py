@@ -41,3 +41,10 @@ def client(
         per_page=100,
         lazy=lazy,
     )
+
+
+def branch_contains(repo: Any, branch: str, sha: str) -> tuple[bool, str]:
+    """GitHub's compare API: `{branch}...{sha}` is `identical` or `behind` when the branch
+    contains the commit. Returns (contained, the status GitHub gave)."""
+    status = str(repo.compare(branch, sha).status)
+    return status in ("identical", "behind"), status

@@ -238,7 +238,7 @@ def _git_says_contained(workdir: Path, sha: str, inputs: Inputs,
 
 
 def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
-    """GitHub's compare API: `{branch}...{sha}` is `identical` or `behind` when contained."""
+    """Whether `origin/<branch>` contains `sha`, by GitHub's compare API."""
     if not ctx.repository:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
@@ -250,13 +250,13 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
 
     from release_actions import deadline, github
 
-    def compare() -> str:
+    def compare() -> bool:
         client = github.client(inputs.github_token, ctx.environ, timeout=inputs.timeout)
         repo = client.get_repo(ctx.repository)
-        return str(repo.compare(inputs.branch, sha).status)
+        return github.branch_contains(repo, inputs.branch, sha)[0]
 
     try:
-        status = deadline.within(inputs.timeout, compare)
+        contained = deadline.within(inputs.timeout, compare)
     except deadline.DeadlineExceeded as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
@@ -280,12 +280,12 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
             f"origin and the GitHub API gave no usable answer ({type(error).__name__}). Re-run "
             "the job."
         ) from None
-    return status in ("identical", "behind")
+    return contained
 
 
 def check_on_branch(inputs: Inputs, ctx: Context, workdir: Path, sha: str) -> str:
-    console = ctx.console
     """Refuse a commit that `origin/<branch>` does not contain; returns how it was decided."""
+    console = ctx.console
     contained = _git_says_contained(workdir, sha, inputs, console)
     how = "git, after fetching the branch"
     if contained is None:

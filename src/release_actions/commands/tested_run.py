@@ -199,21 +199,21 @@ def _read_record(inputs: Inputs, data: bytes) -> tested_record.Record:
 
 
 def _check_on_branch(inputs: Inputs, repo: Any, where: Where, sha: str) -> None:
-    """GitHub's compare API: `{branch}...{sha}` is `identical` or `behind` when contained."""
+    """Refuse a commit `branch` does not contain, by GitHub's compare API."""
     import requests
     from github import GithubException
 
-    from release_actions import run_artifacts
+    from release_actions import github, run_artifacts
 
     fields = {"sha": sha, "branch": inputs.branch, "repository": where.repository}
     try:
-        status = str(repo.compare(inputs.branch, sha).status)
+        contained, status = github.branch_contains(repo, inputs.branch, sha)
     except GithubException as error:
         raise CheckFailed(COMPARE_FAILED.format(status=error.status, **fields)) from None
     except requests.RequestException as error:
         raise run_artifacts.unreachable(error, where,
                                         f"comparing {sha} with {inputs.branch}") from None
-    if status not in ("identical", "behind"):
+    if not contained:
         raise CheckFailed(NOT_ON_BRANCH.format(run_id=inputs.run_id, status=status, **fields))
 
 
