@@ -20,7 +20,6 @@ from release_actions.errors import ConfigError, InputError
 TRUE_WORDS = frozenset({"true", "True", "TRUE"})
 FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_DECIMAL = re.compile(r"[0-9]+\Z")
 REDACTED = "***"
 RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
 COMMAND_GUARD = "| "  # put before an output line that would otherwise run as a workflow command
@@ -68,16 +67,6 @@ def parse_bool(name: str, raw: str) -> bool:
 def parse_list(raw: str) -> list[str]:
     """Newline- or comma-separated items, trimmed, empty items dropped."""
     return [item.strip() for item in re.split(r"[\n,]", raw) if item.strip()]
-
-
-def parse_positive_int(name: str, raw: str) -> int:
-    """A positive decimal integer in ASCII digits; leading zeros are dropped."""
-    if not _DECIMAL.match(raw) or int(raw) == 0:
-        raise InputError(
-            f"Input `{name}` must be a positive whole number such as 123, got {raw!r}. "
-            f"Pass e.g. `{name}: ${{{{ github.run_number }}}}`."
-        )
-    return int(raw)
 
 
 # --- workflow commands ----------------------------------------------------------------------

@@ -222,4 +222,4 @@ def is_head(source: VcsSource, tag: ReleaseTag) -> bool:
 
 def preview_base(tag: ReleaseTag) -> Version:
     """What a static project would hold on main after that release: the next patch's .dev0."""
-    return Version(f"{versions.next_patch(tag.version)}.dev0")
+    return versions.next_dev(tag.version, "patch")

@@ -55,7 +55,7 @@ def preview_channel_skip(version: Version, *, allow_prerelease: bool = False) ->
         raise VersionRejected(
             f"{version} is a development release of a post-release; previews are "
             f"X.Y.Z.devN. Set main's version to the next release's .dev0, e.g. "
-            f"{next_patch(version)}.dev0."
+            f"{next_dev(version, 'patch')}."
         )
     if version.dev is None:
         raise VersionRejected(
@@ -93,11 +93,6 @@ def preview_version(
     if version.pre is not None:
         prefix += f"{version.pre[0]}{version.pre[1]}"
     return PreviewDecision(publish=True, version=f"{prefix}.dev{run_number}")
-
-
-def next_patch(version: Version) -> str:
-    major, minor, micro = (*version.release, 0, 0, 0)[:3]
-    return f"{major}.{minor}.{micro + 1}"
 
 
 # --- the public channel -----------------------------------------------------------------------

@@ -56,17 +56,6 @@ def test_parse_list(raw: str, expected: list[str]) -> None:
     assert gha.parse_list(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "value"), [("1", 1), ("00125", 125), ("123", 123)])
-def test_positive_int(raw: str, value: int) -> None:
-    assert gha.parse_positive_int("run-number", raw) == value
-
-
-@pytest.mark.parametrize("raw", ["0", "-1", "abc", "1.5", "", "1e3", "١٢٣", "+5", "000"])
-def test_positive_int_refuses(raw: str) -> None:
-    with pytest.raises(InputError, match="run-number"):
-        gha.parse_positive_int("run-number", raw)
-
-
 def test_escape_data_and_property() -> None:
     assert gha.escape_data("50%\r\nnext") == "50%25%0D%0Anext"
     assert gha.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
