@@ -154,15 +154,14 @@ def _get(session: requests.Session, url: str, token: str, api: str) -> requests.
 
 def _read_capped(response: requests.Response, found: Found, run_id: int,
                  deadline: float) -> bytes:
-    data = bytearray()
-    for chunk in response.iter_content(chunk_size=64 * 1024):
-        data += chunk
-        if len(data) > MAX_ZIP_BYTES:
-            raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id,
-                                               limit=MAX_ZIP_BYTES))
-        if time.monotonic() > deadline:
-            raise CheckFailed(SLOW.format(name=found.name, seconds=DOWNLOAD_SECONDS))
-    return bytes(data)
+    budget = http.Budget(REQUEST_TIMEOUT[1], deadline)
+    try:
+        return http.read_body(response, budget, max_bytes=MAX_ZIP_BYTES)
+    except http.BodyTooLarge:
+        raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id,
+                                           limit=MAX_ZIP_BYTES)) from None
+    except http.BodyTooSlow:
+        raise CheckFailed(SLOW.format(name=found.name, seconds=DOWNLOAD_SECONDS)) from None
 
 
 def _check_status(response: requests.Response, what: str, where: Where) -> None:
