@@ -100,12 +100,6 @@ def url_password(url: str) -> str:
     return userinfo.partition(":")[2] if slashes and at else ""
 
 
-def without_password(url: str) -> str:
-    """`url` fit to print: a password in it becomes `***`."""
-    password = url_password(url)
-    return url.replace(f":{password}@", ":***@") if password else url
-
-
 def check_base_url(variable: str, url: str) -> None:
     """An http(s) URL without credentials: the probe sends the provider's key, never Basic auth
     from the URL."""
