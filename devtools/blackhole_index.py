@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from devtools.local_server import serving
 
 EMPTY_PAGE = b"<!DOCTYPE html><html><body><h1>Links</h1></body></html>\n"
 FILENAME = re.compile(rb'name="content"; filename="([^"]+)"')
@@ -63,13 +64,6 @@ def blackhole_index() -> Iterator[BlackholeIndex]:
     """Serve a fresh BlackholeIndex on 127.0.0.1 for the duration of the block."""
     index = BlackholeIndex()
     handler = type("Handler", (_Handler,), {"index": index})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    index.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(handler) as port:
+        index.url = f"http://127.0.0.1:{port}"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -12,14 +12,15 @@ import hashlib
 import json
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from devtools.local_server import serving
 
 
 @dataclass
@@ -446,14 +447,7 @@ def fake_github() -> Iterator[FakeGitHub]:
     """Serve a fresh FakeGitHub on 127.0.0.1 for the duration of the block."""
     fake = FakeGitHub()
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    fake.storage_url = f"http://localhost:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(handler) as port:
+        fake.url = f"http://127.0.0.1:{port}"
+        fake.storage_url = f"http://localhost:{port}"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -1,9 +1,11 @@
-"""An HTTP server on 127.0.0.1 in a daemon thread, used as `with Server(...) as server:` by the
-stand-ins that fake a remote (LLM providers, a faulty server)."""
+"""HTTP servers on 127.0.0.1 in a daemon thread, for the stand-ins that fake a remote: `serving`
+for a handler class, `LocalServer` for a server object used as `with Server(...) as server:`."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeVar
 
@@ -37,3 +39,17 @@ class LocalServer:
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve `handler` on 127.0.0.1 for the duration of the block; yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
