@@ -212,6 +212,12 @@ def optional_url(name: str, raw: str, ctx: Context) -> str:
 # --- paths --------------------------------------------------------------------------------------
 
 
+def _inside_workspace(resolved: Path, ctx: Context) -> bool:
+    """Whether a resolved path lies in `GITHUB_WORKSPACE` (anywhere outside Actions)."""
+    workspace = ctx.workspace
+    return workspace is None or resolved.is_relative_to(workspace.resolve())
+
+
 def confined(name: str, path: Path, ctx: Context) -> Path:
     """`path`, refused when it names nothing usable or leads outside `GITHUB_WORKSPACE` once
     links are resolved. Returned as given (relative paths stay relative)."""
@@ -230,8 +236,7 @@ def confined(name: str, path: Path, ctx: Context) -> Path:
         raise InputError(
             f"Input `{name}` is not a usable path ({reason}): {quote(str(path))}."
         ) from None
-    workspace = ctx.workspace
-    if workspace is not None and not resolved.is_relative_to(workspace.resolve()):
+    if not _inside_workspace(resolved, ctx):
         raise InputError(
             f"Input `{name}` leads outside the workspace: {quote(str(path))}. Give a path "
             "inside the checkout (GITHUB_WORKSPACE), without links that leave it."
@@ -242,11 +247,10 @@ def confined(name: str, path: Path, ctx: Context) -> Path:
 def require_in_workspace(path: Path, ctx: Context, named_by: str) -> None:
     """A file the project's configuration names (a dynamic version's file) must lie inside
     `GITHUB_WORKSPACE` once links are resolved: the action never reads or writes outside it."""
-    workspace = ctx.workspace
-    if workspace is None:
+    if ctx.workspace is None:
         return
     try:
-        inside = path.resolve().is_relative_to(workspace.resolve())
+        inside = _inside_workspace(path.resolve(), ctx)
     except (OSError, RuntimeError):
         inside = False
     if not inside:
