@@ -33,6 +33,8 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # leading `-` (a git option).
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
 _PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
+# A name handed to another program as one argument (an agent, a tool): no space, no option.
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@/:-]{0,99}\Z")
 
 
 def quote(raw: str, limit: int = QUOTE_CHARS) -> str:
@@ -58,6 +60,16 @@ def line(name: str, raw: str, ctx: Context) -> str:
     """Free text on one line: a line break could forge a workflow command in the log."""
     if "\n" in raw or "\r" in raw or "\x00" in raw:
         raise InputError(f"Input `{name}` must be one line of text; got {quote(raw)}.")
+    return raw
+
+
+def word(name: str, raw: str, ctx: Context) -> str:
+    """One name, as a later step passes it on (`--agent "$AGENT"`): letters, digits, `._+@/:-`."""
+    if not _WORD.match(raw):
+        raise InputError(
+            f"Input `{name}` must be one name (letters, digits and . _ + @ / : -, starting "
+            f"with a letter or digit); got {quote(raw)}."
+        )
     return raw
 
 
@@ -117,12 +129,15 @@ def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
     return parse
 
 
-def seconds(limit: float) -> Kind[float]:
+def seconds(limit: float, *, zero: bool = False) -> Kind[float]:
+    """Seconds up to `limit`; above 0, or from 0 with `zero`."""
+    lowest = "from 0 to" if zero else "above 0 and at most"
+
     def parse(name: str, raw: str, ctx: Context) -> float:
-        if not _SECONDS.match(raw) or not 0 < float(raw) <= limit:
+        if not _SECONDS.match(raw) or not (float(raw) > 0 or zero) or float(raw) > limit:
             raise InputError(
-                f"Input `{name}` must be a number of seconds above 0 and at most {limit:g}, "
-                f"such as 25 or 2.5; got {quote(raw)}."
+                f"Input `{name}` must be a number of seconds {lowest} {limit:g}, such as 25 "
+                f"or 2.5; got {quote(raw)}."
             )
         return float(raw)
 

@@ -1,5 +1,6 @@
-"""Probing LLM providers: one tiny chat completion per provider, all at once, and the first
-live one in priority order decided as soon as no higher-priority probe is still pending."""
+"""Probing LLM providers: one tiny chat completion per provider, hedged in priority order (the
+next starts only when those above failed or are slow), and the first live one in priority order
+decided as soon as no higher-priority probe is still pending."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ TIMEOUT = "timeout"
 CONNECTION_ERROR = "connection error"
 BAD_RESPONSE = "bad response"
 ABANDONED = "abandoned"  # still running when a higher-priority provider had already answered
+NOT_PROBED = "not probed"  # never started: decided (or out of time) before its turn
 
 # Provider error bodies can echo what was sent; anything shaped like a credential is cut.
 _CREDENTIAL = re.compile(
@@ -176,27 +178,41 @@ Prober = Callable[[Endpoint, float], Probe]
 
 
 def select(endpoints: Sequence[Endpoint], timeout: float,
-           prober: Prober = probe_endpoint) -> Selection:
-    """Probe every configured endpoint in its own thread and pick the first live one in order.
+           prober: Prober = probe_endpoint, *, hedge: float = 0.0) -> Selection:
+    """Probe the configured endpoints in priority order and pick the first live one.
 
-    The wait ends at the first decision or after `timeout` (also the wall limit for a server
-    that trickles bytes). Threads are daemons: one left hanging never holds the process."""
+    A probe starts when every one above it has failed, or `hedge` seconds after the one before
+    it started without a decision (0: all at once); none starts once a started one has answered
+    ok. `timeout` is the wall limit of the whole selection, so a probe started late gets what
+    is left of it. Threads are daemons: one left hanging never holds the process."""
     import release_actions.http  # noqa: F401  # once, here, not under the import lock in 6 threads
 
     started = time.monotonic()
     deadline = started + timeout
     results: dict[str, Probe] = {e.name: unconfigured(e) for e in endpoints if not e.configured}
+    waiting = [e for e in endpoints if e.configured]  # not started yet, in priority order
+    running: set[str] = set()
     answers: queue.SimpleQueue[tuple[str, Probe | BaseException]] = queue.SimpleQueue()
+    last_start = started
 
-    def probe_into_queue(endpoint: Endpoint) -> None:
+    def probe_into_queue(endpoint: Endpoint, budget: float) -> None:
         try:
-            answers.put((endpoint.name, prober(endpoint, timeout)))
+            answers.put((endpoint.name, prober(endpoint, budget)))
         except BaseException as error:  # a bug: handed to the main thread to report
             answers.put((endpoint.name, error))
 
-    for endpoint in endpoints:
-        if endpoint.configured:
-            threading.Thread(target=probe_into_queue, args=(endpoint,),
+    def may_start() -> bool:
+        # A live answer already in hand: whoever is below it can never win.
+        return bool(waiting) and not any(probe.ok for probe in results.values())
+
+    def start_due() -> None:
+        nonlocal last_start
+        while may_start() and (not running or time.monotonic() - last_start >= hedge):
+            endpoint = waiting.pop(0)
+            running.add(endpoint.name)
+            last_start = time.monotonic()
+            threading.Thread(target=probe_into_queue,
+                             args=(endpoint, max(0.001, deadline - last_start)),
                              name=f"probe-{endpoint.name}", daemon=True).start()
 
     def in_order() -> list[Probe | None]:
@@ -204,22 +220,32 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
 
     decided, winner = first_live(in_order())
     while not decided:
-        try:
-            name, answer = answers.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
+        start_due()
+        now = time.monotonic()
+        wait = deadline - now
+        if may_start() and running:
+            wait = min(wait, last_start + hedge - now)
+        if now >= deadline:
             break
+        try:
+            name, answer = answers.get(timeout=max(0.0, wait))
+        except queue.Empty:
+            continue
         if isinstance(answer, BaseException):
             raise answer
+        running.discard(name)
         results[name] = answer
         decided, winner = first_live(in_order())
 
     elapsed_ms = round((time.monotonic() - started) * 1000)
     for endpoint in endpoints:
-        if endpoint.name not in results:
+        if endpoint.name in running:
             results[endpoint.name] = (
                 Probe(endpoint.name, True, False, ABANDONED) if decided
                 else Probe(endpoint.name, True, False, TIMEOUT, latency_ms=elapsed_ms)
             )
+        elif endpoint.name not in results:
+            results[endpoint.name] = Probe(endpoint.name, True, False, NOT_PROBED)
     if not decided:
         decided, winner = first_live(in_order())
     return Selection(winner, tuple(results[endpoint.name] for endpoint in endpoints), elapsed_ms)
