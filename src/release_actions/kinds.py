@@ -12,14 +12,15 @@ import errno
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
-
-from packaging.version import InvalidVersion, Version
 
 from release_actions import gha
 from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 T = TypeVar("T")
 Kind = Callable[[str, str, Context], T]
@@ -129,23 +130,38 @@ def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
     return parse
 
 
-def seconds(limit: float, *, zero: bool = False) -> Kind[float]:
-    """Seconds up to `limit`; above 0, or from 0 with `zero`."""
-    lowest = "from 0 to" if zero else "above 0 and at most"
+def _seconds(name: str, raw: str, limit: float, zero: bool) -> float:
+    if not _SECONDS.match(raw) or not (float(raw) > 0 or zero) or float(raw) > limit:
+        lowest = "from 0 to" if zero else "above 0 and at most"
+        raise InputError(
+            f"Input `{name}` must be a number of seconds {lowest} {limit:g}, such as 25 or "
+            f"2.5; got {quote(raw)}."
+        )
+    return float(raw)
+
+
+def seconds(limit: float) -> Kind[float]:
+    """Seconds above 0, up to `limit` (a timeout)."""
 
     def parse(name: str, raw: str, ctx: Context) -> float:
-        if not _SECONDS.match(raw) or not (float(raw) > 0 or zero) or float(raw) > limit:
-            raise InputError(
-                f"Input `{name}` must be a number of seconds {lowest} {limit:g}, such as 25 "
-                f"or 2.5; got {quote(raw)}."
-            )
-        return float(raw)
+        return _seconds(name, raw, limit, zero=False)
+
+    return parse
+
+
+def delay(limit: float) -> Kind[float]:
+    """Seconds from 0 (none), up to `limit` (a wait before something starts)."""
+
+    def parse(name: str, raw: str, ctx: Context) -> float:
+        return _seconds(name, raw, limit, zero=True)
 
     return parse
 
 
 def version(name: str, raw: str, ctx: Context) -> Version | None:
     """A PEP 440 version, or None when empty."""
+    from packaging.version import InvalidVersion, Version
+
     if not raw:
         return None
     try:

@@ -12,12 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from release_actions import __version__
 from release_actions.providers import Endpoint
 
 PROBE_PROMPT = "Return OK only."
 PROBE_MAX_TOKENS = 8
 MAX_BODY_BYTES = 1 << 20
 DETAIL_CHARS = 160
+USER_AGENT = f"release-actions/{__version__} (+https://github.com/benchflow-ai/release-actions)"
 
 # Failure reasons, as the probes output and the error name them.
 UNAUTHORIZED = "unauthorized"
@@ -115,8 +117,77 @@ def _connection_detail(error: BaseException) -> str:
     return scrub(found.group(1)) if found else type(error).__name__
 
 
+def _proxied(url: str) -> bool:
+    """Whether the environment sends `url` through a proxy (then requests, which knows how)."""
+    import os
+
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return False  # the usual runner: no urllib.request import
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return bool(urllib.request.getproxies_environment().get(parts.scheme)) and not (
+        urllib.request.proxy_bypass(parts.hostname or "")
+    )
+
+
 def probe_endpoint(endpoint: Endpoint, timeout: float) -> Probe:
-    """POST the tiny chat completion to one provider, once (no retries: a retry hides faults)."""
+    """POST the tiny chat completion to one provider, once (no retries: a retry hides faults).
+
+    The standard library's http.client, not requests: one request without retries needs none
+    of it, and its import alone would cost more than the whole sequential selector this gate
+    replaces takes when the top provider answers. Through a proxy, requests is used."""
+    if _proxied(endpoint.url):
+        return _probe_with_requests(endpoint, timeout)
+    import http.client
+    from urllib.parse import urlsplit
+
+    started = time.monotonic()
+    deadline = started + timeout
+
+    def answered(ok: bool, reason: str, status: int | None = None, detail: str = "") -> Probe:
+        elapsed = round((time.monotonic() - started) * 1000)
+        return Probe(endpoint.name, True, ok, reason, status, elapsed, detail)
+
+    url = urlsplit(endpoint.url)
+    connection: http.client.HTTPConnection
+    if url.scheme == "https":
+        import ssl
+
+        connection = http.client.HTTPSConnection(
+            url.hostname or "", url.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=timeout)
+    target = url.path + (f"?{url.query}" if url.query else "")
+    try:
+        connection.request("POST", target, body=json.dumps(probe_body(endpoint.model)),
+                           headers={"Authorization": f"Bearer {endpoint.key}",
+                                    "Content-Type": "application/json",
+                                    "User-Agent": USER_AGENT})
+        response = connection.getresponse()  # a redirect is returned, never followed
+        body = b""
+        while len(body) <= MAX_BODY_BYTES and (chunk := response.read1(16384)):
+            body += chunk
+            if time.monotonic() > deadline:  # a server trickling bytes
+                return answered(False, TIMEOUT)
+    except TimeoutError:
+        return answered(False, TIMEOUT)
+    except (OSError, http.client.HTTPException) as error:
+        return answered(False, CONNECTION_ERROR, detail=_os_detail(error))
+    finally:
+        connection.close()
+    ok, reason, detail = classify(response.status, body)
+    return answered(ok, reason, response.status, detail)
+
+
+def _os_detail(error: BaseException) -> str:
+    strerror = getattr(error, "strerror", None)
+    return scrub(strerror) if isinstance(strerror, str) else type(error).__name__
+
+
+def _probe_with_requests(endpoint: Endpoint, timeout: float) -> Probe:
     import requests
 
     from release_actions.http import session
@@ -185,7 +256,7 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
     it started without a decision (0: all at once); none starts once a started one has answered
     ok. `timeout` is the wall limit of the whole selection, so a probe started late gets what
     is left of it. Threads are daemons: one left hanging never holds the process."""
-    import release_actions.http  # noqa: F401  # once, here, not under the import lock in 6 threads
+    import http.client  # noqa: F401  # once, here, not under the import lock in 6 threads
 
     started = time.monotonic()
     deadline = started + timeout

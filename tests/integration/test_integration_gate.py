@@ -135,7 +135,7 @@ def test_a_hung_lower_priority_provider_does_not_delay_the_choice_or_the_exit(
     (all probed at once), when the gate runs as a process, then it chooses deepseek and exits
     (waiting for openai, in the gate or at exit, would hit the 60 s guard) and openai is
     reported as abandoned."""
-    with fake_providers("ok", "hang") as (live, hung):
+    with FakeProvider("hang") as hung, FakeProvider("ok", answer_after=hung.arrived) as live:
         result = run_cli("integration-gate", cwd=tmp_path, timeout=60, env={
             "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": live.base_url,
             "OPENAI_API_KEY": "k2", "OPENAI_BASE_URL": hung.base_url,
@@ -491,3 +491,23 @@ def test_gemini_is_probed_where_the_user_places_it(tmp_path: Path) -> None:
         "gem-key", gemini.base_url)
     assert default.outputs["provider"] == "deepseek"
     assert len(gemini.received) == 1
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("no_proxy", "reason"), [
+    pytest.param("", "connection error", id="through-the-proxy"),
+    pytest.param("127.0.0.1", "", id="bypassed"),
+])
+def test_a_proxy_in_the_environment_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxy: str, reason: str
+) -> None:
+    """Given HTTP_PROXY naming a port where nothing listens, the probe goes there (and fails)
+    unless NO_PROXY exempts the provider's host, as with every other HTTP client."""
+    monkeypatch.setenv("HTTP_PROXY", closed_port_url().removesuffix("/v1"))
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    with FakeProvider("ok") as server:
+        result = run_gate(tmp_path, {"DEEPSEEK_API_KEY": "k1",
+                                     "DEEPSEEK_BASE_URL": server.base_url},
+                          providers="deepseek", require="false")
+    assert probes(result)["deepseek"]["reason"] == reason
+    assert len(server.received) == (1 if no_proxy else 0)

@@ -61,7 +61,7 @@ class Inputs:
         default="25",
     )
     hedge: float = option(
-        kinds.seconds(MAX_TIMEOUT, zero=True),
+        kinds.delay(MAX_TIMEOUT),
         "Seconds to wait for a provider before also probing the next one (a failure starts the "
         "next at once). A top provider that answers within it is the only one sent a request; "
         "0 probes all at once.",
