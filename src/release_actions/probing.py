@@ -32,10 +32,11 @@ ABANDONED = "abandoned"  # still running when a higher-priority provider had alr
 NOT_PROBED = "not probed"  # never started: decided (or out of time) before its turn
 
 # Provider error bodies can echo what was sent; anything shaped like a credential is cut.
-_CREDENTIAL = re.compile(
+# Patterns as text: `re` compiles them on first use, not on every start of the gate.
+_CREDENTIAL = (
     r"(?i)\b(?:sk|pk|rk|ghp|gho|ghs|ghu|github_pat)[-_][A-Za-z0-9_\-]{6,}|[A-Za-z0-9_\-]{24,}"
 )
-_OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+_OS_ERROR = r"\[Errno -?\d+\] ([^'\")]+)"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def probe_body(model: str) -> dict[str, object]:
 def scrub(text: str) -> str:
     """One short line of provider text with anything shaped like a credential cut out."""
     line = " ".join(text.split())
-    line = _CREDENTIAL.sub("***", line)
+    line = re.sub(_CREDENTIAL, "***", line)
     return line if len(line) <= DETAIL_CHARS else line[: DETAIL_CHARS - 1] + "…"
 
 
@@ -113,7 +114,7 @@ def _is_timeout(error: BaseException) -> bool:
 
 
 def _connection_detail(error: BaseException) -> str:
-    found = _OS_ERROR.search(str(error))
+    found = re.search(_OS_ERROR, str(error))
     return scrub(found.group(1)) if found else type(error).__name__
 
 
