@@ -56,3 +56,7 @@ def test_each_stage_header_arrives_before_the_stage_runs(
     assert "== Stage 2/2: Second" in seen[1] and "✔ done" in seen[1]
     line = story.explain_probe("deepseek: unauthorized (HTTP 401): refused")
     assert "simulated" in line
+
+
+def test_a_provider_never_probed_is_explained() -> None:
+    assert "answered before its turn" in story.explain_probe("github-models: not probed")
