@@ -16,7 +16,7 @@ from devtools.fake_providers import FakeProvider, closed_port_url, fake_provider
 
 from release_actions import cli, providers
 from release_actions.gha import Console
-from tests.helpers import Result, parse_key_values, run_cli
+from tests.helpers import Result, clean_env, parse_key_values, run_cli
 
 
 def run_gate(tmp_path: Path, environ: dict[str, str], **inputs: str) -> Result:
@@ -511,3 +511,25 @@ def test_a_proxy_in_the_environment_is_honoured(
                           providers="deepseek", require="false")
     assert probes(result)["deepseek"]["reason"] == reason
     assert len(server.received) == (1 if no_proxy else 0)
+
+
+@pytest.mark.timeout(60)
+def test_a_runners_call_imports_neither_requests_nor_urllib3(
+    tmp_path: Path,
+) -> None:
+    """How the action calls it (`integration-gate`, values from INPUT_*), with no proxy set, the
+    gate probes with the standard library: requests and urllib3 are never imported (their
+    import alone takes longer than BenchFlow's whole selector run)."""
+    probe = ("import json, sys\nfrom release_actions import cli\ncode = cli.main(sys.argv[1:])\n"
+             "heavy = sorted(m for m in ('requests', 'urllib3', 'github') if m in sys.modules)\n"
+             "print('IMPORTED=' + json.dumps(heavy), file=sys.stderr)\nsys.exit(code)\n")
+    with FakeProvider("ok") as server:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "integration-gate"], capture_output=True, text=True,
+            timeout=60, check=False, cwd=tmp_path,
+            env=clean_env(PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"),
+                          DEEPSEEK_API_KEY="k", DEEPSEEK_BASE_URL=server.base_url),
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stderr.rsplit("IMPORTED=", 1)[1]) == []
+    assert len(server.received) == 1
