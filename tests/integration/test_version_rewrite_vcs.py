@@ -132,10 +132,11 @@ def test_preview_is_the_next_patch_after_the_last_tag_exported_for_the_build(
 
 
 def test_highest_final_release_tag_reachable_from_head_wins(tmp_path: Path) -> None:
-    """Pre-release tags, tags of other prefixes and tags on unmerged branches do not count."""
+    """Pre-release tags, tags the plugin does not read and tags on unmerged branches do not
+    count."""
     root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=("v1.2.0", "v1.10.1"))
     git(root, "tag", "v2.0.0rc1")
-    git(root, "tag", "other-9.0.0")
+    git(root, "tag", "release_9.0.0")
     git(root, "checkout", "-qb", "side")
     git(root, "commit", "-q", "--allow-empty", "-m", "side")
     git(root, "tag", "v3.0.0")
