@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 5.0
 
 Spans = list[tuple[int, int]]  # (start, end) of group 0, 1, 2, … ; (-1, -1) for a group unset
 
