@@ -345,10 +345,12 @@ def _version_text(tag: str, spans: project_regex.Spans,
 
 def read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
              groupindex: Mapping[str, int]) -> ReleaseTag | None:
-    """The release a tag names under `rule` (given the match's spans), or None."""
+    """The release a tag names under `rule` (given the match's spans in the tag, its
+    `rule.strip` cut), or None."""
+    cut = len(rule.strip) if rule.strip and tag.startswith(rule.strip) else 0
     if spans is None:
         return None
-    found = _version_text(tag, spans, groupindex)
+    found = _version_text(tag[cut:], spans, groupindex)
     if found is None:
         return None
     text, start = found
@@ -357,7 +359,6 @@ def read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
         version = Version(text)
     except InvalidVersion:
         return None
-    cut = len(rule.strip) if rule.strip and tag.startswith(rule.strip) else 0
     prefix = tag[:cut + start + lead]
     return ReleaseTag(tag, version, prefix) if versions.is_final(version) else None
 
