@@ -54,8 +54,8 @@ SLOW_TAG_PATTERN = (
 )
 STRAY_TAGS = (
     "Release tags under more than one prefix: the preview follows {best}, the highest; {strays} "
-    "{verb} lower, under another prefix (a stray tag?). {rule} accepts both; to read one "
-    "prefix only, set `tag-prefix` (it is then exact)."
+    "{verb} lower, under another prefix (a stray tag?). Both prefixes are release tags to "
+    "{rule}; to read one prefix only, set `tag-prefix` (it is then exact)."
 )
 UNREAD_HIGHER = (
     "{tags} {verb} like a higher release than {best}, but {rule} does not accept {it}, and "
@@ -343,9 +343,9 @@ def _version_text(tag: str, spans: project_regex.Spans,
     return (tag[start:end], start) if start >= 0 else None
 
 
-def read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
+def _read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
              groupindex: Mapping[str, int]) -> ReleaseTag | None:
-    """The release a tag names under `rule` (given the match's spans in the tag, its
+    """The version a tag names under `rule` (given the match's spans in the tag, its
     `rule.strip` cut), or None."""
     cut = len(rule.strip) if rule.strip and tag.startswith(rule.strip) else 0
     if spans is None:
@@ -359,12 +359,16 @@ def read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
         version = Version(text)
     except InvalidVersion:
         return None
-    prefix = tag[:cut + start + lead]
-    return ReleaseTag(tag, version, prefix) if versions.is_final(version) else None
+    return ReleaseTag(tag, version, tag[:cut + start + lead])
 
 
 def release_tags(tags: list[str], rule: TagRule, path: Path) -> list[ReleaseTag]:
     """The tags `rule` reads as final releases, in the order given."""
+    return [tag for tag in read_tags(tags, rule, path) if versions.is_final(tag.version)]
+
+
+def read_tags(tags: list[str], rule: TagRule, path: Path) -> list[ReleaseTag]:
+    """The tags `rule` reads a version from (pre-releases too), in the order given."""
     considered = [tag for tag in tags if rule.considers(tag)]
     texts = [tag[len(rule.strip):] if rule.strip and tag.startswith(rule.strip) else tag
              for tag in considered]
@@ -378,7 +382,7 @@ def release_tags(tags: list[str], rule: TagRule, path: Path) -> list[ReleaseTag]
                 count=len(texts), detail=error), file=path) from None
     else:
         matches = [project_regex.spans(compiled, text, search=rule.search) for text in texts]
-    found = (read_tag(tag, rule, spans, compiled.groupindex)
+    found = (_read_tag(tag, rule, spans, compiled.groupindex)
              for tag, spans in zip(considered, matches, strict=True))
     return [tag for tag in found if tag is not None]
 
@@ -440,7 +444,7 @@ def _doubts(best: ReleaseTag, found: list[ReleaseTag], tags: list[str], rule: Ta
     if strays:
         doubts.append(STRAY_TAGS.format(best=best.name, strays=", ".join(strays),
                                         verb="is" if len(strays) == 1 else "are",
-                                        rule=rule.described[0].upper() + rule.described[1:]))
+                                        rule=rule.described))
     if not explicit and not rule.declared:
         read = {tag.name for tag in found}
         higher = [tag for tag in tags if tag not in read and _looks_higher(tag, best.version)]
