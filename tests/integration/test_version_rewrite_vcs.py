@@ -310,13 +310,13 @@ def test_an_explicit_tag_prefix_is_exact(tmp_path: Path) -> None:
     ("pyproject", "tags", "expected"),
     [
         pytest.param(HATCH_VCS.format(extra='raw-options = { git_describe_command = '
-                                      '"git describe --dirty --tags --long --match v*" }\n'),
-                     ("v5.1.1", "7.0.0"), "5.1.2.dev4", id="hatch-vcs-raw-options-match"),
+                                      '"git describe --dirty --tags --long --match [0-9]*" }\n'),
+                     ("5.1.1", "v7.0.0"), "5.1.2.dev4", id="hatch-vcs-raw-options-match"),
         pytest.param(SETUPTOOLS_SCM.format(extra='[tool.setuptools_scm.scm.git]\n'
                                            'describe_command = "git describe --dirty --tags '
-                                           '--long --match v*"'),
-                     ("v5.1.1", "7.0.0"), "5.1.2.dev4", id="setuptools-scm-describe-match"),
-        pytest.param(PDM_SCM + 'tag_filter = "v*"\n', ("v5.1.1", "7.0.0"), "5.1.2.dev4",
+                                           '--long --match [0-9]*"'),
+                     ("5.1.1", "v7.0.0"), "5.1.2.dev4", id="setuptools-scm-describe-match"),
+        pytest.param(PDM_SCM + 'tag_filter = "[0-9]*"\n', ("5.1.1", "v7.0.0"), "5.1.2.dev4",
                      id="pdm-tag_filter"),
         pytest.param(PDM_SCM + 'tag_filter = "rel/*"\ntag_regex = "^rel/(?P<version>[0-9.]+)$"\n',
                      ("rel/5.1.1", "7.0.0"), "5.1.2.dev4", id="pdm-tag_regex"),
