@@ -164,3 +164,34 @@ def test_setuptools_scm_variable_is_normalized_as_setuptools_scm_does(
     name: str | None, variable: str
 ) -> None:
     assert SETUPTOOLS_SCM.variables(name) == (variable,)
+
+
+# pypa/setuptools-scm at ffa8d49233d90dc84787130d05110ca1606e1924, setuptools-scm/pyproject.toml:
+# one package of a monorepo, its tags told apart by both a regex and a describe --match (the
+# last array wrapped to fit the line length).
+SETUPTOOLS_SCM_OWN = r'''
+[tool.setuptools_scm]
+root = ".."
+version_scheme = "towncrier-fragments"
+tag_regex = "^setuptools-scm-(?P<version>v?\\d+(?:\\.\\d+){0,2}[^\\+]*)(?:\\+.*)?$"
+fallback_version = "9.2.2" # we transition to towncrier informed here
+scm.git.describe_command = ["git", "describe", "--dirty", "--tags", "--long", "--match",
+  "setuptools-scm-*"]
+'''
+
+
+def test_setuptools_scm_own_monorepo_package_reads_its_own_tags_only() -> None:
+    """Its tags as they are (newest first): vcs-versioning's are higher but not its own."""
+    import tomlkit
+
+    from release_actions.vcs_version import release_tags
+
+    rule = rule_of(SETUPTOOLS_SCM, tomlkit.parse(SETUPTOOLS_SCM_OWN).unwrap())
+    tags = ["vcs-versioning-v2.3.1", "setuptools-scm-v10.2.1", "vcs-versioning-v2.2.2",
+            "setuptools-scm-v10.2.0", "v9.2.2"]
+    found = release_tags(tags, rule, PATH)
+    assert [(tag.name, str(tag.version), tag.prefix) for tag in found] == [
+        ("setuptools-scm-v10.2.1", "10.2.1", "setuptools-scm-v"),
+        ("setuptools-scm-v10.2.0", "10.2.0", "setuptools-scm-v"),
+    ]
+    assert rule.match == ("setuptools-scm-*",) and rule.declared
