@@ -58,9 +58,9 @@ STRAY_TAGS = (
     "{rule}; to read one prefix only, set `tag-prefix` (it is then exact)."
 )
 UNREAD_HIGHER = (
-    "{tags} {verb} like a higher release than {best}, but {rule} does not accept {it}, and "
-    "neither does the build: the preview follows {best}. If {it} {verb_is} your releases, "
-    "declare the plugin's pattern to accept {it}."
+    "{tags} {look} like a higher release than {best}, but {rule} does not read {it}, and "
+    "neither does the build: the preview follows {best}. If {they} {are} your releases, "
+    "declare the plugin's pattern so that it reads {it}."
 )
 # setuptools-scm's DEFAULT_TAG_REGEX (pdm-backend's is the same): an optional `name-` and `v`.
 SCM_DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)(?:\+.*)?$"
@@ -104,6 +104,7 @@ class TagRule:
     match: tuple[str, ...] = ("*",)  # `git describe --match` globs: a tag must fit one
     exclude: tuple[str, ...] = ()  # `git describe --exclude` globs
     first_tag: str = "v"  # what the no-tag message tells a new project to tag 0.0.0 with
+    custom: bool = False  # the project narrows which tags count (a pattern, --match, a filter)
 
     @property
     def declared(self) -> bool:
@@ -189,8 +190,10 @@ def _setuptools_scm_rule(conf: Any, table: str, path: Path, plugin: str,
             break
     digits = "*[0-9]*.*[0-9]*" if tag.get("strict") is True else "*[0-9]*"
     describe = conf.get("git_describe_command") or lookup(conf, "scm", "git", "describe_command")
-    match, exclude = _describe_globs(describe) or ((f"{strip}{digits}",), ())
-    return replace(rule, strip=strip, match=match, exclude=exclude)
+    globs = _describe_globs(describe)
+    match, exclude = globs or ((f"{strip}{digits}",), ())
+    return replace(rule, strip=strip, match=match, exclude=exclude,
+                   custom=rule.declared or bool(globs or strip or tag.get("strict")))
 
 
 def _setuptools_scm_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
@@ -211,11 +214,12 @@ def _pdm_scm_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
     declared = _scm_pattern(path, lookup(doc, "tool", "pdm", "version", "tag_regex"), where,
                             "pdm-backend")
     tag_filter = lookup(doc, "tool", "pdm", "version", "tag_filter")
-    rule = replace(_scm_default("pdm-backend"),
-                   match=(tag_filter if isinstance(tag_filter, str) and tag_filter else "*.*",))
+    filtered = isinstance(tag_filter, str) and bool(tag_filter)
+    rule = replace(_scm_default("pdm-backend"), custom=filtered,
+                   match=(tag_filter if filtered else "*.*",))
     if declared:
         rule = replace(rule, pattern=declared, described=f"{where} {quote(declared)}",
-                       where=where)
+                       where=where, custom=True)
     return rule
 
 
@@ -245,7 +249,7 @@ def _dunamai_tags(table: str, plugin: str) -> Callable[[Mapping[str, Any], Path]
         _compiled(path, pattern, where)
         declared = setting not in (None, "default", "default-unprefixed")
         where = where if declared else f"[tool.{table}] pattern-prefix" if prefix else ""
-        return TagRule(pattern, described, where=where, search=True)
+        return TagRule(pattern, described, where=where, search=True, custom=bool(where))
 
     return rule
 
@@ -445,15 +449,16 @@ def _doubts(best: ReleaseTag, found: list[ReleaseTag], tags: list[str], rule: Ta
         doubts.append(STRAY_TAGS.format(best=best.name, strays=", ".join(strays),
                                         verb="is" if len(strays) == 1 else "are",
                                         rule=rule.described))
-    if not explicit and not rule.declared:
+    if not explicit and not rule.custom:
         read = {tag.name for tag in found}
         higher = [tag for tag in tags if tag not in read and _looks_higher(tag, best.version)]
         if higher:
             one = len(higher) == 1
             doubts.append(UNREAD_HIGHER.format(
                 tags=", ".join(higher[:5]) + (", …" if len(higher) > 5 else ""),
-                verb="looks" if one else "look", best=best.name, rule=rule.described,
-                it="it" if one else "them", verb_is="is" if one else "are"))
+                look="looks" if one else "look", best=best.name, rule=rule.described,
+                it="it" if one else "them", they="it" if one else "they",
+                are="is" if one else "are"))
     return doubts
 
 

@@ -328,7 +328,8 @@ def test_the_tag_settings_a_project_declares_are_read_as_its_plugin_reads_them(
     tmp_path: Path, pyproject: str, tags: tuple[str, str], expected: str
 ) -> None:
     """Given a project whose settings make its plugin read the old tag only, the preview
-    follows the old tag, and the plugin alone builds the same version (distance 4)."""
+    follows the old tag, and the plugin alone builds the same version (distance 4). No
+    notice: the project chose which tags count."""
     make_repo(tmp_path, pyproject, tags=(tags[0],), commits_after=1)
     git(tmp_path, "tag", tags[1])
     for number in range(3):
@@ -336,6 +337,7 @@ def test_the_tag_settings_a_project_declares_are_read_as_its_plugin_reads_them(
     code, outputs, _, log = rewrite(tmp_path, "4")
     assert code == 0, log
     assert outputs["version"] == expected
+    assert notices(log) == []
     assert built_version(tmp_path, {}).public == expected
 
 
