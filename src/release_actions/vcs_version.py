@@ -192,8 +192,17 @@ def _setuptools_scm_rule(conf: Any, table: str, path: Path, plugin: str,
     describe = conf.get("git_describe_command") or lookup(conf, "scm", "git", "describe_command")
     globs = _describe_globs(describe)
     match, exclude = globs or ((f"{strip}{digits}",), ())
-    return replace(rule, strip=strip, match=match, exclude=exclude,
+    rule = replace(rule, strip=strip, match=match, exclude=exclude,
                    custom=rule.declared or bool(globs or strip or tag.get("strict")))
+    return _narrowed(rule, "git describe --match", match) if globs else rule
+
+
+def _narrowed(rule: TagRule, setting: str, globs: tuple[str, ...]) -> TagRule:
+    """`rule` described with the globs a project narrows it by; a new project's first tag
+    starts as the glob does."""
+    literal = re.split(r"[*?\[]", globs[0], maxsplit=1)[0]
+    return replace(rule, described=f"{rule.described} with {setting} {' '.join(globs)}",
+                   first_tag=literal if len(globs) == 1 else rule.first_tag)
 
 
 def _setuptools_scm_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
@@ -217,6 +226,8 @@ def _pdm_scm_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
     filtered = isinstance(tag_filter, str) and bool(tag_filter)
     rule = replace(_scm_default("pdm-backend"), custom=filtered,
                    match=(tag_filter if filtered else "*.*",))
+    if filtered:
+        rule = _narrowed(rule, "[tool.pdm.version] tag_filter", rule.match)
     if declared:
         rule = replace(rule, pattern=declared, described=f"{where} {quote(declared)}",
                        where=where, custom=True)

@@ -195,3 +195,24 @@ def test_setuptools_scm_own_monorepo_package_reads_its_own_tags_only() -> None:
         ("setuptools-scm-v10.2.0", "10.2.0", "setuptools-scm-v"),
     ]
     assert rule.match == ("setuptools-scm-*",) and rule.declared
+
+
+# pypa/hatch at ed8e30bebf98f2fe4d70c18a32a50a8160c391cb, pyproject.toml: hatch's tags are
+# `hatch-v*`, beside hatchling's `hatchling-v*` in the same repository.
+HATCH_OWN = {"tool": {"hatch": {"version": {"source": "vcs", "raw-options": {
+    "version_scheme": "python-simplified-semver",
+    "local_scheme": "no-local-version",
+    "parentdir_prefix_version": "hatch-",
+    "git_describe_command": ["git", "describe", "--dirty", "--tags", "--long", "--match",
+                             "hatch-v*"],
+}}}}}
+
+
+def test_hatch_own_describe_match_narrows_the_rule_and_says_so() -> None:
+    from release_actions.vcs_version import release_tags
+
+    rule = rule_of(HATCH_VCS, HATCH_OWN)
+    found = release_tags(["hatch-v1.18.0", "hatchling-v1.32.0", "hatch-v1.17.1"], rule, PATH)
+    assert [tag.name for tag in found] == ["hatch-v1.18.0", "hatch-v1.17.1"]
+    assert rule.described.endswith("with git describe --match hatch-v*")
+    assert rule.first_tag == "hatch-v" and rule.custom and not rule.declared
