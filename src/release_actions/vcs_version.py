@@ -1,8 +1,11 @@
 """Previews of projects whose version comes from git tags (setuptools-scm, hatch-vcs,
 uv-dynamic-versioning, pdm-backend's scm source, poetry-dynamic-versioning).
 
-No file changes: the preview is the next patch after the last release tag reachable from HEAD,
-`.devN`, and the build step gets it through the plugin's own override variable."""
+No file changes: the preview is the next patch after the highest release tag reachable from
+HEAD, `.devN`, and the build step gets it through the plugin's own override variable. Which tags
+are releases is the plugin's own rule (its default regex or pattern, or what the project
+declares: a tag regex, `git describe --match`, a tag filter), read here as the plugin reads it;
+an explicit `tag-prefix` replaces the default with an exact prefix."""
 
 from __future__ import annotations
 
