@@ -355,7 +355,8 @@ def read_tag(inputs: Inputs, source: Declaration | VcsSource) -> tuple[str, Vers
                                                         first=rule.first_tag))
         return found[0].prefix, found[0].version, f"read by {rule.described}"
     prefix = inputs.tag_prefix or ("" if tag[:1].isdigit() else "v")
-    return prefix, version_from_tag(tag, prefix), f"prefix `{prefix}`"
+    how = f"`tag-prefix: {prefix}`" if inputs.tag_prefix else "`tag-prefix` empty: `v` or nothing"
+    return prefix, version_from_tag(tag, prefix), how
 
 
 def run(inputs: Inputs, ctx: Context) -> Outcome:
