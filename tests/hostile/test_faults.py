@@ -351,6 +351,57 @@ def test_doctor_environments_are_bounded(tmp_path: Path) -> None:
     assert_bounded(results, codes=(1, 2), checklist=True)
 
 
+# --- a project's own regex (no server: the fault is the pattern) ------------------------------
+
+# (where the pattern is declared, the pattern, a tag it backtracks on for 2**40 steps).
+HOSTILE_TAG_PATTERNS = {
+    "setuptools-scm tag_regex": ('[tool.setuptools_scm]\ntag_regex = "{pattern}"\n',
+                                 "^(v+)+$", "v" * 40 + "1x"),
+    "hatch-vcs tag-pattern": ('[tool.hatch.version]\nsource = "vcs"\ntag-pattern = "{pattern}"\n',
+                              "^(?P<version>(\\\\d|\\\\d\\\\d)+)$", "1" * 40 + "x"),
+    "pdm-backend tag_regex": ('[tool.pdm.version]\nsource = "scm"\ntag_regex = "{pattern}"\n',
+                              "^(?P<version>(.*)*)-$", "1." * 20 + "0"),
+    "uv-dynamic-versioning pattern": ('[tool.hatch.version]\nsource = "uv-dynamic-versioning"\n'
+                                      '[tool.uv-dynamic-versioning]\npattern = "{pattern}"\n',
+                                      "^(?P<base>(v|vv)+)1$", "v" * 40 + "1.x"),
+}
+
+
+def test_a_catastrophic_tag_pattern_is_bounded(tmp_path: Path) -> None:
+    """Each place a project declares its tag regex, with a pattern that backtracks for ever on
+    one of its tags: version-rewrite ends within the bound, exit 2, naming the pattern."""
+    from release_actions.project_regex import TIMEOUT_SECONDS
+
+    def one(name: str) -> tuple[str, Run, float]:
+        table, pattern, tag = HOSTILE_TAG_PATTERNS[name]
+        base = tmp_path / name.replace(" ", "-")
+        base.mkdir()
+        workspace = make_workspace(base)
+        root = workspace.root
+        (root / "pyproject.toml").write_text(
+            '[project]\nname = "mypkg"\ndynamic = ["version"]\n'
+            '[build-system]\nrequires = ["setuptools-scm"]\n' + table.format(pattern=pattern))
+        for args in (["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit",
+                                     "-qm", "vcs"], ["tag", tag]):
+            subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+        started = time.monotonic()
+        run = _run(workspace, ["version-rewrite"], {"run-number": "3"}, {},
+                   limit=TIMEOUT_SECONDS + MARGIN + 20)
+        seconds = time.monotonic() - started
+        TIMINGS[("version-rewrite tag regex", name)] = (seconds, TIMEOUT_SECONDS)
+        return name, run, seconds
+
+    with ThreadPoolExecutor(len(HOSTILE_TAG_PATTERNS)) as pool:
+        results = list(pool.map(one, HOSTILE_TAG_PATTERNS))
+    for name, run, seconds in results:
+        log = run.stdout + run.stderr
+        assert seconds <= TIMEOUT_SECONDS + MARGIN, (name, seconds, log)
+        assert run.code == 2, (name, log)
+        [error] = run.errors
+        assert "backtracks catastrophically" in error, (name, error)
+        assert "Traceback" not in log and run.env == {}, (name, log)
+
+
 # --- the figures ---------------------------------------------------------------------------------
 
 
