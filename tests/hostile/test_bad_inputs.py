@@ -5,6 +5,7 @@ kind is covered by adding it to BASELINES' command."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,9 +275,8 @@ def test_baselines_pass_input_parsing(workspace: Workspace) -> None:
         read_inputs(cli.load(command), Context(environ, Console(actions=False)))
 
 
-def test_case_count_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    with capsys.disabled():
-        print(f"\nbad inputs tried: {len(CASES)}")
+def test_case_count_is_reported(report_figure: Callable[[str], None]) -> None:
+    report_figure(f"bad inputs tried: {len(CASES)}")
     assert Path(__file__).exists()
 
 

@@ -187,9 +187,8 @@ def test_the_github_release_error_echoes_no_token() -> None:
     assert not found, run.stdout
 
 
-def test_zz_report_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+def test_zz_report_the_figures(report_figure: Callable[[str], None]) -> None:
     if not SCENARIOS:
         pytest.skip("no canary scenario in this session")
-    with capsys.disabled():
-        print(f"\ncanary scenarios: {len(SCENARIOS)}; leaks: {len(LEAKS)}")
+    report_figure(f"canary scenarios: {len(SCENARIOS)}; leaks: {len(LEAKS)}")
     assert not LEAKS

@@ -33,9 +33,6 @@ from tests.helpers import ROOT, clean_env
 from tests.hostile.conftest import Run, Workspace, make_workspace
 
 DEADLINE = 3.0  # seconds, given to every timeout input below
-# Commands without a timeout input: their own bound (see their modules).
-TESTED_RUN_DEADLINE = 60.0
-DOCTOR_DEADLINE = 60.0
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
 # An upload endpoint that answers 200 whatever the body: `uv publish` exits 0 on these.
 ANSWERS_200 = (GARBAGE, TRICKLE, HUGE, NESTED)
@@ -331,10 +328,11 @@ def test_tested_run_resolve_is_bounded(tmp_path: Path) -> None:
 
     def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
                                                             dict[str, str]]:
-        inputs = {"mode": "resolve", "run-id": "42", "github-token": "ghs_tested-token-1234"}
+        inputs = {"mode": "resolve", "run-id": "42", "github-token": "ghs_tested-token-1234",
+                  "timeout": str(DEADLINE)}
         return ["tested-run"], inputs, {"GITHUB_API_URL": url}
 
-    results = run_faults(tmp_path, "tested-run resolve", scenario, TESTED_RUN_DEADLINE)
+    results = run_faults(tmp_path, "tested-run resolve", scenario, DEADLINE)
     # A redirect (loop) on the listing is a refusal too, never read as "no tested run".
     assert_bounded(results, codes=(1, 2))
 
@@ -344,23 +342,24 @@ def test_doctor_environments_are_bounded(tmp_path: Path) -> None:
 
     def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
                                                             dict[str, str]]:
-        inputs = {"github-token": "ghs_doctor-token-1234", "repository": "octo/mypkg"}
+        inputs = {"github-token": "ghs_doctor-token-1234", "repository": "octo/mypkg",
+                  "timeout": str(DEADLINE)}
         return ["doctor"], inputs, {"GITHUB_API_URL": url}
 
-    results = run_faults(tmp_path, "doctor environments", scenario, DOCTOR_DEADLINE)
+    results = run_faults(tmp_path, "doctor environments", scenario, DEADLINE)
     assert_bounded(results, codes=(1, 2), checklist=True)
 
 
 # --- the figures ---------------------------------------------------------------------------------
 
 
-def test_zz_report_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+def test_zz_report_the_figures(report_figure: Callable[[str], None]) -> None:
     """Prints faults tried and the longest run against its deadline (run last in this file)."""
     if not TIMINGS:
         pytest.skip("no faulted run in this session")
     (path, fault), (seconds, deadline) = max(TIMINGS.items(), key=lambda item: item[1][0])
-    with capsys.disabled():
-        print(f"\nfaults tried: {len(TIMINGS)}; bounded: "
-              f"{sum(s <= d + MARGIN for s, d in TIMINGS.values())}; longest: {path} / {fault} "
-              f"{seconds:.1f} s against a deadline of {deadline:g} s")
+    bounded = sum(s <= d + MARGIN for s, d in TIMINGS.values())
+    report_figure(f"faults tried: {len(TIMINGS)}; each ended within its deadline plus "
+                  f"{MARGIN:g} s for start-up: {bounded}; the slowest took {seconds:.1f} s "
+                  f"(deadline {deadline:g} s; {path} / {fault})")
     assert all(s <= d + MARGIN for s, d in TIMINGS.values())
