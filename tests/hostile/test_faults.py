@@ -29,8 +29,8 @@ from devtools.fault_server import (
 )
 from devtools.pypi import write_sample_package
 
-from tests.helpers import ROOT, clean_env
-from tests.hostile.conftest import Run, Workspace, make_workspace
+from tests.helpers import ROOT, Result, clean_env
+from tests.hostile.conftest import Workspace, make_workspace
 
 DEADLINE = 3.0  # seconds, given to every timeout input below
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
@@ -44,13 +44,13 @@ TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
 class Faulted:
     path: str
     fault: str
-    run: Run
+    run: Result
     seconds: float
     deadline: float
 
 
 def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
-         env: dict[str, str], limit: float = 120) -> Run:
+         env: dict[str, str], limit: float = 120) -> Result:
     """The CLI in a process of its own; one still running after `limit` seconds is killed and
     reported as exit code -1 (an unbounded wait)."""
     environ = clean_env(PYTHONPATH=str(ROOT / "src"))
@@ -61,8 +61,8 @@ def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
                               cwd=workspace.root, env=environ, capture_output=True, text=True,
                               timeout=limit, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
-        return Run(-1, str(expired.stdout or ""), f"still running after {limit:g} s")
-    return workspace.read_runner_files(Run(proc.returncode, proc.stdout, proc.stderr))
+        return Result(-1, str(expired.stdout or ""), f"still running after {limit:g} s")
+    return workspace.read_runner_files(Result(proc.returncode, proc.stdout, proc.stderr))
 
 
 Scenario = Callable[[Workspace, str], tuple[list[str], dict[str, str], dict[str, str]]]
@@ -99,7 +99,8 @@ def assert_bounded(results: list[Faulted], *, codes: tuple[int, ...] = (1,),
         log = result.run.stdout + result.run.stderr
         assert result.seconds <= result.deadline + MARGIN, (result.fault, result.seconds, log)
         assert result.run.code in codes, (result.fault, log)
-        assert len(result.run.errors) == 1 or (checklist and result.run.errors), (result.fault, log)
+        errors = result.run.errors()
+        assert len(errors) == 1 or (checklist and errors), (result.fault, log)
         assert "Traceback" not in log, (result.fault, log)
 
 
@@ -133,7 +134,7 @@ def test_tag_guard_index_check_is_bounded(tmp_path: Path) -> None:
     results = run_faults(tmp_path, "tag-guard index", scenario, DEADLINE, _bare_origin)
     assert_bounded(results)
     for result in results:
-        assert "index-unreachable: warn" in result.run.errors[0], result.run.errors[0]
+        assert "index-unreachable: warn" in result.run.errors()[0], result.run.errors()[0]
 
 
 def test_tag_guard_git_fetch_then_compare_api_is_bounded(tmp_path: Path) -> None:
