@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, copy_tracked_tree
+from tests.helpers import copy_tracked_tree
 
 
 @pytest.fixture(scope="session")
@@ -40,13 +40,3 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for line in _FIGURES:
             terminalreporter.write_line(line)
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`), the tests of a module that share state (a
-    module-scoped fixture such as a whole pipeline run, or the hostile suites' figures) run on
-    one worker, in order; every other test goes wherever a worker is free."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        scopes = {defs[-1].scope for defs in info.name2fixturedefs.values()} if info else set()
-        if scopes & {"module", "class", "package"} or "hostile" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group(str(item.path.relative_to(ROOT))))

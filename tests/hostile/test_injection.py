@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from release_actions import cli, gha, processes
-from tests.hostile.conftest import Workspace, commands_in, run_in_process
+from tests.helpers import commands_in
+from tests.hostile.conftest import Workspace, run_in_process
 
 # Each payload: a line break of one kind, then a command the runner would obey.
 PAYLOADS = {
