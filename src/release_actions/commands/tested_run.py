@@ -59,7 +59,7 @@ NO_REPOSITORY = (
     "resolve inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name on the command line."
 )
 # GitHub's API may answer slowly but not forever: every request of the resolve step together.
-API_DEADLINE = 60.0
+MAX_TIMEOUT = 600.0
 API_TIMED_OUT = (
     "GitHub's API gave no complete answer while reading the record of run {run_id} ({error}). "
     "Re-run the job; if it keeps happening, check https://www.githubstatus.com."
@@ -151,6 +151,12 @@ class Inputs:
     github_token: str = option(
         kinds.text, "resolve: reads the run's artifacts; needs `actions: read`.", default="",
         expression="${{ github.token }}", secret=True,
+    )
+    timeout: float = option(
+        kinds.seconds(MAX_TIMEOUT),
+        "resolve: longest wait, in seconds, for GitHub's API: listing the run's artifacts, "
+        "downloading the record and the compare check together, retries included.",
+        default="60",
     )
 
     @property
@@ -249,7 +255,8 @@ def _read_tested(inputs: Inputs, ctx: Context) -> tested_record.Record | None:
     if len(found) > 1:
         raise CheckFailed(TWO_RECORDS.format(run_id=inputs.run_id, count=len(found),
                                              artifact=inputs.artifact_name))
-    data = run_artifacts.download(found[0], inputs.run_id, inputs.github_token, where)
+    data = run_artifacts.download(found[0], inputs.run_id, inputs.github_token, where,
+                                  seconds=inputs.timeout)
     tested = _read_record(inputs, data)
     _check_on_branch(inputs, repo, where, tested.sha)
     return tested
@@ -263,7 +270,7 @@ def resolve(inputs: Inputs, ctx: Context) -> Outcome:
     from release_actions import deadline
 
     try:
-        tested = deadline.within(API_DEADLINE, lambda: _read_tested(inputs, ctx))
+        tested = deadline.within(inputs.timeout, lambda: _read_tested(inputs, ctx))
     except deadline.DeadlineExceeded as error:
         raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=error)) from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
