@@ -1,0 +1,94 @@
+"""The bootstrap venv's manifest: every file and link the venv holds, with its sha256 or its
+target, written when the venv is made or extended and checked before it is used again. A file
+an earlier step of the job planted or changed (a `.pth`, a module, the interpreter link) makes
+the bootstrap build the venv again instead of running it with the job's token in reach.
+
+Run by the interpreter that made the venv, never the venv's own:
+`python -I manifest.py write VENV` or `python -I manifest.py check VENV` (exit 1, the first
+difference on stdout). The check hashes only what changed in size, inode or ctime since the
+manifest was written (no call sets ctime back), so a reuse costs a walk of the folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+
+NAME = ".manifest"
+# The bootstrap's own markers at the venv's top: the manifest itself, `.complete`, `.set-*`.
+CHUNK = 1 << 20
+
+
+def _is_marker(relative: str) -> bool:
+    return "/" not in relative and (relative in (NAME, ".complete")
+                                    or relative.startswith(".set-"))
+
+
+def _digest(path: str) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _walk(venv: str) -> dict[str, tuple[str, os.stat_result]]:
+    """relative path -> (kind, lstat) of every entry but the folders and the markers."""
+    found = {}
+    for folder, dirs, files in os.walk(venv):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, venv).replace(os.sep, "/")
+            info = os.lstat(path)
+            if stat.S_ISDIR(info.st_mode) or _is_marker(relative):
+                continue
+            kind = "link" if stat.S_ISLNK(info.st_mode) else (
+                "file" if stat.S_ISREG(info.st_mode) else "other")
+            found[relative] = (kind, info)
+    return found
+
+
+def _record(venv: str, relative: str, kind: str, info: os.stat_result) -> list[object]:
+    path = os.path.join(venv, relative)
+    content = (os.readlink(path) if kind == "link" else
+               _digest(path) if kind == "file" else "")
+    return [kind, content, info.st_size, info.st_ino, info.st_ctime_ns]
+
+
+def write(venv: str) -> int:
+    entries = {relative: _record(venv, relative, kind, info)
+               for relative, (kind, info) in sorted(_walk(venv).items())}
+    with open(os.path.join(venv, NAME), "w", encoding="utf-8") as handle:
+        json.dump(entries, handle, separators=(",", ":"))
+    return 0
+
+
+def check(venv: str) -> int:
+    try:
+        with open(os.path.join(venv, NAME), encoding="utf-8") as handle:
+            expected = json.load(handle)
+    except (OSError, ValueError):
+        print("its manifest is missing or unreadable")
+        return 1
+    found = _walk(venv)
+    for relative in sorted(set(expected) - set(found)):
+        print(f"{relative} was removed")
+        return 1
+    for relative, (kind, info) in sorted(found.items()):
+        record = expected.get(relative)
+        if record is None:
+            print(f"{relative} was added")
+            return 1
+        unchanged = record[0] == kind and record[2:] == [info.st_size, info.st_ino,
+                                                         info.st_ctime_ns]
+        if not unchanged and _record(venv, relative, kind, info)[:3] != record[:3]:
+            print(f"{relative} was changed")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    action, folder = sys.argv[1:3]
+    raise SystemExit(write(folder) if action == "write" else check(folder))
