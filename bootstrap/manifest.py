@@ -4,8 +4,9 @@ an earlier step of the job planted or changed (a `.pth`, a module, the interpret
 the bootstrap build the venv again instead of running it with the job's token in reach.
 
 Run by the interpreter that made the venv, never the venv's own:
-`python -I manifest.py write VENV` or `python -I manifest.py check VENV` (exit 1, the first
-difference on stdout). The check hashes only what changed in size, inode or ctime since the
+`python -I manifest.py write VENV` or `python -I manifest.py check VENV` (exit 3 and the first
+difference on stdout; exit 2 when this Python is older than 3.10, so the bootstrap tries the
+next one). The check hashes only what changed in size, inode or ctime since the
 manifest was written (no call sets ctime back), so a reuse costs a walk of the folder."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import stat
 import sys
 
 NAME = ".manifest"
+DIFFERS = 3
 # The bootstrap's own markers at the venv's top: the manifest itself, `.complete`, `.set-*`.
 CHUNK = 1 << 20
 
@@ -71,24 +73,27 @@ def check(venv: str) -> int:
             expected = json.load(handle)
     except (OSError, ValueError):
         print("its manifest is missing or unreadable")
-        return 1
+        return DIFFERS
     found = _walk(venv)
-    for relative in sorted(set(expected) - set(found)):
-        print(f"{relative} was removed")
-        return 1
+    removed = sorted(set(expected) - set(found))
+    if removed:
+        print(f"{removed[0]} was removed")
+        return DIFFERS
     for relative, (kind, info) in sorted(found.items()):
         record = expected.get(relative)
         if record is None:
             print(f"{relative} was added")
-            return 1
+            return DIFFERS
         unchanged = record[0] == kind and record[2:] == [info.st_size, info.st_ino,
                                                          info.st_ctime_ns]
         if not unchanged and _record(venv, relative, kind, info)[:3] != record[:3]:
             print(f"{relative} was changed")
-            return 1
+            return DIFFERS
     return 0
 
 
 if __name__ == "__main__":
+    if sys.version_info < (3, 10):  # noqa: UP036  (run by whatever python3 is on PATH)
+        raise SystemExit(2)
     action, folder = sys.argv[1:3]
     raise SystemExit(write(folder) if action == "write" else check(folder))

@@ -262,14 +262,26 @@ mark_sets() {
 }
 
 # A venv whose files differ from its manifest is removed (and made again), with a warning.
+# The check is run by the first python3/python that is 3.10+ (exit 2 otherwise), which then is
+# `python`: a reuse starts one interpreter besides the command's.
 verify_environment() {
-  local difference
+  local candidate difference status
   [ -f "$venv/.complete" ] || return 0
-  if ! difference="$("$python" -I "$root/bootstrap/manifest.py" check "$venv")"; then
-    # shellcheck disable=SC2059
-    echo "::warning title=$TITLE::$(escape "$(printf "$TAMPERED" "$venv" "$difference")")"
-    rm -rf "$venv"
-  fi
+  for candidate in python3 python; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    status=0
+    difference="$("$candidate" -I "$root/bootstrap/manifest.py" check "$venv" 2>/dev/null)" ||
+      status=$?
+    if [ "$status" -eq 0 ]; then
+      python="$(command -v "$candidate")"
+      return 0
+    elif [ "$status" -eq 3 ]; then
+      # shellcheck disable=SC2059
+      echo "::warning title=$TITLE::$(escape "$(printf "$TAMPERED" "$venv" "$difference")")"
+      rm -rf "$venv"
+      return 0
+    fi
+  done
 }
 
 # A new venv with the missing sets, made under another name and renamed once whole.
@@ -304,13 +316,14 @@ trap on_cancel INT TERM
 
 read_sets
 venv="$(temp_dir)/release-actions-venv-$(lock_key)"
-find_python
+python=""
 verify_environment
 find_missing
 if [ "${#missing[@]}" -eq 0 ]; then
   say "reusing the environment $venv"
 else
   started=$SECONDS
+  [ -n "$python" ] || find_python
   log="$venv.log"
   requirement_args
   if [ -f "$venv/.complete" ]; then
