@@ -10,10 +10,10 @@ import re
 import stat
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import quote_from_bytes, quote_plus
 
 from release_actions.errors import ConfigError, InputError
@@ -263,6 +263,9 @@ UNWRITABLE = (
 # file keeps what was written, and a character device (/dev/null) is a deliberate sink.
 NOT_A_FILE = "it is a {what}, not a regular file"
 _SPECIAL = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISBLK, "block device"))
+# Windows has neither flag (nor FIFOs to block on).
+_PROBE_FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+                | getattr(os, "O_NOCTTY", 0))
 
 
 def _refuse_special(target: str) -> None:
@@ -298,8 +301,7 @@ class Runner:
                 continue
             try:
                 _refuse_special(target)
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY
-                os.close(os.open(target, flags, 0o666))
+                os.close(os.open(target, _PROBE_FLAGS, 0o666))
             except OSError as error:
                 self.unwritable.add(name)
                 raise self._unwritable(name, error) from None
@@ -327,13 +329,16 @@ class Runner:
                        terminal: str | None) -> None:
         """What a failed command has, written where it can be: a runner file that cannot take
         it costs a warning, never a second error or a crash."""
+        if outputs and "GITHUB_OUTPUT" not in self.unwritable:
+            self._best_effort("GITHUB_OUTPUT", self.set_outputs, outputs)
+        if "GITHUB_STEP_SUMMARY" not in self.unwritable:
+            self._best_effort("GITHUB_STEP_SUMMARY", self.write_summary, summary, terminal)
+
+    def _best_effort(self, name: str, write: Callable[..., None], *args: Any) -> None:
         try:
-            if outputs and "GITHUB_OUTPUT" not in self.unwritable:
-                self.set_outputs(outputs)
-            if "GITHUB_STEP_SUMMARY" not in self.unwritable:
-                self.write_summary(summary, terminal=terminal)
+            write(*args)
         except OSError as error:
-            self.console.warning(f"{self._writing} could not be written: "
+            self.console.warning(f"{name} could not be written: "
                                  f"{error.strerror or type(error).__name__}.")
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
