@@ -59,19 +59,37 @@ def _record(venv: str, relative: str, kind: str, info: os.stat_result) -> list[o
     return [kind, content, info.st_size, info.st_ino, info.st_ctime_ns]
 
 
+def _load(venv: str) -> dict[str, list[object]] | None:
+    try:
+        with open(os.path.join(venv, NAME), encoding="utf-8") as handle:
+            loaded: dict[str, list[object]] = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return loaded
+
+
+def _unchanged(record: list[object] | None, kind: str, info: os.stat_result) -> bool:
+    return record is not None and record[0] == kind and record[2:] == [
+        info.st_size, info.st_ino, info.st_ctime_ns]
+
+
 def write(venv: str) -> int:
-    entries = {relative: _record(venv, relative, kind, info)
-               for relative, (kind, info) in sorted(_walk(venv).items())}
+    """The manifest of `venv`; an extended venv's old one (checked at the step's start) lends
+    the digests of the files that did not change."""
+    old = _load(venv) or {}
+    entries = {}
+    for relative, (kind, info) in sorted(_walk(venv).items()):
+        record = old.get(relative)
+        entries[relative] = (record if record is not None and _unchanged(record, kind, info)
+                             else _record(venv, relative, kind, info))
     with open(os.path.join(venv, NAME), "w", encoding="utf-8") as handle:
         json.dump(entries, handle, separators=(",", ":"))
     return 0
 
 
 def check(venv: str) -> int:
-    try:
-        with open(os.path.join(venv, NAME), encoding="utf-8") as handle:
-            expected = json.load(handle)
-    except (OSError, ValueError):
+    expected = _load(venv)
+    if expected is None:
         print("its manifest is missing or unreadable")
         return DIFFERS
     found = _walk(venv)
@@ -84,9 +102,8 @@ def check(venv: str) -> int:
         if record is None:
             print(f"{relative} was added")
             return DIFFERS
-        unchanged = record[0] == kind and record[2:] == [info.st_size, info.st_ino,
-                                                         info.st_ctime_ns]
-        if not unchanged and _record(venv, relative, kind, info)[:3] != record[:3]:
+        if not _unchanged(record, kind, info) and _record(venv, relative, kind,
+                                                          info)[:3] != record[:3]:
             print(f"{relative} was changed")
             return DIFFERS
     return 0

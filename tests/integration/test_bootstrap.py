@@ -431,3 +431,18 @@ def test_a_runner_temp_with_line_breaks_forges_no_workflow_command(
     assert result.returncode == 0, result.stdout + result.stderr
     lines = re.split(r"\r\n|\r|\n", result.stdout + result.stderr)
     assert not [line for line in lines if line.lstrip().startswith(("::error", "::warning"))]
+
+
+def test_a_planted_file_is_not_blessed_by_extending_the_venv(
+    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path
+) -> None:
+    """The venv is checked before a set is added to it, so the new manifest never records a
+    planted file as ours."""
+    assert rewrite(project, runner_temp, with_uv).returncode == 0
+    marker = tmp_path / "planted-ran"
+    _plant_pth(venv_of(runner_temp), marker)
+    result = run_step("tag-guard", cwd=project, runner_temp=runner_temp, path=with_uv)
+    assert "changed since release-actions made it" in result.stdout
+    assert "zz-planted.pth was added" in result.stdout
+    assert not (_site_packages(venv_of(runner_temp)) / "zz-planted.pth").exists()
+    assert not marker.exists()
