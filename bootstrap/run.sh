@@ -9,6 +9,10 @@
 # new one is made under another name and renamed when whole, and extending one removes
 # `.complete` first, so a cancelled step never leaves a venv that a later action would use.
 # Nothing runs the venv's scripts (their shebangs name the temporary path): only `python -m`.
+# An earlier step of the job could plant code in the venv (a `.pth` runs at start-up, with the
+# token in reach): bootstrap/manifest.py records every file when the venv is made or extended,
+# and a venv that differs is made again. Its modules are compiled then, and run with -B, so
+# Python itself never changes the venv after the manifest is written.
 set -Eeuo pipefail
 
 readonly TITLE="release-actions bootstrap"
@@ -23,6 +27,8 @@ mirror that PIP_INDEX_URL names), then re-run the job."
 readonly VENV_FAILED="\`%s\` (%s) needs a virtual environment, and Python could not make \
 one at %s: its last lines are in the group above. On Debian and Ubuntu install \`python3-venv\`; \
 or add \`uses: actions/setup-python\` before this step."
+readonly TAMPERED="The environment %s changed since release-actions made it (%s): an earlier \
+step of this job wrote into it. It is made again; nothing of it was run."
 readonly UNEXPECTED="The bootstrap failed at bootstrap/run.sh line %s running \`%s\` (exit %s). \
 This is a bug in release-actions; please report it with this log."
 
@@ -39,6 +45,13 @@ escape() {
   local text="${1//'%'/%25}"
   text="${text//$'\r'/%0D}"
   printf '%s' "${text//$'\n'/%0A}"
+}
+
+# One line of ours in the log: a value in it (RUNNER_TEMP, a file name) cannot start a line of
+# its own, so it cannot forge a workflow command.
+say() {
+  local text="${1//$'\r'/\\r}"
+  printf 'release-actions: %s\n' "${text//$'\n'/\\n}"
 }
 
 # Removes what a step that stops now would leave half-made.
@@ -64,7 +77,7 @@ on_error() {
 on_cancel() {
   trap - INT TERM
   clean_up
-  echo "release-actions: cancelled; the unfinished environment was removed."
+  say "cancelled; the unfinished environment was removed."
   exit 130
 }
 
@@ -164,14 +177,14 @@ uv_usable() {
       uv_state="$(uv --version 2>/dev/null || echo "uv (version unknown)")"
     else
       uv_state="missing"
-      echo "release-actions: uv is not on PATH; using python -m venv and pip."
+      say "uv is not on PATH; using python -m venv and pip."
     fi
   fi
   [ "$uv_state" != "missing" ] && [ "$uv_state" != "failed" ]
 }
 
 uv_failed() {
-  echo "release-actions: $uv_state failed ($(tail -n 1 "$log")); using python -m venv and pip instead."
+  say "$uv_state failed ($(tail -n 1 "$log")); using python -m venv and pip instead."
   uv_state="failed"
   return 1
 }
@@ -236,18 +249,45 @@ pip_install() {
     --no-input --no-deps --require-hashes --only-binary=:all: --no-compile "${requirements[@]}"
 }
 
+# Compiles the venv's modules and ours (so the run, with -B, writes none), then records every
+# file of the venv in its manifest; `.complete` last.
 mark_sets() {
   local set
   for set in "${missing[@]}"; do
     touch "$1/.set-$set"
   done
+  "$python" -I -m compileall -q -j0 "$1" "$root/src" >"$log" 2>&1 || true
+  "$python" -I "$root/bootstrap/manifest.py" write "$1"
   touch "$1/.complete"
+}
+
+# A venv whose files differ from its manifest is removed (and made again), with a warning.
+# The check is run by the first python3/python that is 3.10+ (exit 2 otherwise), which then is
+# `python`: a reuse starts one interpreter besides the command's.
+verify_environment() {
+  local candidate difference status
+  [ -f "$venv/.complete" ] || return 0
+  for candidate in python3 python; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    status=0
+    difference="$("$candidate" -I "$root/bootstrap/manifest.py" check "$venv" 2>/dev/null)" ||
+      status=$?
+    if [ "$status" -eq 0 ]; then
+      python="$(command -v "$candidate")"
+      return 0
+    elif [ "$status" -eq 3 ]; then
+      # shellcheck disable=SC2059
+      echo "::warning title=$TITLE::$(escape "$(printf "$TAMPERED" "$venv" "$difference")")"
+      rm -rf "$venv"
+      return 0
+    fi
+  done
 }
 
 # A new venv with the missing sets, made under another name and renamed once whole.
 create_environment() {
   local partial="$venv.partial"
-  echo "release-actions: creating the environment $venv for $command_name (${missing[*]})"
+  say "creating the environment $venv for $command_name (${missing[*]})"
   rm -rf "$venv" "$partial"
   mkdir -p "$(dirname "$venv")"
   building="$partial"
@@ -263,7 +303,7 @@ create_environment() {
 
 # The job's venv with the missing sets added; without `.complete` while it changes.
 extend_environment() {
-  echo "release-actions: adding ${missing[*]} to the environment $venv for $command_name"
+  say "adding ${missing[*]} to the environment $venv for $command_name"
   rm -f "$venv/.complete"
   building="$venv"
   uv_install "$venv" || pip_install "$venv"
@@ -276,12 +316,14 @@ trap on_cancel INT TERM
 
 read_sets
 venv="$(temp_dir)/release-actions-venv-$(lock_key)"
+python=""
+verify_environment
 find_missing
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "release-actions: reusing the environment $venv"
+  say "reusing the environment $venv"
 else
   started=$SECONDS
-  find_python
+  [ -n "$python" ] || find_python
   log="$venv.log"
   requirement_args
   if [ -f "$venv/.complete" ]; then
@@ -290,11 +332,12 @@ else
     create_environment
   fi
   rm -f "$log"
-  echo "release-actions: environment ready in $((SECONDS - started)) s ($made_with)"
+  say "environment ready in $((SECONDS - started)) s ($made_with)"
 fi
 
 trap - ERR INT TERM
 # -I: neither the caller's checkout (the working directory) nor PYTHON* variables can put a
 # module in front of ours or of a dependency; our source goes first on the path explicitly.
-exec "$(venv_python "$venv")" -I -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from release_actions.cli import main; raise SystemExit(main())' \
+# -B: nothing is written into the venv its manifest does not know.
+exec "$(venv_python "$venv")" -I -B -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from release_actions.cli import main; raise SystemExit(main())' \
   "$root/src" "$command_name"

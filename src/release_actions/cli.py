@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from release_actions import __version__
-from release_actions.command import Command, Input, raw_values, read_inputs
+from release_actions.command import Command, Input, Outcome, raw_values, read_inputs
 from release_actions.context import Context
 from release_actions.errors import ReleaseActionsError
 from release_actions.gha import Console, Runner, workspace_relative
@@ -171,6 +171,7 @@ def execute(
         mask_secrets(declared, environ, flags, console)
         runner.check_writable()
         outcome = declared.run(read_inputs(declared, ctx, flags), ctx)
+        _write_runner_files(runner, outcome)
     except ReleaseActionsError as error:
         if console.debug_enabled:
             import traceback
@@ -179,15 +180,25 @@ def execute(
         file = workspace_relative(error.file, environ) if error.file else None
         console.error(error.message, title=error.title, file=file, line=error.line,
                       col=error.col)
-        if error.outputs:
-            runner.set_outputs(error.outputs)
-        runner.write_summary(_fail_summary(command, error, file), terminal=error.summary)
+        runner.report_failure(error.outputs, _fail_summary(command, error, file), error.summary)
         return error.exit_code
-    runner.set_outputs(outcome.outputs)
-    if outcome.env:
-        runner.export_env(outcome.env)
-    runner.write_summary(outcome.summary)
     return 0
+
+
+def _write_runner_files(runner: Runner, outcome: Outcome) -> None:
+    """Outputs, exports and summary together; when the runner cannot take them, the files the
+    command changed are put back, so the failed step leaves the checkout as it found it."""
+    try:
+        with runner.all_or_nothing():
+            runner.set_outputs(outcome.outputs)
+            if outcome.env:
+                runner.export_env(outcome.env)
+            runner.write_summary(outcome.summary)
+    except ReleaseActionsError as error:
+        if outcome.undo is not None:
+            outcome.undo()
+            error.message += " The files this step changed were put back as they were."
+        raise
 
 
 class _Parser(argparse.ArgumentParser):

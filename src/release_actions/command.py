@@ -94,6 +94,8 @@ class Outcome:
     outputs: dict[str, str]
     summary: str
     env: dict[str, str] = field(default_factory=dict)
+    # Puts back what the command changed in the checkout, if the runner cannot take its files.
+    undo: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

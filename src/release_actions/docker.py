@@ -96,8 +96,8 @@ def main() -> int:
     except InputError as error:
         console = Console.from_environ(os.environ)
         console.error(error.message, title=error.title)
-        Runner(os.environ, console).write_summary(
-            f"### ❌ release-actions: {error.title}\n\n{error.message}\n")
+        Runner(os.environ, console).report_failure(
+            {}, f"### ❌ release-actions: {error.title}\n\n{error.message}\n", None)
         return error.exit_code
     return cli.main([command], environ)
 

@@ -49,3 +49,13 @@ class CheckFailed(ReleaseActionsError):
 
     exit_code = 1
     title = "Check failed"
+
+
+class Interrupted(ReleaseActionsError):
+    """SIGINT or SIGTERM arrived during a change that was then undone (exit 128 + signal)."""
+
+    title = "Interrupted"
+
+    def __init__(self, message: str, signal_number: int) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signal_number

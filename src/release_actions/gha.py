@@ -7,11 +7,12 @@ import base64
 import json
 import os
 import re
+import stat
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import quote_from_bytes, quote_plus
 
 from release_actions.errors import ConfigError, InputError
@@ -254,28 +255,91 @@ def append_file(path: str | os.PathLike[str], text: str) -> None:
         handle.write(text)
 
 
+UNWRITABLE = (
+    "{name} ({target!r}) cannot be written: {why}. The runner sets it to a writable file; do "
+    "not override it in `env:`."
+)
+# A FIFO nobody reads would hang the step at open, a socket cannot be opened: only a regular
+# file keeps what was written, and a character device (/dev/null) is a deliberate sink.
+NOT_A_FILE = "it is a {what}, not a regular file"
+_SPECIAL = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISBLK, "block device"))
+# Windows has neither flag (nor FIFOs to block on).
+_PROBE_FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+                | getattr(os, "O_NOCTTY", 0))
+
+
+def _refuse_special(target: str) -> None:
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return  # missing: created on open; any other fault is reported by the open
+    for test, what in _SPECIAL:
+        if test(mode):
+            raise OSError(0, NOT_A_FILE.format(what=what))
+
+
 class Runner:
     """The runner's files for one command: outputs, env exports and the job summary."""
 
     def __init__(self, environ: Mapping[str, str], console: Console) -> None:
         self.environ = environ
         self.console = console
+        self.unwritable: set[str] = set()  # runner files found unusable; a failure skips them
+        self._writing = ""  # the runner file being written, named when a write fails
+
+    def _unwritable(self, name: str, error: OSError) -> ConfigError:
+        target = str(self.environ.get(name))[:120]
+        why = error.strerror or type(error).__name__
+        return ConfigError(UNWRITABLE.format(name=name, target=target, why=why))
 
     def check_writable(self) -> None:
-        """Refuse before the project is changed when a runner file cannot take what we write."""
+        """Refuse before the project is changed when a runner file cannot take what we write.
+        Opened without blocking, so a FIFO can never hold the step."""
         for name in RUNNER_FILES:
             target = self.environ.get(name)
             if not target:
                 continue
             try:
-                with open(target, "a", encoding="utf-8"):
-                    pass
+                _refuse_special(target)
+                os.close(os.open(target, _PROBE_FLAGS, 0o666))
             except OSError as error:
-                raise ConfigError(
-                    f"{name} ({str(target)[:120]!r}) cannot be written: "
-                    f"{error.strerror or type(error).__name__}. The runner sets it to a writable "
-                    "file; do not override it in `env:`."
-                ) from None
+                self.unwritable.add(name)
+                raise self._unwritable(name, error) from None
+
+    @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Write the runner files together: when one write fails, the regular files are cut
+        back to what they held before (no half record) and ConfigError says which failed."""
+        sizes: dict[str, int] = {}
+        for name in RUNNER_FILES:
+            target = self.environ.get(name)
+            with suppress(OSError):
+                if target and stat.S_ISREG(os.stat(target).st_mode):
+                    sizes[target] = os.stat(target).st_size
+        try:
+            yield
+        except OSError as error:
+            for target, size in sizes.items():
+                with suppress(OSError):
+                    os.truncate(target, size)
+            self.unwritable.add(self._writing)
+            raise self._unwritable(self._writing, error) from None
+
+    def report_failure(self, outputs: Mapping[str, str], summary: str,
+                       terminal: str | None) -> None:
+        """What a failed command has, written where it can be: a runner file that cannot take
+        it costs a warning, never a second error or a crash."""
+        if outputs and "GITHUB_OUTPUT" not in self.unwritable:
+            self._best_effort("GITHUB_OUTPUT", self.set_outputs, outputs)
+        if "GITHUB_STEP_SUMMARY" not in self.unwritable:
+            self._best_effort("GITHUB_STEP_SUMMARY", self.write_summary, summary, terminal)
+
+    def _best_effort(self, name: str, write: Callable[..., None], *args: Any) -> None:
+        try:
+            write(*args)
+        except OSError as error:
+            self.console.warning(f"{name} could not be written: "
+                                 f"{error.strerror or type(error).__name__}.")
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         """Append to `GITHUB_OUTPUT`; without it, print `name=value` lines on stdout."""
@@ -289,6 +353,7 @@ class Runner:
             else:
                 records.append(f"{name}={value}\n")
         if target:
+            self._writing = "GITHUB_OUTPUT"
             append_file(target, "".join(records))
         else:
             sys.stdout.write("".join(records))
@@ -301,6 +366,7 @@ class Runner:
             names = ", ".join(variables)
             self.console.info(f"GITHUB_ENV is not set; not exporting {names}")
             return
+        self._writing = "GITHUB_ENV"
         append_file(target, "".join(format_key_value(k, v) for k, v in variables.items()))
 
     def write_summary(self, markdown: str, terminal: str | None = None) -> None:
@@ -309,6 +375,7 @@ class Runner:
         target = self.environ.get("GITHUB_STEP_SUMMARY")
         terminal = markdown if terminal is None else terminal
         if target and markdown:
+            self._writing = "GITHUB_STEP_SUMMARY"
             append_file(target, self.console.redact(markdown).rstrip("\n") + "\n")
         elif terminal and not self.console.actions:
             self.console.info("\n" + terminal.rstrip("\n"))

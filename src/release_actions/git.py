@@ -39,15 +39,40 @@ class Completed:
     stderr: str
 
 
+# What git needs of the job's environment, and nothing else: a token in INPUT_* or a provider
+# key must not reach git, its helpers or a hook. GIT_* is the workflow's own git configuration.
+_PASSED = frozenset({
+    "PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK",
+    "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+    # Windows runners: git for Windows finds its home, temp folder and shell through these.
+    "SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "HOMEDRIVE", "HOMEPATH",
+    "APPDATA", "LOCALAPPDATA", "TEMP", "TMP",
+})
+_PASSED_PREFIXES = ("GIT_", "LC_")
+# Hooks of the checkout (post-checkout, reference-transaction, pre-push ...) are the project's
+# code, not ours to run: no hook can exist under /dev/null.
+NO_HOOKS = (("core.hooksPath", os.devnull),)
+
+
+def minimal_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The part of `environ` git is given: the allow-list above."""
+    return {key: value for key, value in environ.items()
+            if key in _PASSED or key.startswith(_PASSED_PREFIXES)}
+
+
 def _environment(
     extra: Mapping[str, str] | None = None, config: Sequence[tuple[str, str]] = ()
 ) -> dict[str, str]:
-    environ = dict(os.environ)
+    # Read here, not passed down from the command's Context like every other value of the job:
+    # git is asked from many places, and only the allow-list of it reaches git.
+    environ = minimal_environment(os.environ)
     # Never wait for a password or a host-key prompt: there is nobody to answer it.
     environ.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", SSH_ASKPASS="", LC_ALL="C")
     environ.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     environ.update(extra or {})
-    environ.update(config_env(environ, config))
+    environ.update(config_env(environ, [*NO_HOOKS, *config]))
     return environ
 
 

@@ -24,8 +24,18 @@ _HEADER = re.compile(r'^\[\[package\]\]\r?\nname = "(?P<name>[^"\r\n]+)"\r?\n', 
 # The next top-level header ends an entry; its own sub-tables are `[package.…]`.
 _BLOCK_END = re.compile(r"^\[\[?(?!package\.)", re.MULTILINE)
 _VERSION_LINE = re.compile(r'version = "(?P<version>[^"\r\n]*)"\r?\n')
+# `package` given as anything but an array of tables: a top-level key (`package = 1`, dotted or
+# quoted) before the first header, or a `[package]` table header.
+_FIRST_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+_PACKAGE_KEY = re.compile(r"""^[ \t]*(?:package|"package"|'package')[ \t]*[=.]""", re.MULTILINE)
+_PACKAGE_TABLE = re.compile(r"""^[ \t]*\[[ \t]*(?:package|"package"|'package')[ \t]*\]""",
+                            re.MULTILINE)
 
 REGENERATE = "Regenerate it with `uv lock` and commit uv.lock."
+PACKAGE_NOT_TABLES = (
+    "{lock}: `package` (line {line}) is not an array of tables (`[[package]]`) as uv writes "
+    "it, so the project's entry cannot be found. " + REGENERATE
+)
 NOT_AS_UV_WRITES = (
     "{lock}: the [[package]] entry of {name} (line {line}) is not laid out as uv writes it "
     "({why}), so its version cannot be edited safely. " + REGENERATE
@@ -64,6 +74,17 @@ def _read_block(lock: Path, text: str, start: int, end: int, name: str) -> dict[
 def _is_own(data: dict[str, Any]) -> bool:
     source = data.get("source") or {}
     return "editable" in source or "virtual" in source
+
+
+def _check_package_shape(lock: Path, text: str) -> None:
+    """Refuse a lock whose `package` is not `[[package]]`: read as a lock without the project's
+    entry, it would be skipped and the run would pass."""
+    first = _FIRST_HEADER.search(text)
+    found = _PACKAGE_KEY.search(text, 0, first.start() if first else len(text))
+    found = found or _PACKAGE_TABLE.search(text)
+    if found:
+        line = line_of(text, found.start())
+        raise ConfigError(PACKAGE_NOT_TABLES.format(lock=lock, line=line), file=lock, line=line)
 
 
 def own_entry(lock: Path, text: str, name: str) -> Entry | None:
@@ -120,6 +141,7 @@ def find_lock_entry(project_file: Path, name: str | None) -> Declaration | None:
     if name is None or not lock.is_file():
         return None
     text = read_text(lock, what="Lock file")
+    _check_package_shape(lock, text)
     entry = own_entry(lock, text, name)
     if entry is None or "version" not in entry.data:
         return None

@@ -15,11 +15,12 @@ from release_actions import git
 from release_actions.errors import CheckFailed, ConfigError
 from release_actions.gha import Console
 
-# The runner's own settings must not change where or as whom this action uploads.
-CHILD_ENV_DROPPED = ("INPUT_", "UV_PUBLISH_")
-# Build backends, build requirements and twine must not be able to mint a PyPI token (OIDC) or
-# use the job's tokens: only `uv publish` gets these.
-CREDENTIALS_ENV = ("ACTIONS_ID_TOKEN_REQUEST_", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN")
+# The runner's own settings must not change where or as whom this action uploads, and no child
+# uses the job's tokens (the `github-token` input is an INPUT_* too).
+CHILD_ENV_DROPPED = ("INPUT_", "UV_PUBLISH_", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN")
+# Build backends, build requirements and twine must not be able to mint a PyPI token (OIDC):
+# only `uv publish` gets these, for Trusted Publishing.
+CREDENTIALS_ENV = ("ACTIONS_ID_TOKEN_REQUEST_",)
 
 
 def uv_binary() -> str:

@@ -1,16 +1,12 @@
 """Where a project declares its version, and rewriting it there without touching another byte.
 
 TOML files are edited through tomlkit (comments, quoting and order survive); other files get a
-targeted edit of the version text alone. Every write is atomic: all new contents are computed
-first, written to temp files beside their targets, then renamed into place."""
+targeted edit of the version text alone. All new contents are computed first (`plan_rewrite`),
+then written together by `atomic.write_atomically`."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -344,44 +340,3 @@ def plan_rewrite(declarations: Iterable[Declaration], new: str) -> dict[Path, st
         text = contents.get(declaration.path) or read_text(declaration.path, what="File")
         contents[declaration.path] = declaration.rewrite(text, new)
     return contents
-
-
-def write_atomically(contents: Mapping[Path, str]) -> None:
-    """Write every file or none: temp files beside the targets first, then renames."""
-    staged: list[tuple[str, Path]] = []
-    try:
-        for named, text in contents.items():
-            # A link stays a link: its target gets the new text (confined to the workspace).
-            path = named.resolve()
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((temp, path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            shutil.copymode(path, temp)
-    except OSError as error:
-        _discard(staged)
-        raise ConfigError(
-            f"Could not write the new version: {error}. No file was changed."
-        ) from None
-    replaced: list[tuple[Path, str]] = []
-    try:
-        for temp, path in staged:
-            original = read_text(path, what="File")
-            os.replace(temp, path)
-            replaced.append((path, original))
-    except OSError as error:
-        # A rename inside one folder does not fail in practice; if it does, put back what was
-        # already replaced so the checkout stays as it was.
-        _discard(staged)
-        for path, original in replaced:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(original)
-        raise ConfigError(
-            f"Could not write the new version: {error}. No file was changed."
-        ) from None
-
-
-def _discard(staged: list[tuple[str, Path]]) -> None:
-    for temp, _ in staged:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)

@@ -137,6 +137,11 @@ def _unwritable_output(workspace: Workspace) -> None:
     (workspace.runner / "github_output").mkdir()
 
 
+def _summary_a_directory(workspace: Workspace) -> None:
+    (workspace.runner / "github_step_summary").unlink()
+    (workspace.runner / "github_step_summary").mkdir()
+
+
 def _links(workspace: Workspace) -> None:
     (workspace.root / "loop").symlink_to("loop")
     (workspace.root / "link-out").symlink_to("/etc/hostname")
@@ -155,6 +160,13 @@ PROJECT_SHAPES = {
     "hatch-path-outside": HATCH + 'path = "../../../../etc/passwd"\n',
     "no-version": '[project]\nname = "a"\n',
     "deep-nesting": "a = " + "[" * 5000 + "]" * 5000 + "\n",
+}
+# uv.lock whose `package` is not an array of tables: read as "no entry of ours", it was skipped.
+LOCK_SHAPES = {
+    "package-a-number": "version = 1\npackage = 1\n",
+    "package-a-string": 'version = 1\npackage = "x"\n',
+    "package-quoted-key": 'version = 1\n"package" = []\n[manifest]\n',
+    "package-a-table": 'version = 1\n[package]\nname = "mypkg"\nversion = "1.2.3.dev0"\n',
 }
 
 
@@ -188,6 +200,14 @@ def _config_cases() -> list[object]:
                                   id=f"publish-dist-{label}"))
     cases.append(pytest.param(Case("publish", publish, setup=_dist("sub/x.whl", b"")),
                               id="publish-dist-empty"))
+    for label, text in LOCK_SHAPES.items():
+        cases.append(pytest.param(Case("version-rewrite", rewrite, setup=_write("uv.lock", text),
+                                       names="uv.lock"), id=f"version-rewrite-lock-{label}"))
+    # The runner's summary cannot be written while an input error is reported: still one error.
+    for label, setup, env in (("directory", _summary_a_directory, None),
+                              ("dev-full", None, {"GITHUB_STEP_SUMMARY": "/dev/full"})):
+        cases.append(pytest.param(Case("version-rewrite", {"run-number": "0"}, env=env,
+                                       setup=setup), id=f"input-error-summary-{label}"))
     cases += [
         pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "fifo.py"},
                           setup=_fifo("fifo.py")), id="version-rewrite-extra-file-fifo"),

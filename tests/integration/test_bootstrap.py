@@ -6,6 +6,7 @@ extended by later actions; every failure ends in one ::error of ours."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -350,3 +351,98 @@ def test_the_runner_temp_of_a_windows_runner_is_converted(project: Path, tmp_pat
                       inputs=INPUTS, env={"RUNNER_TEMP": "D:\\a\\_temp"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert venv_of(converted).is_dir()
+
+
+# --- a venv an earlier step of the job wrote into ---------------------------------------------
+
+PLANTED = "import os; open({marker!r}, 'w').write(os.environ.get('INPUT_RUN_NUMBER', ''))\n"
+
+
+def _site_packages(venv: Path) -> Path:
+    (site,) = venv.glob("lib/python3*/site-packages")
+    return site
+
+
+def _plant_pth(venv: Path, marker: Path) -> None:
+    (_site_packages(venv) / "zz-planted.pth").write_text(PLANTED.format(marker=str(marker)))
+
+
+def _change_module(venv: Path, marker: Path) -> None:
+    """A new file in the module's place: uv hard-links a venv's files to its cache, and
+    changing one in place would change every venv made from that cache."""
+    module = _site_packages(venv) / "packaging" / "__init__.py"
+    text = module.read_text()
+    module.unlink()
+    module.write_text(text + PLANTED.format(marker=str(marker)))
+
+
+def _relink_python(venv: Path, marker: Path) -> None:
+    """The venv's interpreter replaced by a script that records the step's inputs first."""
+    python = venv / "bin" / "python"
+    real = os.path.realpath(python)
+    python.unlink()
+    python.write_text(f'#!/bin/bash\necho "$INPUT_RUN_NUMBER" > {marker}\nexec {real} "$@"\n')
+    python.chmod(0o755)
+
+
+@pytest.mark.parametrize("plant", [_plant_pth, _change_module, _relink_python],
+                         ids=["pth", "changed-module", "interpreter"])
+def test_a_venv_changed_by_an_earlier_step_is_made_again_unrun(
+    plant: object, project: Path, runner_temp: Path, with_uv: str, tmp_path: Path
+) -> None:
+    """Given the job's venv, then an earlier step that plants code in it (a `.pth`, a changed
+    module, the interpreter), when the next action runs, then nothing planted runs: the venv
+    is made again, with one warning that names what changed."""
+    assert rewrite(project, runner_temp, with_uv).returncode == 0
+    venv = venv_of(runner_temp)
+    marker = tmp_path / "planted-ran"
+    plant(venv, marker)  # type: ignore[operator]
+    result = rewrite(project, runner_temp, with_uv)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not marker.exists(), f"planted code ran: {result.stdout}"
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "changed since release-actions made it" in warnings[0]
+    assert "creating the environment" in result.stdout
+    again = rewrite(project, runner_temp, with_uv)
+    assert "reusing the environment" in again.stdout and "::warning" not in again.stdout
+    assert not marker.exists()
+
+
+def test_running_the_command_leaves_the_venv_as_its_manifest_says(
+    project: Path, runner_temp: Path, no_uv: str
+) -> None:
+    """Python writes no bytecode into the venv at run time (compiled when made, run with -B):
+    the third action still finds the venv its manifest describes."""
+    for _ in range(3):
+        result = rewrite(project, runner_temp, no_uv)
+        assert result.returncode == 0 and "::warning" not in result.stdout, result.stdout
+    assert "reusing the environment" in result.stdout
+
+
+def test_a_runner_temp_with_line_breaks_forges_no_workflow_command(
+    project: Path, tmp_path: Path, with_uv: str
+) -> None:
+    """RUNNER_TEMP is printed in the bootstrap's lines: a line break in it must not start a
+    line of its own that the runner would read as a command."""
+    temp = tmp_path / "t\n::error::forged\r::warning::forged"
+    temp.mkdir()
+    result = run_step("version-rewrite", cwd=project, runner_temp=temp, path=with_uv,
+                      inputs=INPUTS, env={"RUNNER_TEMP": str(temp)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = re.split(r"\r\n|\r|\n", result.stdout + result.stderr)
+    assert not [line for line in lines if line.lstrip().startswith(("::error", "::warning"))]
+
+
+def test_a_planted_file_is_not_blessed_by_extending_the_venv(
+    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path
+) -> None:
+    """The venv is checked before a set is added to it, so the new manifest never records a
+    planted file as ours."""
+    assert rewrite(project, runner_temp, with_uv).returncode == 0
+    marker = tmp_path / "planted-ran"
+    _plant_pth(venv_of(runner_temp), marker)
+    result = run_step("tag-guard", cwd=project, runner_temp=runner_temp, path=with_uv)
+    assert "changed since release-actions made it" in result.stdout
+    assert "zz-planted.pth was added" in result.stdout
+    assert not (_site_packages(venv_of(runner_temp)) / "zz-planted.pth").exists()
+    assert not marker.exists()

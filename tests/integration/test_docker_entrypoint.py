@@ -116,6 +116,20 @@ def test_bad_input_is_one_error_exit_2_and_nothing_changed(
     assert message in result.summary
 
 
+def test_an_unwritable_summary_met_while_reporting_no_command_stays_one_error(
+    workspace: Path
+) -> None:
+    """The entrypoint refuses a missing `command` and cannot write the summary (/dev/full):
+    still exit 2 and one `::error`, no traceback."""
+    environ = github_docker_environ(workspace, run_number="7")
+    environ.update(INPUT_COMMAND="", GITHUB_STEP_SUMMARY="/dev/full")
+    proc = subprocess.run(SOURCE_ENTRYPOINT, cwd=workspace, env={**source_env(), **environ},
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error")]
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(errors) == 1 and "Traceback" not in proc.stdout + proc.stderr
+
+
 def test_a_secret_given_through_a_hyphenated_input_is_masked_first(workspace: Path) -> None:
     """Given a token in INPUT_GITHUB-TOKEN and a tag that tag-guard refuses, when the entrypoint
     runs, then the token is masked before any other line and appears nowhere else, not even in

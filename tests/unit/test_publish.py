@@ -200,10 +200,13 @@ def test_builds_are_stamped_with_the_commit_time(tmp_path: Path) -> None:
 
 def test_build_and_twine_cannot_mint_a_pypi_token() -> None:
     """The build backend, its build requirements and twine run without the OIDC request token
-    or the job's tokens; only `uv publish` gets them (Trusted Publishing needs them)."""
+    or the job's tokens; only `uv publish` gets the OIDC request (Trusted Publishing needs it),
+    and no child gets the job's GITHUB_TOKEN or runtime token."""
     environ = {"PATH": "/bin", **JOB_CREDENTIALS}
     assert processes.child_environment(environ, publishing=False) == {"PATH": "/bin"}
-    assert processes.child_environment(environ, publishing=True) == environ
+    assert processes.child_environment(environ, publishing=True) == {
+        "PATH": "/bin", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/x",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc-request-token"}
 
 
 def test_password_is_masked_first() -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from release_actions.atomic import write_atomically
 from release_actions.errors import ConfigError
 from release_actions.pyproject import (
     find_project_version,
     plan_rewrite,
     toml_key_line,
-    write_atomically,
 )
 
 
@@ -21,7 +21,7 @@ def test_write_atomically_changes_nothing_when_one_file_cannot_be_staged(tmp_pat
     keeps its old bytes and no temp file is left behind."""
     first = tmp_path / "pyproject.toml"
     first.write_text("old")
-    with pytest.raises(ConfigError, match="No file was changed"):
+    with pytest.raises(ConfigError, match="does not exist"):
         write_atomically({first: "new", tmp_path / "gone" / "x.py": "new"})
     assert first.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml"]

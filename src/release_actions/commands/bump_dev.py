@@ -13,6 +13,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from release_actions import bump, git, kinds, versions
+from release_actions.atomic import write_atomically
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError, ReleaseActionsError
@@ -22,7 +23,6 @@ from release_actions.pyproject import (
     find_version_source,
     plan_rewrite,
     resolve_project_file,
-    write_atomically,
 )
 from release_actions.vcs_version import VcsSource
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from release_actions import kinds, vcs_version, versions
+from release_actions.atomic import put_back, write_atomically
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import ConfigError
@@ -19,7 +20,6 @@ from release_actions.pyproject import (
     find_version_source,
     plan_rewrite,
     resolve_project_file,
-    write_atomically,
 )
 from release_actions.vcs_version import VcsSource
 
@@ -125,10 +125,11 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     else:
         plan = _from_files(inputs, ctx, project_file, source, name)
     decision = plan.decision
+    originals: dict[Path, str] = {}
     if decision.publish:
         contents = plan_rewrite(plan.declarations, decision.version)
         if not inputs.dry_run:
-            write_atomically(contents)
+            originals = write_atomically(contents)
         console.info(_done(inputs, plan))
     else:
         console.notice(f"Skipping the preview: {decision.reason}", title="version-rewrite")
@@ -141,6 +142,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         },
         summary=_summary(inputs, plan),
         env={} if inputs.dry_run else plan.env,
+        undo=(lambda: put_back(originals)) if originals else None,
     )
 
 
