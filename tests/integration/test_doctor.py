@@ -210,16 +210,21 @@ def test_an_unparseable_workflow_is_one_error_with_file_and_line(
                      "a workflow file name such as public-release.yml", id="path-not-name"),
         pytest.param({"preview-environment": "pypi\nx"}, "an environment name", id="newline"),
         pytest.param({"repository": "octo"}, "must be owner/name", id="repository"),
+        pytest.param({"repository": "octo/.."}, "must be owner/name", id="repository-dot-dot"),
+        pytest.param({"repository": "../../orgs/octo"}, "must be owner/name",
+                     id="repository-walks-paths"),
     ],
 )
 def test_bad_inputs_are_one_error_and_exit_2(
     checkout: Path, inputs: dict[str, str], phrase: str
 ) -> None:
-    result = doctor(checkout, None, **inputs)
+    with fake_github() as github:
+        result = doctor(checkout, github, **inputs)
 
     assert result.code == 2, result.log
     assert len(result.errors()) == 1
     assert phrase in result.errors()[0]
+    assert github.requests == []  # the token went nowhere
 
 
 def test_on_a_laptop_with_flags_and_a_token_in_the_environment(

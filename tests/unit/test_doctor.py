@@ -77,6 +77,8 @@ def test_the_forms_hold_what_pypi_asks_for_each_channel() -> None:
         pytest.param("https://gitlab.com/octo/sample.git", "", id="other-host"),
         pytest.param("https://github.com.evil.example/octo/sample.git", "", id="look-alike"),
         pytest.param("/srv/git/sample.git", "", id="path"),
+        pytest.param("git@github.com:../sample.git", "", id="dot-dot-owner"),
+        pytest.param("https://github.com/octo/...git", "", id="dot-dot-name"),
     ],
 )
 def test_the_repository_of_an_origin_url(url: str, repository: str) -> None:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 GITHUB_COM = "https://github.com"
 PUBLISHING_SETTINGS = "PyPI → your project → Settings → Publishing → Add a new publisher → GitHub"
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
-_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}\Z")
 _ENVIRONMENT = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
 # owner/name in an origin URL on github.com: https, ssh or scp-like (git@github.com:o/n.git)
 _GITHUB_REMOTE = re.compile(
@@ -96,15 +95,6 @@ def _environment(name: str, raw: str, ctx: Context) -> str:
     return raw
 
 
-def _repository(name: str, raw: str, ctx: Context) -> str:
-    value = raw or ctx.repository
-    if value and not _REPOSITORY.match(value):
-        raise InputError(
-            f"Input `{name}` (or GITHUB_REPOSITORY) must be owner/name, got {kinds.quote(value)}."
-        )
-    return value
-
-
 @dataclass(frozen=True)
 class Inputs:
     workflows: Path = option(
@@ -132,7 +122,7 @@ class Inputs:
         default="integration-eval-secrets",
     )
     repository: str = option(
-        _repository,
+        kinds.repository,
         "owner/name of the repository (empty: GITHUB_REPOSITORY, else the checkout's origin "
         "on github.com).",
         default="", expression="${{ github.repository }}",
@@ -157,7 +147,8 @@ class Inputs:
 def repository_from_remote(url: str) -> str:
     """owner/name of a github.com remote URL; empty for any other URL."""
     found = _GITHUB_REMOTE.match(url)
-    return f"{found.group(1)}/{found.group(2)}" if found else ""
+    value = f"{found.group(1)}/{found.group(2)}" if found else ""
+    return value if kinds.is_repository(value) else ""
 
 
 def _repository_of_checkout(folder: Path) -> str:
