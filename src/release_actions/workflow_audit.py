@@ -11,27 +11,77 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from release_actions.checklist import Item
-from release_actions.workflows import Job, Step, Value, Workflow
+from release_actions.workflows import Job, Permissions, Step, Value, Workflow
 
 OURS = "benchflow-ai/release-actions"
 _SHA = re.compile(r"[0-9a-f]{40}\Z")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
-_PUBLISH_RUN = re.compile(r"\b(uv\s+publish|twine\s+upload|release-actions\s+publish)\b")
+_PUBLISH_RUN = re.compile(
+    r"\b((?:uv|pdm|poetry|hatch|flit|release-actions)\s+publish|twine\s+upload)\b")
 _CACHES = ("actions/cache", "actions/cache/restore")
+# Actions that mint an OIDC token for something other than PyPI: `id-token: write` is theirs.
+OIDC_ACTIONS = {
+    "actions/attest-build-provenance": "GitHub artifact attestations",
+    "actions/attest": "GitHub artifact attestations",
+    "actions/attest-sbom": "GitHub artifact attestations",
+    "sigstore/gh-action-sigstore-python": "Sigstore signatures",
+    "ossf/scorecard-action": "OSSF Scorecard",
+    "aws-actions/configure-aws-credentials": "a cloud login (AWS)",
+    "google-github-actions/auth": "a cloud login (Google Cloud)",
+    "azure/login": "a cloud login (Azure)",
+}
+# ... and actions that do so when an input turns it on
+OIDC_INPUTS = {
+    "hynek/build-and-inspect-python-package": (
+        "attest-build-provenance-github", "GitHub artifact attestations"),
+    "codecov/codecov-action": ("use_oidc", "Codecov's tokenless upload"),
+}
+_OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
+_GIT_PUSH = re.compile(r"\bgit\b[^\n;&|]*?\spush\b")
+_PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit")
+_SAYS_PUSH = re.compile(r"\bpush", re.IGNORECASE)
 
 ID_TOKEN_AT_WORKFLOW = (
-    "`{grant}` at the workflow level of {file} lets every job in it mint an OIDC token and "
-    "publish as this repository. Fix: set `permissions: {{}}` (or read scopes) at the top and "
-    "put `id-token: write` under the publishing job's own `permissions:`."
+    "`{grant}` at the workflow level of {file} reaches jobs that neither publish nor use OIDC "
+    "({needless}): each could mint a token and publish as this repository. {fix}"
+)
+ID_TOKEN_AT_WORKFLOW_UNUSED = (
+    "`{grant}` at the workflow level of {file} reaches no job today (each has its own "
+    "`permissions:`), but a job added later would inherit it and could publish as this "
+    "repository. Fix: {fix}"
+)
+REMOVE_FROM_WORKFLOW = "remove `id-token: write` from the workflow's `permissions:`."
+EMPTY_AT_WORKFLOW = "set `permissions: {}` at the top (every job has its own)."
+ID_TOKEN_AT_WORKFLOW_USED = (
+    "`{grant}` at the workflow level of {file} is used by every job that inherits it "
+    "({needers}); a job added later would inherit it too. {fix}"
+)
+MOVE_TO_JOBS = (
+    "Fix: set `permissions: {{}}` at the top and give each job its own `permissions:` (job "
+    "permissions replace the workflow's): `{{{scopes}}}` to {needers}{others}."
 )
 ID_TOKEN_NOT_PUBLISHING = (
-    "Job `{job}` in {file} has `{grant}` but publishes nothing. Fix: remove `id-token: write` "
-    "from its `permissions:`; only the job that uploads to PyPI needs it."
+    "Job `{job}` in {file} has `{grant}` but publishes nothing and uses no OIDC login, "
+    "attestation or signature. Fix: remove `id-token: write` from its `permissions:`; only "
+    "the job that uploads to PyPI needs it."
+)
+ID_TOKEN_OTHER_USE = (
+    "Job `{job}` in {file} has `{grant}` for {what} (`{uses}`, line {line}), not to publish: "
+    "keep it. Name an environment in PyPI's trusted publisher that this job does not use, so "
+    "its token cannot publish."
 )
 ID_TOKEN_MISSING = (
-    "Publishing job `{job}` in {file} ({why}) has no `id-token: write` of its own, so Trusted "
-    "Publishing gets no token. Fix: add `permissions: {{id-token: write, contents: read}}` to "
-    "the job (job permissions replace the workflow's)."
+    "Publishing job `{job}` in {file} ({why}) has no `id-token: write`{inherited}, so Trusted "
+    "Publishing gets no token. Fix: {fix}"
+)
+ADD_TO_JOB = "add `id-token: write` to the job's `permissions:`."
+ADD_JOB_PERMISSIONS = (
+    "give the job `permissions: {{{scopes}}}` (job permissions replace the workflow's, so keep "
+    "the scopes it uses)."
+)
+ADD_NEW_PERMISSIONS = (
+    "add `permissions: {id-token: write, contents: read}` to the job (`contents: write` if it "
+    "makes a GitHub Release or pushes)."
 )
 WRITE_ALL_ON_PUBLISHER = (
     "Publishing job `{job}` in {file} has `permissions: write-all`. Fix: list only what it "
@@ -53,7 +103,12 @@ OURS_AT_TAG = (
 PERSISTED_CREDENTIALS = (
     "actions/checkout in job `{job}` of {file} leaves the job's token in .git/config, where "
     "every later step (and a build backend) can read it. Fix: add `with: persist-credentials: "
-    "false` to the step."
+    "false` to the step (a job that pushes keeps `true`, with a comment saying so)."
+)
+PUSHES_WITH_DEFAULT = (
+    "actions/checkout in job `{job}` of {file} keeps the job's token in .git/config by "
+    "default, and the job pushes with it ({push}, line {line}): make it deliberate with "
+    "`persist-credentials: true  # pushes ...`."
 )
 CACHE_IN_PUBLISHER = (
     "Publishing job `{job}` in {file} restores a cache ({what}): a cache written by another "
@@ -81,7 +136,8 @@ CHANNEL_MISSING = (
 )
 CHANNEL_PUBLISHES_NOTHING = (
     "{file} ({channel} channel) has no publishing job (none uses the publish action, "
-    "pypa/gh-action-pypi-publish, `uv publish` or `twine upload`). Fix: publish from it, or set "
+    "pypa/gh-action-pypi-publish, `uv/pdm/poetry/hatch/flit publish` or `twine upload`). Fix: "
+    "publish from it, or set "
     "input `{input}` to the workflow that does."
 )
 CHANNEL_NO_ENVIRONMENT = (
@@ -188,40 +244,125 @@ def _fail(check: str, workflow: Workflow, line: int | None, detail: str) -> Item
 # --- the checks ----------------------------------------------------------------------------------
 
 
-def _grant(job_or_workflow: Job | Workflow) -> str:
-    permissions = job_or_workflow.permissions
-    assert permissions is not None
+def _grant(permissions: Permissions) -> str:
     return "permissions: write-all" if permissions.everything == "write-all" else "id-token: write"
 
 
-def _id_token_line(job_or_workflow: Job | Workflow) -> int:
-    permissions = job_or_workflow.permissions
-    assert permissions is not None
+def _id_token_line(permissions: Permissions) -> int:
     scope = permissions.scopes.get("id-token")
     return scope.line if scope is not None else permissions.line
 
 
+def _granted(permissions: Permissions | None) -> bool:
+    return permissions is not None and permissions.grants_id_token
+
+
+def effective_permissions(workflow: Workflow, job: Job) -> Permissions | None:
+    """A job without its own `permissions:` has the workflow's."""
+    return job.permissions if job.permissions is not None else workflow.permissions
+
+
+def oidc_use(job: Job) -> tuple[str, Step] | None:
+    """(what for, the step) when a job mints OIDC tokens for something other than PyPI."""
+    for step in job.steps:
+        if step.uses is not None:
+            target, _ = _target_and_ref(step.uses.text)
+            if target in OIDC_ACTIONS:
+                return OIDC_ACTIONS[target], step
+            name, what = OIDC_INPUTS.get(target, ("", ""))
+            turned_on = step.inputs.get(name) if name else None
+            if turned_on is not None and turned_on.text.lower() == "true":
+                return what, step
+        if step.run is not None and _OIDC_RUN.search(step.run.text):
+            return "Sigstore signatures", step
+    return None
+
+
+def _scopes(permissions: Permissions, *, id_token: bool = True) -> str:
+    if permissions.everything:
+        return permissions.everything if id_token else "the scopes it uses"
+    shown = [f"{name}: {value.text}" for name, value in permissions.scopes.items()
+             if id_token or name != "id-token"]
+    return ", ".join(shown)
+
+
+def _jobs_named(jobs: Sequence[Job]) -> str:
+    return ", ".join(f"`{job.id}`" for job in jobs)
+
+
+def _workflow_id_token(audit: Audit, workflow: Workflow) -> Iterator[Item]:
+    permissions = workflow.permissions
+    if permissions is None or not permissions.grants_id_token:
+        return
+    heirs = [job for job in workflow.jobs if job.permissions is None and job.uses is None]
+    needless = [job for job in heirs
+                if not audit.publishes(workflow, job) and oidc_use(job) is None]
+    needers = [job for job in heirs if job not in needless]
+    rest = _scopes(permissions, id_token=False)
+    others = f"; `{{{rest}}}` (or less) to {_jobs_named(needless)}" if needless else ""
+    fix = MOVE_TO_JOBS.format(scopes=_scopes(permissions),
+                              needers=_jobs_named(needers) or "none", others=others)
+    names = {"grant": _grant(permissions), "file": workflow.file, "fix": fix}
+    if not heirs:
+        fix = EMPTY_AT_WORKFLOW if permissions.everything else REMOVE_FROM_WORKFLOW
+        yield _fail("id-token", workflow, _id_token_line(permissions),
+                    ID_TOKEN_AT_WORKFLOW_UNUSED.format(grant=names["grant"], file=workflow.file,
+                                                       fix=fix))
+    elif needless:
+        yield _fail("id-token", workflow, _id_token_line(permissions), ID_TOKEN_AT_WORKFLOW.format(
+            needless=_jobs_named(needless), **names))
+    elif needers:
+        yield Item("id-token", "note", ID_TOKEN_AT_WORKFLOW_USED.format(
+            needers=_jobs_named(needers), **names), workflow.path, workflow.file,
+            _id_token_line(permissions))
+
+
+def _job_id_token(audit: Audit, workflow: Workflow, job: Job) -> Iterator[Item]:
+    permissions = job.permissions
+    if permissions is None or not permissions.grants_id_token or audit.publishes(workflow, job):
+        return
+    line = _id_token_line(permissions)
+    used = oidc_use(job)
+    if used is None:
+        yield _fail("id-token", workflow, line, ID_TOKEN_NOT_PUBLISHING.format(
+            job=job.id, file=workflow.file, grant=_grant(permissions)))
+        return
+    what, step = used
+    uses = step.uses.text if step.uses is not None else "run"
+    yield Item("id-token", "note", ID_TOKEN_OTHER_USE.format(
+        job=job.id, file=workflow.file, grant=_grant(permissions), what=what, uses=uses,
+        line=step.line), workflow.path, workflow.file, line)
+
+
 def check_id_token(audit: Audit) -> Iterator[Item]:
     for workflow in audit.workflows:
-        if workflow.permissions is not None and workflow.permissions.grants_id_token:
-            yield _fail("id-token", workflow, _id_token_line(workflow), ID_TOKEN_AT_WORKFLOW.format(
-                grant=_grant(workflow), file=workflow.file))
+        yield from _workflow_id_token(audit, workflow)
         for job in workflow.jobs:
-            granted = job.permissions is not None and job.permissions.grants_id_token
-            if granted and not audit.publishes(workflow, job):
-                yield _fail("id-token", workflow, _id_token_line(job),
-                            ID_TOKEN_NOT_PUBLISHING.format(job=job.id, file=workflow.file,
-                                                           grant=_grant(job)))
+            yield from _job_id_token(audit, workflow, job)
     for publisher in audit.publishers:
         yield from _publisher_id_token(publisher)
 
 
+def _missing_fix(workflow: Workflow, job: Job) -> str:
+    if job.permissions is not None:
+        return ADD_TO_JOB
+    if workflow.permissions is not None and not workflow.permissions.everything:
+        scopes = _scopes(workflow.permissions)
+        return ADD_JOB_PERMISSIONS.format(scopes=", ".join(filter(None, [
+            scopes, "id-token: write"])))
+    return ADD_NEW_PERMISSIONS
+
+
 def _publisher_id_token(publisher: Publisher) -> Iterator[Item]:
     workflow, job = publisher.workflow, publisher.job
-    if job.permissions is None or not job.permissions.grants_id_token:
+    if job.uses is not None:
+        return  # a call: the called workflow's job is the publisher
+    if not _granted(effective_permissions(workflow, job)):
+        inherited = "" if job.permissions is not None else " (its own or the workflow's)"
         yield _fail("id-token", workflow, job.line, ID_TOKEN_MISSING.format(
-            job=job.id, file=workflow.file, why=publisher.why))
-    elif job.permissions.everything == "write-all":
+            job=job.id, file=workflow.file, why=publisher.why, inherited=inherited,
+            fix=_missing_fix(workflow, job)))
+    elif job.permissions is not None and job.permissions.everything == "write-all":
         yield _fail("id-token", workflow, job.permissions.line,
                     WRITE_ALL_ON_PUBLISHER.format(job=job.id, file=workflow.file))
 
@@ -263,16 +404,41 @@ def check_pins(audit: Audit) -> Iterator[Item]:
                    OURS_AT_TAG.format(count=len(ours), ours=OURS, places=places))
 
 
+def _push(steps: Sequence[Step]) -> tuple[str, int] | None:
+    """(how, line) of the first of `steps` that pushes with the checkout's credentials."""
+    for step in steps:
+        if step.run is not None and _GIT_PUSH.search(step.run.text):
+            return "`git push`", step.line
+        if step.uses is not None and _target_and_ref(step.uses.text)[0] in _PUSHING_ACTIONS:
+            return f"`{step.uses.text}`", step.line
+    return None
+
+
+def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
+    step = job.steps[index]
+    persist = step.inputs.get("persist-credentials")
+    if persist is not None and persist.text.lower() == "false":
+        return
+    push = _push(job.steps[index + 1:])
+    if persist is not None and persist.text.lower() == "true" and (
+            push is not None or _SAYS_PUSH.search(workflow.comment(persist.line))):
+        return  # a deliberate `true` in a job that pushes
+    if persist is None and push is not None:
+        yield Item("checkout-credentials", "note", PUSHES_WITH_DEFAULT.format(
+            job=job.id, file=workflow.file, push=push[0], line=push[1]),
+            workflow.path, workflow.file, step.line)
+        return
+    yield _fail("checkout-credentials", workflow, step.line,
+                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file))
+
+
 def check_checkout_credentials(audit: Audit) -> Iterator[Item]:
     for workflow in audit.workflows:
         for job in workflow.jobs:
-            for step in job.steps:
-                if step.uses is None or _target_and_ref(step.uses.text)[0] != "actions/checkout":
-                    continue
-                persist = step.inputs.get("persist-credentials")
-                if persist is None or persist.text.lower() != "false":
-                    yield _fail("checkout-credentials", workflow, step.line,
-                                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file))
+            for index, step in enumerate(job.steps):
+                if step.uses is not None and (
+                        _target_and_ref(step.uses.text)[0] == "actions/checkout"):
+                    yield from _checkout_items(workflow, job, index)
 
 
 def _cache_restored(step: Step) -> tuple[str, str] | None:
@@ -342,10 +508,11 @@ def check_other_publishers(audit: Audit) -> Iterator[Item]:
 
 CHECKS = (
     ("id-token", check_id_token,
-     "`id-token: write` only at job level, only on the jobs that publish"),
+     "`id-token: write` only on the jobs that publish or use OIDC otherwise, and on every "
+     "publishing job"),
     ("pinned-actions", check_pins, "every third-party `uses:` pinned to a full commit SHA"),
     ("checkout-credentials", check_checkout_credentials,
-     "every actions/checkout has `persist-credentials: false`"),
+     "every actions/checkout has `persist-credentials: false` (or `true` in a job that pushes)"),
     ("publish-cache", check_publish_cache, "no publishing job restores a cache"),
     ("environment-roles", check_environments,
      "provider keys and publishing live in separate environments"),

@@ -4,6 +4,7 @@ it was written on."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in message
 SUFFIXES = (".yml", ".yaml")
 # libyaml's loader when PyYAML has it: 13x faster, with the same line marks
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# a YAML comment: `#` at the start of a line or after a blank (PyYAML's nodes drop comments)
+_COMMENT = re.compile(r"(?:^|\s)#(.*)$")
 
 UNREADABLE = (
     "{file} cannot be read as a workflow: {why}. Fix the file (GitHub refuses it too) or move "
@@ -78,10 +81,21 @@ class Workflow:
     triggers: frozenset[str]
     permissions: Permissions | None
     jobs: tuple[Job, ...]
+    lines: tuple[str, ...] = ()  # the text, for the comments the nodes do not keep
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    def comment(self, line: int) -> str:
+        """The comment on a 1-based line, without its `#`; empty when it has none."""
+        if not 0 < line <= len(self.lines):
+            return ""
+        found = _COMMENT.search(self.lines[line - 1])
+        return found.group(1).strip() if found else ""
+
+    def comment_only(self, line: int) -> bool:
+        return 0 < line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("#")
 
 
 # --- nodes ---------------------------------------------------------------------------------------
@@ -184,9 +198,9 @@ def _read_text(path: Path, file: str, folder: str) -> str:
                           file=path) from None
 
 
-def _compose(path: Path, file: str, folder: str) -> Node:
+def _compose(text: str, path: Path, file: str, folder: str) -> Node:
     try:
-        node = yaml.compose(_read_text(path, file, folder), Loader=LOADER)
+        node = yaml.compose(text, Loader=LOADER)
     except RecursionError:
         raise ConfigError(UNREADABLE.format(file=file, why="nested too deeply", folder=folder),
                           file=path) from None
@@ -207,9 +221,11 @@ def _compose(path: Path, file: str, folder: str) -> Node:
 
 def read_workflow(path: Path, file: str, folder: str = ".github/workflows") -> Workflow:
     """One workflow file; a file GitHub could not run either is a `ConfigError` with its line."""
-    top = _items(_compose(path, file, folder))
+    text = _read_text(path, file, folder)
+    top = _items(_compose(text, path, file, folder))
     return Workflow(path, file, _triggers(top.get("on")),
-                    _permissions(top.get("permissions")), _jobs(top.get("jobs")))
+                    _permissions(top.get("permissions")), _jobs(top.get("jobs")),
+                    tuple(text.splitlines()))
 
 
 def workflow_paths(folder: Path) -> list[Path]:

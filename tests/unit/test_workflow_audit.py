@@ -99,6 +99,10 @@ def test_publishing_jobs_are_found_by_what_they_run(folder: Path) -> None:
                      id="pypa-action"),
         pytest.param("run: uv publish --trusted-publishing always", "`uv publish`", id="uv"),
         pytest.param("run: python -m twine  upload dist/*", "`twine upload`", id="twine"),
+        pytest.param("run: pdm publish --no-build", "`pdm publish`", id="pdm"),
+        pytest.param("run: poetry publish --build", "`poetry publish`", id="poetry"),
+        pytest.param("run: hatch publish", "`hatch publish`", id="hatch"),
+        pytest.param("run: flit publish", "`flit publish`", id="flit"),
         pytest.param("run: |\n          uv build\n          uvx twine upload dist/*",
                      "`twine upload`", id="twine-in-script"),
         pytest.param("uses: benchflow-ai/release-actions@v1\n        with:\n          command: "
@@ -144,7 +148,8 @@ def test_id_token_at_workflow_level_fails_at_its_line(folder: Path) -> None:
     item = only_failure(folder, "id-token")
 
     assert (item.file, item.line) == ("public-release.yml", line_of(path, "  id-token: write"))
-    assert "workflow level" in item.detail and "permissions: {}" in item.detail
+    assert "workflow level" in item.detail and "a job added later would inherit it" in item.detail
+    assert "Fix: remove `id-token: write` from the workflow's `permissions:`." in item.detail
 
 
 def test_write_all_at_workflow_level_grants_id_token(folder: Path) -> None:
@@ -176,7 +181,7 @@ def test_a_publishing_job_without_id_token_fails_at_the_job(folder: Path) -> Non
 
     assert item.line == line_of(path, "  publish:")
     assert "Publishing job `publish`" in item.detail
-    assert "add `permissions: {id-token: write, contents: read}`" in item.detail
+    assert "Fix: add `id-token: write` to the job's `permissions:`." in item.detail
 
 
 def test_write_all_on_the_publishing_job_asks_for_the_scopes(folder: Path) -> None:
