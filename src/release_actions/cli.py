@@ -180,12 +180,12 @@ def execute(
                       col=error.col)
         if error.outputs:
             runner.set_outputs(error.outputs)
-        runner.write_summary(_fail_summary(command, error, file), terminal=error.summary)
+        runner.write_summary(_fail_summary(command, error, file), terminal=error.terminal)
         return error.exit_code
     runner.set_outputs(outcome.outputs)
     if outcome.env:
         runner.export_env(outcome.env)
-    runner.write_summary(outcome.summary)
+    runner.write_summary(outcome.summary, terminal=outcome.terminal)
     return 0
 
 

@@ -94,6 +94,8 @@ class Outcome:
     outputs: dict[str, str]
     summary: str
     env: dict[str, str] = field(default_factory=dict)
+    # Outside Actions, what the terminal gets instead of the summary ("": already printed).
+    terminal: str | None = None
 
 
 @dataclass(frozen=True)

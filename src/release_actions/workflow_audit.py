@@ -6,11 +6,13 @@ Every failed item names the file, the line and the fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from release_actions.checklist import Item
+from release_actions.errors import ConfigError
 from release_actions.workflows import Job, Permissions, Step, Value, Workflow
 
 OURS = "benchflow-ai/release-actions"
@@ -40,6 +42,9 @@ _OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
 _GIT_PUSH = re.compile(r"\bgit\b[^\n;&|]*?\spush\b")
 _PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit")
 _SAYS_PUSH = re.compile(r"\bpush", re.IGNORECASE)
+_ACKNOWLEDGEMENT = re.compile(r"release-actions:\s*allow\b(.*)\Z", re.IGNORECASE)
+_ACKNOWLEDGED = re.compile(r"\s*(?P<rules>[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\s*(?:—|\u2013|--|-|:)?"
+                           r"\s*(?P<reason>.*)\Z")
 
 ID_TOKEN_AT_WORKFLOW = (
     "`{grant}` at the workflow level of {file} reaches jobs that neither publish nor use OIDC "
@@ -129,6 +134,17 @@ REUSABLE_PUBLISHER = (
     "PyPI's Trusted Publishing does not accept reusable workflows (the token names the caller, "
     "the publisher is checked against this file). Fix: move the publishing job into the "
     "calling workflow's own file and register that file on PyPI."
+)
+ACKNOWLEDGEMENT_WITHOUT_REASON = (
+    "{file}:{line} acknowledges a doctor finding without a reason. Write it as `# "
+    "release-actions: allow <rule> — <why the team keeps it>`; rules: {rules}."
+)
+ACKNOWLEDGEMENT_UNKNOWN_RULE = (
+    "{file}:{line} acknowledges {unknown}, which is no doctor rule. Use one of: {rules}."
+)
+ACKNOWLEDGEMENT_UNUSED = (
+    "`# release-actions: allow {rules}` at {file}:{line} matches no finding on its line (or "
+    "the line below a comment-only line): remove it, or move it to the finding's line."
 )
 CHANNEL_MISSING = (
     "No `{workflow}` in {folder}: the {channel} channel's trusted publisher on PyPI names that "
@@ -565,3 +581,75 @@ def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str) 
         return [_fail(check, workflow, None, CHANNEL_PUBLISHES_NOTHING.format(
             file=workflow.file, channel=channel.name, input=channel.workflow_input))]
     return [_channel_job(channel, publisher) for publisher in publishers]
+
+
+# --- acknowledgements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """`# release-actions: allow <rule>[, <rule>] — <reason>` where a finding stands."""
+
+    rules: frozenset[str]
+    reason: str
+    line: int  # where the comment is written
+    target: int  # the line it acknowledges: its own, or the next after a comment-only line
+
+
+def rule_names(channels: Sequence[Channel]) -> tuple[str, ...]:
+    return tuple(check for check, _, _ in CHECKS) + tuple(f"{c.name}-workflow" for c in channels)
+
+
+def _acknowledgement(workflow: Workflow, line: int, known: Sequence[str]) -> Acknowledgement:
+    found = _ACKNOWLEDGEMENT.match(workflow.comment(line))
+    assert found is not None
+    body = _ACKNOWLEDGED.match(found.group(1))
+    where = {"file": workflow.file, "line": line, "rules": ", ".join(known)}
+    if body is None or not body.group("reason").strip():
+        raise ConfigError(ACKNOWLEDGEMENT_WITHOUT_REASON.format(**where), file=workflow.path,
+                          line=line)
+    rules = frozenset(name.strip() for name in body.group("rules").split(","))
+    unknown = sorted(rules - set(known))
+    if unknown:
+        raise ConfigError(ACKNOWLEDGEMENT_UNKNOWN_RULE.format(
+            unknown=", ".join(f"`{name[:60]}`" for name in unknown), **where),
+            file=workflow.path, line=line)
+    target = line + 1 if workflow.comment_only(line) else line
+    return Acknowledgement(rules, " ".join(body.group("reason").split())[:300], line, target)
+
+
+def acknowledgements(workflow: Workflow, known: Sequence[str]) -> list[Acknowledgement]:
+    """Every acknowledgement in the file; one without a reason or naming no rule is bad input."""
+    return [_acknowledgement(workflow, line, known)
+            for line in range(1, len(workflow.lines) + 1)
+            if _ACKNOWLEDGEMENT.match(workflow.comment(line))]
+
+
+def _matching(item: Item, candidates: Sequence[Acknowledgement]) -> Acknowledgement | None:
+    if item.status not in ("fail", "note"):
+        return None
+    return next((ack for ack in candidates
+                 if ack.target == item.line and item.check in ack.rules), None)
+
+
+def acknowledge(items: Sequence[Item], workflows: Sequence[Workflow],
+                channels: Sequence[Channel]) -> list[Item]:
+    """Findings acknowledged where they stand become `acknowledged` (with the reason), never
+    dropped; an acknowledgement that matches nothing is a note."""
+    known = rule_names(channels)
+    found = {workflow.path: acknowledgements(workflow, known) for workflow in workflows}
+    used: set[tuple[object, int]] = set()
+    result = []
+    for item in items:
+        match = _matching(item, found.get(item.path, []) if item.path is not None else [])
+        if match is None:
+            result.append(item)
+            continue
+        used.add((item.path, match.line))
+        result.append(dataclasses.replace(item, status="acknowledged", reason=match.reason))
+    for workflow in workflows:
+        result += [Item("acknowledgements", "note", ACKNOWLEDGEMENT_UNUSED.format(
+            rules=", ".join(sorted(ack.rules)), file=workflow.file, line=ack.line),
+            workflow.path, workflow.file, ack.line)
+            for ack in found[workflow.path] if (workflow.path, ack.line) not in used]
+    return result

@@ -13,7 +13,7 @@ import yaml
 from release_actions import workflows
 from release_actions.checklist import Item
 from release_actions.errors import ConfigError
-from release_actions.workflow_audit import Channel, audit_workflows, check_channel
+from release_actions.workflow_audit import Channel, acknowledge, audit_workflows, check_channel
 from release_actions.workflows import read_folder
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "workflows"
@@ -503,3 +503,81 @@ def test_names_quoted_in_messages_are_one_line_and_capped(folder: Path) -> None:
     assert "\n" not in item.detail and "setup-uv@v6 ::error::forged" in item.detail
     assert len(item.detail) < 800
 
+
+
+# --- acknowledgements ----------------------------------------------------------------------------
+
+ACK = "# release-actions: allow environment-roles — provider keys live here on purpose"
+
+
+def acknowledged(folder: Path) -> list[Item]:
+    workflows = read_folder(folder, lambda path: path.name)
+    items = audit_workflows(workflows, "integration-eval-secrets", CHANNELS)
+    return acknowledge(items, workflows, CHANNELS)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("environment: pypi-internal-preview  " + ACK, id="on-the-line"),
+        pytest.param(ACK + "\n    environment: pypi-internal-preview", id="on-the-line-above"),
+        pytest.param("environment: pypi-internal-preview  # release-actions: allow "
+                     "checkout-credentials, environment-roles: keys here", id="two-rules"),
+    ],
+)
+def test_a_finding_acknowledged_where_it_stands_is_shown_with_its_reason(
+    folder: Path, written: str
+) -> None:
+    """Given provider keys kept in a publishing environment on purpose (benchflow's choice),
+    with a comment saying so, then the finding is `acknowledged` with the reason: not a
+    failure, not dropped."""
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets", written)
+
+    items = acknowledged(folder)
+
+    assert [item for item in items if not item.ok] == []
+    (item,) = [item for item in items if item.status == "acknowledged"]
+    assert item.check == "environment-roles"
+    assert item.line == line_of(path, "environment: pypi-internal-preview")
+    assert item.reason in ("provider keys live here on purpose", "keys here")
+    assert "runs in the publishing environment" in item.detail
+
+
+def test_an_acknowledgement_of_another_rule_does_not_hide_the_finding(folder: Path) -> None:
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets", "environment: pypi-internal-preview  "
+         "# release-actions: allow publish-cache — not this one")
+
+    items = acknowledged(folder)
+
+    assert [item.check for item in items if not item.ok] == ["environment-roles"]
+    (note,) = [item for item in items if item.check == "acknowledgements"]
+    assert note.status == "note" and "matches no finding" in note.detail
+
+
+@pytest.mark.parametrize(
+    ("comment", "phrase"),
+    [
+        pytest.param("# release-actions: allow environment-roles", "without a reason",
+                     id="no-reason"),
+        pytest.param("# release-actions: allow environment-roles —  ", "without a reason",
+                     id="empty-reason"),
+        pytest.param("# release-actions: allow environment-role — typo", "`environment-role`, "
+                     "which is no doctor rule", id="unknown-rule"),
+        pytest.param("# release-actions: allow", "without a reason", id="nothing"),
+    ],
+)
+def test_a_bad_acknowledgement_is_a_config_error_with_file_and_line(
+    folder: Path, comment: str, phrase: str
+) -> None:
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets",
+         f"environment: integration-eval-secrets  {comment}")
+
+    with pytest.raises(ConfigError) as caught:
+        acknowledged(folder)
+
+    assert phrase in caught.value.message
+    assert caught.value.file is not None and caught.value.file.endswith("integration-eval.yml")
+    assert caught.value.line == line_of(path, "release-actions: allow")
