@@ -39,7 +39,11 @@ OIDC_INPUTS = {
     "codecov/codecov-action": ("use_oidc", "Codecov's tokenless upload"),
 }
 _OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
-_GIT_PUSH = re.compile(r"\bgit\b[^\n;&|]*?\spush\b")
+# commands that push with the checkout's credentials: git itself and the docs deployers
+_PUSH_RUN = re.compile(
+    r"\b(git)\b[^\n;&|]*?\spush\b|\b(mkdocs\s+gh-deploy)\b"
+    r"|\b(mike|ghp-import)\b[^\n;&|]*?\s(?:--push|-p)\b")
+_GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
 _PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit")
 _SAYS_PUSH = re.compile(r"\bpush", re.IGNORECASE)
 _ACKNOWLEDGEMENT = re.compile(r"release-actions:\s*allow\b(.*)\Z", re.IGNORECASE)
@@ -109,6 +113,10 @@ PERSISTED_CREDENTIALS = (
     "actions/checkout in job `{job}` of {file} leaves the job's token in .git/config, where "
     "every later step (and a build backend) can read it. Fix: add `with: persist-credentials: "
     "false` to the step (a job that pushes keeps `true`, with a comment saying so)."
+)
+FETCH_CAVEAT = (
+    " The later `git {command}` (step at line {line}) works without them in a public "
+    "repository; in a private one give the checkout `fetch-depth: 0` instead of fetching."
 )
 PUSHES_WITH_DEFAULT = (
     "actions/checkout in job `{job}` of {file} keeps the job's token in .git/config by "
@@ -423,8 +431,11 @@ def check_pins(audit: Audit) -> Iterator[Item]:
 def _push(steps: Sequence[Step]) -> tuple[str, int] | None:
     """(how, line) of the first of `steps` that pushes with the checkout's credentials."""
     for step in steps:
-        if step.run is not None and _GIT_PUSH.search(step.run.text):
-            return "`git push`", step.line
+        found = _PUSH_RUN.search(step.run.text) if step.run is not None else None
+        if found is not None:
+            git, gh_deploy, deployer = found.groups()
+            how = "git push" if git else "mkdocs gh-deploy" if gh_deploy else f"{deployer} --push"
+            return f"`{how}`", step.line
         if step.uses is not None and _target_and_ref(step.uses.text)[0] in _PUSHING_ACTIONS:
             return f"`{step.uses.text}`", step.line
     return None
@@ -445,7 +456,17 @@ def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
             workflow.path, workflow.file, step.line)
         return
     yield _fail("checkout-credentials", workflow, step.line,
-                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file))
+                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file)
+                + _fetch_caveat(job.steps[index + 1:]))
+
+
+def _fetch_caveat(steps: Sequence[Step]) -> str:
+    """The fix must not break a later fetch: in a private repository it needs credentials."""
+    for step in steps:
+        found = _GIT_FETCH.search(step.run.text) if step.run is not None else None
+        if found is not None:
+            return FETCH_CAVEAT.format(command=found.group(1), line=step.line)
+    return ""
 
 
 def check_checkout_credentials(audit: Audit) -> Iterator[Item]:

@@ -320,6 +320,65 @@ jobs:
 """
 
 
+# pydantic/pydantic@2151025aa51263f3016502b00010b78e4481eaa1 .github/workflows/docs-update.yml
+PYDANTIC_DOCS = """\
+name: Publish Documentation
+
+on:
+  push:
+    branches:
+      - main
+
+jobs:
+  publish:
+    # Compare with the docs-build job in .github/workflows/ci.yml
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: write
+
+    steps:
+      - name: Checkout docs-site
+        uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+        with:
+          ref: docs-site
+          persist-credentials: true
+
+      - name: Checkout current branch
+        uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+        with:
+          persist-credentials: true
+
+      - name: Set git credentials
+        run: |
+          git config --global user.name "${GITHUB_ACTOR}"
+          git config --global user.email "${GITHUB_ACTOR}@users.noreply.github.com"
+
+      - run: PYTHONPATH="$PWD${PYTHONPATH:+:${PYTHONPATH}}" uv run mike deploy -b docs-site dev --push
+        if: github.ref == 'refs/heads/main'
+"""
+
+# benchflow-ai/benchflow@62cc7e417c67ed6aaab2dc50a0bb642b2b77a3d2
+# .github/workflows/internal-preview-release.yml (the publish job's first steps)
+BENCHFLOW_PREVIEW_FETCH = """\
+on: workflow_run
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Check out tested commit
+        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+        with:
+          ref: ${{ steps.provenance.outputs.tested_sha }}
+
+      - name: Verify tested commit is on main
+        run: |
+          set -euo pipefail
+          git fetch --no-tags origin +refs/heads/main:refs/remotes/origin/main
+          git merge-base --is-ancestor HEAD refs/remotes/origin/main
+"""
+
 def audit(tmp_path: Path, name: str, text: str) -> list[Item]:
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)
@@ -456,3 +515,19 @@ def test_a_publisher_without_id_token_keeps_the_workflow_scopes_in_the_fix(tmp_p
 
     assert "(its own or the workflow's)" in item.detail
     assert "`permissions: {contents: write, id-token: write}`" in item.detail
+
+
+def test_a_docs_deployer_that_pushes_keeps_its_credentials(tmp_path: Path) -> None:
+    """pydantic's docs job pushes the docs-site branch with `mike deploy --push`."""
+    assert of(audit(tmp_path, "docs-update.yml", PYDANTIC_DOCS), "checkout-credentials") == []
+
+
+def test_the_fix_for_a_checkout_says_what_a_later_fetch_then_needs(tmp_path: Path) -> None:
+    """benchflow's preview job fetches main after the checkout: the fix (no persisted token)
+    names that fetch and how it keeps working in a private repository."""
+    (item,) = of(audit(tmp_path, "internal-preview-release.yml", BENCHFLOW_PREVIEW_FETCH),
+                 "checkout-credentials")
+
+    assert item.status == "fail" and item.line == 7
+    assert "The later `git fetch` (step at line 12)" in item.detail
+    assert "give the checkout `fetch-depth: 0`" in item.detail
