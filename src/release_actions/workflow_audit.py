@@ -21,6 +21,12 @@ _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
 _PUBLISH_RUN = re.compile(
     r"\b((?:uv|pdm|poetry|hatch|flit|release-actions)\s+publish|twine\s+upload)\b")
 _CACHES = ("actions/cache", "actions/cache/restore")
+# where each publisher takes an API token: with one, the upload needs no OIDC token
+_TOKEN_ENV = re.compile(
+    r"(TWINE_PASSWORD|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|PDM_PUBLISH_PASSWORD|"
+    r"POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD|FLIT_PASSWORD|"
+    r"HATCH_INDEX_AUTH)\Z")
+_TOKEN_FLAG = re.compile(r"\s(?:--token|--password|--auth|-p|-u\s+__token__)[\s=]")
 # Actions that mint an OIDC token for something other than PyPI: `id-token: write` is theirs.
 OIDC_ACTIONS = {
     "actions/attest-build-provenance": "GitHub artifact attestations",
@@ -82,6 +88,11 @@ ID_TOKEN_OTHER_USE = (
 ID_TOKEN_MISSING = (
     "Publishing job `{job}` in {file} ({why}) has no `id-token: write`{inherited}, so Trusted "
     "Publishing gets no token. Fix: {fix}"
+)
+TOKEN_UPLOAD = (
+    "Publishing job `{job}` in {file} ({why}) uploads with an API token ({token}), not Trusted "
+    "Publishing, so it needs no `id-token: write`. To move to Trusted Publishing, register "
+    "this workflow on PyPI, give the job `id-token: write` and drop the token."
 )
 ADD_TO_JOB = "add `id-token: write` to the job's `permissions:`."
 ADD_JOB_PERMISSIONS = (
@@ -196,6 +207,7 @@ class Publisher:
     job: Job
     why: str
     line: int
+    token: str = ""  # the API token it uploads with, when it does not use Trusted Publishing
 
 
 def _target_and_ref(uses: str) -> tuple[str, str]:
@@ -223,6 +235,22 @@ def publishing_reason(step: Step) -> str | None:
     return None
 
 
+def _upload_token(workflow: Workflow, job: Job, step: Step) -> str:
+    """How a publishing step passes an API token (then it needs no OIDC token), or ""."""
+    password = step.inputs.get("password")
+    mode = step.inputs.get("trusted-publishing")  # this project's publish action
+    if password is not None and password.text.strip() and (mode is None or mode.text == "never"):
+        return "`password:`"
+    for env in (step.env, job.env, workflow.env):
+        named = next((name for name, value in env.items()
+                      if _TOKEN_ENV.match(name) and value.text.strip()), None)
+        if named is not None:
+            return f"`{named}`"
+    if step.run is not None and _TOKEN_FLAG.search(step.run.text):
+        return "a token on the command line"
+    return ""
+
+
 def _called_file(job: Job) -> str | None:
     """The file name of a local reusable workflow the job calls."""
     if job.uses is None or not job.uses.text.startswith("./"):
@@ -238,7 +266,8 @@ def find_publishers(workflows: Sequence[Workflow]) -> list[Publisher]:
             for step in job.steps:
                 why = publishing_reason(step)
                 if why is not None:
-                    found.append(Publisher(workflow, job, why, step.line))
+                    found.append(Publisher(workflow, job, why, step.line,
+                                           _upload_token(workflow, job, step)))
                     break
     publishing_files = {publisher.workflow.name for publisher in found}
     for workflow in workflows:
@@ -381,7 +410,11 @@ def _publisher_id_token(publisher: Publisher) -> Iterator[Item]:
     workflow, job = publisher.workflow, publisher.job
     if job.uses is not None:
         return  # a call: the called workflow's job is the publisher
-    if not _granted(effective_permissions(workflow, job)):
+    if not _granted(effective_permissions(workflow, job)) and publisher.token:
+        yield Item("id-token", "note", TOKEN_UPLOAD.format(
+            job=job.id, file=workflow.file, why=publisher.why, token=publisher.token),
+            workflow.path, workflow.file, job.line)
+    elif not _granted(effective_permissions(workflow, job)):
         inherited = "" if job.permissions is not None else " (its own or the workflow's)"
         yield _fail("id-token", workflow, job.line, ID_TOKEN_MISSING.format(
             job=job.id, file=workflow.file, why=publisher.why, inherited=inherited,

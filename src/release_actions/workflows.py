@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -62,6 +62,7 @@ class Step:
     uses: Value | None
     run: Value | None
     inputs: Mapping[str, Value]  # `with:`, scalars only
+    env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Job:
     environment: Value | None
     uses: Value | None  # a call of a reusable workflow
     steps: tuple[Step, ...]
+    env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Workflow:
     permissions: Permissions | None
     jobs: tuple[Job, ...]
     lines: tuple[str, ...] = ()  # the text, for the comments the nodes do not keep
+    env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
 
     @property
     def name(self) -> str:
@@ -158,7 +161,7 @@ def _environment(node: Node | None) -> Value | None:
 def _step(node: Node) -> Step:
     fields = _items(node)
     return Step(_line(node), _named(fields.get("uses")), _scalar(fields.get("run")),
-                _scalars(fields.get("with")))
+                _scalars(fields.get("with")), _scalars(fields.get("env")))
 
 
 def _job(key: ScalarNode, node: Node) -> Job:
@@ -171,6 +174,7 @@ def _job(key: ScalarNode, node: Node) -> Job:
         environment=_environment(fields.get("environment")),
         uses=_named(fields.get("uses")),
         steps=tuple(_step(item) for item in listed if isinstance(item, MappingNode)),
+        env=_scalars(fields.get("env")),
     )
 
 
@@ -225,7 +229,7 @@ def read_workflow(path: Path, file: str, folder: str = ".github/workflows") -> W
     top = _items(_compose(text, path, file, folder))
     return Workflow(path, file, _triggers(top.get("on")),
                     _permissions(top.get("permissions")), _jobs(top.get("jobs")),
-                    tuple(text.splitlines()))
+                    tuple(text.splitlines()), _scalars(top.get("env")))
 
 
 def workflow_paths(folder: Path) -> list[Path]:

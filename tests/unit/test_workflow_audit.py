@@ -581,3 +581,33 @@ def test_a_bad_acknowledgement_is_a_config_error_with_file_and_line(
     assert phrase in caught.value.message
     assert caught.value.file is not None and caught.value.file.endswith("integration-eval.yml")
     assert caught.value.line == line_of(path, "release-actions: allow")
+
+
+@pytest.mark.parametrize(
+    ("step", "token"),
+    [
+        pytest.param("run: twine upload dist/*\n        env:\n          TWINE_PASSWORD: "
+                     "${{ secrets.PYPI_TOKEN }}", "`TWINE_PASSWORD`", id="twine-env"),
+        pytest.param(f"uses: pypa/gh-action-pypi-publish@{SHA}\n        with:\n          "
+                     "password: ${{ secrets.PYPI_TOKEN }}", "`password:`", id="pypa-password"),
+        pytest.param("run: uv publish --token \"$PYPI_TOKEN\"", "a token on the command line",
+                     id="uv-token-flag"),
+        pytest.param("run: poetry publish\n        env:\n          POETRY_PYPI_TOKEN_PYPI: "
+                     "${{ secrets.PYPI_TOKEN }}", "`POETRY_PYPI_TOKEN_PYPI`", id="poetry-env"),
+    ],
+)
+def test_a_publisher_uploading_with_an_api_token_needs_no_id_token(
+    folder: Path, step: str, token: str
+) -> None:
+    """Given a publishing job that uploads with an API token and has no `id-token: write`,
+    then that is a note (the upload works), not a failure telling it to add one."""
+    path = folder / "public-release.yml"
+    edit(path, "      id-token: write # PyPI Trusted Publishing\n", "")
+    text = path.read_text()
+    start = text.index("      - uses: benchflow-ai/release-actions/publish@v1")
+    path.write_text(text[:start] + f"      - {step}\n")
+
+    items = [item for item in audit(folder) if item.check == "id-token" and item.status != "pass"]
+
+    assert [item.status for item in items] == ["note"], [item.detail for item in items]
+    assert f"uploads with an API token ({token})" in items[0].detail
