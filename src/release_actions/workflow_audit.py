@@ -347,9 +347,10 @@ def _workflow_id_token(audit: Audit, workflow: Workflow) -> Iterator[Item]:
     permissions = workflow.permissions
     if permissions is None or not permissions.grants_id_token:
         return
-    heirs = [job for job in workflow.jobs if job.permissions is None and job.uses is None]
-    needless = [job for job in heirs
-                if not audit.publishes(workflow, job) and oidc_use(job) is None]
+    heirs = [job for job in workflow.jobs if job.permissions is None]
+    # a called workflow gets the caller's permissions and may use them: never told to drop them
+    needless = [job for job in heirs if job.uses is None
+                and not audit.publishes(workflow, job) and oidc_use(job) is None]
     needers = [job for job in heirs if job not in needless]
     rest = _scopes(permissions, id_token=False)
     others = f"; `{{{rest}}}` (or less) to {_jobs_named(needless)}" if needless else ""

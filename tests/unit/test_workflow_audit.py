@@ -611,3 +611,16 @@ def test_a_publisher_uploading_with_an_api_token_needs_no_id_token(
 
     assert [item.status for item in items] == ["note"], [item.detail for item in items]
     assert f"uploads with an API token ({token})" in items[0].detail
+
+
+def test_a_workflow_level_grant_passed_to_a_called_workflow_is_not_unused(folder: Path) -> None:
+    """A job that calls a reusable workflow passes the workflow's permissions on: the grant
+    reaches it, so doctor never says it reaches no job."""
+    (folder / "attest.yml").write_text(
+        "on: push\npermissions:\n  contents: read\n  id-token: write\njobs:\n  call:\n"
+        f"    uses: octo/shared/.github/workflows/attest.yml@{SHA}\n")
+
+    items = [item for item in audit(folder) if item.file == "attest.yml"]
+
+    assert [(item.check, item.status) for item in items] == [("id-token", "note")]
+    assert "used by every job that inherits it (`call`)" in items[0].detail
