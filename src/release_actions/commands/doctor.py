@@ -306,7 +306,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
 
 def headline(items: list[Item]) -> str:
-    """"all clear" only when every check ran and nothing is kept by acknowledgement."""
+    """`all clear` only when every check ran and no finding is kept by acknowledgement."""
     skipped = [item.check for item in items if item.status == "skip"]
     kept = sum(item.status == "acknowledged" for item in items)
     if not skipped and not kept:
