@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Status = Literal["pass", "fail", "note", "skip"]
-ICONS: dict[Status, str] = {"pass": "✅", "fail": "❌", "note": "📝", "skip": "⏭️"}
+# acknowledged: a finding the team keeps on purpose, with its reason (a comment in the file)
+Status = Literal["pass", "fail", "note", "skip", "acknowledged"]
+ICONS: dict[Status, str] = {"pass": "✅", "fail": "❌", "note": "📝", "skip": "⏭️",
+                            "acknowledged": "☑️"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Item:
     path: Path | None = None  # the file, to annotate
     file: str = ""  # the same, as messages show it
     line: int | None = None
+    reason: str = ""  # why an acknowledged finding is kept
 
     @property
     def ok(self) -> bool:
@@ -36,7 +39,7 @@ def failed(items: Sequence[Item]) -> list[Item]:
 
 
 def to_json(items: Sequence[Item]) -> str:
-    """The `report` output: a JSON list of {check, ok, status, detail[, file, line]}."""
+    """The `report` output: a JSON list of {check, ok, status, detail[, file, line, reason]}."""
     rows = []
     for item in items:
         row: dict[str, object] = {"check": item.check, "ok": item.ok, "status": item.status,
@@ -45,8 +48,17 @@ def to_json(items: Sequence[Item]) -> str:
             row["file"] = item.file
         if item.line:
             row["line"] = item.line
+        if item.reason:
+            row["reason"] = item.reason
         rows.append(row)
     return json.dumps(rows, ensure_ascii=False)
+
+
+def described(item: Item) -> str:
+    """The detail, led by the reason when the finding is acknowledged."""
+    if item.status == "acknowledged":
+        return f"acknowledged: {item.reason} (finding: {item.detail})"
+    return item.detail
 
 
 def _cell(text: str) -> str:
@@ -57,5 +69,6 @@ def markdown(items: Sequence[Item]) -> str:
     lines = ["| check | result | where | detail |", "|---|---|---|---|"]
     for item in items:
         where = f"`{item.where}`" if item.where else ""
-        lines.append(f"| {item.check} | {ICONS[item.status]} | {where} | {_cell(item.detail)} |")
+        lines.append(f"| {item.check} | {ICONS[item.status]} | {where} | "
+                     f"{_cell(described(item))} |")
     return "\n".join(lines) + "\n"

@@ -180,7 +180,7 @@ def execute(
         file = workspace_relative(error.file, environ) if error.file else None
         console.error(error.message, title=error.title, file=file, line=error.line,
                       col=error.col)
-        runner.report_failure(error.outputs, _fail_summary(command, error, file), error.summary)
+        runner.report_failure(error.outputs, _fail_summary(command, error, file), error.terminal)
         return error.exit_code
     return 0
 
@@ -193,7 +193,7 @@ def _write_runner_files(runner: Runner, outcome: Outcome) -> None:
             runner.set_outputs(outcome.outputs)
             if outcome.env:
                 runner.export_env(outcome.env)
-            runner.write_summary(outcome.summary)
+            runner.write_summary(outcome.summary, terminal=outcome.terminal)
     except ReleaseActionsError as error:
         if outcome.undo is not None:
             outcome.undo()

@@ -96,6 +96,8 @@ class Outcome:
     env: dict[str, str] = field(default_factory=dict)
     # Puts back what the command changed in the checkout, if the runner cannot take its files.
     undo: Callable[[], None] | None = None
+    # Outside Actions, what the terminal gets instead of the summary ("": already printed).
+    terminal: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,13 @@ class ReleaseActionsError(Exception):
         col: int | None = None,
         summary: str = "",
         outputs: dict[str, str] | None = None,
+        terminal: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.summary = summary  # more Markdown for the job summary (e.g. a table of checks)
+        # Outside Actions, what the terminal gets instead of `summary` ("": already printed).
+        self.terminal = summary if terminal is None else terminal
         self.file = str(file) if file is not None else None
         self.line = line
         self.col = col

@@ -36,6 +36,11 @@ _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
 _PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
 # A name handed to another program as one argument (an agent, a tool): no space, no option.
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@/:-]{0,99}\Z")
+# GitHub's rules: an owner is 1-39 letters, digits and inner hyphens (`_` for managed users); a
+# repository name 1-100 of letters, digits and . _ - (never `.` or `..`, which would walk the
+# API's paths).
+_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,37}[A-Za-z0-9])?\Z")
+_REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}\Z")
 
 
 def quote(raw: str, limit: int = QUOTE_CHARS) -> str:
@@ -183,6 +188,25 @@ def git_ref(name: str, raw: str, ctx: Context) -> str:
             "or digit."
         )
     return raw
+
+
+def is_repository(value: str) -> bool:
+    """`value` is owner/name as GitHub allows them."""
+    owner, slash, name = value.partition("/")
+    return bool(slash and _OWNER.match(owner) and _REPOSITORY_NAME.match(name)
+                and name not in (".", ".."))
+
+
+def repository(name: str, raw: str, ctx: Context) -> str:
+    """owner/name of a GitHub repository; empty takes GITHUB_REPOSITORY (may be empty too)."""
+    value = raw or ctx.repository
+    if value and not is_repository(value):
+        source = f"Input `{name}`" if raw else "GITHUB_REPOSITORY"
+        raise InputError(
+            f"{source} must be owner/name as GitHub spells them (owner: letters, digits and "
+            f"inner hyphens; name: letters, digits, . _ -, not `.` or `..`), got {quote(value)}."
+        )
+    return value
 
 
 def tag_prefix(name: str, raw: str, ctx: Context) -> str:

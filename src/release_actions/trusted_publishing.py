@@ -36,10 +36,16 @@ FORK_PULL_REQUEST = (
     "here. Publish from `push`, tag or `workflow_run` events, or skip the step for forks with "
     "`if: github.event.pull_request.head.repo.full_name == github.repository`."
 )
+# Where PyPI's trusted-publisher form is, as the README and doctor say it.
+PUBLISHER_FORM_PLACE = (
+    "PyPI → Your projects → the project → Manage → Publishing → Add a new publisher → GitHub "
+    "(before its first upload: Your account → Publishing → Add a new pending publisher)"
+)
 INVALID_PUBLISHER = (
     "{index} refused this job's Trusted Publishing token (invalid-publisher): no trusted "
-    "publisher of the project matches it. The publisher form (PyPI → your project → Settings → "
-    "Publishing → GitHub) must hold exactly: Owner `{owner}`, Repository name `{repository}`, "
+    "publisher of the project matches it. The publisher form (PyPI → Your projects → the "
+    "project → Manage → Publishing) must hold exactly: Owner `{owner}`, Repository name "
+    "`{repository}`, "
     "Workflow name `{workflow}`, Environment name `{environment}`. {claims}See {docs}"
 )
 REUSABLE_WORKFLOW = (

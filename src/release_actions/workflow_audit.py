@@ -6,32 +6,102 @@ Every failed item names the file, the line and the fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from release_actions.checklist import Item
-from release_actions.workflows import Job, Step, Value, Workflow
+from release_actions.errors import ConfigError
+from release_actions.workflows import Job, Permissions, Step, Value, Workflow
 
 OURS = "benchflow-ai/release-actions"
 _SHA = re.compile(r"[0-9a-f]{40}\Z")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
-_PUBLISH_RUN = re.compile(r"\b(uv\s+publish|twine\s+upload|release-actions\s+publish)\b")
+_PUBLISH_RUN = re.compile(
+    r"\b((?:uv|pdm|poetry|hatch|flit|release-actions)\s+publish|twine\s+upload)\b")
 _CACHES = ("actions/cache", "actions/cache/restore")
+# where each publisher takes an API token: with one, the upload needs no OIDC token
+_TOKEN_ENV = re.compile(
+    r"(TWINE_PASSWORD|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|PDM_PUBLISH_PASSWORD|"
+    r"POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD|FLIT_PASSWORD|"
+    r"HATCH_INDEX_AUTH)\Z")
+_TOKEN_FLAG = re.compile(r"\s(?:--token|--password|--auth|-p|-u\s+__token__)[\s=]")
+# Actions that mint an OIDC token for something other than PyPI: `id-token: write` is theirs.
+OIDC_ACTIONS = {
+    "actions/attest-build-provenance": "GitHub artifact attestations",
+    "actions/attest": "GitHub artifact attestations",
+    "actions/attest-sbom": "GitHub artifact attestations",
+    "sigstore/gh-action-sigstore-python": "Sigstore signatures",
+    "ossf/scorecard-action": "OSSF Scorecard",
+    "aws-actions/configure-aws-credentials": "a cloud login (AWS)",
+    "google-github-actions/auth": "a cloud login (Google Cloud)",
+    "azure/login": "a cloud login (Azure)",
+}
+# ... and actions that do so when an input turns it on
+OIDC_INPUTS = {
+    "hynek/build-and-inspect-python-package": (
+        "attest-build-provenance-github", "GitHub artifact attestations"),
+    "codecov/codecov-action": ("use_oidc", "Codecov's tokenless upload"),
+}
+_OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
+# commands that push with the checkout's credentials: git itself and the docs deployers
+_PUSH_RUN = re.compile(
+    r"\b(git)\b[^\n;&|]*?\spush\b|\b(mkdocs\s+gh-deploy)\b"
+    r"|\b(mike|ghp-import)\b[^\n;&|]*?\s(?:--push|-p)\b")
+_GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
+_PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit")
+_SAYS_PUSH = re.compile(r"\bpush", re.IGNORECASE)
+_ACKNOWLEDGEMENT = re.compile(r"release-actions:\s*allow\b(.*)\Z", re.IGNORECASE)
+_ACKNOWLEDGED = re.compile(r"\s*(?P<rules>[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\s*(?:—|\u2013|--|-|:)?"
+                           r"\s*(?P<reason>.*)\Z")
 
 ID_TOKEN_AT_WORKFLOW = (
-    "`{grant}` at the workflow level of {file} lets every job in it mint an OIDC token and "
-    "publish as this repository. Fix: set `permissions: {{}}` (or read scopes) at the top and "
-    "put `id-token: write` under the publishing job's own `permissions:`."
+    "`{grant}` at the workflow level of {file} reaches jobs that neither publish nor use OIDC "
+    "({needless}): each could mint a token and publish as this repository. {fix}"
+)
+ID_TOKEN_AT_WORKFLOW_UNUSED = (
+    "`{grant}` at the workflow level of {file} reaches no job today (each has its own "
+    "`permissions:`), but a job added later would inherit it and could publish as this "
+    "repository. Fix: {fix}"
+)
+REMOVE_FROM_WORKFLOW = "remove `id-token: write` from the workflow's `permissions:`."
+EMPTY_AT_WORKFLOW = "set `permissions: {}` at the top (every job has its own)."
+ID_TOKEN_AT_WORKFLOW_USED = (
+    "`{grant}` at the workflow level of {file} is used by every job that inherits it "
+    "({needers}); a job added later would inherit it too. {fix}"
+)
+MOVE_TO_JOBS = (
+    "Fix: set `permissions: {{}}` at the top and give each job its own `permissions:` (job "
+    "permissions replace the workflow's): `{{{scopes}}}` to {needers}{others}."
 )
 ID_TOKEN_NOT_PUBLISHING = (
-    "Job `{job}` in {file} has `{grant}` but publishes nothing. Fix: remove `id-token: write` "
-    "from its `permissions:`; only the job that uploads to PyPI needs it."
+    "Job `{job}` in {file} has `{grant}` but publishes nothing and uses no OIDC login, "
+    "attestation or signature. Fix: remove `id-token: write` from its `permissions:`; only "
+    "the job that uploads to PyPI needs it."
+)
+ID_TOKEN_OTHER_USE = (
+    "Job `{job}` in {file} has `{grant}` for {what} (`{uses}`, line {line}), not to publish: "
+    "keep it. Name an environment in PyPI's trusted publisher that this job does not use, so "
+    "its token cannot publish."
 )
 ID_TOKEN_MISSING = (
-    "Publishing job `{job}` in {file} ({why}) has no `id-token: write` of its own, so Trusted "
-    "Publishing gets no token. Fix: add `permissions: {{id-token: write, contents: read}}` to "
-    "the job (job permissions replace the workflow's)."
+    "Publishing job `{job}` in {file} ({why}) has no `id-token: write`{inherited}, so Trusted "
+    "Publishing gets no token. Fix: {fix}"
+)
+TOKEN_UPLOAD = (
+    "Publishing job `{job}` in {file} ({why}) uploads with an API token ({token}), not Trusted "
+    "Publishing, so it needs no `id-token: write`. To move to Trusted Publishing, register "
+    "this workflow on PyPI, give the job `id-token: write` and drop the token."
+)
+ADD_TO_JOB = "add `id-token: write` to the job's `permissions:`."
+ADD_JOB_PERMISSIONS = (
+    "give the job `permissions: {{{scopes}}}` (job permissions replace the workflow's, so keep "
+    "the scopes it uses)."
+)
+ADD_NEW_PERMISSIONS = (
+    "add `permissions: {id-token: write, contents: read}` to the job (`contents: write` if it "
+    "makes a GitHub Release or pushes)."
 )
 WRITE_ALL_ON_PUBLISHER = (
     "Publishing job `{job}` in {file} has `permissions: write-all`. Fix: list only what it "
@@ -53,7 +123,16 @@ OURS_AT_TAG = (
 PERSISTED_CREDENTIALS = (
     "actions/checkout in job `{job}` of {file} leaves the job's token in .git/config, where "
     "every later step (and a build backend) can read it. Fix: add `with: persist-credentials: "
-    "false` to the step."
+    "false` to the step (a job that pushes keeps `true`, with a comment saying so)."
+)
+FETCH_CAVEAT = (
+    " The later `git {command}` (step at line {line}) works without them in a public "
+    "repository; in a private one give the checkout `fetch-depth: 0` instead of fetching."
+)
+PUSHES_WITH_DEFAULT = (
+    "actions/checkout in job `{job}` of {file} keeps the job's token in .git/config by "
+    "default, and the job pushes with it ({push}, line {line}): make it deliberate with "
+    "`persist-credentials: true  # pushes ...`."
 )
 CACHE_IN_PUBLISHER = (
     "Publishing job `{job}` in {file} restores a cache ({what}): a cache written by another "
@@ -75,13 +154,25 @@ REUSABLE_PUBLISHER = (
     "the publisher is checked against this file). Fix: move the publishing job into the "
     "calling workflow's own file and register that file on PyPI."
 )
+ACKNOWLEDGEMENT_WITHOUT_REASON = (
+    "{file}:{line} acknowledges a doctor finding without a reason. Write it as `# "
+    "release-actions: allow <rule> — <why the team keeps it>`; rules: {rules}."
+)
+ACKNOWLEDGEMENT_UNKNOWN_RULE = (
+    "{file}:{line} acknowledges {unknown}, which is no doctor rule. Use one of: {rules}."
+)
+ACKNOWLEDGEMENT_UNUSED = (
+    "`# release-actions: allow {rules}` at {file}:{line} matches no finding on its line (or "
+    "the line below a comment-only line): remove it, or move it to the finding's line."
+)
 CHANNEL_MISSING = (
     "No `{workflow}` in {folder}: the {channel} channel's trusted publisher on PyPI names that "
     "file. Fix: name the {channel} workflow file `{workflow}`, or set input `{input}` to its name."
 )
 CHANNEL_PUBLISHES_NOTHING = (
     "{file} ({channel} channel) has no publishing job (none uses the publish action, "
-    "pypa/gh-action-pypi-publish, `uv publish` or `twine upload`). Fix: publish from it, or set "
+    "pypa/gh-action-pypi-publish, `uv/pdm/poetry/hatch/flit publish` or `twine upload`). Fix: "
+    "publish from it, or set "
     "input `{input}` to the workflow that does."
 )
 CHANNEL_NO_ENVIRONMENT = (
@@ -116,6 +207,7 @@ class Publisher:
     job: Job
     why: str
     line: int
+    token: str = ""  # the API token it uploads with, when it does not use Trusted Publishing
 
 
 def _target_and_ref(uses: str) -> tuple[str, str]:
@@ -143,6 +235,22 @@ def publishing_reason(step: Step) -> str | None:
     return None
 
 
+def _upload_token(workflow: Workflow, job: Job, step: Step) -> str:
+    """How a publishing step passes an API token (then it needs no OIDC token), or ""."""
+    password = step.inputs.get("password")
+    mode = step.inputs.get("trusted-publishing")  # this project's publish action
+    if password is not None and password.text.strip() and (mode is None or mode.text == "never"):
+        return "`password:`"
+    for env in (step.env, job.env, workflow.env):
+        named = next((name for name, value in env.items()
+                      if _TOKEN_ENV.match(name) and value.text.strip()), None)
+        if named is not None:
+            return f"`{named}`"
+    if step.run is not None and _TOKEN_FLAG.search(step.run.text):
+        return "a token on the command line"
+    return ""
+
+
 def _called_file(job: Job) -> str | None:
     """The file name of a local reusable workflow the job calls."""
     if job.uses is None or not job.uses.text.startswith("./"):
@@ -158,7 +266,8 @@ def find_publishers(workflows: Sequence[Workflow]) -> list[Publisher]:
             for step in job.steps:
                 why = publishing_reason(step)
                 if why is not None:
-                    found.append(Publisher(workflow, job, why, step.line))
+                    found.append(Publisher(workflow, job, why, step.line,
+                                           _upload_token(workflow, job, step)))
                     break
     publishing_files = {publisher.workflow.name for publisher in found}
     for workflow in workflows:
@@ -188,40 +297,130 @@ def _fail(check: str, workflow: Workflow, line: int | None, detail: str) -> Item
 # --- the checks ----------------------------------------------------------------------------------
 
 
-def _grant(job_or_workflow: Job | Workflow) -> str:
-    permissions = job_or_workflow.permissions
-    assert permissions is not None
+def _grant(permissions: Permissions) -> str:
     return "permissions: write-all" if permissions.everything == "write-all" else "id-token: write"
 
 
-def _id_token_line(job_or_workflow: Job | Workflow) -> int:
-    permissions = job_or_workflow.permissions
-    assert permissions is not None
+def _id_token_line(permissions: Permissions) -> int:
     scope = permissions.scopes.get("id-token")
     return scope.line if scope is not None else permissions.line
 
 
+def _granted(permissions: Permissions | None) -> bool:
+    return permissions is not None and permissions.grants_id_token
+
+
+def effective_permissions(workflow: Workflow, job: Job) -> Permissions | None:
+    """A job without its own `permissions:` has the workflow's."""
+    return job.permissions if job.permissions is not None else workflow.permissions
+
+
+def oidc_use(job: Job) -> tuple[str, Step] | None:
+    """(what for, the step) when a job mints OIDC tokens for something other than PyPI."""
+    for step in job.steps:
+        if step.uses is not None:
+            target, _ = _target_and_ref(step.uses.text)
+            if target in OIDC_ACTIONS:
+                return OIDC_ACTIONS[target], step
+            name, what = OIDC_INPUTS.get(target, ("", ""))
+            turned_on = step.inputs.get(name) if name else None
+            if turned_on is not None and turned_on.text.lower() == "true":
+                return what, step
+        if step.run is not None and _OIDC_RUN.search(step.run.text):
+            return "Sigstore signatures", step
+    return None
+
+
+def _scopes(permissions: Permissions, *, id_token: bool = True) -> str:
+    if permissions.everything:
+        return permissions.everything if id_token else "the scopes it uses"
+    shown = [f"{name}: {value.text}" for name, value in permissions.scopes.items()
+             if id_token or name != "id-token"]
+    return ", ".join(shown)
+
+
+def _jobs_named(jobs: Sequence[Job]) -> str:
+    return ", ".join(f"`{job.id}`" for job in jobs)
+
+
+def _workflow_id_token(audit: Audit, workflow: Workflow) -> Iterator[Item]:
+    permissions = workflow.permissions
+    if permissions is None or not permissions.grants_id_token:
+        return
+    heirs = [job for job in workflow.jobs if job.permissions is None]
+    # a called workflow gets the caller's permissions and may use them: never told to drop them
+    needless = [job for job in heirs if job.uses is None
+                and not audit.publishes(workflow, job) and oidc_use(job) is None]
+    needers = [job for job in heirs if job not in needless]
+    rest = _scopes(permissions, id_token=False)
+    others = f"; `{{{rest}}}` (or less) to {_jobs_named(needless)}" if needless else ""
+    fix = MOVE_TO_JOBS.format(scopes=_scopes(permissions),
+                              needers=_jobs_named(needers) or "none", others=others)
+    names = {"grant": _grant(permissions), "file": workflow.file, "fix": fix}
+    if not heirs:
+        fix = EMPTY_AT_WORKFLOW if permissions.everything else REMOVE_FROM_WORKFLOW
+        yield _fail("id-token", workflow, _id_token_line(permissions),
+                    ID_TOKEN_AT_WORKFLOW_UNUSED.format(grant=names["grant"], file=workflow.file,
+                                                       fix=fix))
+    elif needless:
+        yield _fail("id-token", workflow, _id_token_line(permissions), ID_TOKEN_AT_WORKFLOW.format(
+            needless=_jobs_named(needless), **names))
+    elif needers:
+        yield Item("id-token", "note", ID_TOKEN_AT_WORKFLOW_USED.format(
+            needers=_jobs_named(needers), **names), workflow.path, workflow.file,
+            _id_token_line(permissions))
+
+
+def _job_id_token(audit: Audit, workflow: Workflow, job: Job) -> Iterator[Item]:
+    permissions = job.permissions
+    if permissions is None or not permissions.grants_id_token or audit.publishes(workflow, job):
+        return
+    line = _id_token_line(permissions)
+    used = oidc_use(job)
+    if used is None:
+        yield _fail("id-token", workflow, line, ID_TOKEN_NOT_PUBLISHING.format(
+            job=job.id, file=workflow.file, grant=_grant(permissions)))
+        return
+    what, step = used
+    uses = step.uses.text if step.uses is not None else "run"
+    yield Item("id-token", "note", ID_TOKEN_OTHER_USE.format(
+        job=job.id, file=workflow.file, grant=_grant(permissions), what=what, uses=uses,
+        line=step.line), workflow.path, workflow.file, line)
+
+
 def check_id_token(audit: Audit) -> Iterator[Item]:
     for workflow in audit.workflows:
-        if workflow.permissions is not None and workflow.permissions.grants_id_token:
-            yield _fail("id-token", workflow, _id_token_line(workflow), ID_TOKEN_AT_WORKFLOW.format(
-                grant=_grant(workflow), file=workflow.file))
+        yield from _workflow_id_token(audit, workflow)
         for job in workflow.jobs:
-            granted = job.permissions is not None and job.permissions.grants_id_token
-            if granted and not audit.publishes(workflow, job):
-                yield _fail("id-token", workflow, _id_token_line(job),
-                            ID_TOKEN_NOT_PUBLISHING.format(job=job.id, file=workflow.file,
-                                                           grant=_grant(job)))
+            yield from _job_id_token(audit, workflow, job)
     for publisher in audit.publishers:
         yield from _publisher_id_token(publisher)
 
 
+def _missing_fix(workflow: Workflow, job: Job) -> str:
+    if job.permissions is not None:
+        return ADD_TO_JOB
+    if workflow.permissions is not None and not workflow.permissions.everything:
+        scopes = _scopes(workflow.permissions)
+        return ADD_JOB_PERMISSIONS.format(scopes=", ".join(filter(None, [
+            scopes, "id-token: write"])))
+    return ADD_NEW_PERMISSIONS
+
+
 def _publisher_id_token(publisher: Publisher) -> Iterator[Item]:
     workflow, job = publisher.workflow, publisher.job
-    if job.permissions is None or not job.permissions.grants_id_token:
+    if job.uses is not None:
+        return  # a call: the called workflow's job is the publisher
+    if not _granted(effective_permissions(workflow, job)) and publisher.token:
+        yield Item("id-token", "note", TOKEN_UPLOAD.format(
+            job=job.id, file=workflow.file, why=publisher.why, token=publisher.token),
+            workflow.path, workflow.file, job.line)
+    elif not _granted(effective_permissions(workflow, job)):
+        inherited = "" if job.permissions is not None else " (its own or the workflow's)"
         yield _fail("id-token", workflow, job.line, ID_TOKEN_MISSING.format(
-            job=job.id, file=workflow.file, why=publisher.why))
-    elif job.permissions.everything == "write-all":
+            job=job.id, file=workflow.file, why=publisher.why, inherited=inherited,
+            fix=_missing_fix(workflow, job)))
+    elif job.permissions is not None and job.permissions.everything == "write-all":
         yield _fail("id-token", workflow, job.permissions.line,
                     WRITE_ALL_ON_PUBLISHER.format(job=job.id, file=workflow.file))
 
@@ -263,16 +462,54 @@ def check_pins(audit: Audit) -> Iterator[Item]:
                    OURS_AT_TAG.format(count=len(ours), ours=OURS, places=places))
 
 
+def _push(steps: Sequence[Step]) -> tuple[str, int] | None:
+    """(how, line) of the first of `steps` that pushes with the checkout's credentials."""
+    for step in steps:
+        found = _PUSH_RUN.search(step.run.text) if step.run is not None else None
+        if found is not None:
+            git, gh_deploy, deployer = found.groups()
+            how = "git push" if git else "mkdocs gh-deploy" if gh_deploy else f"{deployer} --push"
+            return f"`{how}`", step.line
+        if step.uses is not None and _target_and_ref(step.uses.text)[0] in _PUSHING_ACTIONS:
+            return f"`{step.uses.text}`", step.line
+    return None
+
+
+def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
+    step = job.steps[index]
+    persist = step.inputs.get("persist-credentials")
+    if persist is not None and persist.text.lower() == "false":
+        return
+    push = _push(job.steps[index + 1:])
+    if persist is not None and persist.text.lower() == "true" and (
+            push is not None or _SAYS_PUSH.search(workflow.comment(persist.line))):
+        return  # a deliberate `true` in a job that pushes
+    if persist is None and push is not None:
+        yield Item("checkout-credentials", "note", PUSHES_WITH_DEFAULT.format(
+            job=job.id, file=workflow.file, push=push[0], line=push[1]),
+            workflow.path, workflow.file, step.line)
+        return
+    yield _fail("checkout-credentials", workflow, step.line,
+                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file)
+                + _fetch_caveat(job.steps[index + 1:]))
+
+
+def _fetch_caveat(steps: Sequence[Step]) -> str:
+    """The fix must not break a later fetch: in a private repository it needs credentials."""
+    for step in steps:
+        found = _GIT_FETCH.search(step.run.text) if step.run is not None else None
+        if found is not None:
+            return FETCH_CAVEAT.format(command=found.group(1), line=step.line)
+    return ""
+
+
 def check_checkout_credentials(audit: Audit) -> Iterator[Item]:
     for workflow in audit.workflows:
         for job in workflow.jobs:
-            for step in job.steps:
-                if step.uses is None or _target_and_ref(step.uses.text)[0] != "actions/checkout":
-                    continue
-                persist = step.inputs.get("persist-credentials")
-                if persist is None or persist.text.lower() != "false":
-                    yield _fail("checkout-credentials", workflow, step.line,
-                                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file))
+            for index, step in enumerate(job.steps):
+                if step.uses is not None and (
+                        _target_and_ref(step.uses.text)[0] == "actions/checkout"):
+                    yield from _checkout_items(workflow, job, index)
 
 
 def _cache_restored(step: Step) -> tuple[str, str] | None:
@@ -342,10 +579,11 @@ def check_other_publishers(audit: Audit) -> Iterator[Item]:
 
 CHECKS = (
     ("id-token", check_id_token,
-     "`id-token: write` only at job level, only on the jobs that publish"),
+     "`id-token: write` only on the jobs that publish or use OIDC otherwise, and on every "
+     "publishing job"),
     ("pinned-actions", check_pins, "every third-party `uses:` pinned to a full commit SHA"),
     ("checkout-credentials", check_checkout_credentials,
-     "every actions/checkout has `persist-credentials: false`"),
+     "every actions/checkout has `persist-credentials: false` (or `true` in a job that pushes)"),
     ("publish-cache", check_publish_cache, "no publishing job restores a cache"),
     ("environment-roles", check_environments,
      "provider keys and publishing live in separate environments"),
@@ -398,3 +636,75 @@ def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str) 
         return [_fail(check, workflow, None, CHANNEL_PUBLISHES_NOTHING.format(
             file=workflow.file, channel=channel.name, input=channel.workflow_input))]
     return [_channel_job(channel, publisher) for publisher in publishers]
+
+
+# --- acknowledgements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """`# release-actions: allow <rule>[, <rule>] — <reason>` where a finding stands."""
+
+    rules: frozenset[str]
+    reason: str
+    line: int  # where the comment is written
+    target: int  # the line it acknowledges: its own, or the next after a comment-only line
+
+
+def rule_names(channels: Sequence[Channel]) -> tuple[str, ...]:
+    return tuple(check for check, _, _ in CHECKS) + tuple(f"{c.name}-workflow" for c in channels)
+
+
+def _acknowledgement(workflow: Workflow, line: int, known: Sequence[str]) -> Acknowledgement:
+    found = _ACKNOWLEDGEMENT.match(workflow.comment(line))
+    assert found is not None
+    body = _ACKNOWLEDGED.match(found.group(1))
+    where = {"file": workflow.file, "line": line, "rules": ", ".join(known)}
+    if body is None or not body.group("reason").strip():
+        raise ConfigError(ACKNOWLEDGEMENT_WITHOUT_REASON.format(**where), file=workflow.path,
+                          line=line)
+    rules = frozenset(name.strip() for name in body.group("rules").split(","))
+    unknown = sorted(rules - set(known))
+    if unknown:
+        raise ConfigError(ACKNOWLEDGEMENT_UNKNOWN_RULE.format(
+            unknown=", ".join(f"`{name[:60]}`" for name in unknown), **where),
+            file=workflow.path, line=line)
+    target = line + 1 if workflow.comment_only(line) else line
+    return Acknowledgement(rules, " ".join(body.group("reason").split())[:300], line, target)
+
+
+def acknowledgements(workflow: Workflow, known: Sequence[str]) -> list[Acknowledgement]:
+    """Every acknowledgement in the file; one without a reason or naming no rule is bad input."""
+    return [_acknowledgement(workflow, line, known)
+            for line in range(1, len(workflow.lines) + 1)
+            if _ACKNOWLEDGEMENT.match(workflow.comment(line))]
+
+
+def _matching(item: Item, candidates: Sequence[Acknowledgement]) -> Acknowledgement | None:
+    if item.status not in ("fail", "note"):
+        return None
+    return next((ack for ack in candidates
+                 if ack.target == item.line and item.check in ack.rules), None)
+
+
+def acknowledge(items: Sequence[Item], workflows: Sequence[Workflow],
+                channels: Sequence[Channel]) -> list[Item]:
+    """Findings acknowledged where they stand become `acknowledged` (with the reason), never
+    dropped; an acknowledgement that matches nothing is a note."""
+    known = rule_names(channels)
+    found = {workflow.path: acknowledgements(workflow, known) for workflow in workflows}
+    used: set[tuple[object, int]] = set()
+    result = []
+    for item in items:
+        match = _matching(item, found.get(item.path, []) if item.path is not None else [])
+        if match is None:
+            result.append(item)
+            continue
+        used.add((item.path, match.line))
+        result.append(dataclasses.replace(item, status="acknowledged", reason=match.reason))
+    for workflow in workflows:
+        result += [Item("acknowledgements", "note", ACKNOWLEDGEMENT_UNUSED.format(
+            rules=", ".join(sorted(ack.rules)), file=workflow.file, line=ack.line),
+            workflow.path, workflow.file, ack.line)
+            for ack in found[workflow.path] if (workflow.path, ack.line) not in used]
+    return result

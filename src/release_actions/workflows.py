@@ -4,8 +4,9 @@ it was written on."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -18,6 +19,8 @@ NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in message
 SUFFIXES = (".yml", ".yaml")
 # libyaml's loader when PyYAML has it: 13x faster, with the same line marks
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# a YAML comment: `#` at the start of a line or after a blank (PyYAML's nodes drop comments)
+_COMMENT = re.compile(r"(?:^|\s)#(.*)$")
 
 UNREADABLE = (
     "{file} cannot be read as a workflow: {why}. Fix the file (GitHub refuses it too) or move "
@@ -59,6 +62,7 @@ class Step:
     uses: Value | None
     run: Value | None
     inputs: Mapping[str, Value]  # `with:`, scalars only
+    env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Job:
     environment: Value | None
     uses: Value | None  # a call of a reusable workflow
     steps: tuple[Step, ...]
+    env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,22 @@ class Workflow:
     triggers: frozenset[str]
     permissions: Permissions | None
     jobs: tuple[Job, ...]
+    lines: tuple[str, ...] = ()  # the text, for the comments the nodes do not keep
+    env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    def comment(self, line: int) -> str:
+        """The comment on a 1-based line, without its `#`; empty when it has none."""
+        if not 0 < line <= len(self.lines):
+            return ""
+        found = _COMMENT.search(self.lines[line - 1])
+        return found.group(1).strip() if found else ""
+
+    def comment_only(self, line: int) -> bool:
+        return 0 < line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("#")
 
 
 # --- nodes ---------------------------------------------------------------------------------------
@@ -144,7 +161,7 @@ def _environment(node: Node | None) -> Value | None:
 def _step(node: Node) -> Step:
     fields = _items(node)
     return Step(_line(node), _named(fields.get("uses")), _scalar(fields.get("run")),
-                _scalars(fields.get("with")))
+                _scalars(fields.get("with")), _scalars(fields.get("env")))
 
 
 def _job(key: ScalarNode, node: Node) -> Job:
@@ -157,6 +174,7 @@ def _job(key: ScalarNode, node: Node) -> Job:
         environment=_environment(fields.get("environment")),
         uses=_named(fields.get("uses")),
         steps=tuple(_step(item) for item in listed if isinstance(item, MappingNode)),
+        env=_scalars(fields.get("env")),
     )
 
 
@@ -184,9 +202,9 @@ def _read_text(path: Path, file: str, folder: str) -> str:
                           file=path) from None
 
 
-def _compose(path: Path, file: str, folder: str) -> Node:
+def _compose(text: str, path: Path, file: str, folder: str) -> Node:
     try:
-        node = yaml.compose(_read_text(path, file, folder), Loader=LOADER)
+        node = yaml.compose(text, Loader=LOADER)
     except RecursionError:
         raise ConfigError(UNREADABLE.format(file=file, why="nested too deeply", folder=folder),
                           file=path) from None
@@ -207,9 +225,11 @@ def _compose(path: Path, file: str, folder: str) -> Node:
 
 def read_workflow(path: Path, file: str, folder: str = ".github/workflows") -> Workflow:
     """One workflow file; a file GitHub could not run either is a `ConfigError` with its line."""
-    top = _items(_compose(path, file, folder))
+    text = _read_text(path, file, folder)
+    top = _items(_compose(text, path, file, folder))
     return Workflow(path, file, _triggers(top.get("on")),
-                    _permissions(top.get("permissions")), _jobs(top.get("jobs")))
+                    _permissions(top.get("permissions")), _jobs(top.get("jobs")),
+                    tuple(text.splitlines()), _scalars(top.get("env")))
 
 
 def workflow_paths(folder: Path) -> list[Path]:

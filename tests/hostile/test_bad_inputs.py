@@ -68,7 +68,8 @@ BY_KIND: dict[str, dict[str, str]] = {
     "_workflows_folder": {"outside": "../..", "missing": "nope", "a-file": "pyproject.toml"},
     "_workflow_file": {"folder": "a/b.yml", "huge": HUGE},
     "_environment": {"line-break": "a\nb", "huge": HUGE},
-    "_repository": {"no-owner": "mypkg", "spaces": "a b/c"},
+    "repository": {"no-owner": "mypkg", "spaces": "a b/c", "dot-dot": "octo/..",
+                   "walks-paths": "../../orgs/octo", "three-parts": "octo/a/b"},
 }
 # Kinds that take any text (secrets, free text): only the shared refusals apply, and a secret
 # is masked, not validated.

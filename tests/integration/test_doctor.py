@@ -210,16 +210,21 @@ def test_an_unparseable_workflow_is_one_error_with_file_and_line(
                      "a workflow file name such as public-release.yml", id="path-not-name"),
         pytest.param({"preview-environment": "pypi\nx"}, "an environment name", id="newline"),
         pytest.param({"repository": "octo"}, "must be owner/name", id="repository"),
+        pytest.param({"repository": "octo/.."}, "must be owner/name", id="repository-dot-dot"),
+        pytest.param({"repository": "../../orgs/octo"}, "must be owner/name",
+                     id="repository-walks-paths"),
     ],
 )
 def test_bad_inputs_are_one_error_and_exit_2(
     checkout: Path, inputs: dict[str, str], phrase: str
 ) -> None:
-    result = doctor(checkout, None, **inputs)
+    with fake_github() as github:
+        result = doctor(checkout, github, **inputs)
 
     assert result.code == 2, result.log
     assert len(result.errors()) == 1
     assert phrase in result.errors()[0]
+    assert github.requests == []  # the token went nowhere
 
 
 def test_on_a_laptop_with_flags_and_a_token_in_the_environment(
@@ -237,6 +242,112 @@ def test_on_a_laptop_with_flags_and_a_token_in_the_environment(
     assert "Repository name:   sample" in result.stderr
     assert result.stdout.splitlines()[-1] == "failed=0"
     assert set(github.authorizations) == {f"token {TOKEN}"}
+
+
+def test_on_a_laptop_each_part_is_printed_once_and_stdout_stays_short(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given a laptop run, then the checklist and the publisher forms are printed once (not
+    again as Markdown tables), stdout holds only `failed=0` (no one-line JSON report), and the
+    last line is the headline."""
+    result = run_cli("doctor", "--repository", "octo/sample", cwd=checkout, actions=False,
+                     env={"GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert result.stdout == "failed=0\n"
+    assert result.stderr.count("✅ environment `pypi-internal-preview`") == 1
+    assert result.stderr.count("Repository name:") == 2  # one form per channel
+    assert "| check |" not in result.stderr and "| field |" not in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1] == (
+        "🩺 Release setup of `octo/sample`: all clear")
+
+
+def test_a_failing_laptop_run_prints_the_checklist_once(checkout: Path) -> None:
+    edit(checkout / ".github" / "workflows" / "test.yml", "persist-credentials: false",
+         "persist-credentials: true")
+
+    result = run_cli("doctor", "--repository", "octo/sample", cwd=checkout, actions=False,
+                     env={"GITHUB_TOKEN": ""})
+
+    assert result.code == 1
+    assert result.stdout == "failed=1\n"
+    assert result.stderr.count("leaves the job's token in .git/config") == 1
+    assert "| check |" not in result.stderr
+
+
+def test_a_skipped_check_is_never_all_clear(checkout: Path) -> None:
+    """Given no token, the environments check is skipped: the headline says so, on the
+    terminal and in the job summary."""
+    laptop = run_cli("doctor", "--repository", "octo/sample", cwd=checkout, actions=False,
+                     env={"GITHUB_TOKEN": ""})
+    runner = doctor(checkout, None, **{"github-token": ""})
+
+    for text in (laptop.stderr, runner.summary):
+        assert "all clear" not in text
+        assert "no item failed; 1 check(s) skipped (environments)" in text
+
+
+def test_a_local_origin_says_how_to_name_the_repository(checkout: Path) -> None:
+    git(checkout, "init", "-q")
+    git(checkout, "remote", "add", "origin", "/srv/git/sample.git")
+
+    result = run_cli("doctor", cwd=checkout, actions=False, env={"GITHUB_TOKEN": TOKEN})
+
+    assert result.code == 0, result.log
+    assert "Owner:             <owner>" in result.stderr
+    assert "checkout's origin is not on github.com. Pass `--repository owner/name`" in (
+        result.stderr)
+    assert "/srv/git" not in result.stderr
+
+
+ACK = "  # release-actions: allow environment-roles — provider keys kept here on purpose"
+
+
+def test_an_acknowledged_finding_passes_and_is_reported_with_its_reason(
+    checkout: Path, github: FakeGitHub
+) -> None:
+    """Given provider keys deliberately in the preview publishing environment, acknowledged
+    on the line, then doctor exits 0, and the report, the log and the summary show the
+    finding as acknowledged with its reason."""
+    path = checkout / ".github" / "workflows" / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets", "environment: pypi-internal-preview" + ACK)
+
+    result = doctor(checkout, github)
+
+    assert result.code == 0, result.log
+    (row,) = [row for row in report(result) if row["status"] == "acknowledged"]
+    assert row["check"] == "environment-roles" and row["ok"] is True
+    assert row["reason"] == "provider keys kept here on purpose"
+    assert row["line"] == line_of(path, "release-actions: allow")
+    assert "acknowledged: provider keys kept here on purpose" in result.log
+    assert "| environment-roles | ☑️ |" in result.summary
+    assert "1 finding(s) acknowledged" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("comment", "phrase"),
+    [
+        pytest.param("  # release-actions: allow environment-roles", "without a reason",
+                     id="no-reason"),
+        pytest.param("  # release-actions: allow env-roles — typo", "no doctor rule",
+                     id="unknown-rule"),
+    ],
+)
+def test_a_bad_acknowledgement_is_bad_input_with_file_and_line(
+    checkout: Path, comment: str, phrase: str
+) -> None:
+    path = checkout / ".github" / "workflows" / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets",
+         "environment: integration-eval-secrets" + comment)
+
+    result = doctor(checkout, None)
+
+    assert result.code == 2, result.log
+    (error,) = result.errors()
+    assert error.startswith("::error file=.github/workflows/integration-eval.yml,"
+                            f"line={line_of(path, 'release-actions: allow')},")
+    assert phrase in error
+    assert "Traceback" not in result.log
 
 
 def test_on_a_laptop_the_repository_comes_from_the_origin_remote(

@@ -77,7 +77,19 @@ def test_the_forms_hold_what_pypi_asks_for_each_channel() -> None:
         pytest.param("https://gitlab.com/octo/sample.git", "", id="other-host"),
         pytest.param("https://github.com.evil.example/octo/sample.git", "", id="look-alike"),
         pytest.param("/srv/git/sample.git", "", id="path"),
+        pytest.param("git@github.com:../sample.git", "", id="dot-dot-owner"),
+        pytest.param("https://github.com/octo/...git", "", id="dot-dot-name"),
     ],
 )
 def test_the_repository_of_an_origin_url(url: str, repository: str) -> None:
     assert repository_from_remote(url) == repository
+
+
+def test_the_readme_and_doctor_name_the_same_place_for_pypis_form() -> None:
+    """The one-time setup in the README and doctor's forms send the user to the same page."""
+    from release_actions.trusted_publishing import PUBLISHER_FORM_PLACE
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert PUBLISHER_FORM_PLACE in readme
+    doctor_readme = " ".join((ROOT / "doctor" / "README.md").read_text().split())
+    assert PUBLISHER_FORM_PLACE in doctor_readme

@@ -22,3 +22,42 @@ def test_positive_int(raw: str, value: int) -> None:
 def test_positive_int_refuses(raw: str) -> None:
     with pytest.raises(InputError, match="run-number"):
         kinds.positive_int()("run-number", raw, CTX)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["octo/sample", "octo-cat/sample.js", "o/.github", "a1/_x", "octo_ent/x-y_z.1",
+     "a" * 39 + "/" + "b" * 100],
+)
+def test_repository_accepts_what_github_allows(raw: str) -> None:
+    assert kinds.repository("repository", raw, CTX) == raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("../..", id="dot-dot"),
+        pytest.param("octo/..", id="name-dot-dot"),
+        pytest.param("octo/.", id="name-dot"),
+        pytest.param("../octo", id="owner-dot-dot"),
+        pytest.param("octo/sample/environments", id="three-segments"),
+        pytest.param("octo", id="no-slash"),
+        pytest.param("-octo/sample", id="leading-hyphen"),
+        pytest.param("octo-/sample", id="trailing-hyphen"),
+        pytest.param("a" * 40 + "/x", id="owner-too-long"),
+        pytest.param("octo/" + "x" * 101, id="name-too-long"),
+        pytest.param("octo/sa mple", id="space"),
+        pytest.param("octo/%2e%2e", id="percent"),
+    ],
+)
+def test_repository_refuses_what_would_walk_other_api_paths(raw: str) -> None:
+    with pytest.raises(InputError, match="`repository` must be owner/name"):
+        kinds.repository("repository", raw, CTX)
+
+
+def test_repository_falls_back_to_github_repository_and_checks_it_too() -> None:
+    assert kinds.repository("repository", "", Context(
+        {"GITHUB_REPOSITORY": "octo/sample"}, Console(actions=False))) == "octo/sample"
+    with pytest.raises(InputError, match="GITHUB_REPOSITORY must be owner/name"):
+        kinds.repository("repository", "", Context({"GITHUB_REPOSITORY": "octo/.."},
+                                                   Console(actions=False)))

@@ -13,7 +13,7 @@ import yaml
 from release_actions import workflows
 from release_actions.checklist import Item
 from release_actions.errors import ConfigError
-from release_actions.workflow_audit import Channel, audit_workflows, check_channel
+from release_actions.workflow_audit import Channel, acknowledge, audit_workflows, check_channel
 from release_actions.workflows import read_folder
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "workflows"
@@ -99,6 +99,10 @@ def test_publishing_jobs_are_found_by_what_they_run(folder: Path) -> None:
                      id="pypa-action"),
         pytest.param("run: uv publish --trusted-publishing always", "`uv publish`", id="uv"),
         pytest.param("run: python -m twine  upload dist/*", "`twine upload`", id="twine"),
+        pytest.param("run: pdm publish --no-build", "`pdm publish`", id="pdm"),
+        pytest.param("run: poetry publish --build", "`poetry publish`", id="poetry"),
+        pytest.param("run: hatch publish", "`hatch publish`", id="hatch"),
+        pytest.param("run: flit publish", "`flit publish`", id="flit"),
         pytest.param("run: |\n          uv build\n          uvx twine upload dist/*",
                      "`twine upload`", id="twine-in-script"),
         pytest.param("uses: benchflow-ai/release-actions@v1\n        with:\n          command: "
@@ -144,7 +148,8 @@ def test_id_token_at_workflow_level_fails_at_its_line(folder: Path) -> None:
     item = only_failure(folder, "id-token")
 
     assert (item.file, item.line) == ("public-release.yml", line_of(path, "  id-token: write"))
-    assert "workflow level" in item.detail and "permissions: {}" in item.detail
+    assert "workflow level" in item.detail and "a job added later would inherit it" in item.detail
+    assert "Fix: remove `id-token: write` from the workflow's `permissions:`." in item.detail
 
 
 def test_write_all_at_workflow_level_grants_id_token(folder: Path) -> None:
@@ -176,7 +181,7 @@ def test_a_publishing_job_without_id_token_fails_at_the_job(folder: Path) -> Non
 
     assert item.line == line_of(path, "  publish:")
     assert "Publishing job `publish`" in item.detail
-    assert "add `permissions: {id-token: write, contents: read}`" in item.detail
+    assert "Fix: add `id-token: write` to the job's `permissions:`." in item.detail
 
 
 def test_write_all_on_the_publishing_job_asks_for_the_scopes(folder: Path) -> None:
@@ -498,3 +503,124 @@ def test_names_quoted_in_messages_are_one_line_and_capped(folder: Path) -> None:
     assert "\n" not in item.detail and "setup-uv@v6 ::error::forged" in item.detail
     assert len(item.detail) < 800
 
+
+
+# --- acknowledgements ----------------------------------------------------------------------------
+
+ACK = "# release-actions: allow environment-roles — provider keys live here on purpose"
+
+
+def acknowledged(folder: Path) -> list[Item]:
+    workflows = read_folder(folder, lambda path: path.name)
+    items = audit_workflows(workflows, "integration-eval-secrets", CHANNELS)
+    return acknowledge(items, workflows, CHANNELS)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("environment: pypi-internal-preview  " + ACK, id="on-the-line"),
+        pytest.param(ACK + "\n    environment: pypi-internal-preview", id="on-the-line-above"),
+        pytest.param("environment: pypi-internal-preview  # release-actions: allow "
+                     "checkout-credentials, environment-roles: keys here", id="two-rules"),
+    ],
+)
+def test_a_finding_acknowledged_where_it_stands_is_shown_with_its_reason(
+    folder: Path, written: str
+) -> None:
+    """Given provider keys kept in a publishing environment on purpose (benchflow's choice),
+    with a comment saying so, then the finding is `acknowledged` with the reason: not a
+    failure, not dropped."""
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets", written)
+
+    items = acknowledged(folder)
+
+    assert [item for item in items if not item.ok] == []
+    (item,) = [item for item in items if item.status == "acknowledged"]
+    assert item.check == "environment-roles"
+    assert item.line == line_of(path, "environment: pypi-internal-preview")
+    assert item.reason in ("provider keys live here on purpose", "keys here")
+    assert "runs in the publishing environment" in item.detail
+
+
+def test_an_acknowledgement_of_another_rule_does_not_hide_the_finding(folder: Path) -> None:
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets", "environment: pypi-internal-preview  "
+         "# release-actions: allow publish-cache — not this one")
+
+    items = acknowledged(folder)
+
+    assert [item.check for item in items if not item.ok] == ["environment-roles"]
+    (note,) = [item for item in items if item.check == "acknowledgements"]
+    assert note.status == "note" and "matches no finding" in note.detail
+
+
+@pytest.mark.parametrize(
+    ("comment", "phrase"),
+    [
+        pytest.param("# release-actions: allow environment-roles", "without a reason",
+                     id="no-reason"),
+        pytest.param("# release-actions: allow environment-roles —  ", "without a reason",
+                     id="empty-reason"),
+        pytest.param("# release-actions: allow environment-role — typo", "`environment-role`, "
+                     "which is no doctor rule", id="unknown-rule"),
+        pytest.param("# release-actions: allow", "without a reason", id="nothing"),
+    ],
+)
+def test_a_bad_acknowledgement_is_a_config_error_with_file_and_line(
+    folder: Path, comment: str, phrase: str
+) -> None:
+    path = folder / "integration-eval.yml"
+    edit(path, "environment: integration-eval-secrets",
+         f"environment: integration-eval-secrets  {comment}")
+
+    with pytest.raises(ConfigError) as caught:
+        acknowledged(folder)
+
+    assert phrase in caught.value.message
+    assert caught.value.file is not None and caught.value.file.endswith("integration-eval.yml")
+    assert caught.value.line == line_of(path, "release-actions: allow")
+
+
+@pytest.mark.parametrize(
+    ("step", "token"),
+    [
+        pytest.param("run: twine upload dist/*\n        env:\n          TWINE_PASSWORD: "
+                     "${{ secrets.PYPI_TOKEN }}", "`TWINE_PASSWORD`", id="twine-env"),
+        pytest.param(f"uses: pypa/gh-action-pypi-publish@{SHA}\n        with:\n          "
+                     "password: ${{ secrets.PYPI_TOKEN }}", "`password:`", id="pypa-password"),
+        pytest.param("run: uv publish --token \"$PYPI_TOKEN\"", "a token on the command line",
+                     id="uv-token-flag"),
+        pytest.param("run: poetry publish\n        env:\n          POETRY_PYPI_TOKEN_PYPI: "
+                     "${{ secrets.PYPI_TOKEN }}", "`POETRY_PYPI_TOKEN_PYPI`", id="poetry-env"),
+    ],
+)
+def test_a_publisher_uploading_with_an_api_token_needs_no_id_token(
+    folder: Path, step: str, token: str
+) -> None:
+    """Given a publishing job that uploads with an API token and has no `id-token: write`,
+    then that is a note (the upload works), not a failure telling it to add one."""
+    path = folder / "public-release.yml"
+    edit(path, "      id-token: write # PyPI Trusted Publishing\n", "")
+    text = path.read_text()
+    start = text.index("      - uses: benchflow-ai/release-actions/publish@v1")
+    path.write_text(text[:start] + f"      - {step}\n")
+
+    items = [item for item in audit(folder) if item.check == "id-token" and item.status != "pass"]
+
+    assert [item.status for item in items] == ["note"], [item.detail for item in items]
+    assert f"uploads with an API token ({token})" in items[0].detail
+
+
+def test_a_workflow_level_grant_passed_to_a_called_workflow_is_not_unused(folder: Path) -> None:
+    """A job that calls a reusable workflow passes the workflow's permissions on: the grant
+    reaches it, so doctor never says it reaches no job."""
+    (folder / "attest.yml").write_text(
+        "on: push\npermissions:\n  contents: read\n  id-token: write\njobs:\n  call:\n"
+        f"    uses: octo/shared/.github/workflows/attest.yml@{SHA}\n")
+
+    items = [item for item in audit(folder) if item.file == "attest.yml"]
+
+    assert [(item.check, item.status) for item in items] == [("id-token", "note")]
+    assert "used by every job that inherits it (`call`)" in items[0].detail

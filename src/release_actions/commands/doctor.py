@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_actions import kinds
-from release_actions.checklist import Item, failed, markdown, to_json
+from release_actions.checklist import ICONS, Item, described, failed, markdown, to_json
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console, workspace_relative
-from release_actions.workflow_audit import Channel, audit_workflows, check_channel
+from release_actions.trusted_publishing import PUBLISHER_FORM_PLACE
+from release_actions.workflow_audit import Channel, acknowledge, audit_workflows, check_channel
 from release_actions.workflows import read_folder
 
 if TYPE_CHECKING:
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 
 GITHUB_COM = "https://github.com"
 MAX_TIMEOUT = 600.0
-PUBLISHING_SETTINGS = "PyPI → your project → Settings → Publishing → Add a new publisher → GitHub"
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
-_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}\Z")
 _ENVIRONMENT = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
 # owner/name in an origin URL on github.com: https, ssh or scp-like (git@github.com:o/n.git)
 _GITHUB_REMOTE = re.compile(
@@ -66,6 +65,11 @@ PROTECTED_BRANCHES_ONLY = (
     "a branch: GitHub refuses the job unless a branch protection rule matches the tag. Fix: "
     "Deployment branches and tags → Selected branches and tags, add the tag rule `v*`."
 )
+UNKNOWN_REPOSITORY = (
+    "The repository is unknown: GITHUB_REPOSITORY is not set and the checkout's origin is not "
+    "on github.com. Pass `--repository owner/name` (or set GITHUB_REPOSITORY) to fill in PyPI's "
+    "form below and check the environments on GitHub."
+)
 FAILED = (
     "{count} item(s) of the one-time release setup failed: {which}. Each is annotated above "
     "with its file, line and fix; the job summary lists the whole checklist."
@@ -97,15 +101,6 @@ def _environment(name: str, raw: str, ctx: Context) -> str:
     return raw
 
 
-def _repository(name: str, raw: str, ctx: Context) -> str:
-    value = raw or ctx.repository
-    if value and not _REPOSITORY.match(value):
-        raise InputError(
-            f"Input `{name}` (or GITHUB_REPOSITORY) must be owner/name, got {kinds.quote(value)}."
-        )
-    return value
-
-
 @dataclass(frozen=True)
 class Inputs:
     workflows: Path = option(
@@ -133,7 +128,7 @@ class Inputs:
         default="integration-eval-secrets",
     )
     repository: str = option(
-        _repository,
+        kinds.repository,
         "owner/name of the repository (empty: GITHUB_REPOSITORY, else the checkout's origin "
         "on github.com).",
         default="", expression="${{ github.repository }}",
@@ -164,7 +159,8 @@ class Inputs:
 def repository_from_remote(url: str) -> str:
     """owner/name of a github.com remote URL; empty for any other URL."""
     found = _GITHUB_REMOTE.match(url)
-    return f"{found.group(1)}/{found.group(2)}" if found else ""
+    value = f"{found.group(1)}/{found.group(2)}" if found else ""
+    return value if kinds.is_repository(value) else ""
 
 
 def _repository_of_checkout(folder: Path) -> str:
@@ -263,7 +259,7 @@ def publisher_forms(repository: str, channel_list: tuple[Channel, ...]) -> list[
 
 def _print_forms(console: Console, forms: list[PublisherForm]) -> None:
     for form in forms:
-        console.info(f"\nPyPI trusted publisher, {form.channel} channel ({PUBLISHING_SETTINGS}):")
+        console.info(f"\nPyPI trusted publisher, {form.channel} channel ({PUBLISHER_FORM_PLACE}):")
         for label, value in form.lines():
             console.info(f"  {label + ':':<18} {value}")
 
@@ -273,7 +269,7 @@ def _forms_markdown(forms: list[PublisherForm]) -> str:
     rows = [head, "|---|" + "---|" * len(forms)]
     for index, (label, _) in enumerate(forms[0].lines()):
         rows.append(f"| {label} | " + " | ".join(f"`{f.lines()[index][1]}`" for f in forms) + " |")
-    return (f"#### PyPI's trusted-publisher form\n\n{PUBLISHING_SETTINGS}, one publisher per "
+    return (f"#### PyPI's trusted-publisher form\n\n{PUBLISHER_FORM_PLACE}, one publisher per "
             "channel:\n\n" + "\n".join(rows) + "\n")
 
 
@@ -290,8 +286,7 @@ def _print_items(console: Console, items: list[Item]) -> None:
                            line=item.line)
         else:
             where = f" ({item.where})" if item.where else ""
-            console.info(f"{'✅' if item.status == 'pass' else '⏭️'} {item.check}{where}: "
-                         f"{item.detail}")
+            console.info(f"{ICONS[item.status]} {item.check}{where}: {described(item)}")
 
 
 def run(inputs: Inputs, ctx: Context) -> Outcome:
@@ -300,33 +295,52 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
     if not inputs.repository:
         inputs = dataclasses.replace(inputs, repository=_repository_of_checkout(inputs.workflows))
-        if inputs.repository:
-            ctx.console.info(f"Repository {inputs.repository}, from the checkout's origin remote.")
+        ctx.console.info(f"Repository {inputs.repository}, from the checkout's origin remote."
+                         if inputs.repository else UNKNOWN_REPOSITORY)
     workflows = read_folder(inputs.workflows, shown)
     channel_list = channels(inputs)
     items = audit_workflows(workflows, inputs.secrets_environment, channel_list)
     for channel in channel_list:
         items += check_channel(workflows, channel, shown(inputs.workflows))
+    items = acknowledge(items, workflows, channel_list)
     items.append(check_server(ctx.environ))
     items += check_environments(inputs, ctx)
     forms = publisher_forms(inputs.repository, channel_list)
 
     _print_items(ctx.console, items)
     _print_forms(ctx.console, forms)
-    return _outcome(items, forms, inputs.repository)
+    return _outcome(items, forms, inputs.repository, ctx)
 
 
-def _outcome(items: list[Item], forms: list[PublisherForm], repository: str) -> Outcome:
+def headline(items: list[Item]) -> str:
+    """`all clear` only when every check ran and no finding is kept by acknowledgement."""
+    skipped = [item.check for item in items if item.status == "skip"]
+    kept = sum(item.status == "acknowledged" for item in items)
+    if not skipped and not kept:
+        return "all clear"
+    parts = ["no item failed"]
+    if skipped:
+        parts.append(f"{len(skipped)} check(s) skipped ({', '.join(skipped)})")
+    if kept:
+        parts.append(f"{kept} finding(s) acknowledged")
+    return "; ".join(parts)
+
+
+def _outcome(items: list[Item], forms: list[PublisherForm], repository: str,
+             ctx: Context) -> Outcome:
     bad = failed(items)
-    outputs = {"report": to_json(items), "failed": str(len(bad))}
+    # Outside Actions the checklist was printed above: stdout keeps the short `failed=`.
+    outputs = ({"report": to_json(items)} if ctx.environ.get("GITHUB_OUTPUT") else {})
+    outputs["failed"] = str(len(bad))
     summary = markdown(items) + "\n" + _forms_markdown(forms)
     if bad:
         which = ", ".join(f"{item.check} ({item.where})" if item.where else item.check
                           for item in bad)
         raise CheckFailed(FAILED.format(count=len(bad), which=which), summary=summary,
-                          outputs=outputs)
-    title = f"### 🩺 Release setup of `{repository or 'this repository'}`: all clear\n\n"
-    return Outcome(outputs=outputs, summary=title + summary)
+                          outputs=outputs, terminal="")
+    title = f"🩺 Release setup of `{repository or 'this repository'}`: {headline(items)}"
+    ctx.console.info(f"\n{title}")
+    return Outcome(outputs=outputs, summary=f"### {title}\n\n{summary}", terminal="")
 
 
 COMMAND = Command(
@@ -340,7 +354,7 @@ COMMAND = Command(
     inputs_type=Inputs,
     outputs=(
         Output("report", "The checklist as JSON: a list of {check, ok, status, detail}, with "
-                         "file and line where an item has them."),
+                         "file, line and an acknowledgement's reason where an item has them."),
         Output("failed", "How many items failed (0 when the setup is ready)."),
     ),
     run=run,

@@ -1,0 +1,533 @@
+"""doctor on real projects' workflow files: each snippet below is vendored verbatim (trimmed to
+the jobs that matter) from the upstream repository and commit named above it, and each was a
+false alarm: advice that would have broken a working job."""
+# ruff: noqa: E501 (the vendored lines stay as upstream wrote them)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from release_actions.checklist import Item
+from release_actions.workflow_audit import Channel, audit_workflows
+from release_actions.workflows import read_folder
+
+CHANNELS = (
+    Channel("preview", "internal-preview-release.yml", "pypi-internal-preview",
+            "preview-workflow", "preview-environment"),
+    Channel("public", "public-release.yml", "pypi-public", "public-workflow",
+            "public-environment"),
+)
+
+# python-attrs/attrs@c1dc5dcba16ed827aa6dcad896b41a3afedb4e32 .github/workflows/pypi-package.yml
+ATTRS = """\
+permissions: {}
+
+jobs:
+  # Always build & lint package.
+  build-package:
+    name: Build & verify package
+    runs-on: ubuntu-latest
+    permissions:
+      attestations: write  # necessary for GitHub attestations
+      id-token: write  # necessary for GitHub attestations
+
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+
+      - uses: hynek/build-and-inspect-python-package@2abe76da66d0a6a4a227101f9348ee855797cfa5 # v3.0.1
+        with:
+          attest-build-provenance-github: 'true'
+
+  # Upload to real PyPI on GitHub Releases.
+  release-pypi:
+    name: Publish released package to pypi.org
+    environment: release-pypi
+    if: github.repository_owner == 'python-attrs' && github.event.action == 'published'
+    runs-on: ubuntu-latest
+    needs: build-package
+
+    permissions:
+      id-token: write  # necessary for trusted publishing
+
+    steps:
+      - name: Download packages built by build-and-inspect-python-package
+        uses: actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1
+        with:
+          name: Packages
+          path: dist
+
+      - name: Upload package to PyPI
+        uses: pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33 # v1.14.2
+"""
+
+# pytest-dev/pluggy@e382e72789f8d791991c489d4322aa04e660b952 .github/workflows/deploy.yml
+PLUGGY = """\
+name: deploy
+
+on:
+  push:
+    tags:
+      - "*"
+
+# Set permissions at the job level.
+permissions: {}
+
+jobs:
+  package:
+    name: Build & inspect our package.
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+      attestations: write
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+      - uses: hynek/build-and-inspect-python-package@d44ca7d91762de7a7d5436ddae667c6da6d1c3df # v2.18.0
+        with:
+          attest-build-provenance-github: 'true'
+
+  deploy:
+    needs: [package]
+    if: github.event_name == 'push' && startsWith(github.event.ref, 'refs/tags') && github.repository == 'pytest-dev/pluggy'
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+    steps:
+      - name: Download built packages from the check-package job.
+        uses: actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1
+        with:
+          name: Packages
+          path: dist
+      - name: Publish package
+        uses: pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33 # v1.14.2
+        with:
+          attestations: true
+"""
+
+# urllib3/urllib3@6a8536b6e1b0cbe69ae801337c599951e527ae29 .github/workflows/scorecards.yml
+URLLIB3_SCORECARD = """\
+name: "Scorecard"
+on:
+  branch_protection_rule:
+  schedule:
+    - cron: "0 0 * * 0"
+  push:
+    branches: ["main"]
+
+permissions:
+  contents: "read"
+
+jobs:
+  analysis:
+    if: github.repository_owner == 'urllib3'
+    name: "Scorecard"
+    runs-on: "ubuntu-latest"
+    permissions:
+      security-events: write
+      id-token: write
+      contents: read
+      actions: read
+
+    steps:
+      - name: "Checkout repository"
+        uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+        with:
+          persist-credentials: false
+
+      - name: "Run Scorecard"
+        uses: ossf/scorecard-action@62b2cac7ed8198b15735ed49ab1e5cf35480ba46 # v2.4.0
+        with:
+          results_file: results.sarif
+          results_format: sarif
+          repo_token: ${{ secrets.SCORECARD_TOKEN }}
+          publish_results: true
+"""
+
+# pdm-project/pdm@a7e9d0015b4d5ca5d1b0c558582f9bf41b2fdf54 .github/workflows/release.yml
+PDM = """\
+name: Release
+
+on:
+  push:
+    tags:
+      - "*"
+
+jobs:
+  release-pypi:
+    name: release-pypi
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+      contents: write
+
+    steps:
+      - uses: actions/checkout@v7.0.1
+
+      - uses: actions/setup-python@v7
+        with:
+          python-version: "3.11"
+          cache: pip
+
+      - name: Build artifacts
+        run: |
+          pipx run build
+
+      - name: Publish package distributions to PyPI
+        run: pdm publish --no-build
+"""
+
+# python-trio/trio@60d0c2f84854ec6ef74995663dcdce3296840485 .github/workflows/autodeps.yml
+TRIO_AUTODEPS = """\
+name: Autodeps
+
+on:
+  workflow_dispatch:
+  schedule:
+    - cron:  '0 0 1 * *'
+
+jobs:
+  Autodeps:
+    if: github.repository_owner == 'python-trio'
+    name: Autodeps
+    timeout-minutes: 10
+    runs-on: 'ubuntu-latest'
+    permissions:
+      pull-requests: write
+      issues: write
+      repository-projects: write
+      contents: write
+
+    steps:
+      - name: Checkout
+        uses: actions/checkout@v7
+        with:
+          persist-credentials: true  # credentials are needed to push commits
+      - name: Commit changes and create automerge PR
+        env:
+          GH_TOKEN: ${{ github.token }}
+        run: |
+          # setup git repo
+          git switch --force-create autodeps/bump_from_${GITHUB_SHA:0:6}
+          git config user.name 'github-actions[bot]'
+          git config user.email '41898282+github-actions[bot]@users.noreply.github.com'
+
+          if ! git commit -am "Dependency updates"; then
+            echo "No changes to commit!"
+            exit 0
+          fi
+
+          git push --force --set-upstream origin autodeps/bump_from_${GITHUB_SHA:0:6}
+"""
+
+# pypa/pip@6d309205789d368b2749d93fd6193d584811efd5 .github/workflows/update-build-project-lock.yml
+PIP_LOCK = """\
+name: Update build-project lock
+
+on:
+  workflow_dispatch:
+
+jobs:
+  update-build-project-lock:
+    if: github.repository_owner == 'pypa'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+      pull-requests: write
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          persist-credentials: true  # because we'll git push
+
+      - name: Create a pull request if the lock file changed
+        env:
+          GH_TOKEN: ${{ github.token }}
+        run: |
+          branch="update-build-project-lock"
+          git switch -c "$branch"
+          git add build-project/pylock.toml
+          git commit -m "Update build-project/pylock.toml"
+          git push --force origin "$branch"
+"""
+
+# benchflow-ai/benchflow@62cc7e417c67ed6aaab2dc50a0bb642b2b77a3d2
+# .github/workflows/public-release.yml
+BENCHFLOW_PUBLIC = """\
+name: public-release
+
+on:
+  push:
+    tags:
+      - "v*"
+
+# PyPI Trusted Publishing uses OIDC, and GitHub Releases need contents: write.
+permissions:
+  contents: write
+  id-token: write
+
+jobs:
+  publish:
+    name: Publish public release
+    if: startsWith(github.ref, 'refs/tags/v')
+    runs-on: ubuntu-latest
+    environment: pypi-public
+
+    steps:
+      - name: Check out tag
+        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+
+      - name: Publish to PyPI
+        run: uv publish --trusted-publishing always dist/*
+"""
+
+# benchflow-ai/benchflow@62cc7e417c67ed6aaab2dc50a0bb642b2b77a3d2
+# .github/workflows/deploy-trajectory-upload.yml
+BENCHFLOW_AZURE = """\
+name: deploy-trajectory-upload
+
+on:
+  workflow_dispatch:
+
+permissions:
+  contents: read
+  id-token: write
+
+jobs:
+  deploy:
+    name: Deploy production service
+    runs-on: ubuntu-latest
+    environment: trajectory-upload-production
+
+    steps:
+      - name: Sign in to Azure with OIDC
+        uses: azure/login@a457da9ea143d694b1b9c7c869ebb04ebe844ef5 # v2.3.0
+        with:
+          client-id: ${{ secrets.AZURE_CLIENT_ID }}
+          tenant-id: ${{ secrets.AZURE_TENANT_ID }}
+          subscription-id: ${{ secrets.AZURE_SUBSCRIPTION_ID }}
+
+      - name: Deploy exact checked-out revision
+        run: ./services/trajectory_upload/scripts/deploy.sh
+"""
+
+
+# pydantic/pydantic@2151025aa51263f3016502b00010b78e4481eaa1 .github/workflows/docs-update.yml
+PYDANTIC_DOCS = """\
+name: Publish Documentation
+
+on:
+  push:
+    branches:
+      - main
+
+jobs:
+  publish:
+    # Compare with the docs-build job in .github/workflows/ci.yml
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    permissions:
+      contents: write
+
+    steps:
+      - name: Checkout docs-site
+        uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+        with:
+          ref: docs-site
+          persist-credentials: true
+
+      - name: Checkout current branch
+        uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+        with:
+          persist-credentials: true
+
+      - name: Set git credentials
+        run: |
+          git config --global user.name "${GITHUB_ACTOR}"
+          git config --global user.email "${GITHUB_ACTOR}@users.noreply.github.com"
+
+      - run: PYTHONPATH="$PWD${PYTHONPATH:+:${PYTHONPATH}}" uv run mike deploy -b docs-site dev --push
+        if: github.ref == 'refs/heads/main'
+"""
+
+# benchflow-ai/benchflow@62cc7e417c67ed6aaab2dc50a0bb642b2b77a3d2
+# .github/workflows/internal-preview-release.yml (the publish job's first steps)
+BENCHFLOW_PREVIEW_FETCH = """\
+on: workflow_run
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Check out tested commit
+        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+        with:
+          ref: ${{ steps.provenance.outputs.tested_sha }}
+
+      - name: Verify tested commit is on main
+        run: |
+          set -euo pipefail
+          git fetch --no-tags origin +refs/heads/main:refs/remotes/origin/main
+          git merge-base --is-ancestor HEAD refs/remotes/origin/main
+"""
+
+def audit(tmp_path: Path, name: str, text: str) -> list[Item]:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text)
+    return audit_workflows(read_folder(folder, lambda path: path.name),
+                           "integration-eval-secrets", CHANNELS)
+
+
+def of(items: list[Item], check: str, status: str | None = None) -> list[Item]:
+    return [item for item in items if item.check == check and item.status != "pass"
+            and (status is None or item.status == status)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "job", "what"),
+    [
+        pytest.param("pypi-package.yml", ATTRS, "build-package", "GitHub artifact attestations",
+                     id="attrs-baipp-attestations"),
+        pytest.param("deploy.yml", PLUGGY, "package", "GitHub artifact attestations",
+                     id="pluggy-baipp-attestations"),
+        pytest.param("scorecards.yml", URLLIB3_SCORECARD, "analysis", "OSSF Scorecard",
+                     id="urllib3-scorecard"),
+    ],
+)
+def test_id_token_for_another_oidc_use_is_a_note(
+    tmp_path: Path, name: str, text: str, job: str, what: str
+) -> None:
+    """Given a job that mints OIDC tokens for attestations or Scorecard, when audited, then its
+    `id-token: write` is a note naming that use (removing it would break the job)."""
+    items = audit(tmp_path, name, text)
+
+    assert of(items, "id-token", "fail") == []
+    notes = of(items, "id-token", "note")
+    assert len(notes) == 1, notes
+    assert f"Job `{job}`" in notes[0].detail and f"for {what}" in notes[0].detail
+    assert "keep it" in notes[0].detail and "remove" not in notes[0].detail
+
+
+def test_a_cloud_login_through_a_workflow_level_grant_is_a_note(tmp_path: Path) -> None:
+    """benchflow's Azure deploy inherits `id-token: write` from the workflow: the only job uses
+    it, so it is a note whose fix keeps the job's scopes (moving them to the job)."""
+    items = audit(tmp_path, "deploy-trajectory-upload.yml", BENCHFLOW_AZURE)
+
+    assert of(items, "id-token", "fail") == []
+    (note,) = of(items, "id-token", "note")
+    assert note.line == 8
+    assert "`{contents: read, id-token: write}` to `deploy`" in note.detail
+
+
+def test_pdm_publish_makes_the_job_a_publisher_and_its_pip_cache_is_seen(tmp_path: Path) -> None:
+    """pdm's release job publishes with `pdm publish`: its `id-token: write` is right, and the
+    pip cache it restores is the finding."""
+    items = audit(tmp_path, "release.yml", PDM)
+
+    assert of(items, "id-token") == []
+    (cache,) = of(items, "publish-cache")
+    assert cache.line == 19 and "`cache: pip`" in cache.detail
+    (other,) = of(items, "other-publishers")
+    assert "`pdm publish`" in other.detail
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        pytest.param("autodeps.yml", TRIO_AUTODEPS, id="trio-autodeps"),
+        pytest.param("update-build-project-lock.yml", PIP_LOCK, id="pip-lock-update"),
+    ],
+)
+def test_persist_credentials_true_in_a_job_that_pushes_is_accepted(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    assert of(audit(tmp_path, name, text), "checkout-credentials") == []
+
+
+def test_a_comment_saying_the_job_pushes_is_enough(tmp_path: Path) -> None:
+    """The push may happen in a script doctor cannot read: trio's comment says so."""
+    text = TRIO_AUTODEPS.replace(
+        "          git push --force --set-upstream origin autodeps/bump_from_${GITHUB_SHA:0:6}\n",
+        "          ./scripts/push-branch.sh\n")
+
+    assert of(audit(tmp_path, "autodeps.yml", text), "checkout-credentials") == []
+
+
+def test_persist_credentials_true_without_a_push_still_fails(tmp_path: Path) -> None:
+    text = PIP_LOCK.replace("  # because we'll git push", "").replace(
+        '          git push --force origin "$branch"\n', "")
+
+    (item,) = of(audit(tmp_path, "update-build-project-lock.yml", text), "checkout-credentials")
+
+    assert item.status == "fail" and "`with: persist-credentials: false`" in item.detail
+
+
+def test_a_job_that_pushes_with_default_credentials_is_a_note_not_a_breaking_fix(
+    tmp_path: Path,
+) -> None:
+    text = PIP_LOCK.replace("        with:\n          persist-credentials: true  # because "
+                            "we'll git push\n", "")
+
+    (item,) = of(audit(tmp_path, "update-build-project-lock.yml", text), "checkout-credentials")
+
+    assert item.status == "note"
+    assert "`git push`, line 16" in item.detail and "persist-credentials: true" in item.detail
+
+
+def test_a_publishing_job_inheriting_id_token_from_the_workflow_has_it(tmp_path: Path) -> None:
+    """benchflow's public release grants `id-token: write` at the workflow level and its one
+    job inherits it: no "has no `id-token: write`" failure; the workflow-level grant is a note
+    whose fix keeps `contents: write` for the GitHub Release."""
+    items = audit(tmp_path, "public-release.yml", BENCHFLOW_PUBLIC)
+
+    assert of(items, "id-token", "fail") == []
+    (note,) = of(items, "id-token", "note")
+    assert "used by every job that inherits it (`publish`)" in note.detail
+    assert "`{contents: write, id-token: write}` to `publish`" in note.detail
+
+
+def test_a_workflow_level_grant_reaching_a_job_that_does_not_need_it_fails(
+    tmp_path: Path,
+) -> None:
+    text = BENCHFLOW_PUBLIC.replace("jobs:\n", "jobs:\n  lint:\n    runs-on: ubuntu-latest\n"
+                                    "    steps:\n      - run: ruff check\n")
+
+    (item,) = of(audit(tmp_path, "public-release.yml", text), "id-token")
+
+    assert item.status == "fail" and item.line == 11
+    assert "neither publish nor use OIDC (`lint`)" in item.detail
+    assert "`{contents: write}` (or less) to `lint`" in item.detail
+
+
+def test_a_publisher_without_id_token_keeps_the_workflow_scopes_in_the_fix(tmp_path: Path) -> None:
+    text = BENCHFLOW_PUBLIC.replace("  id-token: write\n", "")
+
+    (item,) = of(audit(tmp_path, "public-release.yml", text), "id-token")
+
+    assert "(its own or the workflow's)" in item.detail
+    assert "`permissions: {contents: write, id-token: write}`" in item.detail
+
+
+def test_a_docs_deployer_that_pushes_keeps_its_credentials(tmp_path: Path) -> None:
+    """pydantic's docs job pushes the docs-site branch with `mike deploy --push`."""
+    assert of(audit(tmp_path, "docs-update.yml", PYDANTIC_DOCS), "checkout-credentials") == []
+
+
+def test_the_fix_for_a_checkout_says_what_a_later_fetch_then_needs(tmp_path: Path) -> None:
+    """benchflow's preview job fetches main after the checkout: the fix (no persisted token)
+    names that fetch and how it keeps working in a private repository."""
+    (item,) = of(audit(tmp_path, "internal-preview-release.yml", BENCHFLOW_PREVIEW_FETCH),
+                 "checkout-credentials")
+
+    assert item.status == "fail" and item.line == 7
+    assert "The later `git fetch` (step at line 12)" in item.detail
+    assert "give the checkout `fetch-depth: 0`" in item.detail
