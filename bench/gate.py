@@ -22,10 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from devtools.fake_providers import HANG, OK, fake_providers  # noqa: E402
-
 from release_actions import probing, providers  # noqa: E402
 from release_actions.providers import Endpoint  # noqa: E402
+from release_actions.rehearsal.providers import HANG, OK, fake_providers  # noqa: E402
 
 ORDER = [provider.name for provider in providers.PROVIDERS]
 

@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from devtools.fake_providers import FakeProvider, closed_port_url, fake_providers
 
 from release_actions import cli
 from release_actions.gha import Console
+from release_actions.rehearsal.providers import FakeProvider, closed_port_url, fake_providers
 from tests.helpers import Result, parse_key_values, run_cli
 
 
