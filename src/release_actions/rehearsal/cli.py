@@ -113,8 +113,7 @@ def public(story: Story, tag: str | None) -> None:
 
     run = story.rehearsal
     declaration = _project_version(run.consumer)
-    final = str(versions.public_version(versions.parse(declaration.version))) \
-        if not tag else tag.lstrip("v")
+    final = versions.parse(declaration.version).base_version if not tag else tag.lstrip("v")
     tag = tag or f"v{final}"
     if declaration.version != final:
         say(f"\n== Release pull request: main {declaration.version} → {final}")

@@ -125,7 +125,6 @@ class Rehearsal:
         git(self.origin, "symbolic-ref", "HEAD", "refs/heads/main")
         git(self.work, "clone", "-q", "--branch", "main", str(self.origin), str(self.consumer))
         git(self.consumer, "remote", "set-url", "origin", self.remote_url)
-        git(self.consumer, "config", "url." + str(self.origin) + ".insteadOf", self.remote_url)
         for name in self.options.environments:
             self.github.add_environment(name)
         self.github.git_dir = self.origin
@@ -134,7 +133,7 @@ class Rehearsal:
         return git(self.consumer, "rev-parse", "HEAD")
 
     def push(self, ref: str) -> None:
-        git(self.consumer, "push", "-q", "origin", ref)
+        git(self.consumer, "push", "-q", str(self.origin), ref)
 
     def commit_all(self, message: str) -> str:
         git(self.consumer, "add", "-A")
@@ -290,7 +289,7 @@ class Rehearsal:
     def merge_pull_request(self, number: int) -> None:
         """A maintainer's merge: main fast-forwards to the pull request's branch."""
         pull = next(p for p in self.github.pulls if p["number"] == number)
-        git(self.consumer, "fetch", "-q", "origin", f"refs/heads/{pull['head']}")
+        git(self.consumer, "fetch", "-q", str(self.origin), f"refs/heads/{pull['head']}")
         git(self.consumer, "merge", "-q", "--ff-only", "FETCH_HEAD")
         pull["state"] = "closed"
 

@@ -10,6 +10,8 @@ import os
 import sys
 from collections.abc import MutableMapping
 
+from release_actions.gha import input_env_names, read_input
+
 # What the inputs say for PyPI → the environment variable holding the local index's URL.
 PYPI_URLS = {
     "https://upload.pypi.org/legacy/": "REHEARSAL_UPLOAD_URL",
@@ -23,11 +25,20 @@ def redirect(environ: MutableMapping[str, str]) -> None:
     for key, value in list(environ.items()):
         if key.startswith("INPUT_") and value.strip() in PYPI_URLS:
             environ[key] = environ.get(PYPI_URLS[value.strip()], value)
-    trusted = environ.get("INPUT_TRUSTED_PUBLISHING", "")
+    trusted = read_input(environ, "trusted-publishing") or ""
     if trusted not in ("", "never") and environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
-        environ["INPUT_TRUSTED_PUBLISHING"] = "never"
-        environ["INPUT_USERNAME"] = environ.get("REHEARSAL_INDEX_USERNAME", "")
-        environ["INPUT_PASSWORD"] = environ.get("REHEARSAL_INDEX_PASSWORD", "")
+        print("rehearsal: this job may request an OIDC token (id-token: write); the local "
+              "index takes the upload with its own account in place of the token exchange",
+              flush=True)
+        _set(environ, "trusted-publishing", "never")
+        _set(environ, "username", environ.get("REHEARSAL_INDEX_USERNAME", ""))
+        _set(environ, "password", environ.get("REHEARSAL_INDEX_PASSWORD", ""))
+
+
+def _set(environ: MutableMapping[str, str], name: str, value: str) -> None:
+    """Every spelling of the input's variable (the runner keeps the hyphen, act adds both)."""
+    for key in input_env_names(name):
+        environ[key] = value
 
 
 def provider_stand_ins(environ: MutableMapping[str, str]) -> None:
