@@ -7,6 +7,7 @@ Exit codes: 0 every stage green, 1 a stage failed (its log excerpt and the fix a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -43,6 +44,10 @@ NOT_A_REPOSITORY = (
     "project's checkout (the rehearsal copies its history, never changes it)."
 )
 BAD_PROVIDER = "--providers-down names {name!r}; the providers are: {known}."
+BAD_TAG_AT = (
+    "--tag-at {ref!r} is no commit, branch or tag of this repository. Pass a branch name, a "
+    "tag or a commit sha (default: main)."
+)
 EXCERPT_LINES = 25
 
 
@@ -107,7 +112,7 @@ def preview(story: Story, title: str) -> None:
         story.channels.setdefault(_version_of(name), "preview")
 
 
-def public(story: Story, tag: str | None) -> None:
+def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
     from release_actions import versions
     from release_actions.pyproject import plan_rewrite, write_atomically
 
@@ -125,7 +130,7 @@ def public(story: Story, tag: str | None) -> None:
         story.stage("release pull request merged", run.push_main())
     say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
     before = set(_files(story))
-    story.stage(f"public release {tag}", run.push_tag(tag))
+    story.stage(f"public release {tag}", run.push_tag(tag, _commit(run, tag_at)))
     for name in sorted(set(_files(story)) - before):
         say(f"   ✔ published {name}")
         story.channels[_version_of(name)] = "public"
@@ -134,6 +139,16 @@ def public(story: Story, tag: str | None) -> None:
         say(f"   ✔ pull request #{pull['number']} ({pull['head']}): {pull['title']}")
         run.merge_pull_request(pull["number"])
         preview(story, "Next preview, after the bump pull request is merged")
+
+
+def _commit(run: Rehearsal, ref: str) -> str:
+    """`ref` as the copy knows it: main, a branch or tag of the user's repository, a sha."""
+    from release_actions.rehearsal.act import git
+
+    for candidate in (ref, f"origin/{ref}"):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            return git(run.consumer, "rev-parse", "--verify", f"{candidate}^{{commit}}")
+    raise ConfigError(BAD_TAG_AT.format(ref=ref))
 
 
 def _files(story: Story) -> list[str]:
@@ -220,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "a tag and the bump pull request; all: both (default)")
     parser.add_argument("--tag", help="the tag to release (default: v + the version main "
                                       "would release)")
+    parser.add_argument("--tag-at", default="main", metavar="REF",
+                        help="the commit the tag is made on (default: main after the release "
+                             "commit); another branch shows what tag-guard refuses")
     parser.add_argument("--map", action="append", default=[], metavar="OWNER/NAME=DIR",
                         help="a third-party action to run from a local folder")
     parser.add_argument("--environment", action="append", default=[], metavar="NAME",
@@ -302,7 +320,7 @@ def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
             if args.scenario in ("preview", "all"):
                 preview(story, "Preview")
             if args.scenario in ("public", "all"):
-                public(story, args.tag)
+                public(story, args.tag, args.tag_at)
         except Refused as refused:
             code = 1
             say(f"\n✘ {refused.stage}: {refused.run.workflow if refused.run else ''} failed")

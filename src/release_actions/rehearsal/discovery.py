@@ -5,6 +5,7 @@ neither ours, nor stood in, nor local, nor mapped with `--map` is refused before
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,12 +192,26 @@ def discover(repository: Path, actions_folder: Path,
         raise ConfigError(NO_WORKFLOWS.format(folder=FOLDER, ours=OURS))
     local, missing = _resolve([u for w in chosen for u in _all_uses(w)], actions_folder,
                               dict(maps or {}))
+    local.update(_inner_uses(actions_folder))
     if missing:
         listed = "\n".join(f"  {u.file}:{u.line}: {u.text}" for u in missing)
         raise ConfigError(UNMAPPED.format(listed=listed, example=missing[0].action),
                           file=repository / missing[0].file, line=missing[0].line)
     return Pipeline(tuple(chosen), titles, events, local,
                     tuple(u for w in chosen for u in _all_uses(w)))
+
+
+def _inner_uses(actions_folder: Path) -> dict[str, Path]:
+    """The third-party actions our composite actions use themselves (tested-run's upload),
+    mapped to their stand-ins."""
+    found = {}
+    for path in sorted(actions_folder.glob("*/action.yml")):
+        for text in re.findall(r"^\s*uses:\s*(\S+)", path.read_text(), re.M):
+            name, _, ref = text.partition("@")
+            folder = standins.folder(name.lower())
+            if folder is not None and ref:
+                found[f"{name}@{ref}"] = folder
+    return found
 
 
 def _resolve(all_uses: list[Uses], actions_folder: Path,

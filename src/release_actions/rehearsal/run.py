@@ -164,7 +164,7 @@ class Rehearsal:
         if not problem:
             code, log = self._act(workflow, event, payload, run_id, number)
             for job, result in _JOB_END.findall(log):
-                jobs[job] = "success" if result == "succeeded" else "failure"
+                jobs[job.strip()] = "success" if result == "succeeded" else "failure"
         run = WorkflowRun(workflow.name, self.pipeline.title(workflow), event, run_id, number,
                           head, code, log, jobs, problem)
         self.github.add_run(run_id, number, head)
