@@ -138,6 +138,6 @@ def test_an_action_nothing_stands_in_for_is_listed_before_anything_runs(tmp_path
     result = rehearse(repository)
 
     assert result.code == 2, result.output[-4000:]
-    assert ".github/workflows/checks.yml:14: octo/lint@v2" in result.output.replace("%0A", "\n")
+    assert ".github/workflows/checks.yml:15: octo/lint@v2" in result.output.replace("%0A", "\n")
     assert "--map octo/lint=" in result.output
     assert "▸" not in result.output and result.report is None
