@@ -257,6 +257,15 @@ def _error(message: str, file: str | None = None, line: int | None = None) -> No
     print(f"::error title=rehearse{where}::{flat}", flush=True)
 
 
+def _shown(file: str | Path | None, cwd: Path) -> str | None:
+    """A file as the user's checkout names it."""
+    if file is None:
+        return None
+    path = Path(file)
+    return str(path.relative_to(cwd)) if path.is_absolute() and path.is_relative_to(cwd) \
+        else str(path)
+
+
 def _check_tools() -> None:
     from release_actions.rehearsal.act import VENV_BIN
 
@@ -296,7 +305,7 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
 
         pipeline = discover(source, write_actions(work / "actions"), parse_maps(args.map))
     except ConfigError as error:
-        _error(error.message, str(error.file) if error.file else None, error.line)
+        _error(error.message, _shown(error.file, cwd or Path.cwd()), error.line)
         shutil.rmtree(work, ignore_errors=True)
         return 2
     say(f"release-actions rehearse: {options.repository}, workflows "
