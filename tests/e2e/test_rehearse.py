@@ -141,3 +141,28 @@ def test_an_action_nothing_stands_in_for_is_listed_before_anything_runs(tmp_path
     assert ".github/workflows/checks.yml:15: octo/lint@v2" in result.output.replace("%0A", "\n")
     assert "--map octo/lint=" in result.output
     assert "▸" not in result.output and result.report is None
+
+
+def test_a_canary_that_reaches_an_artifact_is_reported_and_fails(tmp_path: Path) -> None:
+    """A step that writes a secret into an uploaded file: the report counts the canary and the
+    rehearsal exits 1, although every job succeeded."""
+    leak = (
+        "      - name: Keep the key in a file (the mistake)\n"
+        "        env:\n"
+        "          KEY: ${{ secrets.UPLOAD_KEY }}\n"
+        "        run: mkdir -p out && printf '%s' \"$KEY\" > out/key.txt\n"
+        "      - uses: actions/upload-artifact@v4\n"
+        "        with:\n"
+        "          name: leaked\n"
+        "          path: out/\n"
+    )
+    repository = make_consumer(tmp_path / "acme", ACME, edits={
+        ".github/workflows/gate.yaml": ("        with:\n          mode: record\n",
+                                        "        with:\n          mode: record\n" + leak)})
+
+    result = rehearse(repository, "--scenario", "preview")
+
+    assert result.report is not None, result.output[-4000:]
+    assert {stage["conclusion"] for stage in result.report["stages"]} == {"success"}
+    assert result.report["canaries_leaked"] == 1
+    assert result.code == 1

@@ -299,17 +299,41 @@ class Rehearsal:
     # --- what happened -----------------------------------------------------------------------
 
     def leaked(self) -> list[str]:
-        """Where a canary appears unmasked: a log, an output, a file of the copy or the index."""
-        values = {value for name, value in self.canaries.items()}
-        found = [f"log of {run.workflow}" for run in self.runs
-                 if any(value in run.log for value in values)]
-        for root in (self.consumer, self.index.packages, self.work / "artifacts"):
-            for path in root.rglob("*") if root.is_dir() else ():
-                if path.is_file() and ".git" not in path.parts:
-                    data = path.read_bytes()
-                    found += [str(path.relative_to(self.work)) for value in values
-                              if value.encode() in data]
-        return found
+        """Where a canary appears unmasked: a run's log, a file of the copy, an artifact, a
+        release asset or a file on the index (archives read member by member)."""
+        values = [value.encode() for value in self.canaries.values()]
+        places: list[tuple[str, bytes]] = [(f"log of {run.workflow}", run.log.encode())
+                                           for run in self.runs]
+        for root in (self.consumer, self.index.packages):
+            places += [(str(path.relative_to(self.work)), path.read_bytes())
+                       for path in sorted(root.rglob("*"))
+                       if path.is_file() and ".git" not in path.parts]
+        places += [(f"artifact {artifact['name']}", self.github.zips[artifact["id"]])
+                   for artifact in self.github.artifacts]
+        places += [(f"release asset {asset_id}", data)
+                   for asset_id, data in self.github.assets.items()]
+        return [where for where, data in places
+                if any(value in member for member in _members(data) for value in values)]
+
+
+def _members(data: bytes) -> list[bytes]:
+    """The bytes themselves, and each member's when they are a zip or a gzipped tar."""
+    import tarfile
+
+    found = [data]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            found += [archive.read(name) for name in archive.namelist()]
+    except zipfile.BadZipFile:
+        pass
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+            for member in archive.getmembers():
+                extracted = archive.extractfile(member) if member.isfile() else None
+                found += [extracted.read()] if extracted is not None else []
+    except (tarfile.TarError, OSError, EOFError):
+        pass
+    return found
 
 
 def _zip_folder(folder: Path) -> bytes:
