@@ -309,8 +309,8 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
         return 2
     say(f"release-actions rehearse: {options.repository}, workflows "
-        f"{', '.join(w.name for w in pipeline.workflows)}, on a throw-away copy (the "
-        "checkout is only read).")
+        f"{', '.join(w.name for w in pipeline.workflows)}, on a throw-away copy whose main is "
+        "your HEAD (committed work only; the checkout is only read).")
     try:
         return _rehearse(work, source, pipeline, options, args)
     finally:
