@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from devtools.fake_providers import HANG, OK, fake_providers  # noqa: E402
+from release_actions.rehearsal.providers import HANG, OK, fake_providers  # noqa: E402
 
 SEED = ROOT / "bench" / "select_integration_provider.py"
 SEED_TIMEOUT = 25.0  # fixed in the selector

@@ -17,20 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools.act import ROOT, VENV_BIN, ActRun, clean_env, copy_tracked_tree, git, run_act
-from devtools.fake_github import FakeGitHub, fake_github
-from devtools.fake_providers import FakeProvider
-from devtools.pypi import PypiServer
+
+from release_actions.rehearsal import standins
+from release_actions.rehearsal.github_api import FakeGitHub, fake_github
+from release_actions.rehearsal.index import PypiServer
+from release_actions.rehearsal.providers import FakeProvider
 
 REPOSITORY = "benchflow-ai/release-actions-sample"
 REMOTE_URL = f"https://github.com/{REPOSITORY}.git"
 PACKAGE = "release-actions-sample"
-DEMO = Path(__file__).resolve().parent
 # Third-party actions the example workflows pin, mapped to local stand-ins (no network here).
-STANDINS = {
-    "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683": "checkout",
-    "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc": "setup-uv",
-    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "upload-artifact",
-}
+STANDINS = (
+    "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",
+    "astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc",
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",
+)
 GITHUB_TOKEN = "ghs_canary0demo0token0for0the0fake0api"
 DOCTOR = "release-actions doctor"  # run in the consumer's checkout, as on a laptop
 # Canary keys: they must never appear unmasked anywhere the pipelines write.
@@ -162,12 +163,12 @@ class Pipelines:
             actions_repo=self.actions_repo,
             workflow=f".github/workflows/{workflow}",
             event_payload=event_file,
-            local_repositories={ref: DEMO / "standins" / folder
-                                for ref, folder in STANDINS.items()},
+            local_repositories={ref: standins.FOLDER / standins.STANDINS[ref.split("@")[0]]
+                                for ref in STANDINS},
             env={
                 "GITHUB_API_URL": self.github.url,
-                "DEMO_ARTIFACTS": str(self.artifacts),
-                "DEMO_REMOTE_URL": REMOTE_URL,
+                "REHEARSAL_ARTIFACTS": str(self.artifacts),
+                "REHEARSAL_REMOTE_URL": REMOTE_URL,
                 # Every git in the steps reaches the local origin under its GitHub URL; act
                 # itself still reads the GitHub URL (it names github.repository after it).
                 "GIT_CONFIG_COUNT": "2",
@@ -175,7 +176,7 @@ class Pipelines:
                 "GIT_CONFIG_VALUE_0": REMOTE_URL,
                 "GIT_CONFIG_KEY_1": "protocol.file.allow",
                 "GIT_CONFIG_VALUE_1": "always",
-                "DEMO_UV_DIR": str(self.uv_dir),
+                "REHEARSAL_UV_DIR": str(self.uv_dir),
             },
             variables={
                 "PYPI_UPLOAD_URL": self.index.upload_url,

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from devtools.local_server import serving
+from release_actions.rehearsal.servers import serving
 
 EMPTY_PAGE = b"<!DOCTYPE html><html><body><h1>Links</h1></body></html>\n"
 FILENAME = re.compile(rb'name="content"; filename="([^"]+)"')

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, unquote
 
-from devtools.local_server import LocalServer
+from release_actions.rehearsal.servers import LocalServer
 
 HANG = "hang"
 TRICKLE = "trickle"

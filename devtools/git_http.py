@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devtools.local_server import serving
+from release_actions.rehearsal.servers import serving
 
 
 @dataclass

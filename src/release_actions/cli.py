@@ -93,6 +93,7 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
     ),
 }
 
+REHEARSE = "rehearse"
 EXIT_INTERNAL = 3
 EXIT_CODES = (
     "Exit codes: 0 done or skipped, 1 a check refused, 2 bad input or configuration, "
@@ -120,7 +121,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="release-actions",
         description="Release actions for Python packages: run one command as an Action would.",
-        epilog=f"Every flag can also come from INPUT_<NAME>; flags win. {EXIT_CODES}",
+        epilog=f"Every flag can also come from INPUT_<NAME>; flags win. {EXIT_CODES} "
+               f"`release-actions {REHEARSE} --help`: run this repository's release workflows "
+               "end to end on a throw-away copy (needs release-actions[rehearse]).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -215,6 +218,10 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
+    if argv[:1] == [REHEARSE]:  # a laptop command, not an action: its own flags
+        from release_actions.rehearsal.cli import main as rehearse
+
+        return rehearse(argv[1:])
     for stream in (sys.stdout, sys.stderr):
         # Bytes that are not UTF-8 (in a value from outside) are shown escaped, never a crash.
         if hasattr(stream, "reconfigure"):

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from devtools.fake_github import fake_github
 
+from release_actions.rehearsal.github_api import fake_github
 from tests.helpers import CHECKOUT, ROOT, git, run_act
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from devtools.fake_providers import fake_providers
 
+from release_actions.rehearsal.providers import fake_providers
 from tests.helpers import git, run_act
 
 pytestmark = pytest.mark.e2e

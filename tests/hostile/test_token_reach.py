@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from devtools.fake_github import FakeGitHub, fake_github
 from devtools.pypi import write_sample_package
 
+from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import git, run_cli
 from tests.hostile.conftest import make_workspace
 from tests.hostile.test_faults import _bare_origin

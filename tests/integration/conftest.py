@@ -4,7 +4,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from devtools.pypi import PypiServer
+
+from release_actions.rehearsal.index import PypiServer
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.fake_github import FakeGitHub, fake_github
 from devtools.git_http import GitHttpServer, git_http_server
 
+from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import Result, git, run_cli, snapshot
 
 TOKEN = "ghs_bumpDevTestToken0123456789"

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from devtools.fake_github import FakeGitHub, fake_github
 
+from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import ROOT, Result, git, run_cli
 
 TOKEN = "ghs_doctor_token_8841"

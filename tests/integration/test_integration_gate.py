@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from devtools.fake_providers import FakeProvider, closed_port_url, fake_providers
 
 from release_actions import cli, providers
 from release_actions.gha import Console
+from release_actions.rehearsal.providers import FakeProvider, closed_port_url, fake_providers
 from tests.helpers import Result, clean_env, parse_key_values, run_cli
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from devtools.fake_github import fake_github, generated_notes
 from devtools.pypi import PypiServer, write_sample_package
 
+from release_actions.rehearsal.github_api import fake_github, generated_notes
 from tests.helpers import run_cli
 
 

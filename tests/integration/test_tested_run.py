@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.fake_github import FakeGitHub, fake_github
 
+from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import Result, git, run_cli
 
 REPOSITORY = "octo/sample"

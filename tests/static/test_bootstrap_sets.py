@@ -23,6 +23,7 @@ from tests.helpers import ROOT
 
 SETS = bootstrap.command_sets()
 COMMANDS_PACKAGE = "release_actions.commands"
+REHEARSAL_PACKAGE = "release_actions.rehearsal"
 PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.M)
 
 
@@ -74,6 +75,9 @@ def third_party_imports(command: str) -> set[str]:
         for name in imported_names(module_file(module)):
             top = name.split(".")[0]
             if top == "release_actions":
+                # `rehearse` runs on a laptop with the `rehearse` extra, never in an action.
+                if name.startswith(REHEARSAL_PACKAGE):
+                    continue
                 if _is_module(name) and not (name.startswith(COMMANDS_PACKAGE) and name != own
                                              and name != COMMANDS_PACKAGE):
                     pending.append(name)

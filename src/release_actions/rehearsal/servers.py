@@ -12,12 +12,21 @@ from typing import TypeVar
 S = TypeVar("S", bound="LocalServer")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up early (an abandoned probe) is normal here, not a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 class LocalServer:
     """Subclasses set their own state, then call `super().__init__()`, and give `_handler()`."""
 
     def __init__(self) -> None:
         self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         # A short poll keeps shutdown() quick; the default 0.5 s adds up over many tests.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
@@ -44,7 +53,7 @@ class LocalServer:
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
     """Serve `handler` on 127.0.0.1 for the duration of the block; yields the port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
-from devtools.local_server import LocalServer
+from release_actions.rehearsal.servers import LocalServer
 
 # What a server does with a probe.
 OK = "ok"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from devtools.local_server import serving
+from release_actions.rehearsal.servers import serving
 
 
 @dataclass
@@ -204,7 +204,8 @@ def _pull_json(fake: FakeGitHub, pull: dict[str, Any], repo: str) -> dict[str, A
 
 def _artifact_list(fake: FakeGitHub, run_id: int, repo: str,
                    query: dict[str, list[str]]) -> dict[str, Any]:
-    name = (query.get("name") or [None])[0]
+    names = query.get("name")
+    name = names[0] if names else None
     found = [{**a, "url": f"{fake.url}/repos/{repo}/actions/artifacts/{a['id']}",
               "archive_download_url":
                   f"{fake.url}/repos/{repo}/actions/artifacts/{a['id']}/zip",
@@ -297,15 +298,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(201, _release_json(fake, release, repo))
         tag_match = re.fullmatch(r"/releases/tags/(.+)", rest)
         if tag_match and method == "GET":
-            release = fake.release(tag_match.group(1))
-            if release is None or release["draft"]:
+            tagged = fake.release(tag_match.group(1))
+            if tagged is None or tagged["draft"]:
                 return self._send(404, {"message": "Not Found"})
-            return self._send(200, _release_json(fake, release, repo))
+            return self._send(200, _release_json(fake, tagged, repo))
         id_match = re.fullmatch(r"/releases/(\d+)(/assets)?", rest)
         if id_match:
-            release = next((r for r in fake.releases if r["id"] == int(id_match.group(1))), None)
-            if release is None:
+            found = [r for r in fake.releases if r["id"] == int(id_match.group(1))]
+            if not found:
                 return self._send(404, {"message": "Not Found"})
+            release = found[0]
             if id_match.group(2) and method == "GET":
                 return self._send(200, [_asset_json(fake, a, repo) for a in release["_assets"]])
             if id_match.group(2) and method == "POST":
@@ -314,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if any(a["name"] == asset_name for a in release["_assets"]):
                     return self._send(422, {"message": "Validation Failed", "errors": [
                         {"resource": "ReleaseAsset", "code": "already_exists"}]})
-                asset = {"id": fake._id(), "name": asset_name, "size": len(data),
+                asset: dict[str, Any] = {"id": fake._id(), "name": asset_name, "size": len(data),
                          "label": "", "state": "uploaded",
                          "digest": f"sha256:{hashlib.sha256(data).hexdigest()}",
                          "content_type": self.headers.get("Content-Type", "")}

@@ -1,0 +1,7 @@
+"""`release-actions rehearse`: the user's own release workflows under act in host mode, on a
+throw-away copy of the repository, with local stand-ins for everything outside (needs the
+`rehearse` extra: act and the index server).
+
+Stand-ins, one module each: `github_api` (GitHub's REST API), `index` (the package index),
+`providers` (LLM providers), `standins/<name>/action.yml` (third-party actions, see
+`standins.STANDINS`)."""

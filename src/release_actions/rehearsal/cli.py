@@ -1,0 +1,347 @@
+"""`release-actions rehearse`: the release pipeline of the repository in the working directory,
+run end to end on a throw-away copy with local stand-ins, told stage by stage.
+
+Exit codes: 0 every stage green, 1 a stage failed (its log excerpt and the fix are shown),
+2 bad input or an action that cannot be stood in (nothing ran)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from release_actions.errors import ConfigError
+from release_actions.rehearsal.run import (
+    ENVIRONMENTS,
+    PROVIDER_NAMES,
+    Options,
+    Progress,
+    Rehearsal,
+    WorkflowRun,
+    published,
+    rehearsal,
+    repository_name,
+)
+
+SCENARIOS = ("preview", "public", "all")
+EXTRA = "pip install 'release-actions[rehearse]'"
+NO_TOOLS = (
+    "`{tool}` is not installed next to this Python: a rehearsal needs act and the index "
+    "server. Install them with `{extra}` (or `uv tool install 'release-actions[rehearse]'`)."
+)
+NOT_A_REPOSITORY = (
+    "{path} is not a git repository with a commit: run `release-actions rehearse` in your "
+    "project's checkout (the rehearsal copies its history, never changes it)."
+)
+BAD_PROVIDER = "--providers-down names {name!r}; the providers are: {known}."
+BAD_TAG_AT = (
+    "--tag-at {ref!r} is no commit, branch or tag of this repository. Pass a branch name, a "
+    "tag or a commit sha (default: main)."
+)
+EXCERPT_LINES = 25
+
+
+class Refused(Exception):
+    """A stage failed: the run that failed, and what to do."""
+
+    def __init__(self, stage: str, run: WorkflowRun | None, fix: str) -> None:
+        super().__init__(stage)
+        self.stage, self.run, self.fix = stage, run, fix
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+class Narrator(Progress):
+    """Each workflow run as it starts and how it ended, flushed: a pipe shows progress."""
+
+    def __init__(self) -> None:
+        self.started_at = 0.0
+
+    def started(self, workflow: str, event: str) -> None:
+        self.started_at = time.monotonic()
+        print(f"   ▸ {workflow} ({event}) … ", end="", flush=True)
+
+    def finished(self, run: WorkflowRun) -> None:
+        jobs = ", ".join(f"{job} {result}" for job, result in run.jobs.items())
+        verdict = "ok" if run.ok else "FAILED"
+        say(f"{verdict} in {time.monotonic() - self.started_at:.0f} s ({jobs})")
+
+
+@dataclass
+class Story:
+    rehearsal: Rehearsal
+    channels: dict[str, str] = field(default_factory=dict)  # version → channel
+    stages: list[tuple[str, WorkflowRun]] = field(default_factory=list)
+
+    def stage(self, title: str, runs: list[WorkflowRun]) -> None:
+        for run in runs:
+            self.stages.append((title, run))
+        failed = next((run for run in runs if not run.ok), None)
+        if failed is not None:
+            raise Refused(title, failed, _fix(failed))
+
+
+# --- the stages ----------------------------------------------------------------------------
+
+
+def _project_version(checkout: Path) -> Any:
+    from release_actions.pyproject import find_project_version
+
+    declaration, _name = find_project_version(checkout / "pyproject.toml")
+    return declaration
+
+
+def preview(story: Story, title: str) -> None:
+    say(f"\n== {title}: a push to main, and the workflows it starts")
+    before = set(_files(story))
+    story.stage(title, story.rehearsal.push_main())
+    for name in sorted(set(_files(story)) - before):
+        say(f"   ✔ published {name}")
+        story.channels.setdefault(_version_of(name), "preview")
+
+
+def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
+    from release_actions import versions
+    from release_actions.atomic import write_atomically
+    from release_actions.pyproject import plan_rewrite
+
+    run = story.rehearsal
+    declaration = _project_version(run.consumer)
+    final = versions.parse(declaration.version).base_version if not tag else tag.lstrip("v")
+    tag = tag or f"v{final}"
+    if declaration.version != final:
+        say(f"\n== Release pull request: main {declaration.version} → {final}")
+        write_atomically(plan_rewrite([declaration], final))
+        if (run.consumer / "uv.lock").is_file():
+            subprocess.run([sys.executable, "-m", "uv", "lock", "--offline", "--quiet"],
+                           cwd=run.consumer, check=False, capture_output=True)
+        run.commit_all(f"Release {final}")
+        story.stage("release pull request merged", run.push_main())
+    say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
+    before = set(_files(story))
+    story.stage(f"public release {tag}", run.push_tag(tag, _commit(run, tag_at)))
+    for name in sorted(set(_files(story)) - before):
+        say(f"   ✔ published {name}")
+        story.channels[_version_of(name)] = "public"
+    pull = run.github.pulls[-1] if run.github.pulls else None
+    if pull is not None:
+        say(f"   ✔ pull request #{pull['number']} ({pull['head']}): {pull['title']}")
+        run.merge_pull_request(pull["number"])
+        preview(story, "Next preview, after the bump pull request is merged")
+
+
+def _commit(run: Rehearsal, ref: str) -> str:
+    """`ref` as the copy knows it: main, a branch or tag of the user's repository, a sha."""
+    from release_actions.rehearsal.act import git
+
+    for candidate in (ref, f"origin/{ref}"):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            return git(run.consumer, "rev-parse", "--verify", f"{candidate}^{{commit}}")
+    raise ConfigError(BAD_TAG_AT.format(ref=ref))
+
+
+def _files(story: Story) -> list[str]:
+    packages = story.rehearsal.index.packages
+    return sorted(path.name for path in packages.iterdir()) if packages.is_dir() else []
+
+
+def _version_of(name: str) -> str:
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    return str((parse_wheel_filename(name) if name.endswith(".whl")
+                else parse_sdist_filename(name))[1])
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def _fix(run: WorkflowRun) -> str:
+    if run.problem:
+        return run.problem
+    errors = re.findall(r"::error[^:]*::(.*)", run.log)
+    if errors:
+        return str(errors[-1]).replace("%0A", "\n").replace("%25", "%")
+    return (f"a `run:` step of {run.workflow} failed: its log is above; run the same command "
+            "in your checkout to see why.")
+
+
+def excerpt(run: WorkflowRun) -> str:
+    lines = [line for line in run.log.splitlines() if "| " in line or "::error" in line
+             or "Failure" in line]
+    return "\n".join(lines[-EXCERPT_LINES:])
+
+
+def report_document(story: Story) -> dict[str, Any]:
+    run = story.rehearsal
+    stages = [{"workflow": r.workflow, "job": job, "event": r.event, "conclusion": result}
+              for _title, r in story.stages for job, result in r.jobs.items()]
+    release = run.github.releases[-1] if run.github.releases else None
+    pull = run.github.pulls[-1] if run.github.pulls else None
+    return {
+        "stages": stages,
+        "published": published(run.index, story.channels),
+        "release": {"tag": release["tag_name"], "body": release["body"]} if release else None,
+        "pull_request": {"branch": pull["head"], "title": pull["title"]} if pull else None,
+        "canaries_leaked": len(run.leaked()),
+    }
+
+
+def tell(document: dict[str, Any]) -> None:
+    say("\n# What happened\n")
+    say("| workflow | job | event | conclusion |\n|---|---|---|---|")
+    for stage in document["stages"]:
+        say(f"| {stage['workflow']} | {stage['job']} | {stage['event']} | "
+            f"{stage['conclusion']} |")
+    if document["published"]:
+        say("\nPublished (sha256):")
+        for item in document["published"]:
+            say(f"  {item['sha256']}  {item['file']}  ({item['channel']} {item['version']})")
+    if document["release"]:
+        say(f"\nGitHub Release {document['release']['tag']}:")
+        for line in str(document["release"]["body"]).splitlines():
+            say(f"    {line}")
+    if document["pull_request"]:
+        say(f"\nBump pull request: {document['pull_request']['title']} "
+            f"(branch {document['pull_request']['branch']})")
+    leaked = document["canaries_leaked"]
+    say(f"\nSecrets: canaries only; {leaked} reached a log, output or file" if leaked else
+        "\nSecrets: canaries only; none reached a log, an output or a file.")
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="release-actions rehearse",
+        description="Run this repository's release workflows end to end under act, on a "
+                    "throw-away copy, with local stand-ins for GitHub, the package index and "
+                    "the LLM providers. Nothing is pushed, published or fetched.",
+        epilog="Exit codes: 0 every stage green, 1 a stage failed, 2 bad input or an action "
+               "that cannot be stood in.")
+    parser.add_argument("--scenario", choices=SCENARIOS, default="all",
+                        help="preview: a push to main and its chain; public: the release of "
+                             "a tag and the bump pull request; all: both (default)")
+    parser.add_argument("--tag", help="the tag to release (default: v + the version main "
+                                      "would release)")
+    parser.add_argument("--tag-at", default="main", metavar="REF",
+                        help="the commit the tag is made on (default: main after the release "
+                             "commit); another branch shows what tag-guard refuses")
+    parser.add_argument("--map", action="append", default=[], metavar="OWNER/NAME=DIR",
+                        help="a third-party action to run from a local folder")
+    parser.add_argument("--environment", action="append", default=[], metavar="NAME",
+                        help="an environment the repository has on GitHub (default: "
+                             f"{', '.join(ENVIRONMENTS)})")
+    parser.add_argument("--providers-down", default="", metavar="NAME,...",
+                        help=f"LLM providers that answer 503 ({', '.join(PROVIDER_NAMES)})")
+    parser.add_argument("--report", type=Path, metavar="FILE", help="also write the report "
+                                                                    "as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the throw-away copy")
+    return parser
+
+
+def _error(message: str, file: str | None = None, line: int | None = None) -> None:
+    where = f" file={file}" + (f",line={line}" if line else "") if file else ""
+    flat = message.replace("%", "%25").replace("\n", "%0A")
+    print(f"::error title=rehearse{where}::{flat}", flush=True)
+
+
+def _shown(file: str | Path | None, cwd: Path) -> str | None:
+    """A file as the user's checkout names it."""
+    if file is None:
+        return None
+    path = Path(file)
+    return str(path.relative_to(cwd)) if path.is_absolute() and path.is_relative_to(cwd) \
+        else str(path)
+
+
+def _check_tools() -> None:
+    from release_actions.rehearsal.act import VENV_BIN
+
+    for tool in ("act", "pypi-server"):
+        if not (VENV_BIN / tool).exists():
+            raise ConfigError(NO_TOOLS.format(tool=tool, extra=EXTRA))
+
+
+def _source(path: Path) -> Path:
+    done = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "HEAD"],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise ConfigError(NOT_A_REPOSITORY.format(path=path))
+    return Path(done.stdout.splitlines()[0])
+
+
+def _providers_down(value: str) -> tuple[str, ...]:
+    names = tuple(filter(None, (name.strip() for name in value.split(","))))
+    for name in names:
+        if name not in PROVIDER_NAMES:
+            raise ConfigError(BAD_PROVIDER.format(name=name, known=", ".join(PROVIDER_NAMES)))
+    return names
+
+
+def main(argv: Sequence[str], cwd: Path | None = None) -> int:
+    from release_actions.rehearsal.discovery import discover, parse_maps
+
+    args = build_parser().parse_args(list(argv))
+    work = Path(tempfile.mkdtemp(prefix="release-actions-rehearsal-"))
+    try:
+        source = _source(cwd or Path.cwd())
+        _check_tools()
+        options = Options(repository_name(source),
+                          tuple(args.environment) or ENVIRONMENTS,
+                          _providers_down(args.providers_down))
+        from release_actions.rehearsal.actions import write_actions
+
+        pipeline = discover(source, write_actions(work / "actions"), parse_maps(args.map))
+    except ConfigError as error:
+        _error(error.message, _shown(error.file, cwd or Path.cwd()), error.line)
+        shutil.rmtree(work, ignore_errors=True)
+        return 2
+    say(f"release-actions rehearse: {options.repository}, workflows "
+        f"{', '.join(w.name for w in pipeline.workflows)}, on a throw-away copy whose main is "
+        "your HEAD (committed work only; the checkout is only read).")
+    try:
+        return _rehearse(work, source, pipeline, options, args)
+    finally:
+        if args.keep:
+            say(f"\nThe copy is kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
+              args: argparse.Namespace) -> int:
+    with rehearsal(work, source, pipeline, options, Narrator()) as run:
+        story = Story(run)
+        code = 0
+        try:
+            if args.scenario in ("preview", "all"):
+                preview(story, "Preview")
+            if args.scenario in ("public", "all"):
+                public(story, args.tag, args.tag_at)
+        except Refused as refused:
+            code = 1
+            say(f"\n✘ {refused.stage}: {refused.run.workflow if refused.run else ''} failed")
+            if refused.run is not None and refused.run.log:
+                say(excerpt(refused.run))
+            say(f"\nFix: {refused.fix}")
+        except ConfigError as error:
+            _error(error.message)
+            return 2
+        document = report_document(story)
+        tell(document)
+        if args.report:
+            args.report.write_text(json.dumps(document, indent=2) + "\n")
+        return 1 if document["canaries_leaked"] else code

@@ -1,0 +1,190 @@
+"""Discovery of the release pipeline, the workflow view act reads, and the shim our actions run
+through in a rehearsal: no act, no servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from release_actions.errors import ConfigError
+from release_actions.rehearsal import shim, standins
+from release_actions.rehearsal.discovery import discover, parse_maps
+from release_actions.rehearsal.view import write_view
+from release_actions.workflows import read_workflow
+
+TEST = """name: CI
+on:
+  push:
+    branches: [main]
+jobs:
+  unit:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo ok
+"""
+GATE = """name: Gate
+on:
+  workflow_run:
+    workflows: [CI]
+    types: [completed]
+jobs:
+  record:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8
+      - uses: benchflow-ai/release-actions/tested-run@main
+        with:
+          mode: record
+"""
+SHIP = """name: Ship
+on:
+  push:
+    tags: ["v*"]
+permissions:
+  id-token: write
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: Astral-sh/setup-uv@v6
+      - uses: benchflow-ai/release-actions/publish@0123456789abcdef0123456789abcdef01234567
+  bump:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+    steps:
+      - uses: benchflow-ai/release-actions/bump-dev@v1
+"""
+DOCS = """name: Docs
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: octo/mkdocs-action@v9
+"""
+
+
+def repository(root: Path, **files: str) -> Path:
+    folder = root / ".github/workflows"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name.replace("_", ".")).write_text(text)
+    return root
+
+
+def test_the_pipeline_is_ours_and_what_it_chains_from(tmp_path: Path) -> None:
+    """CI uses none of our actions but Gate chains from it; Docs is left out, so its action
+    needs no stand-in."""
+    root = repository(tmp_path, ci_yml=TEST, gate_yml=GATE, ship_yml=SHIP, docs_yml=DOCS)
+
+    pipeline = discover(root, tmp_path / "ours")
+
+    assert [w.name for w in pipeline.workflows] == ["ci.yml", "gate.yml", "ship.yml"]
+    assert [w.name for w in pipeline.started_by_push(tag=False)] == ["ci.yml"]
+    assert [w.name for w in pipeline.started_by_push(tag=True)] == ["ship.yml"]
+    ci = pipeline.workflows[0]
+    assert [w.name for w in pipeline.chained_after(ci)] == ["gate.yml"]
+
+
+def test_every_ref_of_a_common_action_and_of_ours_is_stood_in(tmp_path: Path) -> None:
+    root = repository(tmp_path, ci_yml=TEST, gate_yml=GATE, ship_yml=SHIP)
+
+    local = discover(root, tmp_path / "ours").local_repositories
+
+    assert local["actions/checkout@v4"] == standins.folder("actions/checkout")
+    assert local["actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"] == \
+        standins.folder("actions/checkout")
+    assert local["Astral-sh/setup-uv@v6"] == standins.folder("astral-sh/setup-uv")
+    for ref in ("main", "v1", "0123456789abcdef0123456789abcdef01234567"):
+        assert local[f"benchflow-ai/release-actions@{ref}"] == tmp_path / "ours"
+
+
+def test_an_action_nothing_stands_in_for_is_refused_with_the_map_flag(tmp_path: Path) -> None:
+    gate = GATE.replace("      - uses: benchflow-ai", "      - uses: octo/lint@v2\n"
+                                                     "      - uses: benchflow-ai")
+    root = repository(tmp_path, ci_yml=TEST, gate_yml=gate)
+
+    with pytest.raises(ConfigError) as refused:
+        discover(root, tmp_path / "ours")
+
+    assert ".github/workflows/gate.yml:11: octo/lint@v2" in refused.value.message
+    assert "--map octo/lint=" in refused.value.message
+    assert refused.value.line == 11
+
+
+def test_a_mapped_action_runs_from_its_folder(tmp_path: Path) -> None:
+    gate = GATE.replace("      - uses: benchflow-ai", "      - uses: octo/lint@v2\n"
+                                                     "      - uses: benchflow-ai")
+    root = repository(tmp_path / "repo", ci_yml=TEST, gate_yml=gate)
+    lint = tmp_path / "lint"
+    lint.mkdir()
+    (lint / "action.yml").write_text("name: lint\nruns:\n  using: composite\n  steps: []\n")
+
+    pipeline = discover(root, tmp_path / "ours", parse_maps([f"octo/lint={lint}"]))
+
+    assert pipeline.local_repositories["octo/lint@v2"] == lint
+
+
+@pytest.mark.parametrize("value", ["octo/lint", "lint=.", "octo/lint=/nonexistent"])
+def test_a_map_that_names_no_action_folder_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="owner/name=DIR"):
+        parse_maps([value])
+
+
+def test_the_docker_action_is_refused_with_the_composite_instead(tmp_path: Path) -> None:
+    ship = SHIP.replace("release-actions/bump-dev@v1", "release-actions@v1")
+    root = repository(tmp_path, ship_yml=ship)
+
+    with pytest.raises(ConfigError, match="Docker action"):
+        discover(root, tmp_path / "ours")
+
+
+def test_a_folder_without_our_actions_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no release pipeline"):
+        discover(repository(tmp_path, docs_yml=DOCS), tmp_path / "ours")
+
+
+def test_only_jobs_that_may_write_id_token_get_the_oidc_variables(tmp_path: Path) -> None:
+    """`release` inherits the workflow's id-token: write; `bump` lists its own permissions,
+    which replace the workflow's, so it gets none."""
+    root = repository(tmp_path, ship_yml=SHIP)
+    workflow = read_workflow(root / ".github/workflows/ship.yml", "ship.yml")
+
+    view = write_view(workflow, tmp_path / "view.yml", {"ACTIONS_ID_TOKEN_REQUEST_URL": "u"})
+
+    jobs = yaml.safe_load(view.read_text())["jobs"]
+    assert jobs["release"]["env"] == {"ACTIONS_ID_TOKEN_REQUEST_URL": "u"}
+    assert "env" not in jobs["bump"]
+    assert "on" in yaml.load(view.read_text(), Loader=yaml.BaseLoader)
+
+
+LOCAL = {"REHEARSAL_UPLOAD_URL": "http://127.0.0.1:1/", "REHEARSAL_SIMPLE_URL":
+         "http://127.0.0.1:1/simple/", "REHEARSAL_INDEX_URL": "http://127.0.0.1:1",
+         "REHEARSAL_INDEX_USERNAME": "uploader", "REHEARSAL_INDEX_PASSWORD": "pw"}
+
+
+def test_the_shim_sends_pypi_to_the_local_index_and_uses_its_account_with_a_token() -> None:
+    environ = {**LOCAL, "INPUT_REPOSITORY-URL": "https://upload.pypi.org/legacy/",
+               "INPUT_CHECK_URL": "https://pypi.org/simple/",
+               "INPUT_TRUSTED-PUBLISHING": "always", "INPUT_PASSWORD": "canary",
+               "ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:2/token"}
+
+    shim.redirect(environ)
+
+    assert environ["INPUT_REPOSITORY-URL"] == "http://127.0.0.1:1/"
+    assert environ["INPUT_CHECK_URL"] == "http://127.0.0.1:1/simple/"
+    assert environ["INPUT_TRUSTED-PUBLISHING"] == environ["INPUT_TRUSTED_PUBLISHING"] == "never"
+    assert environ["INPUT_PASSWORD"] == "pw" and environ["INPUT_USERNAME"] == "uploader"
+
+
+def test_the_shim_leaves_a_job_without_a_token_as_github_would() -> None:
+    environ = {**LOCAL, "INPUT_TRUSTED-PUBLISHING": "always", "INPUT_PASSWORD": "canary"}
+
+    shim.redirect(environ)
+
+    assert environ["INPUT_TRUSTED-PUBLISHING"] == "always"
+    assert environ["INPUT_PASSWORD"] == "canary"
