@@ -34,6 +34,7 @@ class Declaration:
     line: int | None
     rewrite: Callable[[str, str], str]  # (file text, new version) -> new file text
     fix: str = "Make them equal before releasing."  # when it disagrees with the project file
+    caveat: str = ""  # what the build does with the rewrite that the user must know (a warning)
 
     def parsed(self) -> Version:
         """The declared version under PEP 440; an invalid one is a ConfigError at its line."""

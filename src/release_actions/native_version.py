@@ -103,11 +103,10 @@ def _checked_cargo_version(path: Path, text: str, table: str, value: Any) -> Dec
 def _workspace_root(manifest: Path, doc: Mapping[str, Any]) -> Path:
     """The workspace root as Cargo finds it: `package.workspace`, else the nearest Cargo.toml
     with a [workspace] table from the crate's own folder up, searched no higher than the
-    checkout (the working directory, or the folder holding `.git`)."""
+    checkout (the folder holding `.git`)."""
     explicit = lookup(doc, "package", "workspace")
     if isinstance(explicit, str):
         return Path(os.path.normpath(manifest.parent / explicit / "Cargo.toml"))
-    top = Path.cwd()
     folder = manifest.parent
     while True:
         candidate = Path(os.path.normpath(folder / "Cargo.toml"))
@@ -116,7 +115,7 @@ def _workspace_root(manifest: Path, doc: Mapping[str, Any]) -> Path:
             if lookup(parse_toml(candidate, text), "workspace") is not None:
                 return candidate
         here = folder.resolve()
-        if here == top or (here / ".git").exists() or here.parent == here:
+        if (here / ".git").exists() or here.parent == here:
             raise ConfigError(NO_WORKSPACE.format(path=manifest, top=here), file=manifest,
                               line=toml_key_line(read_text(manifest, what="Cargo manifest"),
                                                  "package", "version.workspace"))
@@ -172,6 +171,14 @@ MESON_COMPUTED = (
     "{path} line {line}: project() computes its version ({found}); meson-python builds what "
     "that code prints, which this action cannot rewrite. Write the version as a string, "
     "`version: 'X.Y.Z.dev0'`, or as `version: files('VERSION')` with the version in that file."
+)
+# meson-python's sdist is `meson dist --allow-dirty`, which archives HEAD's tree.
+MESON_SDIST = (
+    "meson-python makes the sdist with `meson dist`, which archives the last commit, not the "
+    "rewritten checkout: the sdist would carry the old version's files under the preview's "
+    "name, and the wheel built from it the old version (`uv build` stops there). Build the "
+    "wheels from the tree (`uv build --wheel`), or commit the rewrite in the CI checkout "
+    "(never pushed) before `uv build`."
 )
 MESON_NO_VERSION = (
     "{path} has no `version:` in its project() call, which meson-python reads for "

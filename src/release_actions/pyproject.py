@@ -7,6 +7,7 @@ first, written to temp files beside their targets, then renamed into place."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ from release_actions.declaration import (
 )
 from release_actions.errors import ConfigError
 from release_actions.kinds import quote
-from release_actions.native_version import native_declaration
+from release_actions.native_version import MESON_SDIST, native_declaration
 from release_actions.python_version import (
     assignment_declaration,
     compile_hatch_pattern,
@@ -249,6 +250,15 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     """Where the project's version comes from, and its distribution name, in the order of
     SPEC §4: git tags through a VCS plugin (poetry-dynamic-versioning's placeholder version
     is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
+    found, name = _version_source(project_file)
+    text = read_text(project_file, what="Project file")
+    backend = lookup(parse_toml(project_file, text), "build-system", "build-backend")
+    if backend == "mesonpy" and isinstance(found, Declaration):
+        found = dataclasses.replace(found, caveat=MESON_SDIST)
+    return found, name
+
+
+def _version_source(project_file: Path) -> tuple[Declaration | VcsSource, str | None]:
     text = read_text(project_file, what="Project file")
     doc = parse_toml(project_file, text)
     raw_name = lookup(doc, "project", "name") or lookup(doc, "tool", "poetry", "name")
