@@ -409,6 +409,45 @@ BUILDS = {
         # setuptools reads the first top-level assignment statically, annotated or not.
         "src/my_pkg/__init__.py": "__version__: str = \"0.5.1.dev0\"\n__version__ = \"9.9\"\n",
     },
+    "project-table": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n\n"
+        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n",
+        "src/my_pkg/__init__.py": "",
+    },
+    "poetry": {
+        "pyproject.toml": "[tool.poetry]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n"
+        "description = \"\"\nauthors = []\n\n[build-system]\nrequires = [\"poetry-core>=1,<3\"]\n"
+        "build-backend = \"poetry.core.masonry.api\"\n",
+        "my_pkg/__init__.py": "",
+    },
+    "hatch-code-source": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n"
+        "[tool.hatch.version]\nsource = \"code\"\npath = \"src/my_pkg/__init__.py\"\n",
+        "src/my_pkg/__init__.py": "__version__: str = \"0.5.1.dev0\"\n",
+    },
+    "hatch-custom-pattern": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n"
+        "[tool.hatch.version]\npath = \"src/my_pkg/meta.py\"\n"
+        "pattern = \"^RELEASE: str = '(?P<version>[^']+)'$\"\n",
+        "src/my_pkg/meta.py": "RELEASE: str = '0.5.1.dev0'\n",
+        "src/my_pkg/__init__.py": "",
+    },
+    "setuptools-file": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"setuptools>=64\"]\n"
+        "build-backend = \"setuptools.build_meta\"\n\n"
+        "[tool.setuptools.dynamic]\nversion = {file = \"VERSION\"}\n",
+        "VERSION": "0.5.1.dev0\n",
+        "src/my_pkg/__init__.py": "",
+    },
+    "pdm-file": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"\n\n"
+        "[tool.pdm.version]\nsource = \"file\"\npath = \"src/my_pkg/__init__.py\"\n",
+        "src/my_pkg/__init__.py": "__version__ = \"0.5.1.dev0\"\n",
+    },
     "flit-src-package": {  # pip's layout
         "pyproject.toml": "[project]\ndynamic = [\"version\"]\nname = \"my-pkg\"\n"
         "description = \"x\"\n\n" + FLIT,
