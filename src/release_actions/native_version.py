@@ -34,6 +34,8 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
     r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
 )
+# PEP 440's pre-release letters as SemVer words PEP 440 normalizes back (`-alpha.1` is a1).
+PRE_WORDS = {"a": "alpha", "b": "beta", "rc": "rc"}
 # The dev number at the end of a Cargo pre-release: `-dev.5`, `-dev5`, `-rc.1.dev.5`.
 CARGO_DEV_NUMBER = re.compile(r"dev[.]?(?P<number>\d+)$")
 NOT_SEMVER = (
@@ -62,14 +64,29 @@ NO_PACKAGE_VERSION = (
 )
 
 
+def semver_spelling(version: Version) -> str:
+    """A PEP 440 version in Cargo's SemVer, as maturin reads it back: `1.2.4.dev0` is
+    `1.2.4-dev.0`, `2.0.0rc1.dev3` is `2.0.0-rc.1.dev.3`."""
+    release = [*version.release, 0, 0][:max(3, len(version.release))]
+    parts = [f"{PRE_WORDS[version.pre[0]]}.{version.pre[1]}"] if version.pre else []
+    parts += [f"post.{version.post}"] if version.post is not None else []
+    parts += [f"dev.{version.dev}"] if version.dev is not None else []
+    return ".".join(map(str, release)) + ("-" + ".".join(parts) if parts else "")
+
+
 def cargo_form(old: str, new: str) -> str:
-    """The Cargo spelling of the PEP 440 version `new`, in the style of `old`: only the dev
-    number changes, so `1.2.3-dev.0` becomes `1.2.3-dev.41` for 1.2.3.dev41."""
+    """The Cargo spelling of the PEP 440 version `new`, in the style of `old` where only the dev
+    number changes (`1.2.3-dev0` → `1.2.3-dev41`), else in the usual SemVer spelling."""
+    target = Version(new)
     match = CARGO_DEV_NUMBER.search(old)
-    written = old[:match.start("number")] + str(Version(new).dev) if match else old
-    if Version(written) != Version(new):
-        raise ConfigError(f"Cannot spell {new} in Cargo's SemVer the way {old} is written: "
-                          "write the version as \"X.Y.Z-dev.0\".")
+    if match and target.dev is not None:
+        written = old[:match.start("number")] + str(target.dev)
+        if Version(written) == target:
+            return written
+    written = semver_spelling(target)
+    if not SEMVER.match(written) or Version(written) != target:
+        raise ConfigError(f"Cannot spell {new} in Cargo's SemVer (as {old} is written): write "
+                          "the version as \"X.Y.Z-dev.0\".")
     return written
 
 

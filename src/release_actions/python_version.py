@@ -135,6 +135,10 @@ def _parse(path: Path, text: str) -> ast.Module:
     except SyntaxError as error:
         raise ConfigError(f"{path} is not valid Python: {error.msg} (line {error.lineno}). "
                           "Fix the file.", file=path, line=error.lineno) from None
+    except (RecursionError, MemoryError, ValueError):
+        # Nesting deeper than the parser's stack, or a NUL byte (ValueError before 3.12).
+        raise ConfigError(f"{path} is not Python this action can read (nested too deeply or "
+                          "holding a NUL byte). Fix the file.", file=path) from None
 
 
 def _assignment_span(path: Path, name: str, reader: str, text: str, *,

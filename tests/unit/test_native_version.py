@@ -18,6 +18,11 @@ from release_actions.native_version import cargo_declaration, cargo_form, meson_
         ("1.2.3-dev0", "1.2.3.dev41", "1.2.3-dev41"),
         ("2.0.0-rc.1.dev.0", "2.0.0rc1.dev7", "2.0.0-rc.1.dev.7"),
         ("1.2.3-dev.0", "1.2.3.dev18446744073709551614", "1.2.3-dev.18446744073709551614"),
+        # bump-dev: from a release to the next development version, and back (tag-guard).
+        ("1.2.3", "1.2.4.dev0", "1.2.4-dev.0"),
+        ("1.2.3", "1.3.0rc1.dev0", "1.3.0-rc.1.dev.0"),
+        ("1.2.3", "2.0.0b2", "2.0.0-beta.2"),
+        ("1.2.3-dev.0", "1.2.3", "1.2.3"),
     ],
 )
 def test_cargo_form_changes_only_the_dev_number(old: str, new: str, written: str) -> None:
@@ -25,8 +30,8 @@ def test_cargo_form_changes_only_the_dev_number(old: str, new: str, written: str
 
 
 def test_cargo_form_refuses_what_it_cannot_spell() -> None:
-    with pytest.raises(ConfigError, match=r"Cannot spell 1\.2\.4\.dev1"):
-        cargo_form("1.2.3-dev.0", "1.2.4.dev1")
+    with pytest.raises(ConfigError, match=r"Cannot spell 1!2\.0"):
+        cargo_form("1.2.3-dev.0", "1!2.0")
 
 
 @pytest.mark.parametrize(
