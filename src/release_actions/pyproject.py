@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+
 from release_actions import vcs_version
 from release_actions.declaration import Declaration as Declaration
 from release_actions.declaration import (
@@ -250,17 +252,17 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     """Where the project's version comes from, and its distribution name, in the order of
     SPEC §4: git tags through a VCS plugin (poetry-dynamic-versioning's placeholder version
     is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
-    found, name = _version_source(project_file)
     text = read_text(project_file, what="Project file")
-    backend = lookup(parse_toml(project_file, text), "build-system", "build-backend")
+    doc = parse_toml(project_file, text)
+    found, name = _version_source(project_file, text, doc)
+    backend = lookup(doc, "build-system", "build-backend")
     if backend == "mesonpy" and isinstance(found, Declaration):
         found = dataclasses.replace(found, caveat=MESON_SDIST)
     return found, name
 
 
-def _version_source(project_file: Path) -> tuple[Declaration | VcsSource, str | None]:
-    text = read_text(project_file, what="Project file")
-    doc = parse_toml(project_file, text)
+def _version_source(project_file: Path, text: str, doc: tomlkit.TOMLDocument
+                    ) -> tuple[Declaration | VcsSource, str | None]:
     raw_name = lookup(doc, "project", "name") or lookup(doc, "tool", "poetry", "name")
     name = str(raw_name) if raw_name else None
     dynamic = lookup(doc, "project", "dynamic") or []
