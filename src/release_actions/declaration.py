@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 from packaging.version import Version
+from tomlkit.exceptions import ParseError, TOMLKitError
+from tomlkit.items import String
 
 from release_actions import versions
 from release_actions.errors import ConfigError
@@ -30,6 +34,7 @@ class Declaration:
     line: int | None
     rewrite: Callable[[str, str], str]  # (file text, new version) -> new file text
     fix: str = "Make them equal before releasing."  # when it disagrees with the project file
+    caveat: str = ""  # what the build does with the rewrite that the user must know (a warning)
 
     def parsed(self) -> Version:
         """The declared version under PEP 440; an invalid one is a ConfigError at its line."""
@@ -113,3 +118,57 @@ def splicer(locate: Locate) -> Callable[[str, str], str]:
 def located(path: Path, where: str, text: str, locate: Locate) -> Declaration:
     start, end = locate(text)
     return Declaration(path, where, text[start:end], line_of(text, start), splicer(locate))
+
+
+def _whole_file_span(text: str) -> tuple[int, int]:
+    start = len(text) - len(text.lstrip())
+    return start, len(text.rstrip())
+
+
+def plain_declaration(path: Path) -> Declaration:
+    text = read_text(path, what="Version file")
+    start, end = _whole_file_span(text)
+    return Declaration(path, "file content", text[start:end], line_of(text, start),
+                       splicer(_whole_file_span))
+
+
+# --- TOML -------------------------------------------------------------------------------------
+
+
+def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except (TOMLKitError, RecursionError) as error:
+        # Duplicate keys and similar shapes are TOMLKitErrors without a position.
+        line, col = (error.line, error.col) if isinstance(error, ParseError) else (None, None)
+        detail = str(error)[:200] if isinstance(error, TOMLKitError) else "nested too deeply"
+        raise ConfigError(
+            f"{path} is not valid TOML: {detail}. Fix the file; `python -c \"import tomllib; "
+            f"tomllib.load(open('{path.name}', 'rb'))\"` reproduces it.",
+            file=path, line=line, col=col,
+        ) from None
+
+
+def toml_key_line(text: str, table: str, key: str) -> int | None:
+    """The line of `key = ...` directly under the header `[table]`."""
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            current = stripped.strip("[]").split("]")[0].strip()
+        elif current == table and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def toml_string_rewriter(*keys: str) -> Callable[[str, str], str]:
+    """Replace the string at `keys` with the same quoting; every other byte stays."""
+
+    def rewrite(text: str, new: str) -> str:
+        doc = tomlkit.parse(text)
+        parent = lookup(doc, *keys[:-1])
+        old = parent[keys[-1]]
+        parent[keys[-1]] = String.from_raw(new, type_=old.type)
+        return tomlkit.dumps(doc)
+
+    return rewrite

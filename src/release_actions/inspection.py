@@ -18,6 +18,7 @@ from packaging.metadata import InvalidMetadata, Metadata
 from packaging.requirements import Requirement
 
 from release_actions.distributions import WHEEL, Distribution, read_metadata
+from release_actions.sdist_config import read_sdist_config
 
 SDIST_CONTENTS = "sdist-contents"
 DIRECT_REFERENCES = "direct-references"
@@ -39,9 +40,13 @@ SKIP_HINT = "If this is intended, add `{check}` to `skip-checks`."
 SDIST_LOST = (
     "The wheel built from the sdist {sdist} lacks {count} file(s) that a wheel built from the "
     "tree has: {files}. The sdist leaves them out, so the uploaded wheel and every install from "
-    "the sdist would miss them. Include them in the sdist (hatchling: "
-    "`[tool.hatch.build.targets.sdist]` `include`/`exclude` and .gitignore; setuptools: "
-    "MANIFEST.in or package data) and rebuild. " + SKIP_HINT
+    "the sdist would miss them. Include them in the sdist ({backend}: {include}) and rebuild, "
+    "or exclude them there on purpose. " + SKIP_HINT
+)
+SDIST_LEFT_OUT = (
+    "The wheel built from the sdist {sdist} lacks {count} file(s) that a wheel built from the "
+    "tree has, because {backend}'s configuration leaves them out of the sdist on purpose "
+    "({rules}): {files}. The published wheels lack them too."
 )
 DIRECT_REFERENCE = (
     "{files} depend(s) on direct URLs, which PyPI refuses: {requirements}. Depend on a release "
@@ -74,6 +79,7 @@ class Refusal:
     message: str
     file: Path | None = None
     line: int | None = None
+    notice: bool = False  # what the project chose on purpose: said, not refused
 
 
 def _names(items: Sequence[str]) -> str:
@@ -117,18 +123,34 @@ def missing_from_sdist(tree_wheel: Path, sdist_wheel: Path) -> list[str]:
     return sorted(wheel_contents(tree_wheel) - wheel_contents(sdist_wheel))
 
 
-def check_sdist_contents(tree_wheel: Path, dists: Sequence[Distribution]) -> list[Refusal]:
-    """Compares with dist/'s wheel of the same name (the one uv built from the sdist)."""
+def check_sdist_contents(tree_wheel: Path, dists: Sequence[Distribution],
+                         project: Path) -> list[Refusal]:
+    """Compares with dist/'s wheel of the same name (the one uv built from the sdist); what the
+    backend's own configuration excludes from the sdist is a notice, the rest a refusal."""
     sdist_wheel = next((d for d in dists if d.filename == tree_wheel.name), None)
     sdist = next((d for d in dists if not d.filename.endswith(WHEEL)), None)
     if sdist_wheel is None or sdist is None:
         return []
-    missing = missing_from_sdist(tree_wheel, sdist_wheel.path)
-    if not missing:
-        return []
-    message = SDIST_LOST.format(sdist=sdist.filename, count=len(missing),
-                                files=_names(missing), check=SDIST_CONTENTS)
-    return [Refusal(SDIST_CONTENTS, message, sdist.path)]
+    config = read_sdist_config(project)
+    chosen: dict[str, str] = {}
+    lost: list[str] = []
+    for name in missing_from_sdist(tree_wheel, sdist_wheel.path):
+        rule = config.excluded_by(project, name)
+        if rule is None:
+            lost.append(name)
+        else:
+            chosen[name] = rule.text
+    found = []
+    if chosen:
+        found.append(Refusal(SDIST_CONTENTS, SDIST_LEFT_OUT.format(
+            sdist=sdist.filename, count=len(chosen), backend=config.backend,
+            rules=", ".join(dict.fromkeys(chosen.values())), files=_names(list(chosen))),
+            project / PYPROJECT, notice=True))
+    if lost:
+        found.append(Refusal(SDIST_CONTENTS, SDIST_LOST.format(
+            sdist=sdist.filename, count=len(lost), files=_names(lost), backend=config.backend,
+            include=config.include, check=SDIST_CONTENTS), sdist.path))
+    return found
 
 
 # --- metadata PyPI refuses --------------------------------------------------------------------
@@ -227,12 +249,13 @@ def check_file_sizes(dists: Sequence[Distribution],
 def inspect(dists: Sequence[Distribution], *, project: Path, skip: Iterable[str] = (),
             tree_wheel: Path | None = None,
             max_file_size: int = PYPI_MAX_FILE_SIZE) -> list[Refusal]:
-    """Every refusal of the checks not in `skip`; `tree_wheel` None skips the sdist check."""
+    """Every refusal (and notice) of the checks not in `skip`; `tree_wheel` None skips the
+    sdist check."""
     skipped = set(skip)
     metadata = [read_metadata(d.path) for d in dists]
     refusals: list[Refusal] = []
     if SDIST_CONTENTS not in skipped and tree_wheel is not None:
-        refusals += check_sdist_contents(tree_wheel, dists)
+        refusals += check_sdist_contents(tree_wheel, dists, project)
     if DIRECT_REFERENCES not in skipped:
         refusals += check_direct_references(dists, metadata, project)
     if DO_NOT_UPLOAD not in skipped:

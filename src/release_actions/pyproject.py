@@ -6,23 +6,33 @@ then written together by `atomic.write_atomically`."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import ParseError, TOMLKitError
-from tomlkit.items import String
 
 from release_actions import vcs_version
 from release_actions.declaration import Declaration as Declaration
-from release_actions.declaration import line_of, lookup, read_text, splicer
+from release_actions.declaration import (
+    line_of,
+    lookup,
+    parse_toml,
+    plain_declaration,
+    read_text,
+    splicer,
+    toml_key_line,
+    toml_string_rewriter,
+)
 from release_actions.errors import ConfigError
 from release_actions.kinds import quote
+from release_actions.native_version import MESON_SDIST, native_declaration
 from release_actions.python_version import (
     assignment_declaration,
     compile_hatch_pattern,
+    flit_declaration,
     pattern_declaration,
 )
 from release_actions.vcs_version import VcsSource
@@ -50,6 +60,7 @@ EXTRA_KINDS = {
 PDM_FILE_PATTERN = re.compile(
     r"^__version__\s*=\s*[\"'](?P<version>.+?)[\"']\s*(?:#.*)?$", re.MULTILINE
 )
+FLIT_BACKEND = "flit_core.buildapi"
 # Plugins that take the version from git tags which this action does not drive.
 OTHER_VCS_PLUGINS = ("versioningit", "dunamai", "pdm-backend-scm", "setuptools-git-versioning")
 OTHER_VCS = (
@@ -58,50 +69,6 @@ OTHER_VCS = (
     "(source = \"scm\") and poetry-dynamic-versioning; or declare a static `version` under "
     "[project]."
 )
-
-
-def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
-    try:
-        return tomlkit.parse(text)
-    except (TOMLKitError, RecursionError) as error:
-        # Duplicate keys and similar shapes are TOMLKitErrors without a position.
-        line, col = (error.line, error.col) if isinstance(error, ParseError) else (None, None)
-        detail = str(error)[:200] if isinstance(error, TOMLKitError) else "nested too deeply"
-        raise ConfigError(
-            f"{path} is not valid TOML: {detail}. Fix the file; `python -c \"import tomllib; "
-            f"tomllib.load(open('{path.name}', 'rb'))\"` reproduces it.",
-            file=path, line=line, col=col,
-        ) from None
-
-
-def toml_key_line(text: str, table: str, key: str) -> int | None:
-    """The line of `key = ...` directly under the header `[table]`."""
-    current = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            current = stripped.strip("[]").split("]")[0].strip()
-        elif current == table and re.match(rf"{re.escape(key)}\s*=", stripped):
-            return number
-    return None
-
-
-def _toml_string_rewriter(*keys: str) -> Callable[[str, str], str]:
-    """Replace the string at `keys` with the same quoting; every other byte stays."""
-
-    def rewrite(text: str, new: str) -> str:
-        doc = tomlkit.parse(text)
-        parent = lookup(doc, *keys[:-1])
-        old = parent[keys[-1]]
-        parent[keys[-1]] = String.from_raw(new, type_=old.type)
-        return tomlkit.dumps(doc)
-
-    return rewrite
-
-
-def _whole_file_span(text: str) -> tuple[int, int]:
-    start = len(text) - len(text.lstrip())
-    return start, len(text.rstrip())
 
 
 def regex_declaration(
@@ -126,13 +93,6 @@ def _search(pattern: re.Pattern[str], text: str) -> re.Match[str]:
     match = pattern.search(text)
     assert match is not None  # found when the declaration was made
     return match
-
-
-def plain_declaration(path: Path) -> Declaration:
-    text = read_text(path, what="Version file")
-    start, end = _whole_file_span(text)
-    return Declaration(path, "file content", text[start:end], line_of(text, start),
-                       splicer(_whole_file_span))
 
 
 # --- the project file -------------------------------------------------------------------------
@@ -236,14 +196,34 @@ def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) 
         found = _setuptools_declaration(project_file, text, doc, setuptools_version)
         if found is not None:
             return found
+    backend = str(lookup(doc, "build-system", "build-backend") or "")
+    if backend == FLIT_BACKEND:
+        return flit_declaration(project_file, _flit_module_name(project_file, doc))
+    native = native_declaration(project_file, text, doc, backend)
+    if native is not None:
+        return native
     raise ConfigError(
         f"{project_file} declares `dynamic = [\"version\"]` but names no place this action "
         "can rewrite. Supported: [tool.hatch.version] path, [tool.pdm.version] path, "
-        "[tool.setuptools.dynamic] version = {attr = ...} or {file = ...}, or a version from "
-        "git tags (setuptools-scm, hatch-vcs, uv-dynamic-versioning, pdm-backend scm, "
-        "poetry-dynamic-versioning).",
+        "[tool.setuptools.dynamic] version = {attr = ...} or {file = ...}, flit_core's module "
+        "`__version__`, maturin's Cargo.toml, meson-python's meson.build, scikit-build-core's "
+        "regex provider, or a version from git tags (setuptools-scm, hatch-vcs, "
+        "uv-dynamic-versioning, pdm-backend scm, poetry-dynamic-versioning).",
         file=project_file, line=toml_key_line(text, "project", "dynamic"),
     )
+
+
+def _flit_module_name(project_file: Path, doc: Mapping[str, Any]) -> str:
+    """[tool.flit.module] name, else the project name as flit_core normalizes it."""
+    configured = lookup(doc, "tool", "flit", "module", "name")
+    if isinstance(configured, str):
+        return configured
+    name = str(lookup(doc, "project", "name") or "")
+    if not name:
+        raise ConfigError(f"{project_file} has no [project] name, from which flit_core takes "
+                          "the module name. Add it.", file=project_file)
+    stubs = name.endswith("-stubs")
+    return (name[:-6] if stubs else name).replace("-", "_") + ("-stubs" if stubs else "")
 
 
 def _static_declaration(
@@ -260,7 +240,7 @@ def _static_declaration(
             raise ConfigError(f"{where} must be a string, e.g. version = \"1.2.3.dev0\".",
                               file=project_file, line=line)
         return Declaration(project_file, where, str(value), line,
-                           _toml_string_rewriter(*table, "version"))
+                           toml_string_rewriter(*table, "version"))
     return None
 
 
@@ -270,6 +250,15 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
     text = read_text(project_file, what="Project file")
     doc = parse_toml(project_file, text)
+    found, name = _version_source(project_file, text, doc)
+    backend = lookup(doc, "build-system", "build-backend")
+    if backend == "mesonpy" and isinstance(found, Declaration):
+        found = dataclasses.replace(found, caveat=MESON_SDIST)
+    return found, name
+
+
+def _version_source(project_file: Path, text: str, doc: tomlkit.TOMLDocument
+                    ) -> tuple[Declaration | VcsSource, str | None]:
     raw_name = lookup(doc, "project", "name") or lookup(doc, "tool", "poetry", "name")
     name = str(raw_name) if raw_name else None
     dynamic = lookup(doc, "project", "dynamic") or []
@@ -283,6 +272,12 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     static = _static_declaration(project_file, text, doc)
     if static is not None:
         return static, name
+    backend = lookup(doc, "build-system", "build-backend")
+    if lookup(doc, "project") is None and backend in ("maturin", "mesonpy"):
+        # Without a [project] table these backends take name and version from their own files.
+        found = native_declaration(project_file, text, doc, str(backend))
+        if found is not None:
+            return found, name
     if "version" in dynamic:
         plugin = _other_vcs_plugin(doc)
         if plugin:

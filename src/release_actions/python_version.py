@@ -1,6 +1,7 @@
 """Where a Python file assigns the version, found exactly as the build backend finds it:
 hatchling's `regex` source by its regular expression, setuptools' `attr` (and hatchling's `code`
-source) by the module's top-level assignments, read statically."""
+source) by the module's top-level assignments, read statically; flit_core's module `__version__`
+by flit's own search for the module and its version files."""
 
 from __future__ import annotations
 
@@ -111,8 +112,9 @@ def _offset(text: str, starts: list[int], line: int, byte_col: int) -> int:
     return begin + len(text[begin:].encode()[:byte_col].decode(errors="ignore"))
 
 
-def _assigned_value(tree: ast.Module, name: str) -> ast.expr | None:
-    """The first top-level `name = …` or `name: T = …`, as setuptools' static reader takes it."""
+def _assigned_value(tree: ast.Module, name: str, *, constant: bool = False) -> ast.expr | None:
+    """The first top-level `name = …` or `name: T = …`, as setuptools' static reader takes it;
+    with `constant`, the first whose value is a literal, as flit_core's reader takes it."""
     for statement in tree.body:
         if isinstance(statement, ast.Assign):
             targets = statement.targets
@@ -120,18 +122,28 @@ def _assigned_value(tree: ast.Module, name: str) -> ast.expr | None:
             targets = [statement.target]
         else:
             continue
+        if constant and not isinstance(statement.value, ast.Constant):
+            continue
         if any(isinstance(target, ast.Name) and target.id == name for target in targets):
             return statement.value
     return None
 
 
-def _assignment_span(path: Path, name: str, reader: str, text: str) -> tuple[int, int]:
+def _parse(path: Path, text: str) -> ast.Module:
     try:
-        tree = ast.parse(text)
+        return ast.parse(text)
     except SyntaxError as error:
         raise ConfigError(f"{path} is not valid Python: {error.msg} (line {error.lineno}). "
                           "Fix the file.", file=path, line=error.lineno) from None
-    value = _assigned_value(tree, name)
+    except (RecursionError, MemoryError, ValueError):
+        # Nesting deeper than the parser's stack, or a NUL byte (ValueError before 3.12).
+        raise ConfigError(f"{path} is not Python this action can read (nested too deeply or "
+                          "holding a NUL byte). Fix the file.", file=path) from None
+
+
+def _assignment_span(path: Path, name: str, reader: str, text: str, *,
+                     constant: bool = False) -> tuple[int, int]:
+    value = _assigned_value(_parse(path, text), name, constant=constant)
     if value is None:
         raise ConfigError(NOT_ASSIGNED.format(path=path, name=name, reader=reader), file=path)
     starts = _line_starts(text)
@@ -139,9 +151,9 @@ def _assignment_span(path: Path, name: str, reader: str, text: str) -> tuple[int
     end = _offset(text, starts, value.end_lineno or value.lineno,
                   value.end_col_offset or value.col_offset)
     literal = _STRING.match(text[start:end])
-    constant = value.value if isinstance(value, ast.Constant) else None
+    found = value.value if isinstance(value, ast.Constant) else None
     # Escapes, implicit concatenation or f-strings: the text is not the value.
-    if literal is None or literal["v"] + literal["body"] != constant:
+    if literal is None or literal["v"] + literal["body"] != found:
         raise ConfigError(
             NOT_LITERAL.format(name=name, path=path, line=value.lineno, reader=reader,
                                found=text[start:end].split("\n")[0][:60]),
@@ -154,3 +166,60 @@ def assignment_declaration(path: Path, name: str, reader: str) -> Declaration:
     """`name = "X.Y.Z"` at the top level of `path`, the first one, as `reader` reads it."""
     text = read_text(path, what="Version file")
     return located(path, f"`{name} = …`", text, partial(_assignment_span, path, name, reader))
+
+
+# --- flit_core: the module's `__version__` ------------------------------------------------------
+
+# flit_core/common.py Module.version_files: a later file takes precedence over an earlier one.
+FLIT_VERSION_FILES = ("__version__.py", "_version.py", "version.py", "__init__.py")
+FLIT_READER = "flit_core"
+FLIT_NO_MODULE = (
+    "{project} builds with flit_core, which looks for the module {module} as {candidates}; "
+    "{found}. Set [tool.flit.module] name to the module's import name, or move the module "
+    "there."
+)
+FLIT_COMPUTED = (
+    "{files} assign{s} no top-level `__version__ = \"X.Y.Z.dev0\"` string literal, so flit_core "
+    "would import the module to compute the version, and this action rewrites only text. "
+    "Write `__version__ = \"X.Y.Z.dev0\"` in {first}."
+)
+
+
+def flit_module_candidates(root: Path, module: str) -> list[Path]:
+    """Where flit_core's Module looks: a package or a single file, at the root or in src/."""
+    relative = Path(*module.split("."))
+    return [root / relative, root / relative.with_name(relative.name + ".py"),
+            root / "src" / relative, root / "src" / relative.with_name(relative.name + ".py")]
+
+
+def _flit_module(project_file: Path, module: str) -> Path:
+    candidates = flit_module_candidates(project_file.parent, module)
+    existing = [path for path in candidates
+                if (path.is_file() if path.suffix == ".py" else path.is_dir())]
+    if len(existing) == 1:
+        return existing[0]
+    shown = ", ".join(str(path.relative_to(project_file.parent)) for path in candidates)
+    found = (f"several exist ({', '.join(str(p) for p in existing)}), which flit refuses too"
+             if existing else "none exists")
+    raise ConfigError(FLIT_NO_MODULE.format(project=project_file, module=quote(module),
+                                            candidates=shown, found=found), file=project_file)
+
+
+def flit_declaration(project_file: Path, module: str) -> Declaration:
+    """The `__version__` flit_core reads: the first top-level string assignment of the last of
+    the module's version files that has one (a package's `__init__.py` wins)."""
+    path = _flit_module(project_file, module)
+    files = [path / name for name in FLIT_VERSION_FILES if (path / name).is_file()] \
+        if path.is_dir() else [path]
+    for candidate in reversed(files):
+        text = read_text(candidate, what="Version file")
+        if _assigned_value(_parse(candidate, text), "__version__", constant=True) is not None:
+            locate = partial(_assignment_span, candidate, "__version__", FLIT_READER,
+                             constant=True)
+            return located(candidate, "`__version__ = …`", text, locate)
+    first = files[-1] if files else path / "__init__.py"
+    raise ConfigError(
+        FLIT_COMPUTED.format(files=", ".join(str(f) for f in files) or str(first),
+                             s="s" if len(files) == 1 else "", first=first),
+        file=first,
+    )

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, clean_env
-from tests.hostile.conftest import Workspace, commands_in, tree_hash
+from tests.helpers import ROOT, clean_env, commands_in
+from tests.hostile.conftest import Workspace, tree_hash
 
 # Runs the CLI with one pause: after the first call of `shutil.copymode` (a temp file staged)
 # or of `os.replace` (a file renamed into place), it says so in READY and waits on the FIFO GO.

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT, clean_env
-from tests.hostile.conftest import Run, Workspace, run_in_process, tree_hash
+from tests.helpers import ROOT, Result, clean_env
+from tests.hostile.conftest import Workspace, run_in_process, tree_hash
 
 EXTRA = 'VERSION = "1.2.3.dev0"\n'
 RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
@@ -67,8 +67,8 @@ def test_a_runner_file_that_fails_on_write_leaves_the_checkout_as_it_was(
     run = run_in_process(workspace, ["version-rewrite"],
                          workspace.environ(inputs, **{name: "/dev/full"}), monkeypatch)
     assert run.code == 2, run.stdout
-    assert len(run.errors) == 1 and name in run.errors[0], run.stdout
-    assert "put back" in run.errors[0]
+    assert len(run.errors()) == 1 and name in run.errors()[0], run.stdout
+    assert "put back" in run.errors()[0]
     assert "Traceback" not in run.stdout + run.stderr
     assert tree_hash(workspace.root) == before
     assert _temp_files(workspace) == []
@@ -88,13 +88,13 @@ def test_a_failed_summary_cuts_the_outputs_back(workspace: Workspace,
     assert (workspace.runner / "github_output").read_text() == EARLIER
 
 
-def _run_process(workspace: Workspace, environ: dict[str, str], timeout: float = 60) -> Run:
+def _run_process(workspace: Workspace, environ: dict[str, str], timeout: float = 60) -> Result:
     env = clean_env(PYTHONPATH=str(ROOT / "src"))
     env.update(environ)
     proc = subprocess.run([sys.executable, "-m", "release_actions", "version-rewrite"],
                           cwd=workspace.root, env=env, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
-    return Run(proc.returncode, proc.stdout, proc.stderr)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.mark.parametrize("name", RUNNER_FILES)
@@ -108,7 +108,7 @@ def test_a_fifo_as_a_runner_file_is_refused_at_once(name: str, workspace: Worksp
     before = tree_hash(workspace.root)
     run = _run_process(workspace, workspace.environ(inputs, **{name: str(fifo)}))
     assert run.code == 2, run.stdout + run.stderr
-    assert len(run.errors) == 1 and "FIFO" in run.errors[0], run.stdout
+    assert len(run.errors()) == 1 and "FIFO" in run.errors()[0], run.stdout
     assert tree_hash(workspace.root) == before
 
 

@@ -37,20 +37,23 @@ def add_to_project(project: Path, line: str, after: str = "license = \"MIT\"\n")
 
 def test_module_left_out_of_the_sdist_is_refused(tmp_path: Path,
                                                  pypi_server: PypiServer) -> None:
-    """Given a hatchling project whose sdist excludes one module, when publish runs, then the
-    wheel uv built from the sdist lacks it, the error names that module and the sdist, and
-    nothing is uploaded; with `sdist-contents` skipped, the same tree is uploaded."""
+    """Given a hatchling project whose sdist `include` forgets one module (nobody excluded
+    it), when publish runs, then the wheel uv built from the sdist lacks it, the error names
+    that module, the sdist and hatchling's setting, and nothing is uploaded; with
+    `sdist-contents` skipped, the same tree is uploaded."""
     project = write_sample_package(tmp_path / "p", "lossy-pkg", "0.1.0.dev1")
     (project / "src/lossy_pkg/cli.py").write_text("def main() -> None: ...\n")
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
                                             + '\n[tool.hatch.build.targets.sdist]\n'
-                                              'exclude = ["src/lossy_pkg/cli.py"]\n')
+                                              'include = ["src/lossy_pkg/__init__.py"]\n')
 
     refused = publish(project, pypi_server)
 
     assert refused.code == 1, refused.log
     [error] = refused.errors()
     assert "lossy_pkg/cli.py" in error and "lossy_pkg-0.1.0.dev1.tar.gz lacks 1 file" in error
+    assert "hatchling: `[tool.hatch.build.targets.sdist] include`" in error
+    assert "::notice" not in refused.stdout
     assert "file=" in error and "lossy_pkg-0.1.0.dev1.tar.gz" in error.split("::", 2)[1]
     assert "::group::uv build --wheel --no-sources" in refused.log
     assert stored(pypi_server, "lossy_pkg") == []
@@ -61,6 +64,96 @@ def test_module_left_out_of_the_sdist_is_refused(tmp_path: Path,
     assert skipped.code == 0, skipped.log
     assert "uv build --wheel" not in skipped.log
     assert len(stored(pypi_server, "lossy_pkg")) == 2
+
+
+FLIT_VENDORED = {
+    "pyproject.toml": "[build-system]\nrequires = [\"flit_core>=3.11,<5\"]\n"
+    "build-backend = \"flit_core.buildapi\"\n\n[project]\nname = \"vendoring-pkg\"\n"
+    "description = \"x\"\nreadme = \"README.md\"\ndynamic = [\"version\"]\n\n[tool.flit.sdist]\n"
+    "exclude = [\".devcontainer/devcontainer.json\", \"src/vendoring_pkg/_vendor/**/*.pyi\"]\n",
+    "README.md": "# vendoring-pkg\n",
+    "src/vendoring_pkg/__init__.py": "__version__ = \"0.1.0.dev1\"\n",
+    "src/vendoring_pkg/_vendor/__init__.py": "",
+    "src/vendoring_pkg/_vendor/lib/__init__.py": "def f(): ...\n",
+    "src/vendoring_pkg/_vendor/lib/__init__.pyi": "def f() -> None: ...\n",
+    "src/vendoring_pkg/_vendor/six.pyi": "",
+}
+
+
+def test_files_flit_excludes_on_purpose_are_a_notice(tmp_path: Path,
+                                                     pypi_server: PypiServer) -> None:
+    """Given a flit project that excludes its vendored stubs from the sdist as pip does
+    (`[tool.flit.sdist] exclude = ["src/pip/_vendor/**/*.pyi"]`), when publish runs, then the
+    two stubs the sdist's wheel lacks are one notice naming flit_core's setting, and the files
+    are uploaded."""
+    project = write_files(tmp_path / "p", FLIT_VENDORED)
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 0, result.log
+    assert result.errors() == []
+    [notice] = [line for line in result.stdout.splitlines() if line.startswith("::notice")
+                and "sdist" in line]
+    assert "lacks 2 file(s)" in notice and "flit_core" in notice
+    assert "`[tool.flit.sdist] exclude` `src/vendoring_pkg/_vendor/**/*.pyi`" in notice
+    assert "vendoring_pkg/_vendor/lib/__init__.pyi" in notice
+    assert "vendoring_pkg/_vendor/six.pyi" in notice
+    assert len(stored(pypi_server, "vendoring_pkg")) == 2
+
+
+def write_files(project: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    return project
+
+
+def test_a_manifest_in_prune_is_a_notice(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a setuptools project whose MANIFEST.in prunes its test fixtures that package data
+    puts into the wheel from the tree, then that is a notice naming the MANIFEST.in line, and
+    the files are uploaded."""
+    project = write_files(tmp_path / "p", {
+        "pyproject.toml": "[build-system]\nrequires = [\"setuptools>=64\"]\n"
+        "build-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"pruned-pkg\"\n"
+        "version = \"0.1.0.dev1\"\nreadme = \"README.md\"\n\n[tool.setuptools.package-data]\n"
+        "pruned_pkg = [\"fixtures/*.txt\"]\n",
+        "README.md": "# pruned-pkg\n",
+        "MANIFEST.in": "# test data stays in git\nprune src/pruned_pkg/fixtures\n",
+        "src/pruned_pkg/__init__.py": "",
+        "src/pruned_pkg/fixtures/a.txt": "a",
+    })
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 0, result.log
+    [notice] = [line for line in result.stdout.splitlines() if line.startswith("::notice")
+                and "sdist" in line]
+    assert "setuptools" in notice and "`MANIFEST.in` line 2 `prune src/pruned_pkg/fixtures`" \
+        in notice and "pruned_pkg/fixtures/a.txt" in notice
+    assert len(stored(pypi_server, "pruned_pkg")) == 2
+
+
+def test_a_file_lost_beside_a_deliberate_exclusion_still_blocks(
+    tmp_path: Path, pypi_server: PypiServer
+) -> None:
+    """Given a hatchling sdist that excludes stubs on purpose and whose `include` forgets a
+    module, then the stub is a notice and the module still refuses the upload."""
+    project = write_sample_package(tmp_path / "p", "mixed-pkg", "0.1.0.dev1")
+    (project / "src/mixed_pkg/cli.py").write_text("def main() -> None: ...\n")
+    (project / "src/mixed_pkg/__init__.pyi").write_text("")
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml").read_text() + '\n[tool.hatch.build.targets.sdist]\n'
+        'include = ["src/mixed_pkg/__init__.py*"]\nexclude = ["*.pyi"]\n')
+
+    result = publish(project, pypi_server)
+
+    assert result.code == 1, result.log
+    [notice] = [line for line in result.stdout.splitlines() if line.startswith("::notice")
+                and "sdist" in line]
+    assert "mixed_pkg/__init__.pyi" in notice and "hatchling" in notice
+    [error] = result.errors()
+    assert "mixed_pkg/cli.py" in error and "__init__.pyi" not in error
+    assert stored(pypi_server, "mixed_pkg") == []
 
 
 def test_direct_url_dependency_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:

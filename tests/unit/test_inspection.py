@@ -51,7 +51,7 @@ def test_sdist_check_names_the_sdist_and_the_files(tmp_path: Path) -> None:
     dists = [read_distribution(built)]
     sdist_dist = type(dists[0])(sdist, "demo", dists[0].version, "0" * 64)
 
-    [refusal] = inspection.check_sdist_contents(tree, [*dists, sdist_dist])
+    [refusal] = inspection.check_sdist_contents(tree, [*dists, sdist_dist], tmp_path)
 
     assert refusal.check == "sdist-contents"
     assert refusal.file == sdist
@@ -62,7 +62,8 @@ def test_sdist_check_names_the_sdist_and_the_files(tmp_path: Path) -> None:
 
 def test_sdist_check_without_an_sdist_compares_nothing(tmp_path: Path) -> None:
     tree = wheel(tmp_path / "tree/demo-1.0-py3-none-any.whl", {"demo/cli.py": ""})
-    assert inspection.check_sdist_contents(tree, [read_distribution(dist_wheel(tmp_path))]) == []
+    assert inspection.check_sdist_contents(
+        tree, [read_distribution(dist_wheel(tmp_path))], tmp_path) == []
 
 
 @pytest.mark.parametrize(

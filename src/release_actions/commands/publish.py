@@ -325,9 +325,13 @@ def inspect_distributions(dists: Sequence[Distribution], inputs: Inputs, ctx: Co
             ctx.console.info(SDIST_CHECK_NEEDS_BUILD)
         elif inspection.SDIST_CONTENTS not in skip:
             tree_wheel = build_tree_wheel(inputs.working_directory, Path(out), ctx.console, env)
-        refusals = inspection.inspect(dists, project=inputs.working_directory, skip=skip,
-                                      tree_wheel=tree_wheel,
-                                      max_file_size=inputs.max_file_size * inspection.MIB)
+        found = inspection.inspect(dists, project=inputs.working_directory, skip=skip,
+                                   tree_wheel=tree_wheel,
+                                   max_file_size=inputs.max_file_size * inspection.MIB)
+    for notice in (item for item in found if item.notice):
+        file = gha.workspace_relative(notice.file, ctx.environ) if notice.file else None
+        ctx.console.notice(notice.message, title=f"publish: {notice.check}", file=file)
+    refusals = [item for item in found if not item.notice]
     ran = [check for check in inspection.CHECKS if check not in skip]
     if refusals:
         refuse(refusals, ctx)

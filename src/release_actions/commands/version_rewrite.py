@@ -131,6 +131,8 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         if not inputs.dry_run:
             originals = write_atomically(contents)
         console.info(_done(inputs, plan))
+        for caveat in dict.fromkeys(d.caveat for d in plan.declarations if d.caveat):
+            console.warning(caveat, title="version-rewrite")
     else:
         console.notice(f"Skipping the preview: {decision.reason}", title="version-rewrite")
     return Outcome(
