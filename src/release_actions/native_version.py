@@ -13,6 +13,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from release_actions import project_regex
 from release_actions.declaration import (
     Declaration,
     line_of,
@@ -292,12 +293,19 @@ SKBUILD_NO_MATCH = (
 )
 
 
-def _skbuild_span(path: Path, pattern: re.Pattern[str], text: str) -> tuple[int, int]:
-    match = pattern.search(text)
-    if match is None:
+def _skbuild_span(path: Path, project_file: Path, pattern: re.Pattern[str],
+                  text: str) -> tuple[int, int]:
+    if pattern.pattern == SKBUILD_DEFAULT_REGEX:
+        match = pattern.search(text)
+        span = None if match is None else match.span("value")
+    else:
+        span = project_regex.group_span(pattern, text, "value",
+                                        where="[tool.scikit-build.metadata.version] regex",
+                                        declared_in=project_file)
+    if span is None:
         raise ConfigError(SKBUILD_NO_MATCH.format(input=path, regex=quote(pattern.pattern)),
                           file=path)
-    return match.span("value")
+    return span
 
 
 def skbuild_declaration(project_file: Path, text: str, settings: Mapping[str, Any]) -> Declaration:
@@ -326,7 +334,7 @@ def skbuild_declaration(project_file: Path, text: str, settings: Mapping[str, An
                           file=project_file, line=line)
     path = project_file.parent / source
     return located(path, "scikit-build-core regex", read_text(path, what="Version file"),
-                   partial(_skbuild_span, path, pattern))
+                   partial(_skbuild_span, path, project_file, pattern))
 
 
 def native_declaration(project_file: Path, text: str, doc: Mapping[str, Any],

@@ -14,15 +14,24 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
+
+from release_actions.errors import ConfigError
+from release_actions.kinds import quote
 
 TIMEOUT_SECONDS = 5.0
+SLOW_PATTERN = (
+    "{where} {pattern} in {path} did not finish on the version file ({detail}): it backtracks "
+    "catastrophically (nested repeats such as `(v+)+` or `(.*)*`), and the build backend would "
+    "hang on it too. Rewrite it without a repeat inside a repeat."
+)
 
 Spans = list[tuple[int, int]]  # (start, end) of group 0, 1, 2, … ; (-1, -1) for a group unset
 
 _CHILD = """\
 import json, re, sys
 data = json.load(sys.stdin)
-pattern = re.compile(data["pattern"])
+pattern = re.compile(data["pattern"], data["flags"])
 find = pattern.search if data["search"] else pattern.match
 found = []
 for text in data["texts"]:
@@ -45,10 +54,11 @@ def spans(pattern: re.Pattern[str], text: str, *, search: bool) -> Spans | None:
 
 
 def spans_bounded(pattern: str, texts: list[str], *, search: bool,
-                  timeout: float = TIMEOUT_SECONDS) -> list[Spans | None]:
+                  timeout: float = TIMEOUT_SECONDS, flags: int = 0) -> list[Spans | None]:
     """Match (or search) `pattern` against each text in a child process; `RegexTimeout` when
     the whole run takes longer than `timeout` seconds. The pattern must compile."""
-    payload = json.dumps({"pattern": pattern, "texts": texts, "search": search})
+    payload = json.dumps({"pattern": pattern, "texts": texts, "search": search,
+                          "flags": flags})
     # -I -S: no user site, no .pth files, no PYTHON* variables; nothing but `re` runs.
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", "-c", _CHILD], stdin=subprocess.PIPE,
@@ -67,3 +77,16 @@ def spans_bounded(pattern: str, texts: list[str], *, search: bool,
                            f"the matching process ended with exit {proc.returncode}")
     return [None if item is None else [(span[0], span[1]) for span in item]
             for item in json.loads(out)]
+
+
+def group_span(pattern: re.Pattern[str], text: str, group: str, *, where: str,
+               declared_in: Path) -> tuple[int, int] | None:
+    """Where `group` of a project's pattern lies in the first search hit in `text` (None: no
+    hit), bounded like every project pattern; a pattern that does not finish is bad input."""
+    try:
+        [found] = spans_bounded(pattern.pattern, [text], search=True, flags=pattern.flags)
+    except RegexTimeout as error:
+        raise ConfigError(SLOW_PATTERN.format(where=where, pattern=quote(pattern.pattern),
+                                              path=declared_in, detail=error),
+                          file=declared_in) from None
+    return None if found is None else found[pattern.groupindex[group]]

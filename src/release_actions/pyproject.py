@@ -30,6 +30,7 @@ from release_actions.errors import ConfigError
 from release_actions.kinds import quote
 from release_actions.native_version import MESON_SDIST, native_declaration
 from release_actions.python_version import (
+    HATCH_DEFAULT_PATTERN,
     assignment_declaration,
     compile_hatch_pattern,
     flit_declaration,
@@ -162,7 +163,8 @@ def _hatch_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) ->
     pattern = compile_hatch_pattern(
         config.get("pattern"), project_file, toml_key_line(text, "tool.hatch.version", "pattern"),
     )
-    return pattern_declaration(path, pattern)
+    declared = pattern.pattern != HATCH_DEFAULT_PATTERN
+    return pattern_declaration(path, pattern, project_file if declared else None)
 
 
 def _setuptools_declaration(

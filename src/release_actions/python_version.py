@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from release_actions import project_regex
 from release_actions.declaration import Declaration, located, read_text
 from release_actions.errors import ConfigError
 from release_actions.kinds import quote
@@ -68,9 +69,16 @@ def compile_hatch_pattern(setting: Any, project_file: Path, line: int | None) ->
                       file=project_file, line=line)
 
 
-def _pattern_span(path: Path, pattern: re.Pattern[str], text: str) -> tuple[int, int]:
-    match = pattern.search(text)
-    if match is None:
+def _pattern_span(path: Path, pattern: re.Pattern[str], declared_in: Path | None,
+                  text: str) -> tuple[int, int]:
+    if declared_in is None:  # a pattern of ours: known to be linear
+        match = pattern.search(text)
+        span = None if match is None else match.span("version")
+    else:
+        span = project_regex.group_span(pattern, text, "version",
+                                        where="[tool.hatch.version] pattern",
+                                        declared_in=declared_in)
+    if span is None:
         annotated = _ANNOTATED.search(text) if pattern.pattern == HATCH_DEFAULT_PATTERN else None
         if annotated:
             line = text.count("\n", 0, annotated.start()) + 1
@@ -80,7 +88,7 @@ def _pattern_span(path: Path, pattern: re.Pattern[str], text: str) -> tuple[int,
         what = ("hatchling's default pattern" if pattern.pattern == HATCH_DEFAULT_PATTERN
                 else f"the pattern {quote(pattern.pattern)}")
         raise ConfigError(NO_MATCH.format(path=path, pattern=what), file=path)
-    return match.span("version")
+    return span
 
 
 def _label(text: str, start: int, pattern: re.Pattern[str]) -> str:
@@ -92,10 +100,12 @@ def _label(text: str, start: int, pattern: re.Pattern[str]) -> str:
     return f"`{name} = …`"
 
 
-def pattern_declaration(path: Path, pattern: re.Pattern[str]) -> Declaration:
-    """The version where `pattern` finds it first, as hatchling's regex source does."""
+def pattern_declaration(path: Path, pattern: re.Pattern[str],
+                        declared_in: Path | None = None) -> Declaration:
+    """The version where `pattern` finds it first, as hatchling's regex source does; a pattern
+    the project declared (in `declared_in`) runs bounded in time."""
     text = read_text(path, what="Version file")
-    locate = partial(_pattern_span, path, pattern)
+    locate = partial(_pattern_span, path, pattern, declared_in)
     return located(path, _label(text, locate(text)[0], pattern), text, locate)
 
 

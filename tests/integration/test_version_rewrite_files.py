@@ -600,3 +600,29 @@ def test_meson_warns_that_its_sdist_is_the_last_commit(tmp_path: Path) -> None:
     assert build.returncode != 0
     assert ("sdist declares version 0.5.1.dev41, but the wheel declares version 0.5.1.dev0"
             in build.stderr.replace("source distribution", "sdist"))
+
+
+@pytest.mark.parametrize(
+    ("project", "setting"),
+    [
+        pytest.param(HATCH_PATH + 'pattern = "^(?P<version>(v|vv)+)1$"\n',
+                     "[tool.hatch.version] pattern", id="hatchling-pattern"),
+        pytest.param(SKBUILD_X.replace('input = "v.h"', 'input = "x.py"')
+                     + 'regex = "^(?P<value>(v|vv)+)1$"\n',
+                     "[tool.scikit-build.metadata.version] regex", id="scikit-build-core-regex"),
+    ],
+)
+def test_a_version_pattern_that_backtracks_for_ever_is_refused_in_bounded_time(
+    tmp_path: Path, project: str, setting: str
+) -> None:
+    """Given a project's own version-file pattern that backtracks exponentially on its version
+    file, when version-rewrite reads it, then it stops within the bound, exit 2, naming the
+    setting, and changes nothing (before, it hung for ever)."""
+    (tmp_path / "pyproject.toml").write_text(project)
+    (tmp_path / "x.py").write_text("v" * 40 + "1.x\n")
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "3"}, timeout=60)
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert setting in error and "backtracks" in error, error
+    assert snapshot(tmp_path) == before and "Traceback" not in result.log
