@@ -4,16 +4,20 @@ from a thread; `with FaultServer("hang") as server: server.url`.
 
 Faults: hang (read the request, never answer), trickle (a 200 header, then one byte every
 0.2 s), reset (close with a TCP reset), 5xx, 429 with `Retry-After: 3600`, 200 with garbage, a
-huge body, deeply nested JSON, a redirect loop, and `echo` (the request's headers sent back raw,
-URL-encoded and in base64, as a careless server does in an error page)."""
+huge body, deeply nested JSON, a redirect loop, 301s (to another host, to the same URL, onward
+without end: PyGithub raises RuntimeError on the first two), a gzip bomb (a small answer that
+expands to hundreds of MiB), and `echo` (the request's headers sent back raw, URL-encoded and
+in base64, as a careless server does in an error page)."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import socket
 import struct
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, unquote
@@ -29,12 +33,29 @@ GARBAGE = "200-garbage"
 HUGE = "huge-body"
 NESTED = "nested-json"
 REDIRECT_LOOP = "redirect-loop"
+MOVED_AWAY = "301-other-host"
+MOVED_HERE = "301-same-url"
+MOVED_ON = "301-onward"
+GZIP_BOMB = "gzip-bomb"
 ECHO = "echo"
 FAULTS = (HANG, TRICKLE, RESET, SERVER_ERROR, RATE_LIMITED, GARBAGE, HUGE, NESTED,
-          REDIRECT_LOOP)
+          REDIRECT_LOOP, MOVED_AWAY, MOVED_HERE, MOVED_ON, GZIP_BOMB)
+# Faults answered 200 (an upload "accepted" whatever the body).
+ANSWERED_200 = (GARBAGE, TRICKLE, HUGE, NESTED, GZIP_BOMB)
 HUGE_BYTES = 64 << 20
+# What the gzip bomb expands to: 32 times the largest cap of this project (8 MiB bodies, 32 MiB
+# API answers), small enough that a reader without a cap survives it to be measured.
+BOMB_BYTES = 256 << 20
 # Where an echo puts what it received: the status it answers with.
 ECHO_STATUS = 400
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """BOMB_BYTES of spaces, gzip-compressed (about 250 KiB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b" " * (1 << 20)
+    return b"".join(packer.compress(block) for _ in range(BOMB_BYTES >> 20)) + packer.flush()
 
 
 def echo_body(headers: dict[str, str], body: bytes) -> bytes:
@@ -96,6 +117,11 @@ class FaultServer(LocalServer):
             self._trickle(handler)
         elif fault == REDIRECT_LOOP:
             self._send(handler, 302, b"", {"Location": handler.path})
+        elif fault in (MOVED_AWAY, MOVED_HERE, MOVED_ON):
+            self._send(handler, 301, b"", {"Location": self._moved_to(handler)})
+        elif fault == GZIP_BOMB:
+            self._send(handler, 200, gzip_bomb(), {"Content-Type": "application/json",
+                                                   "Content-Encoding": "gzip"})
         elif fault == SERVER_ERROR:
             self._send(handler, 503, b"unavailable")
         elif fault == RATE_LIMITED:
@@ -110,6 +136,14 @@ class FaultServer(LocalServer):
         else:
             self._send(handler, self.status, echo_body(headers, body),
                        {"Content-Type": "application/json"})
+
+    def _moved_to(self, handler: BaseHTTPRequestHandler) -> str:
+        path = handler.path.split("?")[0]
+        if self.fault == MOVED_AWAY:  # the same server under another host name
+            return f"http://localhost:{self.root_url.rsplit(':', 1)[1]}{path}"
+        if self.fault == MOVED_HERE:
+            return f"{self.root_url}{path}"
+        return f"{path.rstrip('/')}/moved/"  # relative, and one more each time
 
     def _send(self, handler: BaseHTTPRequestHandler, status: int, body: bytes,
               headers: dict[str, str] | None = None) -> None:

@@ -1,8 +1,9 @@
 """Every HTTP path against a real local server that misbehaves (hang, trickle, reset, 5xx, 429
-with `Retry-After: 3600`, 200 with garbage, a huge body, nested JSON, a redirect loop): the
-command ends within its configured deadline (plus a margin for a loaded machine; a bound, not a
-benchmark), with one `::error` and no traceback. The faults of one path run concurrently, each
-in its own process, so the suite costs about one deadline per path."""
+with `Retry-After: 3600`, 200 with garbage, a huge body, nested JSON, a redirect loop, 301s to
+another host, to the same URL and onward, a gzip bomb): the command ends within its configured
+deadline (plus a margin for a loaded machine; a bound, not a benchmark) and within a memory
+bound, with one `::error` and no traceback. The faults of one path run concurrently, each in
+its own process, so the suite costs about one deadline per path."""
 
 from __future__ import annotations
 
@@ -18,15 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.fault_server import (
-    ECHO,
-    FAULTS,
-    GARBAGE,
-    HUGE,
-    NESTED,
-    TRICKLE,
-    FaultServer,
-)
+from devtools.fault_server import ANSWERED_200, ECHO, FAULTS, FaultServer
 from devtools.pypi import write_sample_package
 
 from tests.helpers import ROOT, clean_env
@@ -38,9 +31,25 @@ TESTED_RUN_DEADLINE = 60.0
 DOCTOR_DEADLINE = 60.0
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
 # An upload endpoint that answers 200 whatever the body: `uv publish` exits 0 on these.
-ANSWERS_200 = (GARBAGE, TRICKLE, HUGE, NESTED)
+ANSWERS_200 = ANSWERED_200
+# Our process's peak memory (its children, uv and git, not counted): the interpreter and its
+# imports take about 60 MiB; every cap together (32 MiB API answers, 8 MiB bodies) stays below.
+MEMORY_BOUND_MIB = 200
+# The CLI run with its peak resident memory printed last on stderr.
+MEASURED = (
+    "import resource, sys\n"
+    "from release_actions.cli import main\n"
+    "try:\n"
+    "    code = main(sys.argv[1:])\n"
+    "finally:\n"
+    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+    "    print(f'peak-memory-mib={peak}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
 # (path, fault) -> (seconds taken, configured deadline): the figures the suite reports.
 TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
+# (path, fault) -> peak memory in MiB of the command's own process.
+MEMORY: dict[tuple[str, str], int] = {}
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,13 @@ class Faulted:
     seconds: float
     deadline: float
 
+    @property
+    def peak_mib(self) -> int:
+        """The peak memory the run printed last (0 when it was killed before)."""
+        lines = self.run.stderr.strip().splitlines()
+        last = lines[-1] if lines else ""
+        return int(last.partition("=")[2]) if last.startswith("peak-memory-mib=") else 0
+
 
 def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
          env: dict[str, str], limit: float = 120) -> Run:
@@ -60,7 +76,7 @@ def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
     environ.update(workspace.environ(inputs, **env))
     environ["PATH"] = clean_env()["PATH"]
     try:
-        proc = subprocess.run([sys.executable, "-m", "release_actions", *argv],
+        proc = subprocess.run([sys.executable, "-c", MEASURED, *argv],
                               cwd=workspace.root, env=environ, capture_output=True, text=True,
                               timeout=limit, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
@@ -89,7 +105,9 @@ def run_faults(tmp_path: Path, path: str, scenario: Scenario, deadline: float,
             run = _run(workspace, argv, inputs, env, limit=deadline + MARGIN + 20)
             seconds = time.monotonic() - started
             TIMINGS[(path, fault)] = (seconds, deadline)
-            return Faulted(path, fault, run, seconds, deadline)
+            faulted = Faulted(path, fault, run, seconds, deadline)
+            MEMORY[(path, fault)] = faulted.peak_mib
+            return faulted
 
         with ThreadPoolExecutor(len(faults)) as pool:
             return list(pool.map(one, faults))
@@ -97,10 +115,12 @@ def run_faults(tmp_path: Path, path: str, scenario: Scenario, deadline: float,
 
 def assert_bounded(results: list[Faulted], *, codes: tuple[int, ...] = (1,),
                    checklist: bool = False) -> None:
-    """Each run ended in time with one `::error` (a checklist annotates each failed item)."""
+    """Each run ended in time and within the memory bound with one `::error` (a checklist
+    annotates each failed item)."""
     for result in results:
         log = result.run.stdout + result.run.stderr
         assert result.seconds <= result.deadline + MARGIN, (result.fault, result.seconds, log)
+        assert 0 < result.peak_mib <= MEMORY_BOUND_MIB, (result.fault, result.peak_mib, log)
         assert result.run.code in codes, (result.fault, log)
         assert len(result.run.errors) == 1 or (checklist and result.run.errors), (result.fault, log)
         assert "Traceback" not in log, (result.fault, log)
@@ -363,4 +383,8 @@ def test_zz_report_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\nfaults tried: {len(TIMINGS)}; bounded: "
               f"{sum(s <= d + MARGIN for s, d in TIMINGS.values())}; longest: {path} / {fault} "
               f"{seconds:.1f} s against a deadline of {deadline:g} s")
+        if MEMORY:
+            (path, fault), peak = max(MEMORY.items(), key=lambda item: item[1])
+            print(f"largest peak memory: {path} / {fault} {peak} MiB against a bound of "
+                  f"{MEMORY_BOUND_MIB} MiB ({len(MEMORY)} runs measured)")
     assert all(s <= d + MARGIN for s, d in TIMINGS.values())
