@@ -76,6 +76,8 @@ class FaultServer(LocalServer):
             raise ValueError(f"unknown fault {fault!r}")
         self.fault = fault
         self.status = status
+        if fault == GZIP_BOMB:
+            gzip_bomb()  # made before the first request, not while a client's timeout runs
         self.requests: list[dict[str, Any]] = []
         super().__init__()
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.fault_server import ANSWERED_200, ECHO, FAULTS, FaultServer
+from devtools.fault_server import ANSWERED_200, BOMB_BYTES, ECHO, FAULTS, GZIP_BOMB, FaultServer
 from devtools.pypi import write_sample_package
 
 from tests.helpers import ROOT, clean_env
@@ -369,6 +370,64 @@ def test_doctor_environments_are_bounded(tmp_path: Path) -> None:
 
     results = run_faults(tmp_path, "doctor environments", scenario, DOCTOR_DEADLINE)
     assert_bounded(results, codes=(1, 2), checklist=True)
+
+
+# --- memory: a small gzip answer that expands to BOMB_BYTES (in-process, traced) ------------
+
+# Peak Python allocations while one read is refused: its cap (at most 32 MiB) plus slack.
+READ_BOUND_MIB = 48
+
+
+def _traced(path: str, call: Callable[[], object]) -> object:
+    """`call()`'s outcome (its exception, if it raised), its peak allocations recorded."""
+    tracemalloc.start()
+    try:
+        outcome: object = call()
+    except Exception as error:  # the outcome is asserted by the caller
+        outcome = error
+    finally:
+        peak = tracemalloc.get_traced_memory()[1] >> 20
+        tracemalloc.stop()
+    MEMORY[(path, GZIP_BOMB)] = peak
+    assert peak <= READ_BOUND_MIB, (path, peak, BOMB_BYTES >> 20)
+    return outcome
+
+
+def test_verification_reads_a_gzip_bomb_capped() -> None:
+    """The index page read back after an upload: refused at its cap, never expanded."""
+    from release_actions import http, verification
+
+    with FaultServer(GZIP_BOMB) as bomb:
+        poller = verification.Poller(http.session(retries=0), timeout=120)
+        outcome = _traced("publish verification page",
+                          lambda: poller.fetch(f"{bomb.url}/simple/mypkg/", 120))
+    assert outcome == (None, "a page larger than 32 MiB"), outcome
+
+
+def test_github_api_answer_gzip_bomb_is_capped() -> None:
+    """Every PyGithub request (one transport): an answer is refused at its cap."""
+    import requests
+
+    from release_actions import github
+
+    with FaultServer(GZIP_BOMB) as bomb:
+        client = github.client("ghs_bomb-token-1234", {"GITHUB_API_URL": bomb.url}, timeout=120)
+        outcome = _traced("GitHub API answer", lambda: client.get_repo("octo/mypkg"))
+    assert isinstance(outcome, requests.RequestException), outcome
+
+
+def test_oidc_token_answer_gzip_bomb_is_capped(tmp_path: Path) -> None:
+    from release_actions.gha import Console
+    from release_actions.trusted_publishing import Job, fetch_claims
+
+    with FaultServer(GZIP_BOMB) as bomb:
+        job = Job.from_environ({"ACTIONS_ID_TOKEN_REQUEST_URL": f"{bomb.url}/token",
+                                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-1234",
+                                "GITHUB_WORKSPACE": str(tmp_path)})
+        outcome = _traced("publish OIDC token", lambda: fetch_claims(
+            job, f"{bomb.url}/legacy/", Console(actions=True, stream=io.StringIO()),
+            deadline=120))
+    assert outcome == {}, outcome
 
 
 # --- the figures ---------------------------------------------------------------------------------
