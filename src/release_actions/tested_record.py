@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,10 @@ MAX_BYTES = 1024  # a record is ~80 bytes; anything larger is not ours
 MAX_RUN_NUMBER = 10**12
 FIELDS = ("sha", "run_number")
 _SHA = re.compile(r"[0-9a-f]{40}\Z")
+# How a damaged or unusual zip fails to read: a broken deflate or LZMA stream, an encrypted
+# member (RuntimeError), a bad CRC or a cut-off file, a method zipfile does not know.
+UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+                  OSError, zlib.error, lzma.LZMAError, RuntimeError)
 
 
 class RecordInvalid(ValueError):
@@ -93,7 +99,6 @@ def from_zip(data: bytes) -> Record:
                                     f"bytes, more than a record's {MAX_BYTES}")
             with archive.open(members[0]) as member:
                 content = member.read(MAX_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
-            OSError) as error:
-        raise RecordInvalid(f"the artifact is not a readable zip ({error})") from None
+    except UNREADABLE_ZIP as error:
+        raise RecordInvalid(f"the artifact is not a readable zip ({_shown(str(error))})") from None
     return loads(content)

@@ -159,8 +159,8 @@ class Poller:
         if response.status_code != 200:
             return None, f"HTTP {response.status_code}"
         try:
-            return parse_page(_text(body, response.encoding), response.headers.get("Content-Type", ""),
-                              response.url or page), ""
+            return parse_page(_text(body, response.encoding),
+                              response.headers.get("Content-Type", ""), response.url or page), ""
         except (ValueError, AttributeError, TypeError, KeyError) as error:
             return None, f"unreadable page ({str(error)[:200]})"
         except RecursionError:

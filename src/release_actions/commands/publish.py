@@ -21,7 +21,7 @@ from release_actions.building import DIST, build_distributions, build_tree_wheel
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.distributions import Distribution, find_distributions, hashes_text
-from release_actions.errors import CheckFailed, InputError, ReleaseActionsError
+from release_actions.errors import CheckFailed, ConfigError, InputError, ReleaseActionsError
 from release_actions.gha import Console
 from release_actions.trusted_publishing import (
     Job,
@@ -79,6 +79,11 @@ AFTER_UPLOAD = (
 AFTER_UPLOAD_BUG = (
     "{step} failed after the upload with an unexpected {error} (a bug in release-actions: "
     "please report it with the log above)."
+)
+DIST_OUTSIDE = (
+    "{path} is a link to {target}, outside the workspace: publish builds into and uploads "
+    "from the checkout only. Replace the link with the file or folder itself, or build here "
+    "(`build: true`)."
 )
 UNHASHED = (
     "{index} lists {files} without a sha256, so the bytes it serves could not be compared with "
@@ -416,6 +421,25 @@ def _not_served(result: verification.Verification) -> str:
 # --- the command ------------------------------------------------------------------------------
 
 
+def confine_dist(dist_dir: Path, ctx: Context) -> None:
+    """Refuse a dist/ that is, or holds, a link leading outside GITHUB_WORKSPACE (dangling
+    ones too: a build would write through them): neither the build nor the upload follows
+    one."""
+    workspace = ctx.workspace
+    if workspace is None or not (dist_dir.exists() or dist_dir.is_symlink()):
+        return
+    inside = workspace.resolve()
+    for path in (dist_dir, *sorted(dist_dir.iterdir() if dist_dir.is_dir() else ())):
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a link loop leads nowhere, nothing to follow
+            continue
+        if not target.is_relative_to(inside):
+            raise ConfigError(DIST_OUTSIDE.format(path=kinds.quote(str(path), 200),
+                                                  target=kinds.quote(str(target), 200)),
+                              file=path)
+
+
 def run(inputs: Inputs, ctx: Context) -> Outcome:
     console = ctx.console
     if inputs.makes_release and not inputs.dry_run:
@@ -425,8 +449,10 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if mismatch:
         console.warning(mismatch, title="publish")
     dist_dir = inputs.working_directory / DIST
+    confine_dist(dist_dir, ctx)
     if inputs.build:
         build_distributions(inputs.working_directory, console, env)
+        confine_dist(dist_dir, ctx)
     dists = find_distributions(dist_dir)
     version = dists[0].version
     console.info(f"Distributions of {dists[0].name} {version}: "
