@@ -23,6 +23,7 @@ MAX_REDIRECTS = 5
 # The whole answer of a request made without a timeout (PyGithub's upload connections).
 UNTIMED_READ_SECONDS = 60.0
 _hops = threading.local()  # consecutive 301s of the request this thread is making
+_installed: list[bool] = []  # whether PyGithub's connections are ours yet
 
 
 def redirected(location: str) -> Exception:
@@ -55,7 +56,7 @@ def _bounded(base: type[Any]) -> type[Any]:
 
     from release_actions import http
 
-    class Answer(RequestsResponse):  # type: ignore[misc]
+    class Answer(RequestsResponse):
         def __init__(self, response: Any, body: bytes) -> None:
             super().__init__(response)
             self.body = body
@@ -67,7 +68,7 @@ def _bounded(base: type[Any]) -> type[Any]:
             size = max(1, chunk_size or len(self.body) or 1)
             return (self.body[i:i + size] for i in range(0, len(self.body), size))
 
-    class Bounded(base):  # type: ignore[misc,valid-type]
+    class Bounded(base):  # type: ignore[misc]
         def getresponse(self) -> Any:
             url = f"{self.protocol}://{self.host}:{self.port}{self.url}"
             seconds = float(self.timeout or UNTIMED_READ_SECONDS)
@@ -92,10 +93,10 @@ def _install_transport() -> None:
         Requester,
     )
 
-    if not getattr(Requester, "_release_actions_bounded", False):
+    if not _installed:
         Requester.injectConnectionClasses(_bounded(HTTPRequestsConnectionClass),
                                           _bounded(HTTPSRequestsConnectionClass))
-        Requester._release_actions_bounded = True
+        _installed.append(True)
 
 
 def api_url(environ: Mapping[str, str]) -> str:
