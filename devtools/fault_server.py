@@ -6,8 +6,9 @@ Faults: hang (read the request, never answer), trickle (a 200 header, then one b
 0.2 s), reset (close with a TCP reset), 5xx, 429 with `Retry-After: 3600`, 200 with garbage, a
 huge body, deeply nested JSON, a redirect loop, 301s (to another host, to the same URL, onward
 without end: PyGithub raises RuntimeError on the first two), a gzip bomb (a small answer that
-expands to hundreds of MiB), and `echo` (the request's headers sent back raw, URL-encoded and
-in base64, as a careless server does in an error page)."""
+expands to hundreds of MiB), JSON with every field of the wrong type, and `echo` (the request's
+headers sent back raw, URL-encoded and in base64, as a careless server does in an error
+page)."""
 
 from __future__ import annotations
 
@@ -37,11 +38,19 @@ MOVED_AWAY = "301-other-host"
 MOVED_HERE = "301-same-url"
 MOVED_ON = "301-onward"
 GZIP_BOMB = "gzip-bomb"
+WRONG_TYPES = "200-wrong-types"
 ECHO = "echo"
 FAULTS = (HANG, TRICKLE, RESET, SERVER_ERROR, RATE_LIMITED, GARBAGE, HUGE, NESTED,
-          REDIRECT_LOOP, MOVED_AWAY, MOVED_HERE, MOVED_ON, GZIP_BOMB)
+          REDIRECT_LOOP, MOVED_AWAY, MOVED_HERE, MOVED_ON, GZIP_BOMB, WRONG_TYPES)
 # Faults answered 200 (an upload "accepted" whatever the body).
-ANSWERED_200 = (GARBAGE, TRICKLE, HUGE, NESTED, GZIP_BOMB)
+ANSWERED_200 = (GARBAGE, TRICKLE, HUGE, NESTED, GZIP_BOMB, WRONG_TYPES)
+# JSON whose every field the clients read has another type than the API's (PyGithub raises
+# BadAttributeException when such a field is read).
+WRONG_TYPED = json.dumps({
+    name: 1 for name in ("status", "name", "tag_name", "html_url", "url", "full_name",
+                         "artifacts", "files", "value", "audience", "body", "message")
+} | {name: "x" for name in ("id", "draft", "prerelease", "number", "protection_rules",
+                            "deployment_branch_policy", "size_in_bytes", "expired")}).encode()
 HUGE_BYTES = 64 << 20
 # What the gzip bomb expands to: 32 times the largest cap of this project (8 MiB bodies, 32 MiB
 # API answers), small enough that a reader without a cap survives it to be measured.
@@ -124,6 +133,8 @@ class FaultServer(LocalServer):
         elif fault == GZIP_BOMB:
             self._send(handler, 200, gzip_bomb(), {"Content-Type": "application/json",
                                                    "Content-Encoding": "gzip"})
+        elif fault == WRONG_TYPES:
+            self._send(handler, 200, WRONG_TYPED, {"Content-Type": "application/json"})
         elif fault == SERVER_ERROR:
             self._send(handler, 503, b"unavailable")
         elif fault == RATE_LIMITED:

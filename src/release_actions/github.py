@@ -26,6 +26,16 @@ _hops = threading.local()  # consecutive 301s of the request this thread is maki
 _installed: list[bool] = []  # whether PyGithub's connections are ours yet
 
 
+def unusable_answer(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """What PyGithub raises on an answer that is not the API's JSON (and `more`): a field of
+    another type (BadAttributeException, raised when the field is read), a body that is not
+    JSON or not UTF-8, JSON nested too deeply."""
+    from github import BadAttributeException
+
+    return (*more, BadAttributeException, ValueError, TypeError, KeyError, AttributeError,
+            RecursionError)
+
+
 def redirected(location: str) -> Exception:
     """The GithubException for a 301 that is not followed."""
     from github import GithubException

@@ -69,7 +69,7 @@ def open_or_update(token: str, environ: Mapping[str, str], proposal: Proposal) -
         return PullRequest(pull.number, pull.html_url, created=True)
     except GithubException as error:
         raise translate(error, action, proposal) from None
-    except requests.RequestException as error:
+    except github.unusable_answer(requests.RequestException) as error:
         raise CheckFailed(API_UNREACHABLE.format(error=type(error).__name__,
                                                  head=proposal.head)) from None
 

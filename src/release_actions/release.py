@@ -214,8 +214,8 @@ def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, 
             )
     except GithubException as error:
         raise _refused(error, action, request, environ) from None
-    except (requests.RequestException, ValueError, TypeError, KeyError, AttributeError,
-            RecursionError) as error:  # unreachable, or an answer that is not the API's JSON
+    except github.unusable_answer(requests.RequestException) as error:
+        # unreachable, or an answer that is not the API's JSON
         raise CheckFailed(GITHUB_UNREACHABLE.format(
             action=action, tag=request.tag, error=type(error).__name__)) from None
     return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))
