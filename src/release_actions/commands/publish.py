@@ -548,7 +548,8 @@ def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
     error.outputs = {**_outputs(version, dists), "verified": verified, **error.outputs}
     verified = error.outputs["verified"]
     error.summary = _summary(inputs, version, dists, present, "", verified=verified,
-                             heading=f"### 📦 Uploaded `{version}` ({inputs.channel})") + (
+                             heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
+                                     f"`{version}` ({inputs.channel})") + (
         f"\n{error.summary}" if error.summary else "")
     if say:
         files = ", ".join(d.filename for d in dists)
@@ -577,7 +578,10 @@ def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
     def state(dist: Distribution) -> str:
         if dry_run:
             return "dry run"
-        return "already on the index" if dist.filename in present else "uploaded"
+        if dist.filename in present:
+            return "already on the index"
+        # Accepted by the index but not found served: never called uploaded.
+        return "sent" if verified == "false" else "uploaded"
 
     served = {"true": "yes, same sha256", "false": "not proven",
               "skipped": "not verified"}[verified]
