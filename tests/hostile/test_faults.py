@@ -36,14 +36,17 @@ ANSWERS_200 = ANSWERED_200
 # Our process's peak memory (its children, uv and git, not counted): the interpreter and its
 # imports take about 60 MiB; every cap together (32 MiB API answers, 8 MiB bodies) stays below.
 MEMORY_BOUND_MIB = 200
-# The CLI run with its peak resident memory printed last on stderr.
+# The CLI run with its peak resident memory printed last on stderr: VmHWM, the high-water mark
+# of this program's own memory (ru_maxrss would count the test process it was spawned from).
 MEASURED = (
-    "import resource, sys\n"
+    "import sys\n"
     "from release_actions.cli import main\n"
     "try:\n"
     "    code = main(sys.argv[1:])\n"
     "finally:\n"
-    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        peak = next(int(line.split()[1]) for line in status\n"
+    "                    if line.startswith('VmHWM:')) // 1024\n"
     "    print(f'peak-memory-mib={peak}', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
