@@ -396,6 +396,48 @@ def _traced(path: str, call: Callable[[], object]) -> object:
     return outcome
 
 
+def _packed(encoding: str) -> bytes:
+    """BOMB_BYTES of spaces in one Content-Encoding (gzip twice: "gzip, gzip")."""
+    import zlib
+
+    def pack(wbits: int, parts: Iterator[bytes]) -> bytes:
+        packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        return b"".join(packer.compress(part) for part in parts) + packer.flush()
+
+    spaces = (b" " * (1 << 20) for _ in range(BOMB_BYTES >> 20))
+    if encoding == "deflate":
+        return pack(15, spaces)
+    return pack(31, iter([pack(31, spaces)]))
+
+
+@pytest.mark.parametrize("encoding", ["deflate", "gzip, gzip"])
+def test_the_shared_reader_caps_decoded_bytes(encoding: str) -> None:
+    """http.read_body, which every other read goes through, counts bytes after decoding."""
+    from http.server import BaseHTTPRequestHandler
+
+    from devtools.local_server import serving
+
+    from release_actions import http
+
+    body = _packed(encoding)
+
+    class Packed(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with serving(Packed) as port:
+        outcome = _traced(f"http.read_body ({encoding})", lambda: http.get(
+            f"http://127.0.0.1:{port}/", http.Budget.starting_now(120, 120)))
+    assert isinstance(outcome, http.BodyTooLarge), outcome
+
+
 def test_verification_reads_a_gzip_bomb_capped() -> None:
     """The index page read back after an upload: refused at its cap, never expanded."""
     from release_actions import http, verification
