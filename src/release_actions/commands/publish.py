@@ -499,19 +499,20 @@ def _after_upload(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
     """Verification and the GitHub Release. The upload cannot be undone, so whatever fails
     here still writes the outputs and summary of what was done, and says it."""
     version = dists[0].version
-    verified, step = "skipped", "Verifying the upload"
+    verified, verifying = "skipped", True
     try:
         verified = verify_upload(dists, inputs, ctx, version)
-        step = "Making the GitHub Release"
+        verifying = False
         release_url = _github_release(inputs, ctx, dists, notes)
     except ReleaseActionsError as error:
         # A failed verification says itself what the index holds.
         raise _uploaded_anyway(error, inputs, dists, present, verified,
-                               say=step != "Verifying the upload") from None
+                               say=not verifying) from None
     except Exception as error:  # a bug: still report the upload, with the traceback as a log
         import traceback
 
         traceback.print_exc(file=sys.stderr)
+        step = "Verifying the upload" if verifying else "Making the GitHub Release"
         failure = CheckFailed(AFTER_UPLOAD_BUG.format(step=step, error=type(error).__name__))
         raise _uploaded_anyway(failure, inputs, dists, present, verified) from None
     return Outcome(outputs={**_outputs(version, dists, release_url=release_url),
