@@ -281,6 +281,20 @@ def test_a_301_from_the_release_api_after_the_upload_says_what_was_done(
     assert github.releases == []
 
 
+def test_a_renamed_repository_is_still_followed() -> None:
+    """GitHub answers a renamed repository's old path with a 301 on its own host, here with a
+    relative Location (PyGithub compares the raw header with its scheme and host, and raised
+    RuntimeError): followed, as before, with the token kept on the API's host."""
+    from release_actions import github as api
+
+    with fake_github() as github:
+        github.moved["GET /repos/octo/old-name"] = "/repos/octo/mypkg"
+        repo = api.client("ghs_renamed-token-1234", {"GITHUB_API_URL": github.url}).get_repo(
+            "octo/old-name")
+        assert repo.full_name == "octo/mypkg"
+        assert github.requests == ["GET /repos/octo/old-name", "GET /repos/octo/mypkg"]
+
+
 # --- the figures ---------------------------------------------------------------------------------
 
 
