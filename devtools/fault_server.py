@@ -80,7 +80,8 @@ def echo_body(headers: dict[str, str], body: bytes) -> bytes:
 
 
 class FaultServer(LocalServer):
-    def __init__(self, fault: str, *, status: int = ECHO_STATUS) -> None:
+    def __init__(self, fault: str, *, status: int | None = None) -> None:
+        """`status`: what an echo (default ECHO_STATUS) or a gzip bomb (default 200) answers."""
         if fault not in (*FAULTS, ECHO):
             raise ValueError(f"unknown fault {fault!r}")
         self.fault = fault
@@ -131,8 +132,8 @@ class FaultServer(LocalServer):
         elif fault in (MOVED_AWAY, MOVED_HERE, MOVED_ON):
             self._send(handler, 301, b"", {"Location": self._moved_to(handler)})
         elif fault == GZIP_BOMB:
-            self._send(handler, 200, gzip_bomb(), {"Content-Type": "application/json",
-                                                   "Content-Encoding": "gzip"})
+            self._send(handler, self.status or 200, gzip_bomb(),
+                       {"Content-Type": "application/json", "Content-Encoding": "gzip"})
         elif fault == WRONG_TYPES:
             self._send(handler, 200, WRONG_TYPED, {"Content-Type": "application/json"})
         elif fault == SERVER_ERROR:
@@ -147,7 +148,7 @@ class FaultServer(LocalServer):
         elif fault == HUGE:
             self._huge(handler)
         else:
-            self._send(handler, self.status, echo_body(headers, body),
+            self._send(handler, self.status or ECHO_STATUS, echo_body(headers, body),
                        {"Content-Type": "application/json"})
 
     def _moved_to(self, handler: BaseHTTPRequestHandler) -> str:

@@ -18,6 +18,8 @@ DEFAULT_API_URL = "https://api.github.com"
 MAX_RATE_LIMIT_WAIT = 120
 # GitHub's largest answers here: a page of 100 releases, each body up to 125,000 characters.
 MAX_ANSWER_BYTES = 32 << 20
+# A 403's body, read to tell a rate limit from a refusal: GitHub's message is a few hundred bytes.
+MAX_ERROR_BYTES = 64 << 10
 # Same-host 301s followed in a row (a renamed repository takes one).
 MAX_REDIRECTS = 5
 # The whole answer of a request made without a timeout (PyGithub's upload connections).
@@ -130,6 +132,12 @@ def client(
         def get_retry_after(self, response: Any) -> float | None:
             seconds = super().get_retry_after(response)
             return None if seconds is None else min(seconds, RETRY_AFTER_CAP)
+
+        @staticmethod
+        def get_content(resp: Any, url: str) -> bytes:
+            """A 403's body, read as far as a rate-limit message goes (PyGithub reads it all,
+            before our transport sees the answer)."""
+            return bytes(resp.read(MAX_ERROR_BYTES, decode_content=True) or b"")
 
     return Github(
         auth=Auth.Token(token) if token else None,

@@ -453,16 +453,19 @@ def test_verification_reads_a_gzip_bomb_capped() -> None:
     assert outcome == (None, "a page larger than 32 MiB"), outcome
 
 
-def test_github_api_answer_gzip_bomb_is_capped() -> None:
-    """Every PyGithub request (one transport): an answer is refused at its cap."""
+@pytest.mark.parametrize("status", [200, 403])
+def test_github_api_answer_gzip_bomb_is_capped(status: int) -> None:
+    """Every PyGithub request (one transport): an answer is refused at its cap; a 403's body,
+    which PyGithub's retry reads to tell a rate limit, too."""
     import requests
+    from github import GithubException
 
     from release_actions import github
 
-    with FaultServer(GZIP_BOMB) as bomb:
+    with FaultServer(GZIP_BOMB, status=status) as bomb:
         client = github.client("ghs_bomb-token-1234", {"GITHUB_API_URL": bomb.url}, timeout=120)
-        outcome = _traced("GitHub API answer", lambda: client.get_repo("octo/mypkg"))
-    assert isinstance(outcome, requests.RequestException), outcome
+        outcome = _traced(f"GitHub API answer ({status})", lambda: client.get_repo("octo/mypkg"))
+    assert isinstance(outcome, (requests.RequestException, GithubException)), outcome
 
 
 def test_oidc_token_answer_gzip_bomb_is_capped(tmp_path: Path) -> None:
