@@ -2,8 +2,8 @@
 
 Every PyGithub request goes through one transport of ours (PyGithub's connection class hook):
 an answer is read capped in decoded bytes and in time, and a 301 that PyGithub would turn into
-a `RuntimeError` (another host or scheme, the same path, or one redirect after another) is a
-`Redirected` (a GithubException), which every caller already reports."""
+a `RuntimeError` (another host or scheme, the same path) or follow without end is a
+GithubException with status 301, which every caller already reports."""
 
 from __future__ import annotations
 
