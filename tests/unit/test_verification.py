@@ -167,4 +167,3 @@ def test_each_request_is_bounded_by_the_time_left(budget: float, expected: float
 def test_listing_without_hashes_counts_as_listed_but_unproven() -> None:
     result = verification.compare(dists(), {WHEEL: "", SDIST: OURS[SDIST]}, PAGE)
     assert result.ok and result.unhashed == [WHEEL]
-
