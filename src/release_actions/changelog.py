@@ -15,6 +15,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from release_actions.declaration import read_bytes
+
 CANDIDATES = ("CHANGELOG.md", "CHANGES.md", "NEWS.md", "CHANGELOG.rst")
 ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 ADORNMENT = re.compile(r"^([=\-~^*+#`:'\"._])\1{2,}\s*$")
@@ -99,7 +101,8 @@ def rst_headings(lines: Sequence[str]) -> list[Heading]:
 
 def find_section(path: Path, version: Version) -> Section | None:
     """The section of `version` in the changelog at `path`, or None when it has none."""
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    # Capped and never blocking (a FIFO); a stray byte that is not UTF-8 does not matter here.
+    lines = read_bytes(path, what="Changelog").decode("utf-8", "replace").splitlines()
     headings = rst_headings(lines) if path.suffix == ".rst" else markdown_headings(lines)
     for position, heading in enumerate(headings):
         if heading_version(heading.text) != version:

@@ -65,6 +65,17 @@ def lookup(doc: Mapping[str, Any], *keys: str) -> Any:
 def read_text(path: Path, *, what: str) -> str:
     """The text of a regular file. Opened without blocking and checked before reading: a FIFO
     or device would hang the job, and no content is ever quoted in the error."""
+    data = read_bytes(path, what=what)
+    try:
+        # Line endings stay as written (like open(newline="")), so a rewrite changes no other byte.
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"Cannot read {what} {path}: it is not UTF-8 text ({error.reason} at "
+                          f"byte {error.start}). Save it as UTF-8.", file=path) from None
+
+
+def read_bytes(path: Path, *, what: str) -> bytes:
+    """The bytes of a regular file, at most MAX_FILE_BYTES (as `read_text` checks them)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -88,12 +99,10 @@ def read_text(path: Path, *, what: str) -> str:
             data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as error:
             raise _unreadable(path, what, error) from None
-    try:
-        # Line endings stay as written (like open(newline="")), so a rewrite changes no other byte.
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"Cannot read {what} {path}: it is not UTF-8 text ({error.reason} at "
-                          f"byte {error.start}). Save it as UTF-8.", file=path) from None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the check
+        raise ConfigError(f"{what} {path} is more than any such file holds "
+                          f"({MAX_FILE_BYTES >> 20} MiB).", file=path)
+    return data
 
 
 def _unreadable(path: Path, what: str, error: OSError) -> ConfigError:

@@ -7,11 +7,12 @@ and refusing a `dist/` that does not hold exactly one release of one project."""
 from __future__ import annotations
 
 import hashlib
+import lzma
 import re
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,18 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 WHEEL = ".whl"
 SDIST = ".tar.gz"
 CHUNK = 1 << 20
+# Core metadata holds the long description (a README): a few hundred KiB at most in practice.
+MAX_METADATA_BYTES = 16 << 20
+MAX_SDIST_MEMBERS = 100_000
+METADATA_TOO_LARGE = (
+    "{member} in {file} expands to more than {limit} MiB; core metadata is a few KiB plus the "
+    "README. Rebuild the file (`build: true`) or remove it from dist/."
+)
+# How a damaged archive fails to read: a broken deflate, LZMA or bzip2 stream, an encrypted
+# member (RuntimeError), a bad CRC or a cut-off file, a compression zipfile does not know.
+UNREADABLE = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
+              zipfile.LargeZipFile, tarfile.TarError, NotImplementedError, RuntimeError,
+              ValueError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -62,20 +75,39 @@ def _wheel_metadata(path: Path) -> bytes:
         if len(names) != 1:
             raise ConfigError(f"{path.name} is not a valid wheel: it has {len(names)} "
                               "*.dist-info/METADATA files (expected 1).", file=path)
-        return archive.read(names[0])
+        with archive.open(names[0]) as handle:
+            return _capped(handle.read(MAX_METADATA_BYTES + 1), path, names[0])
 
 
 def _sdist_metadata(path: Path) -> bytes:
     with tarfile.open(path, "r:gz") as archive:
         # `<name>-<version>/PKG-INFO` at the root of the sdist (not a vendored one deeper down).
-        members = [m for m in archive.getmembers()
+        members = [m for m in _members(archive, path)
                    if m.isfile() and m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")]
         if len(members) != 1:
             raise ConfigError(f"{path.name} is not a valid sdist: it has {len(members)} "
                               "top-level PKG-INFO files (expected 1).", file=path)
         handle = archive.extractfile(members[0])
         assert handle is not None  # a regular file member
-        return handle.read()
+        return _capped(handle.read(MAX_METADATA_BYTES + 1), path, members[0].name)
+
+
+def _members(archive: tarfile.TarFile, path: Path) -> Iterator[tarfile.TarInfo]:
+    """The sdist's members, at most MAX_SDIST_MEMBERS of them (each is kept in memory)."""
+    for count, member in enumerate(archive, 1):
+        if count > MAX_SDIST_MEMBERS:
+            raise ConfigError(f"{path.name} holds more than {MAX_SDIST_MEMBERS} files; no "
+                              "sdist of a Python project does. Rebuild it (`build: true`).",
+                              file=path)
+        yield member
+
+
+def _capped(data: bytes, path: Path, member: str) -> bytes:
+    """A member's bytes, read up to one more than the cap: refused when over it."""
+    if len(data) > MAX_METADATA_BYTES:
+        raise ConfigError(METADATA_TOO_LARGE.format(
+            file=path.name, member=member[:100], limit=MAX_METADATA_BYTES >> 20), file=path)
+    return data
 
 
 def read_metadata(path: Path) -> Metadata:
@@ -90,11 +122,10 @@ def read_distribution(path: Path) -> Distribution:
     try:
         metadata = read_metadata(path)
         name, version = metadata.name, metadata.version
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError, ValueError,
-            RecursionError) as error:
+    except UNREADABLE as error:
         raise ConfigError(
-            f"Cannot read the metadata of {path}: {error}. Rebuild it (`build: true`) or "
-            "remove it from dist/.", file=path,
+            f"Cannot read the metadata of {path}: {str(error)[:200]}. Rebuild it "
+            "(`build: true`) or remove it from dist/.", file=path,
         ) from None
     return Distribution(path, name, version, sha256_of(path))
 

@@ -88,7 +88,7 @@ def read_environments(
         raise Unavailable(f"the API gave no complete answer ({error})") from None
     except (GithubException, requests.RequestException) as error:
         raise _failure(error, repository) from None
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+    except github.unusable_answer():
         raise Unavailable("the API's answer is not the JSON it sends") from None
 
 

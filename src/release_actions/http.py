@@ -132,11 +132,12 @@ def _read_some(response: requests.Response) -> bytes:
         raise requests.ConnectionError(str(error)) from None
 
 
-def get(url: str, budget: Budget, *, retries: int = 2,
-        max_bytes: int = MAX_BODY_BYTES) -> tuple[requests.Response, bytes]:
+def get(url: str, budget: Budget, *, retries: int = 2, max_bytes: int = MAX_BODY_BYTES,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None) -> tuple[requests.Response, bytes]:
     """GET `url` within `budget`: the response (its status and headers) and its capped body."""
     with session(retries=retries, deadline=budget.deadline) as http, http.get(
-        url, timeout=budget.request_timeout(), stream=True
+        url, timeout=budget.request_timeout(), stream=True, params=params, headers=headers
     ) as response:
         return response, read_body(response, budget, max_bytes)
 

@@ -69,7 +69,7 @@ def open_or_update(token: str, environ: Mapping[str, str], proposal: Proposal) -
         return PullRequest(pull.number, pull.html_url, created=True)
     except GithubException as error:
         raise translate(error, action, proposal) from None
-    except requests.RequestException as error:
+    except github.unusable_answer(requests.RequestException) as error:
         raise CheckFailed(API_UNREACHABLE.format(error=type(error).__name__,
                                                  head=proposal.head)) from None
 
@@ -97,5 +97,6 @@ def translate(error: Any, action: str, proposal: Proposal) -> ReleaseActionsErro
     refused = API_REFUSED.format(
         status=error.status, action=action, head=proposal.head, base=proposal.base,
         repository=proposal.repository, message=message)
-    # GitHub's own outage is worth a re-run; anything else is how the repository is set up.
-    return CheckFailed(refused) if error.status >= 500 else ConfigError(refused)
+    # GitHub's own outage (or an API that moved away) is worth a re-run; anything else is how
+    # the repository is set up.
+    return CheckFailed(refused) if not 400 <= error.status < 500 else ConfigError(refused)

@@ -29,6 +29,11 @@ API_REFUSED = (
     "GitHub refused {action} for {repository} tag {tag}: {status} {message}. The token needs "
     "`contents: write` on this repository (job-level `permissions: contents: write`)."
 )
+API_FAILED = (
+    "GitHub's API answered HTTP {status} while {action} for {tag} ({message}). The "
+    "distributions are on the index; re-run the job: files already uploaded are skipped and "
+    "the release is completed. If it persists, check GITHUB_API_URL ({api})."
+)
 IMMUTABLE = (
     "The release for {tag} is published and immutable, and its asset {name} differs from the "
     "one built now (sha256 {ours}); GitHub does not allow changing it. Publish a new version."
@@ -76,12 +81,19 @@ def _content_type(name: str) -> str:
                 "application/octet-stream")
 
 
-def _refused(error: Any, action: str, request: ReleaseRequest) -> ConfigError:
+def _refused(error: Any, action: str, request: ReleaseRequest,
+             environ: Mapping[str, str]) -> ConfigError | CheckFailed:
+    """A refusal of the token (4xx) is configuration; a redirect or an outage is worth a
+    re-run."""
     data = error.data if isinstance(error.data, Mapping) else {}
-    return ConfigError(API_REFUSED.format(
-        action=action, repository=request.repository, tag=request.tag, status=error.status,
-        message=data.get("message", ""),
-    ))
+    message = str(data.get("message", ""))[:300]
+    status = error.status if isinstance(error.status, int) else 0
+    if 400 <= status < 500:
+        return ConfigError(API_REFUSED.format(
+            action=action, repository=request.repository, tag=request.tag, status=status,
+            message=message))
+    return CheckFailed(API_FAILED.format(status=status, action=action, tag=request.tag,
+                                         message=message, api=github.api_url(environ)))
 
 
 def _already_exists(error: Any) -> bool:
@@ -201,9 +213,9 @@ def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, 
                 prerelease=prerelease, make_latest=latest,
             )
     except GithubException as error:
-        raise _refused(error, action, request) from None
-    except (requests.RequestException, ValueError, TypeError, KeyError, AttributeError,
-            RecursionError) as error:  # unreachable, or an answer that is not the API's JSON
+        raise _refused(error, action, request, environ) from None
+    except github.unusable_answer(requests.RequestException) as error:
+        # unreachable, or an answer that is not the API's JSON
         raise CheckFailed(GITHUB_UNREACHABLE.format(
             action=action, tag=request.tag, error=type(error).__name__)) from None
     return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,10 @@ BENCHFLOW_RUN_NUMBER = "source-run-number"
 BENCHFLOW_FILES = (BENCHFLOW_SHA, BENCHFLOW_RUN_NUMBER)
 _RUN_NUMBER_TEXT = re.compile(r"[1-9][0-9]{0,12}\Z")  # BenchFlow's reader: ^[1-9][0-9]*$
 _SHA = re.compile(r"[0-9a-f]{40}\Z")
+# How a damaged or unusual zip fails to read: a broken deflate or LZMA stream, an encrypted
+# member (RuntimeError), a bad CRC or a cut-off file, a method zipfile does not know.
+UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+                  OSError, zlib.error, lzma.LZMAError, RuntimeError)
 
 
 class RecordInvalid(ValueError):
@@ -101,9 +107,8 @@ def from_zip(data: bytes) -> Record:
                                     f"bytes, more than a record's {MAX_BYTES}")
             with archive.open(members[0]) as member:
                 content = member.read(MAX_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
-            OSError) as error:
-        raise RecordInvalid(f"the artifact is not a readable zip ({error})") from None
+    except UNREADABLE_ZIP as error:
+        raise RecordInvalid(f"the artifact is not a readable zip ({_shown(str(error))})") from None
     return loads(content)
 
 

@@ -22,6 +22,7 @@ DOCS = "https://docs.pypi.org/trusted-publishers/troubleshooting/"
 # Reading the claims only explains a failed upload: never worth a long wait.
 CLAIMS_DEADLINE = 30.0
 DEFAULT_AUDIENCE = "pypi"
+MAX_OIDC_ANSWER_BYTES = 64 << 10  # an OIDC token answer is a few KiB
 
 ID_TOKEN_MISSING = (
     "Trusted Publishing needs an OIDC token, but this job cannot request one "
@@ -167,7 +168,7 @@ def decode_claims(token: str) -> dict[str, Any]:
         payload = token.split(".")[1]
         decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         claims = json.loads(decoded)
-    except (IndexError, ValueError, binascii.Error):
+    except (IndexError, ValueError, binascii.Error, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -197,22 +198,24 @@ def _mint_token(job: Job, publish_url: str) -> str:
 
     from release_actions import http
 
-    client = http.session(retries=1)
     audience = DEFAULT_AUDIENCE
     parts = urlsplit(publish_url)
     try:
-        reply = client.get(f"{parts.scheme}://{parts.netloc}/_/oidc/audience", timeout=10)
+        reply, body = http.get(f"{parts.scheme}://{parts.netloc}/_/oidc/audience",
+                               http.Budget.starting_now(10, 10), retries=1,
+                               max_bytes=MAX_OIDC_ANSWER_BYTES)
         if reply.ok:
-            audience = str(reply.json().get("audience") or DEFAULT_AUDIENCE)
-    except (RequestException, ValueError, AttributeError, RecursionError):
+            audience = str(http.parse_json(body).get("audience") or DEFAULT_AUDIENCE)
+    except (RequestException, ValueError, AttributeError):
         pass
     try:
-        reply = client.get(
-            job.id_token_url, params={"audience": audience}, timeout=10,
+        reply, body = http.get(
+            job.id_token_url, http.Budget.starting_now(10, 10), retries=1,
+            max_bytes=MAX_OIDC_ANSWER_BYTES, params={"audience": audience},
             headers={"Authorization": f"bearer {job.id_token_request_token}"},
         )
-        return str(reply.json().get("value") or "") if reply.ok else ""
-    except (RequestException, ValueError, AttributeError, RecursionError):
+        return str(http.parse_json(body).get("value") or "") if reply.ok else ""
+    except (RequestException, ValueError, AttributeError):
         return ""
 
 

@@ -3,7 +3,9 @@
 An index can answer an upload with 200 and not store it, and PyPI takes a while before a new
 file shows in its simple API. So the project's simple page is polled (PEP 691 JSON when the
 index offers it, else the PEP 503 HTML anchors with `#sha256=`), with backoff, each request and
-the whole wait bounded, until every file is listed with our hash or the deadline passes."""
+the whole wait bounded, until every file is listed with our hash or the deadline passes. A page
+is read with the shared capped reader (`http.read_body`): capped in decoded bytes, so a small
+gzip answer cannot expand in memory."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ FIRST_DELAY = 1.0
 MAX_DELAY = 15.0
 REQUEST_TIMEOUT = 10.0
 MIN_REQUEST_TIMEOUT = 1.0
+# PyPI's largest simple pages (projects with ~10,000 files) are a few MiB.
+MAX_PAGE_BYTES = 32 << 20
 
 Listing = dict[str, str]  # file name -> sha256 the index gives ("" when it gives none)
 
@@ -71,6 +75,14 @@ def parse_page(body: str, content_type: str, page_url: str) -> Listing:
     return parse_html_page(body, page_url)
 
 
+def _text(body: bytes, encoding: str | None) -> str:
+    """The page as text, in the charset its answer names (UTF-8 when none, or an unknown one)."""
+    try:
+        return body.decode(encoding or "utf-8", "replace")
+    except LookupError:
+        return body.decode("utf-8", "replace")
+
+
 @dataclass
 class Verification:
     """What the index served at the last look."""
@@ -115,19 +127,31 @@ class Poller:
         self.clock = clock
         self.sleep = sleep
 
+    def _get(self, page: str, budget: Any) -> tuple[Any, bytes]:
+        """The answer for `page` and its body, read capped in bytes and time."""
+        from release_actions import http
+
+        with self.http.get(page, timeout=budget.request_timeout(), stream=True, headers={
+                "Accept": ACCEPT, "Cache-Control": "no-cache"}) as response:
+            body = http.read_body(response, budget, MAX_PAGE_BYTES) if (
+                response.status_code == 200) else b""
+        return response, body
+
     def fetch(self, page: str, budget: float) -> tuple[Listing | None, str]:
         """The page's listing (a 404 is an empty one), or None and why it could not be read."""
         import requests
 
-        from release_actions import deadline
+        from release_actions import deadline, http
 
         wait = max(MIN_REQUEST_TIMEOUT, min(REQUEST_TIMEOUT, budget))
+        bounds = http.Budget.starting_now(wait, wait + 1)
         try:
             # One bound for the whole answer: a server trickling bytes never trips `timeout`.
-            response = deadline.within(wait + 1, lambda: self.http.get(page, timeout=wait, headers={
-                "Accept": ACCEPT, "Cache-Control": "no-cache"}))
+            response, body = deadline.within(wait + 1, lambda: self._get(page, bounds))
         except deadline.DeadlineExceeded:
             return None, f"no complete answer within {wait + 1:g} s"
+        except http.BodyTooLarge:
+            return None, f"a page larger than {MAX_PAGE_BYTES >> 20} MiB"
         except requests.RequestException as error:
             return None, type(error).__name__
         if response.status_code == 404:
@@ -135,8 +159,8 @@ class Poller:
         if response.status_code != 200:
             return None, f"HTTP {response.status_code}"
         try:
-            return parse_page(response.text, response.headers.get("Content-Type", ""),
-                              response.url or page), ""
+            return parse_page(_text(body, response.encoding),
+                              response.headers.get("Content-Type", ""), response.url or page), ""
         except (ValueError, AttributeError, TypeError, KeyError) as error:
             return None, f"unreadable page ({str(error)[:200]})"
         except RecursionError:

@@ -1,8 +1,10 @@
 """Every HTTP path against a real local server that misbehaves (hang, trickle, reset, 5xx, 429
-with `Retry-After: 3600`, 200 with garbage, a huge body, nested JSON, a redirect loop): the
-command ends within its configured deadline (plus a margin for a loaded machine; a bound, not a
-benchmark), with one `::error` and no traceback. The faults of one path run concurrently, each
-in its own process, so the suite costs about one deadline per path."""
+with `Retry-After: 3600`, 200 with garbage, a huge body, nested JSON, a redirect loop, 301s to
+another host, to the same URL and onward, a gzip bomb): the command ends within its configured
+deadline (plus a margin for a loaded machine; a bound, not a benchmark) and within a memory
+bound, with one `::error` and no traceback. The faults of one path run concurrently (up to
+CONCURRENT_RUNS at once), each in its own process, so the suite costs about two deadlines per
+path."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -18,15 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.fault_server import (
-    ECHO,
-    FAULTS,
-    GARBAGE,
-    HUGE,
-    NESTED,
-    TRICKLE,
-    FaultServer,
-)
+from devtools.fault_server import ANSWERED_200, BOMB_BYTES, ECHO, FAULTS, GZIP_BOMB, FaultServer
 from devtools.pypi import write_sample_package
 
 from tests.helpers import ROOT, Result, clean_env
@@ -34,10 +29,32 @@ from tests.hostile.conftest import Workspace, make_workspace
 
 DEADLINE = 3.0  # seconds, given to every timeout input below
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
+# Runs of one path at once: each starts Python (and git); more at once on a small machine
+# would time its start-ups, not the bound under test.
+CONCURRENT_RUNS = 7
 # An upload endpoint that answers 200 whatever the body: `uv publish` exits 0 on these.
-ANSWERS_200 = (GARBAGE, TRICKLE, HUGE, NESTED)
+ANSWERS_200 = ANSWERED_200
+# Our process's peak memory (its children, uv and git, not counted): the interpreter and its
+# imports take about 60 MiB; every cap together (32 MiB API answers, 8 MiB bodies) stays below.
+MEMORY_BOUND_MIB = 200
+# The CLI run with its peak resident memory printed last on stderr: VmHWM, the high-water mark
+# of this program's own memory (ru_maxrss would count the test process it was spawned from).
+MEASURED = (
+    "import sys\n"
+    "from release_actions.cli import main\n"
+    "try:\n"
+    "    code = main(sys.argv[1:])\n"
+    "finally:\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        peak = next(int(line.split()[1]) for line in status\n"
+    "                    if line.startswith('VmHWM:')) // 1024\n"
+    "    print(f'peak-memory-mib={peak}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
 # (path, fault) -> (seconds taken, configured deadline): the figures the suite reports.
 TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
+# (path, fault) -> peak memory in MiB of the command's own process.
+MEMORY: dict[tuple[str, str], int] = {}
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,13 @@ class Faulted:
     seconds: float
     deadline: float
 
+    @property
+    def peak_mib(self) -> int:
+        """The peak memory the run printed last (0 when it was killed before)."""
+        lines = self.run.stderr.strip().splitlines()
+        last = lines[-1] if lines else ""
+        return int(last.partition("=")[2]) if last.startswith("peak-memory-mib=") else 0
+
 
 def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
          env: dict[str, str], limit: float = 120) -> Result:
@@ -57,7 +81,7 @@ def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
     environ.update(workspace.environ(inputs, **env))
     environ["PATH"] = clean_env()["PATH"]
     try:
-        proc = subprocess.run([sys.executable, "-m", "release_actions", *argv],
+        proc = subprocess.run([sys.executable, "-c", MEASURED, *argv],
                               cwd=workspace.root, env=environ, capture_output=True, text=True,
                               timeout=limit, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
@@ -86,18 +110,22 @@ def run_faults(tmp_path: Path, path: str, scenario: Scenario, deadline: float,
             run = _run(workspace, argv, inputs, env, limit=deadline + MARGIN + 20)
             seconds = time.monotonic() - started
             TIMINGS[(path, fault)] = (seconds, deadline)
-            return Faulted(path, fault, run, seconds, deadline)
+            faulted = Faulted(path, fault, run, seconds, deadline)
+            MEMORY[(path, fault)] = faulted.peak_mib
+            return faulted
 
-        with ThreadPoolExecutor(len(faults)) as pool:
+        with ThreadPoolExecutor(min(len(faults), CONCURRENT_RUNS)) as pool:
             return list(pool.map(one, faults))
 
 
 def assert_bounded(results: list[Faulted], *, codes: tuple[int, ...] = (1,),
                    checklist: bool = False) -> None:
-    """Each run ended in time with one `::error` (a checklist annotates each failed item)."""
+    """Each run ended in time and within the memory bound with one `::error` (a checklist
+    annotates each failed item)."""
     for result in results:
         log = result.run.stdout + result.run.stderr
         assert result.seconds <= result.deadline + MARGIN, (result.fault, result.seconds, log)
+        assert 0 < result.peak_mib <= MEMORY_BOUND_MIB, (result.fault, result.peak_mib, log)
         assert result.run.code in codes, (result.fault, log)
         errors = result.run.errors()
         assert len(errors) == 1 or (checklist and errors), (result.fault, log)
@@ -402,6 +430,108 @@ def test_a_catastrophic_tag_pattern_is_bounded(tmp_path: Path) -> None:
         assert "Traceback" not in log and run.env == {}, (name, log)
 
 
+# --- memory: a small gzip answer that expands to BOMB_BYTES (in-process, traced) ------------
+
+# Peak Python allocations while one read is refused: its cap (at most 32 MiB) plus slack.
+READ_BOUND_MIB = 48
+
+
+def _traced(path: str, call: Callable[[], object]) -> object:
+    """`call()`'s outcome (its exception, if it raised), its peak allocations recorded."""
+    tracemalloc.start()
+    try:
+        outcome: object = call()
+    except Exception as error:  # the outcome is asserted by the caller
+        outcome = error
+    finally:
+        peak = tracemalloc.get_traced_memory()[1] >> 20
+        tracemalloc.stop()
+    MEMORY[(path, GZIP_BOMB)] = peak
+    assert peak <= READ_BOUND_MIB, (path, peak, BOMB_BYTES >> 20)
+    return outcome
+
+
+def _packed(encoding: str) -> bytes:
+    """BOMB_BYTES of spaces in one Content-Encoding (gzip twice: "gzip, gzip")."""
+    import zlib
+
+    def pack(wbits: int, parts: Iterator[bytes]) -> bytes:
+        packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        return b"".join(packer.compress(part) for part in parts) + packer.flush()
+
+    spaces = (b" " * (1 << 20) for _ in range(BOMB_BYTES >> 20))
+    if encoding == "deflate":
+        return pack(15, spaces)
+    return pack(31, iter([pack(31, spaces)]))
+
+
+@pytest.mark.parametrize("encoding", ["deflate", "gzip, gzip"])
+def test_the_shared_reader_caps_decoded_bytes(encoding: str) -> None:
+    """http.read_body, which every other read goes through, counts bytes after decoding."""
+    from http.server import BaseHTTPRequestHandler
+
+    from release_actions import http
+    from release_actions.rehearsal.servers import serving
+
+    body = _packed(encoding)
+
+    class Packed(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with serving(Packed) as port:
+        outcome = _traced(f"http.read_body ({encoding})", lambda: http.get(
+            f"http://127.0.0.1:{port}/", http.Budget.starting_now(120, 120)))
+    assert isinstance(outcome, http.BodyTooLarge), outcome
+
+
+def test_verification_reads_a_gzip_bomb_capped() -> None:
+    """The index page read back after an upload: refused at its cap, never expanded."""
+    from release_actions import http, verification
+
+    with FaultServer(GZIP_BOMB) as bomb:
+        poller = verification.Poller(http.session(retries=0), timeout=120)
+        outcome = _traced("publish verification page",
+                          lambda: poller.fetch(f"{bomb.url}/simple/mypkg/", 120))
+    assert outcome == (None, "a page larger than 32 MiB"), outcome
+
+
+@pytest.mark.parametrize("status", [200, 403])
+def test_github_api_answer_gzip_bomb_is_capped(status: int) -> None:
+    """Every PyGithub request (one transport): an answer is refused at its cap; a 403's body,
+    which PyGithub's retry reads to tell a rate limit, too."""
+    import requests
+    from github import GithubException
+
+    from release_actions import github
+
+    with FaultServer(GZIP_BOMB, status=status) as bomb:
+        client = github.client("ghs_bomb-token-1234", {"GITHUB_API_URL": bomb.url}, timeout=120)
+        outcome = _traced(f"GitHub API answer ({status})", lambda: client.get_repo("octo/mypkg"))
+    assert isinstance(outcome, (requests.RequestException, GithubException)), outcome
+
+
+def test_oidc_token_answer_gzip_bomb_is_capped(tmp_path: Path) -> None:
+    from release_actions.gha import Console
+    from release_actions.trusted_publishing import Job, fetch_claims
+
+    with FaultServer(GZIP_BOMB) as bomb:
+        job = Job.from_environ({"ACTIONS_ID_TOKEN_REQUEST_URL": f"{bomb.url}/token",
+                                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-1234",
+                                "GITHUB_WORKSPACE": str(tmp_path)})
+        outcome = _traced("publish OIDC token", lambda: fetch_claims(
+            job, f"{bomb.url}/legacy/", Console(actions=True, stream=io.StringIO()),
+            deadline=120))
+    assert outcome == {}, outcome
+
+
 # --- the figures ---------------------------------------------------------------------------------
 
 
@@ -414,4 +544,8 @@ def test_zz_report_the_figures(report_figure: Callable[[str], None]) -> None:
     report_figure(f"faults tried: {len(TIMINGS)}; each ended within its deadline plus "
                   f"{MARGIN:g} s for start-up: {bounded}; the slowest took {seconds:.1f} s "
                   f"(deadline {deadline:g} s; {path} / {fault})")
+    if MEMORY:
+        (path, fault), peak = max(MEMORY.items(), key=lambda item: item[1])
+        report_figure(f"largest peak memory: {path} / {fault} {peak} MiB against a bound of "
+                      f"{MEMORY_BOUND_MIB} MiB ({len(MEMORY)} runs measured)")
     assert all(s <= d + MARGIN for s, d in TIMINGS.values())

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,6 @@ def test_a_signal_during_the_rewrite_changes_no_file_and_leaves_no_temp_file(
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_interruption_cases_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    with capsys.disabled():
-        print(f"\ninterruptions tried: {len(TRIED)}")
+def test_interruption_cases_are_reported(report_figure: Callable[[str], None]) -> None:
+    report_figure(f"interruptions tried: {len(TRIED)}")
     assert TRIED

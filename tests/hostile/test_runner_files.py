@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -123,7 +124,6 @@ def test_dev_null_stays_a_sink(workspace: Workspace, monkeypatch: pytest.MonkeyP
     assert "1.2.3.dev7" in (workspace.root / "version.py").read_text()
 
 
-def test_runner_file_cases_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    with capsys.disabled():
-        print(f"\nrunner-file cases tried: {len(TRIED)}")
+def test_runner_file_cases_are_reported(report_figure: Callable[[str], None]) -> None:
+    report_figure(f"runner-file cases tried: {len(TRIED)}")
     assert TRIED

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -182,8 +182,7 @@ def test_publish_gives_git_and_the_build_no_token(tmp_path: Path, spies: Spies) 
     spies.check("git")
 
 
-def test_token_reach_cases_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    with capsys.disabled():
-        print(f"\ntoken-reach commands tried: {len(TRIED)}")
+def test_token_reach_cases_are_reported(report_figure: Callable[[str], None]) -> None:
+    report_figure(f"token-reach commands tried: {len(TRIED)}")
     assert TRIED
     assert subprocess.run(["git", "--version"], capture_output=True).returncode == 0

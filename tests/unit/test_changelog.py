@@ -137,3 +137,39 @@ def test_first_existing_candidate_wins(tmp_path: Path) -> None:
     write(tmp_path, "CHANGES.md", "")
     assert changelog.find_changelog(tmp_path, changelog.CANDIDATES) == tmp_path / "CHANGES.md"
     assert changelog.find_changelog(tmp_path, ["CHANGELOG.md"]) is None
+
+
+def test_a_changelog_larger_than_any_is_refused_unread(tmp_path: Path) -> None:
+    from release_actions.declaration import MAX_FILE_BYTES
+    from release_actions.errors import ConfigError
+
+    path = tmp_path / "CHANGELOG.md"
+    with path.open("wb") as handle:  # sparse: no disk or time spent
+        handle.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(ConfigError, match="more than any such file holds"):
+        changelog.find_section(path, Version("1.0.0"))
+
+
+def test_a_changelog_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from release_actions.errors import ConfigError
+
+    path = tmp_path / "CHANGELOG.md"
+    os.mkfifo(path)
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(changelog.find_section(path, Version("1.0.0")))
+        except ConfigError as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # blocked on the open: a writer lets it go
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+    assert outcome and isinstance(outcome[0], ConfigError), outcome
+    assert "not a regular file" in str(outcome[0])

@@ -21,7 +21,7 @@ from release_actions.building import DIST, build_distributions, build_tree_wheel
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.distributions import Distribution, find_distributions, hashes_text
-from release_actions.errors import CheckFailed, InputError
+from release_actions.errors import CheckFailed, ConfigError, InputError, ReleaseActionsError
 from release_actions.gha import Console
 from release_actions.trusted_publishing import (
     Job,
@@ -71,6 +71,19 @@ NOT_SERVED = (
     "s ({attempts} look(s){last}). Nothing is reported as published. Check the index (a proxy "
     "or an index that answers 200 without storing), then re-run: files it holds are skipped. "
     "A slow index needs a longer `verify-timeout`."
+)
+AFTER_UPLOAD = (
+    " The upload itself is done: {files} on {index}; re-running publish skips them and "
+    "completes what failed."
+)
+AFTER_UPLOAD_BUG = (
+    "{step} failed after the upload with an unexpected {error} (a bug in release-actions: "
+    "please report it with the log above)."
+)
+DIST_OUTSIDE = (
+    "{path} is a link to {target}, outside the workspace: publish builds into and uploads "
+    "from the checkout only. Replace the link with the file or folder itself, or build here "
+    "(`build: true`)."
 )
 UNHASHED = (
     "{index} lists {files} without a sha256, so the bytes it serves could not be compared with "
@@ -412,6 +425,25 @@ def _not_served(result: verification.Verification) -> str:
 # --- the command ------------------------------------------------------------------------------
 
 
+def confine_dist(dist_dir: Path, ctx: Context) -> None:
+    """Refuse a dist/ that is, or holds, a link leading outside GITHUB_WORKSPACE (dangling
+    ones too: a build would write through them): neither the build nor the upload follows
+    one."""
+    workspace = ctx.workspace
+    if workspace is None or not (dist_dir.exists() or dist_dir.is_symlink()):
+        return
+    inside = workspace.resolve()
+    for path in (dist_dir, *sorted(dist_dir.iterdir() if dist_dir.is_dir() else ())):
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a link loop leads nowhere, nothing to follow
+            continue
+        if not target.is_relative_to(inside):
+            raise ConfigError(DIST_OUTSIDE.format(path=kinds.quote(str(path), 200),
+                                                  target=kinds.quote(str(target), 200)),
+                              file=path)
+
+
 def run(inputs: Inputs, ctx: Context) -> Outcome:
     console = ctx.console
     if inputs.makes_release and not inputs.dry_run:
@@ -421,8 +453,10 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if mismatch:
         console.warning(mismatch, title="publish")
     dist_dir = inputs.working_directory / DIST
+    confine_dist(dist_dir, ctx)
     if inputs.build:
         build_distributions(inputs.working_directory, console, env)
+        confine_dist(dist_dir, ctx)
     dists = find_distributions(dist_dir)
     version = dists[0].version
     console.info(f"Distributions of {dists[0].name} {version}: "
@@ -461,24 +495,71 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         raise problem
     present = upload(dists, inputs, ctx,
                      processes.child_environment(ctx.environ, publishing=True))
-    verified = verify_upload(dists, inputs, ctx, version)
+    return _after_upload(inputs, ctx, dists, present, notes)
 
-    release_url = ""
-    if inputs.makes_release:
-        from release_actions.release import ReleaseRequest, publish_release
 
-        request = ReleaseRequest(
-            repository=ctx.repository, tag=inputs.tag,
-            title=f"{dists[0].name} {version}", version=version, dists=dists, notes=notes,
-        )
-        result = publish_release(request, inputs.github_token, ctx.environ, console,
-                                 timeout=inputs.upload_timeout)
-        release_url = result.url
-        console.info(f"GitHub Release: {release_url}")
+def _after_upload(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
+                  present: Sequence[str], notes: str) -> Outcome:
+    """Verification and the GitHub Release. The upload cannot be undone, so whatever fails
+    here still writes the outputs and summary of what was done, and says it."""
+    version = dists[0].version
+    verified, verifying = "skipped", True
+    try:
+        verified = verify_upload(dists, inputs, ctx, version)
+        verifying = False
+        release_url = _github_release(inputs, ctx, dists, notes)
+    except ReleaseActionsError as error:
+        # A failed verification says itself what the index holds.
+        raise _uploaded_anyway(error, inputs, dists, present, verified,
+                               say=not verifying) from None
+    except Exception as error:  # a bug: still report the upload, with the traceback as a log
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        step = "Verifying the upload" if verifying else "Making the GitHub Release"
+        failure = CheckFailed(AFTER_UPLOAD_BUG.format(step=step, error=type(error).__name__))
+        raise _uploaded_anyway(failure, inputs, dists, present, verified) from None
     return Outcome(outputs={**_outputs(version, dists, release_url=release_url),
                             "verified": verified},
                    summary=_summary(inputs, version, dists, present, release_url,
                                     verified=verified))
+
+
+def _github_release(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
+                    notes: str) -> str:
+    """The GitHub Release's URL; empty when none is made."""
+    if not inputs.makes_release:
+        return ""
+    from release_actions.release import ReleaseRequest, publish_release
+
+    version = dists[0].version
+    request = ReleaseRequest(
+        repository=ctx.repository, tag=inputs.tag,
+        title=f"{dists[0].name} {version}", version=version, dists=dists, notes=notes,
+    )
+    result = publish_release(request, inputs.github_token, ctx.environ, ctx.console,
+                             timeout=inputs.upload_timeout)
+    ctx.console.info(f"GitHub Release: {result.url}")
+    return result.url
+
+
+def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
+                     dists: Sequence[Distribution], present: Sequence[str], verified: str, *,
+                     say: bool = True) -> ReleaseActionsError:
+    """`error`, with the outputs and summary of the upload it came after (its own outputs,
+    such as the files a failed verification found served, win) and, when `say`, a word on
+    what was done."""
+    version = dists[0].version
+    error.outputs = {**_outputs(version, dists), "verified": verified, **error.outputs}
+    verified = error.outputs["verified"]
+    error.summary = _summary(inputs, version, dists, present, "", verified=verified,
+                             heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
+                                     f"`{version}` ({inputs.channel})") + (
+        f"\n{error.summary}" if error.summary else "")
+    if say:
+        files = ", ".join(d.filename for d in dists)
+        error.message += AFTER_UPLOAD.format(files=files, index=inputs.repository_url)
+    return error
 
 
 def _outputs(version: Version, dists: Sequence[Distribution], *, release_url: str = "",
@@ -494,18 +575,21 @@ def _outputs(version: Version, dists: Sequence[Distribution], *, release_url: st
 
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
              present: Sequence[str], release_url: str, *, dry_run: bool = False,
-             verified: str = "skipped") -> str:
+             verified: str = "skipped", heading: str = "") -> str:
     if dry_run:
         heading = f"### 🧪 Dry run: `{version}` built and checked, nothing uploaded"
-    else:
-        heading = f"### 📦 Published `{version}` ({inputs.channel})"
+    heading = heading or f"### 📦 Published `{version}` ({inputs.channel})"
 
     def state(dist: Distribution) -> str:
         if dry_run:
             return "dry run"
-        return "already on the index" if dist.filename in present else "uploaded"
+        if dist.filename in present:
+            return "already on the index"
+        # Accepted by the index but not found served: never called uploaded.
+        return "sent" if verified == "false" else "uploaded"
 
-    served = {"true": "yes, same sha256", "skipped": "not verified"}[verified]
+    served = {"true": "yes, same sha256", "false": "not proven",
+              "skipped": "not verified"}[verified]
     rows = "\n".join(f"| `{d.filename}` | `{d.sha256}` | {state(d)} | {served} |"
                      for d in dists)
     lines = [heading, "", f"Index: {inputs.repository_url}", "",

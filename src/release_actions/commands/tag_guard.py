@@ -282,7 +282,7 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
             f"origin and the GitHub API is unreachable ({type(error).__name__}). Re-run the job."
         ) from None
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+    except github.unusable_answer() as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
             f"origin and the GitHub API gave no usable answer ({type(error).__name__}). Re-run "

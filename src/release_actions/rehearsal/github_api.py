@@ -1,5 +1,6 @@
 """A local stand-in for the parts of GitHub's REST API the actions use: releases with assets
-(create, look up by tag, update, upload, delete); workflow runs, their artifacts and the
+(create, look up by tag, update, upload, delete); any path answered with a 301 (`moved`);
+workflow runs, their artifacts and the
 artifact zip download (a redirect to storage on another host name); the compare API, answered
 by real git in a repository given to it; deployment environments; and pull requests (list by
 head, create, update; `forbid_pull_requests` answers GitHub's 403 for the repository setting).
@@ -50,6 +51,9 @@ class FakeGitHub:
     storage_url: str = ""
     # The repository the compare API answers from with real git (a bare origin), if any.
     git_dir: Path | None = None
+    # "METHOD /path" -> where a 301 sends it: GitHub moves an API path (a renamed repository),
+    # or a proxy in front of it sends clients to another host.
+    moved: dict[str, str] = field(default_factory=dict)
 
     def add_run(self, run_id: int, run_number: int, head_sha: str = "0" * 40) -> None:
         self.runs[run_id] = {"id": run_id, "run_number": run_number, "head_sha": head_sha,
@@ -252,6 +256,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _moved(self, location: str) -> None:
+        self.send_response(301)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
@@ -261,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parsed.path)
         fake.requests.append(f"{method} {path}")
         fake.authorizations.append(self.headers.get("Authorization", ""))
+        if f"{method} {path}" in fake.moved:
+            self._body()
+            return self._moved(fake.moved[f"{method} {path}"])
         if path.startswith("/storage/"):
             return self._storage(path)
         repo_match = re.match(r"/repos/([^/]+)/([^/]+)(.*)", path)
