@@ -297,6 +297,16 @@ def workspace_path(name: str, raw: str, ctx: Context) -> Path:
     return confined(name, Path(raw), ctx)
 
 
+def optional_workspace_file(name: str, raw: str, ctx: Context) -> Path | None:
+    """An existing file inside the checkout, or None when empty."""
+    if not raw:
+        return None
+    path = confined(name, Path(raw), ctx)
+    if not path.is_file():
+        raise InputError(f"Input `{name}` is {quote(raw)}, which is not a file in the checkout.")
+    return path
+
+
 def workspace_paths(name: str, raw: str, ctx: Context) -> tuple[Path, ...]:
     return tuple(confined(name, Path(item), ctx) for item in gha.parse_list(raw))
 

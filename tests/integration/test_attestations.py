@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import time
 import zipfile
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from release_actions.distributions import Distribution, sha256_of
 from release_actions.errors import CheckFailed
 from release_actions.gha import Console
 from release_actions.sigstore_standins import LocalSigstore, WorkflowIdentity
-from tests.helpers import VENV_BIN
+from devtools.sigstore_verify import cli_verify
 
 IDENTITY = WorkflowIdentity(repository="octo-org/octo-lib", ref="refs/tags/v1.0.0")
 WORKFLOW_REF = "octo-org/octo-lib/.github/workflows/release.yml@refs/tags/v1.0.0"
@@ -55,22 +54,6 @@ def mint(server: LocalSigstore, dists: list[Distribution], how: attestations.Sig
                              signing=how, console=console)
 
 
-def cli_verify(server: LocalSigstore, tmp_path: Path, file: Path, identity: str,
-               ) -> subprocess.CompletedProcess[str]:
-    """`pypi-attestations verify attestation --offline`, its Sigstore trusted root being the
-    local one: offline, sigstore reads the trusted root from its cache folder, here a fresh
-    HOME's, so the real verifier runs unchanged against the stand-ins' keys."""
-    home = tmp_path / "verifier-home"
-    cache = home / ".cache" / "sigstore-python" / "tuf" / "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
-    cache.mkdir(parents=True, exist_ok=True)
-    (cache / "trusted_root.json").write_text(json.dumps(server.trust_config()["trustedRoot"]))
-    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
-           "XDG_DATA_HOME": str(home / ".local" / "share"), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([str(VENV_BIN / "pypi-attestations"), "verify", "attestation",
-                           "--offline", "--identity", identity, str(file)],
-                          capture_output=True, text=True, env=env, timeout=60, check=False)
-
-
 def test_pypi_attestations_verify_accepts_what_was_minted_and_refuses_a_tampered_file(
         sigstore: LocalSigstore, tmp_path: Path) -> None:
     dists = [wheel(tmp_path / "dist"), wheel(tmp_path / "dist", "octo_lib-1.0.0.tar.gz")]
@@ -79,16 +62,16 @@ def test_pypi_attestations_verify_accepts_what_was_minted_and_refuses_a_tampered
     assert [p.name for p in written] == [d.filename + ".publish.attestation" for d in dists]
     identity = "https://github.com/" + WORKFLOW_REF
     for dist in dists:
-        accepted = cli_verify(sigstore, tmp_path, dist.path, identity)
+        accepted = cli_verify(sigstore.trust_config(), tmp_path, dist.path, identity)
         assert accepted.returncode == 0, accepted.stderr
         assert "OK:" in accepted.stderr + accepted.stdout
-    other = cli_verify(sigstore, tmp_path, dists[0].path,
+    other = cli_verify(sigstore.trust_config(), tmp_path, dists[0].path,
                        "https://github.com/octo-org/octo-lib/.github/workflows/evil.yml@refs/"
                        "tags/v1.0.0")
     assert other.returncode != 0
     with dists[0].path.open("ab") as handle:
         handle.write(b"tampered")
-    refused = cli_verify(sigstore, tmp_path, dists[0].path, identity)
+    refused = cli_verify(sigstore.trust_config(), tmp_path, dists[0].path, identity)
     assert refused.returncode != 0
     assert "does not match distribution digest" in refused.stderr + refused.stdout
     # two Rekor entries, one signing certificate for both files
