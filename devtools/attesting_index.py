@@ -12,11 +12,11 @@ API (`GET /integrity/<project>/<version>/<filename>/provenance`).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
+import ipaddress
 import json
 import re
-import datetime as dt
-import ipaddress
 import secrets
 import ssl
 import tempfile
@@ -24,8 +24,8 @@ import threading
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import certifi
@@ -171,7 +171,7 @@ class AttestingIndex:
                 self.end_headers()
                 self.wfile.write(raw)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = unquote(self.path.split("?")[0])
                 parts = [p for p in path.split("/") if p]
                 if path == "/_/oidc/audience":
@@ -202,7 +202,7 @@ class AttestingIndex:
                 else:
                     self._reply(404, {"message": "not found"})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 if self.path == "/_/oidc/mint-token":

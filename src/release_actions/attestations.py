@@ -103,7 +103,7 @@ class _Deadline:
         def target() -> None:
             try:
                 box["value"] = work()
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+            except BaseException as error:
                 box["error"] = error
 
         thread = threading.Thread(target=target, name="attestations", daemon=True)
@@ -200,7 +200,7 @@ def verify(raw: bytes, dist: Distribution, signing: Signing,
     try:
         _, payload = verifier.verify_dsse(attestation.to_bundle(), policy.Identity(
             identity=signing.identity, issuer=GITHUB_ISSUER))
-    except Exception as error:  # noqa: BLE001 - sigstore's errors have no common base
+    except Exception as error:
         found = _certified_identity(attestation)
         why = (WRONG_IDENTITY.format(found=found, expected=signing.identity)
                if found and found != signing.identity else str(error))

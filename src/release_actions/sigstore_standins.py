@@ -256,9 +256,9 @@ class Authorities:
         root = merkle_root(leaves)
         log_id = key_id(self.log_key.public_key())
         integrated = int(dt.datetime.now(dt.timezone.utc).timestamp())
-        payload = {"body": _b64(body), "integratedTime": integrated,
+        payload: dict[str, str | int] = {"body": _b64(body), "integratedTime": integrated,
                    "logID": log_id.hex(), "logIndex": index}
-        entry = {
+        entry: dict[str, Any] = {
             **payload,
             "verification": {
                 "signedEntryTimestamp": _b64(self.log_key.sign(
@@ -404,7 +404,7 @@ class LocalSigstore:
                 length = int(self.headers.get("Content-Length") or 0)
                 return dict(json.loads(self.rfile.read(length) or b"{}"))
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 owner.requests.append(f"GET {self.path}")
                 if owner.fault and owner.fault(self):
                     return
@@ -417,7 +417,7 @@ class LocalSigstore:
                     return
                 self._reply(404, {"message": "not found"})
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 owner.requests.append(f"POST {self.path}")
                 if owner.fault and owner.fault(self):
                     return

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from devtools.sigstore_verify import cli_verify
 from packaging.version import Version
 
 from release_actions import attestations
@@ -19,7 +20,6 @@ from release_actions.distributions import Distribution, sha256_of
 from release_actions.errors import CheckFailed
 from release_actions.gha import Console
 from release_actions.sigstore_standins import LocalSigstore, WorkflowIdentity
-from devtools.sigstore_verify import cli_verify
 
 IDENTITY = WorkflowIdentity(repository="octo-org/octo-lib", ref="refs/tags/v1.0.0")
 WORKFLOW_REF = "octo-org/octo-lib/.github/workflows/release.yml@refs/tags/v1.0.0"
@@ -148,9 +148,8 @@ def test_an_unreachable_sigstore_is_one_bounded_error(tmp_path: Path) -> None:
     with LocalSigstore(IDENTITY) as server:
         how = signing(server, tmp_path, timeout=5)
     token_server = LocalSigstore(IDENTITY)
-    with token_server:
-        with pytest.raises(CheckFailed) as raised:
-            mint(token_server, [wheel(tmp_path / "dist")], how,
-                 Console(actions=True, stream=io.StringIO()))
+    with token_server, pytest.raises(CheckFailed) as raised:
+        mint(token_server, [wheel(tmp_path / "dist")], how,
+             Console(actions=True, stream=io.StringIO()))
     assert "asking Fulcio for a signing certificate failed: ConnectionError" in (
         raised.value.message)

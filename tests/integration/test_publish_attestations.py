@@ -140,7 +140,8 @@ def test_dry_run_and_the_preview_channel_mint_nothing(
         assert preview.outputs["provenance"] == "skipped"
         assert sorted(index.files) == ["attest_pkg-1.0.1.dev3-py3-none-any.whl",
                                        "attest_pkg-1.0.1.dev3.tar.gz"]
-    assert sigstore.requests == []
+    # the index's Trusted Publishing token only: no Sigstore token, certificate or log entry
+    assert sigstore.requests == ["GET /oidc/token?kind=runner&audience=pypi"]
     assert not list((project / "dist").glob("*.attestation"))
 
 
