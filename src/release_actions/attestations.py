@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from release_actions.distributions import Distribution
-from release_actions.errors import CheckFailed
+from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class _Deadline:
             raise CheckFailed(TIMED_OUT.format(seconds=self.seconds, step=self.step))
         if "error" in box:
             error = box["error"]
-            if isinstance(error, CheckFailed):
+            if isinstance(error, CheckFailed | InputError):
                 raise error
             detail = " ".join(f"{type(error).__name__}: {error}".split())[:400]
             raise CheckFailed(FAILED.format(step=self.step, detail=detail))
@@ -127,8 +127,15 @@ def _trust(signing: Signing) -> ClientTrustConfig:
     from sigstore.models import ClientTrustConfig
 
     if signing.trust_config is None:
-        return ClientTrustConfig.production()
-    return ClientTrustConfig.from_json(signing.trust_config.read_text())
+        return ClientTrustConfig.production()  # TUF: network, so under the deadline
+    try:
+        return ClientTrustConfig.from_json(signing.trust_config.read_text())
+    except Exception as error:  # noqa: BLE001 - pydantic and sigstore errors alike
+        detail = " ".join(str(error).split())[:300]
+        raise InputError(f"Input `sigstore-trust-config`: {signing.trust_config} is not a "
+                         f"Sigstore client trust configuration ({detail}). Give the JSON with "
+                         "`trustedRoot` and `signingConfig` sigstore-python reads.",
+                         file=signing.trust_config) from None
 
 
 def _identity_token(id_token_url: str, request_token: str, deadline: _Deadline,
@@ -152,8 +159,9 @@ def _identity_token(id_token_url: str, request_token: str, deadline: _Deadline,
 def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str,
          signing: Signing, console: Console) -> list[Path]:
     """Sign each distribution, verify the attestation here, write it beside the file."""
-    deadline = _Deadline(signing.timeout)
     started = time.monotonic()
+    local_trust = _trust(signing) if signing.trust_config else None  # a bad file: exit 2
+    deadline = _Deadline(signing.timeout)
 
     def work() -> list[Path]:
         from pypi_attestations import Attestation
@@ -162,7 +170,7 @@ def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str
         from sigstore.sign import SigningContext
 
         deadline.step = "reading Sigstore's trust configuration"
-        trust = _trust(signing)
+        trust = local_trust or _trust(signing)
         deadline.step = "asking the runner for an OIDC token"
         token = _identity_token(id_token_url, request_token, deadline, console)
         deadline.step = "asking Fulcio for a signing certificate"

@@ -17,7 +17,7 @@ from packaging.version import Version
 
 from release_actions import attestations
 from release_actions.distributions import Distribution, sha256_of
-from release_actions.errors import CheckFailed
+from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console
 from release_actions.sigstore_standins import LocalSigstore, WorkflowIdentity
 
@@ -109,6 +109,17 @@ def garbage(handler: BaseHTTPRequestHandler) -> bool:
     return True
 
 
+def rekor_garbage(handler: BaseHTTPRequestHandler) -> bool:
+    if "/rekor/" not in handler.path:
+        return False
+    raw = json.dumps({"not": "an entry"}).encode()
+    handler.send_response(201)
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+    return True
+
+
 def echoes_the_token(handler: BaseHTTPRequestHandler) -> bool:
     if "signingCert" not in handler.path:
         return False
@@ -124,6 +135,7 @@ def echoes_the_token(handler: BaseHTTPRequestHandler) -> bool:
     (slow, "did not finish within 1.5 s (asking Fulcio for a signing certificate)"),
     (garbage, "asking Fulcio for a signing certificate failed"),
     (echoes_the_token, "asking Fulcio for a signing certificate failed"),
+    (rekor_garbage, "signing octo_lib-1.0.0-py3-none-any.whl (Rekor) failed"),
 ])
 def test_a_faulty_sigstore_is_one_bounded_error(sigstore: LocalSigstore, tmp_path: Path,
                                                 fault: object, expected: str) -> None:
@@ -153,3 +165,16 @@ def test_an_unreachable_sigstore_is_one_bounded_error(tmp_path: Path) -> None:
              Console(actions=True, stream=io.StringIO()))
     assert "asking Fulcio for a signing certificate failed: ConnectionError" in (
         raised.value.message)
+
+
+def test_a_trust_configuration_sigstore_cannot_read_is_an_input_error(
+        sigstore: LocalSigstore, tmp_path: Path) -> None:
+    how = signing(sigstore, tmp_path)
+    assert how.trust_config is not None
+    how.trust_config.write_text(json.dumps({"mediaType": "application/json", "tlogs": 3}))
+    with pytest.raises(InputError) as raised:
+        mint(sigstore, [wheel(tmp_path / "dist")], how, Console(actions=True,
+                                                                stream=io.StringIO()))
+    assert "`sigstore-trust-config`" in raised.value.message
+    assert raised.value.file == str(how.trust_config)
+    assert sigstore.requests == []

@@ -221,7 +221,7 @@ class Inputs:
         default="120",
     )
     sigstore_trust_config: Path | None = option(
-        kinds.optional_workspace_file,
+        kinds.optional_json_file,
         "A Sigstore client trust configuration (JSON: trusted root and signing config) for a "
         "private Sigstore instance; empty uses Sigstore's public-good instance.",
         default="",
