@@ -130,7 +130,7 @@ def _trust(signing: Signing) -> ClientTrustConfig:
         return ClientTrustConfig.production()  # TUF: network, so under the deadline
     try:
         return ClientTrustConfig.from_json(signing.trust_config.read_text())
-    except Exception as error:  # noqa: BLE001 - pydantic and sigstore errors alike
+    except Exception as error:
         detail = " ".join(str(error).split())[:300]
         raise InputError(f"Input `sigstore-trust-config`: {signing.trust_config} is not a "
                          f"Sigstore client trust configuration ({detail}). Give the JSON with "
