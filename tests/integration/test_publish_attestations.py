@@ -65,6 +65,8 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         assert sorted(index.attestations) == [WHEEL, SDIST]
         assert first.outputs["provenance"] == "verified"
         assert first.outputs["verified"] == "true"
+        assert ("Attestations (PEP 740): 2 uploaded with the files; provenance on the index: "
+                "verified") in first.summary
         assert "Attestations: 2 minted and verified for https://github.com/" + WORKFLOW_REF in (
             first.log)
         for name in (WHEEL, SDIST):

@@ -512,10 +512,13 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                                  timeout=inputs.upload_timeout)
         release_url = result.url
         console.info(f"GitHub Release: {release_url}")
+    summary = _summary(inputs, version, dists, present, release_url, verified=verified)
+    if attested:
+        summary += (f"\nAttestations (PEP 740): {len(attested)} uploaded with the files; "
+                    f"provenance on the index: {provenance}\n")
     return Outcome(outputs={**_outputs(version, dists, release_url=release_url),
                             "verified": verified, "provenance": provenance},
-                   summary=_summary(inputs, version, dists, present, release_url,
-                                    verified=verified))
+                   summary=summary)
 
 
 def mint_attestations(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
