@@ -126,6 +126,15 @@ class AttestingIndex:
     def simple_url(self) -> str:
         return f"{self.root_url}/simple/"
 
+    def forget(self, filename: str) -> None:
+        """Lose a stored file, as after a partial upload."""
+        with self._lock:
+            del self.files[filename]
+            self.attestations.pop(filename, None)
+            for names in self.projects.values():
+                if filename in names:
+                    names.remove(filename)
+
     def _upload(self, form: dict[str, bytes], filename: str, claims: dict[str, Any],
                 ) -> tuple[int, str]:
         content = form["content"]

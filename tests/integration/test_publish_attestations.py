@@ -85,6 +85,14 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         assert sorted(index.uploads) == sorted([WHEEL, SDIST])
         assert second.outputs["provenance"] == "verified"
 
+        # After a partial upload (the sdist lost), a re-run uploads the sdist alone, with its
+        # attestation.
+        index.forget(SDIST)
+        third = publish(project, sigstore, index)
+        assert third.code == 0, third.log
+        assert index.uploads[2:] == [SDIST]
+        assert sorted(index.attestations) == [WHEEL, SDIST]
+
 
 def test_an_index_without_an_integrity_api_gives_provenance_unavailable(
         project: Path, sigstore: LocalSigstore) -> None:
