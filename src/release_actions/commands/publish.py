@@ -484,8 +484,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         if problem is not None:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
         console.notice(f"Dry run: {len(dists)} file(s) of {version} built and checked; "
-                       "nothing uploaded, no attestation minted, no release made.",
-                       title="publish")
+                       "nothing uploaded, no release made.", title="publish")
         return Outcome(outputs={**_outputs(version, dists), "verified": "skipped",
                                 "provenance": "skipped"},
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))
