@@ -4,7 +4,7 @@ SCT) and Rekor v1 (records entries; answers inclusion proofs, signed checkpoints
 timestamps from a local key). `LocalSigstore.trust_config()` is the client trust configuration
 (trusted root + signing config) that points sigstore at them: no library is patched.
 
-Only `cryptography` and `rfc8785` (both come with sigstore) are used; the servers follow the wire
+Only `cryptography` (it comes with sigstore) is used; the servers follow the wire
 formats sigstore-python reads, so a real `sigstore` client signs against them and a real verifier
 checks what they answered."""
 
@@ -22,7 +22,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import rfc8785
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -71,6 +70,11 @@ def _spki(key: ec.EllipticCurvePublicKey) -> bytes:
 def key_id(key: ec.EllipticCurvePublicKey) -> bytes:
     """The log and CT key id sigstore uses: SHA-256 of the DER SubjectPublicKeyInfo."""
     return hashlib.sha256(_spki(key)).digest()
+
+
+def _canonical(obj: object) -> bytes:
+    """RFC 8785 (JCS) for what the stand-ins sign: objects of strings and integers only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _b64(raw: bytes) -> str:
@@ -249,7 +253,7 @@ class Authorities:
     # Rekor ------------------------------------------------------------------------------------
     def record(self, proposed: dict[str, Any]) -> dict[str, Any]:
         """Records a proposed dsse or hashedrekord entry; Rekor v1's answer for it."""
-        body = rfc8785.dumps(_canonical_entry(proposed))
+        body = _canonical(_canonical_entry(proposed))
         with self.lock:
             self.bodies.append(body)
             index, leaves = len(self.bodies) - 1, [_leaf(b) for b in self.bodies]
@@ -262,7 +266,7 @@ class Authorities:
             **payload,
             "verification": {
                 "signedEntryTimestamp": _b64(self.log_key.sign(
-                    rfc8785.dumps(payload), ec.ECDSA(hashes.SHA256()))),
+                    _canonical(payload), ec.ECDSA(hashes.SHA256()))),
                 "inclusionProof": {
                     "logIndex": index, "treeSize": len(leaves), "rootHash": root.hex(),
                     "hashes": [h.hex() for h in audit_path(index, leaves)],
