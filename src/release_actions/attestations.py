@@ -103,7 +103,7 @@ class _Deadline:
         def target() -> None:
             try:
                 box["value"] = work()
-            except BaseException as error:
+            except BaseException as error:  # handed over to the waiting thread, raised there
                 box["error"] = error
 
         thread = threading.Thread(target=target, name="attestations", daemon=True)
@@ -130,7 +130,7 @@ def _trust(signing: Signing) -> ClientTrustConfig:
         return ClientTrustConfig.production()  # TUF: network, so under the deadline
     try:
         return ClientTrustConfig.from_json(signing.trust_config.read_text())
-    except Exception as error:
+    except Exception as error:  # pydantic's and sigstore's errors share no base
         detail = " ".join(str(error).split())[:300]
         raise InputError(f"Input `sigstore-trust-config`: {signing.trust_config} is not a "
                          f"Sigstore client trust configuration ({detail}). Give the JSON with "
