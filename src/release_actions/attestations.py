@@ -208,7 +208,7 @@ def verify(raw: bytes, dist: Distribution, signing: Signing,
     try:
         _, payload = verifier.verify_dsse(attestation.to_bundle(), policy.Identity(
             identity=signing.identity, issuer=GITHUB_ISSUER))
-    except Exception as error:
+    except Exception as error:  # sigstore raises VerificationError, ValueError, InvalidBundle
         found = _certified_identity(attestation)
         why = (WRONG_IDENTITY.format(found=found, expected=signing.identity)
                if found and found != signing.identity else str(error))
