@@ -26,13 +26,17 @@ class ReleaseActionsError(Exception):
         super().__init__(message)
         self.message = message
         self.summary = summary  # more Markdown for the job summary (e.g. a table of checks)
-        # Outside Actions, what the terminal gets instead of `summary` ("": already printed).
-        self.terminal = summary if terminal is None else terminal
+        self._terminal = terminal
         self.file = str(file) if file is not None else None
         self.line = line
         self.col = col
         # Outputs already decided when it failed: a later `if: failure()` step reads them.
         self.outputs = outputs or {}
+
+    @property
+    def terminal(self) -> str:
+        """Outside Actions, what the terminal gets instead of `summary` ("": already printed)."""
+        return self.summary if self._terminal is None else self._terminal
 
 
 class InputError(ReleaseActionsError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -319,6 +320,25 @@ def workspace_path(name: str, raw: str, ctx: Context) -> Path:
     if not raw:
         raise InputError(f"Input `{name}` is empty; give a path inside the checkout.")
     return confined(name, Path(raw), ctx)
+
+
+def optional_json_file(name: str, raw: str, ctx: Context) -> Path | None:
+    """A JSON file inside the checkout, or None when empty."""
+    if not raw:
+        return None
+    path = confined(name, Path(raw), ctx)
+    if not path.is_file():
+        raise InputError(f"Input `{name}` is {quote(raw)}, which is not a file in the checkout.")
+    try:
+        json.loads(path.read_bytes())
+    except json.JSONDecodeError as error:
+        raise InputError(f"Input `{name}`: {quote(raw)} is not JSON ({error.msg}, line "
+                         f"{error.lineno}). Give the JSON file itself.", file=path,
+                         line=error.lineno) from None
+    except (OSError, ValueError, RecursionError) as error:
+        raise InputError(f"Input `{name}`: {quote(raw)} is not readable JSON "
+                         f"({type(error).__name__}).", file=path) from None
+    return path
 
 
 def workspace_paths(name: str, raw: str, ctx: Context) -> tuple[Path, ...]:

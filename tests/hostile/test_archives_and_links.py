@@ -16,7 +16,8 @@ import pytest
 from devtools.fault_server import ECHO, FaultServer
 
 from release_actions.rehearsal.github_api import fake_github
-from tests.hostile.conftest import Run, Workspace, run_in_process, tree_hash
+from tests.helpers import Result
+from tests.hostile.conftest import Workspace, run_in_process, tree_hash
 
 RECORD = b'{"sha": "' + b"a" * 40 + b'", "run_number": 7}\n'
 WHEEL = "mypkg-1.2.3.dev0-py3-none-any.whl"
@@ -107,7 +108,7 @@ def tar_bomb(name: str, head: bytes) -> bytes:
 # --- running -----------------------------------------------------------------------------------
 
 
-def traced(case: str, call: Callable[[], Run]) -> Run:
+def traced(case: str, call: Callable[[], Result]) -> Result:
     tracemalloc.start()
     try:
         run = call()
@@ -118,14 +119,14 @@ def traced(case: str, call: Callable[[], Run]) -> Run:
     return run
 
 
-def assert_one_error(run: Run, code: int, *phrases: str) -> str:
+def assert_one_error(run: Result, code: int, *phrases: str) -> str:
     log = run.stdout + run.stderr
     assert run.code == code, log
-    assert len(run.errors) == 1, log
+    assert len(run.errors()) == 1, log
     assert "Traceback" not in log + run.summary, log
     for phrase in phrases:
-        assert phrase in run.errors[0], run.errors[0]
-    return run.errors[0]
+        assert phrase in run.errors()[0], run.errors()[0]
+    return run.errors()[0]
 
 
 # --- tested-run: the artifact's zip ------------------------------------------------------------
@@ -153,7 +154,7 @@ PUBLISH = {"channel": "preview", "build": "false", "check": "false", "inspect": 
 
 
 def _publish(workspace: Workspace, monkeypatch: pytest.MonkeyPatch, index: FaultServer,
-             **inputs: str) -> Run:
+             **inputs: str) -> Result:
     environ = workspace.environ({**PUBLISH, "repository-url": f"{index.url}/legacy/",
                                  **inputs})
     return run_in_process(workspace, ["publish"], environ, monkeypatch)

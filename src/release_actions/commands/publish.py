@@ -28,6 +28,7 @@ from release_actions.trusted_publishing import (
     explain_upload_failure,
     fetch_claims,
     preflight,
+    will_use_trusted_publishing,
 )
 
 CHANNELS = ("preview", "public")
@@ -59,6 +60,7 @@ UPLOAD_TIMED_OUT = (
     "are skipped), or raise `upload-timeout` for a slow index or large files."
 )
 MAX_UPLOAD_TIMEOUT = 7200.0
+MAX_ATTESTATIONS_TIMEOUT = 1800.0
 # uv's own timeout for each read from the index (UV_HTTP_TIMEOUT), unless the job sets one.
 UV_READ_TIMEOUT = 60
 NOTHING_TO_VERIFY = (
@@ -97,6 +99,11 @@ NO_SECTION = (
     "{file} has no section for {version} (looked for a heading such as `## [{version}]`, "
     "`## {version} (date)` or `## v{version}`). The release notes are GitHub's generated notes "
     "only. Add the section, or set `changelog: ''` to use generated notes without this warning."
+)
+ATTESTATIONS_SKIPPED = (
+    "Attestations skipped: the upload does not use Trusted Publishing (a token or password, "
+    "`trusted-publishing: never`, or no OIDC token outside Actions), and PyPI takes "
+    "attestations only from Trusted Publishing. Set `attestations: false` to silence this notice."
 )
 NO_CHANGELOG = "No changelog found in {directory} (looked for {names}): generated notes only."
 
@@ -213,6 +220,25 @@ class Inputs:
         "only.",
         default=CHANGELOGS,
     )
+    attestations: bool | None = option(
+        kinds.optional_boolean,
+        "Sign every distribution with the job's OIDC identity (Sigstore) and upload the PEP 740 "
+        "attestation with it (Trusted Publishing only: skipped with a notice for a token "
+        "upload). Empty means true for `public` and false for `preview`.",
+        default="",
+    )
+    attestations_timeout: float = option(
+        kinds.seconds(MAX_ATTESTATIONS_TIMEOUT),
+        "Longest wait, in seconds, for Sigstore (OIDC token, Fulcio, Rekor) for all the "
+        "attestations together; then the job fails with nothing uploaded.",
+        default="120",
+    )
+    sigstore_trust_config: Path | None = option(
+        kinds.optional_json_file,
+        "A Sigstore client trust configuration (JSON: trusted root and signing config) for a "
+        "private Sigstore instance; empty uses Sigstore's public-good instance.",
+        default="",
+    )
 
     def __post_init__(self) -> None:
         if self.username and not self.password:
@@ -244,6 +270,12 @@ class Inputs:
     @property
     def verify_index(self) -> str:
         return self.verify_url or self.check_url
+
+    @property
+    def wants_attestations(self) -> bool:
+        if self.attestations is None:
+            return self.channel == "public"
+        return self.attestations
 
 
 def _require_release_inputs(inputs: Inputs, ctx: Context) -> None:
@@ -301,14 +333,16 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
 
 
 def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
-           env: Mapping[str, str]) -> list[str]:
-    """`uv publish`; returns the files the index already held (skipped)."""
+           env: Mapping[str, str], attested: Sequence[Path] = ()) -> list[str]:
+    """`uv publish` (each `<file>.publish.attestation` in `attested` goes with its file);
+    returns the files the index already held (skipped)."""
     argv = [processes.uv_binary(), "publish", "--no-progress", "--color", "never",
             "--trusted-publishing", inputs.trusted_publishing,
             "--publish-url", inputs.repository_url]
     if inputs.check_url:
         argv += ["--check-url", inputs.check_url]
     argv += [str(d.path.relative_to(inputs.working_directory)) for d in dists]
+    argv += [str(p.relative_to(inputs.working_directory)) for p in attested]
     env = dict(env)
     read_timeout = min(UV_READ_TIMEOUT, max(1, round(inputs.upload_timeout)))
     env.setdefault("UV_HTTP_TIMEOUT", str(read_timeout))
@@ -319,6 +353,8 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
                                     cwd=inputs.working_directory, env=env, obey_masks=True,
                                     timeout=inputs.upload_timeout, on_timeout=UPLOAD_TIMED_OUT)
     if code != 0:
+        if attested:
+            attestations_refused(output, inputs.repository_url)
         job = Job.from_environ(ctx.environ)
         claims = (fetch_claims(job, inputs.repository_url, ctx.console)
                   if "invalid-publisher" in output else {})
@@ -468,7 +504,8 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if skip_reason:
         console.notice(f"Not publishing on the {inputs.channel} channel: {skip_reason}",
                        title="publish skipped")
-        return Outcome(outputs={**_outputs(version, [], skipped=True), "verified": "skipped"},
+        return Outcome(outputs={**_outputs(version, [], skipped=True), "verified": "skipped",
+                                "provenance": "skipped"},
                        summary=f"### ⏭️ Publish skipped\n\n{skip_reason}\n")
 
     if inputs.check:
@@ -486,27 +523,30 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
         console.notice(f"Dry run: {len(dists)} file(s) of {version} built and checked; "
                        "nothing uploaded, no release made.", title="publish")
-        return Outcome(outputs={**_outputs(version, dists), "verified": "skipped"},
+        return Outcome(outputs={**_outputs(version, dists), "verified": "skipped",
+                                "provenance": "skipped"},
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))
 
     problem = preflight(Job.from_environ(ctx.environ), inputs.trusted_publishing,
                         has_password=bool(inputs.password))
     if problem is not None:
         raise problem
+    attested = mint_attestations(dists, inputs, ctx)
     present = upload(dists, inputs, ctx,
-                     processes.child_environment(ctx.environ, publishing=True))
-    return _after_upload(inputs, ctx, dists, present, notes)
+                     processes.child_environment(ctx.environ, publishing=True), attested)
+    return _after_upload(inputs, ctx, dists, present, notes, attested)
 
 
 def _after_upload(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
-                  present: Sequence[str], notes: str) -> Outcome:
-    """Verification and the GitHub Release. The upload cannot be undone, so whatever fails
-    here still writes the outputs and summary of what was done, and says it."""
+                  present: Sequence[str], notes: str, attested: Sequence[Path]) -> Outcome:
+    """Verification, provenance and the GitHub Release. The upload cannot be undone, so
+    whatever fails here still writes the outputs and summary of what was done, and says it."""
     version = dists[0].version
     verified, verifying = "skipped", True
     try:
         verified = verify_upload(dists, inputs, ctx, version)
         verifying = False
+        provenance = check_provenance(dists, inputs, ctx) if attested else "skipped"
         release_url = _github_release(inputs, ctx, dists, notes)
     except ReleaseActionsError as error:
         # A failed verification says itself what the index holds.
@@ -519,10 +559,51 @@ def _after_upload(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
         step = "Verifying the upload" if verifying else "Making the GitHub Release"
         failure = CheckFailed(AFTER_UPLOAD_BUG.format(step=step, error=type(error).__name__))
         raise _uploaded_anyway(failure, inputs, dists, present, verified) from None
+    summary = _summary(inputs, version, dists, present, release_url, verified=verified)
+    if attested:
+        summary += (f"\nAttestations (PEP 740): {len(attested)} uploaded with the files; "
+                    f"provenance on the index: {provenance}\n")
     return Outcome(outputs={**_outputs(version, dists, release_url=release_url),
-                            "verified": verified},
-                   summary=_summary(inputs, version, dists, present, release_url,
-                                    verified=verified))
+                            "verified": verified, "provenance": provenance},
+                   summary=summary)
+
+
+def mint_attestations(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
+                      ) -> list[Path]:
+    """The `<file>.publish.attestation` files to upload (none when attestations are off)."""
+    if not inputs.wants_attestations:
+        return []
+    job = Job.from_environ(ctx.environ)
+    if not job.id_token_url or not will_use_trusted_publishing(
+            job, inputs.trusted_publishing, has_password=bool(inputs.password)):
+        ctx.console.notice(ATTESTATIONS_SKIPPED, title="publish")
+        return []
+    from release_actions import attestations
+
+    signing = attestations.Signing.from_environ(ctx.environ, inputs.sigstore_trust_config,
+                                                inputs.attestations_timeout)
+    return attestations.mint(dists, id_token_url=job.id_token_url,
+                             request_token=job.id_token_request_token, signing=signing,
+                             console=ctx.console)
+
+
+def attestations_refused(output: str, index: str) -> None:
+    """A clear error naming `attestations` when the index refuses them."""
+    from release_actions import attestations
+
+    if "attestation" in output.lower():
+        raise CheckFailed(attestations.REFUSED_BY_INDEX.format(
+            index=index, detail=processes.last_lines(output)))
+
+
+def check_provenance(dists: Sequence[Distribution], inputs: Inputs, ctx: Context) -> str:
+    if not inputs.verify:
+        return "skipped"
+    from release_actions import attestations
+
+    signing = attestations.Signing.from_environ(ctx.environ, inputs.sigstore_trust_config,
+                                                inputs.attestations_timeout)
+    return attestations.check_provenance(dists, inputs.verify_index, signing, ctx.console)
 
 
 def _github_release(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
@@ -619,6 +700,10 @@ COMMAND = Command(
                           "`preview`)."),
         Output("verified", "`true` when the index serves every file with our sha256, `false` "
                            "when it does not (exit 1), `skipped` without verification."),
+        Output("provenance", "`verified` when the index's integrity API names this "
+                             "repository's workflow for every file, `unavailable` when the "
+                             "index has no integrity API, `skipped` without attestations or "
+                             "`verify`."),
     ),
     run=run,
 )

@@ -1,0 +1,246 @@
+"""An index stand-in that does what PyPI does with PEP 740 attestations: Trusted Publishing
+(`/_/oidc/audience`, `/_/oidc/mint-token`), the legacy upload with its `attestations` form field
+(refused, as PyPI does, when an attestation does not name the uploaded file's sha256 or when a
+file comes without one after the first came with one), the simple API (JSON) and the integrity
+API (`GET /integrity/<project>/<version>/<filename>/provenance`).
+
+    with AttestingIndex() as index:
+        ... uv publish --trusted-publishing always --publish-url index.upload_url ...
+        index.attestations  # filename -> the attestation JSON objects uploaded with it
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import re
+import secrets
+import ssl
+import tempfile
+import threading
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import certifi
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+def _claims(token: str) -> dict[str, Any]:
+    part = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _certificate(name: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
+                 signer: ec.EllipticCurvePrivateKey, *, ca: bool) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+               .issuer_name(issuer).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(minutes=5))
+               .not_valid_after(now + dt.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        builder = builder.add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+def _server_certificate(folder: Path) -> tuple[Path, Path, Path]:
+    """A local CA and a certificate for 127.0.0.1 it signed (uv asks for Trusted Publishing over
+    https only, and refuses a CA certificate as the server's)."""
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("local index CA", ca_key, x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "local index CA")]), ca_key, ca=True)
+    leaf = _certificate("127.0.0.1", key, ca.subject, ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    files = folder / "ca.pem", folder / "index.pem", folder / "index.key"
+    files[0].write_bytes(ca.public_bytes(pem))
+    files[1].write_bytes(leaf.public_bytes(pem))
+    files[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return files
+
+
+class AttestingIndex:
+    """Served over https by a local CA's certificate: `ca_file` is certifi's bundle plus that
+    CA, for SSL_CERT_FILE (uv) and REQUESTS_CA_BUNDLE (requests)."""
+
+    def __init__(self, *, integrity_api: bool = True, accepts_attestations: bool = True) -> None:
+        self.integrity_api = integrity_api
+        self.accepts_attestations = accepts_attestations
+        self.files: dict[str, bytes] = {}
+        self.projects: dict[str, list[str]] = {}
+        self.attestations: dict[str, list[dict[str, Any]]] = {}
+        self.publishers: dict[str, dict[str, Any]] = {}
+        self.uploads: list[str] = []  # every upload attempt's filename, in order
+        self._api_tokens: dict[str, dict[str, Any]] = {}  # minted API token -> OIDC claims
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._folder = tempfile.TemporaryDirectory(prefix="attesting-index-")
+        ca_file, cert_file, key_file = _server_certificate(Path(self._folder.name))
+        self.ca_file = Path(self._folder.name) / "ca-bundle.pem"
+        self.ca_file.write_text(Path(certifi.where()).read_text() + ca_file.read_text())
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                        daemon=True)
+
+    def __enter__(self) -> AttestingIndex:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._folder.cleanup()
+
+    @property
+    def root_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"https://{host!s}:{port}"
+
+    @property
+    def upload_url(self) -> str:
+        return f"{self.root_url}/legacy/"
+
+    @property
+    def simple_url(self) -> str:
+        return f"{self.root_url}/simple/"
+
+    def forget(self, filename: str) -> None:
+        """Lose a stored file, as after a partial upload."""
+        with self._lock:
+            del self.files[filename]
+            self.attestations.pop(filename, None)
+            for names in self.projects.values():
+                if filename in names:
+                    names.remove(filename)
+
+    def _upload(self, form: dict[str, bytes], filename: str, claims: dict[str, Any],
+                ) -> tuple[int, str]:
+        content = form["content"]
+        digest = hashlib.sha256(content).hexdigest()
+        with self._lock:
+            self.uploads.append(filename)
+            if filename in self.files:
+                return 400, f"File already exists ({filename})"
+            raw = form.get("attestations")
+            attested = json.loads(raw) if raw else []
+            if attested and not self.accepts_attestations:
+                return 400, "Attestations are not supported by this index"
+            for attestation in attested:
+                statement = json.loads(base64.b64decode(attestation["envelope"]["statement"]))
+                subject = statement["subject"][0]
+                if subject["name"] != filename or subject["digest"]["sha256"] != digest:
+                    return 400, f"Invalid attestations supplied during upload: {filename}"
+            project = _normalize(form["name"].decode())
+            self.files[filename] = content
+            self.projects.setdefault(project, []).append(filename)
+            if attested:
+                self.attestations[filename] = attested
+                workflow = claims["job_workflow_ref"].split("@")[0].rsplit("/", 1)[-1]
+                self.publishers[filename] = {"kind": "GitHub", "repository": claims["repository"],
+                                             "workflow": workflow, "environment": None}
+        return 200, "OK"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def _reply(self, status: int, body: bytes | str | dict[str, Any] | list[Any],
+                       content_type: str = "application/json") -> None:
+                if isinstance(body, dict | list):
+                    body = json.dumps(body)
+                raw = body.encode() if isinstance(body, str) else body
+                self.send_response(status, None if status < 400 else str(body)[:200])
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self) -> None:
+                path = unquote(self.path.split("?")[0])
+                parts = [p for p in path.split("/") if p]
+                if path == "/_/oidc/audience":
+                    self._reply(200, {"audience": "pypi"})
+                elif parts[:1] == ["simple"] and len(parts) == 2:
+                    names = owner.projects.get(_normalize(parts[1]))
+                    if names is None:
+                        self._reply(404, {"message": "no such project"})
+                        return
+                    files = [{"filename": n, "url": f"/files/{n}",
+                              "hashes": {"sha256": hashlib.sha256(owner.files[n]).hexdigest()},
+                              "provenance": (f"{owner.root_url}/integrity/{parts[1]}/x/{n}/"
+                                             "provenance" if n in owner.attestations else None)}
+                             for n in names]
+                    self._reply(200, {"meta": {"api-version": "1.1"}, "name": parts[1],
+                                      "files": files}, SIMPLE_JSON)
+                elif parts[:1] == ["files"] and len(parts) == 2 and parts[1] in owner.files:
+                    self._reply(200, owner.files[parts[1]], "application/octet-stream")
+                elif (owner.integrity_api and parts[:1] == ["integrity"] and len(parts) == 5
+                      and parts[4] == "provenance"):
+                    filename = parts[3]
+                    if filename not in owner.attestations:
+                        self._reply(404, {"message": "No provenance available"})
+                        return
+                    self._reply(200, {"version": 1, "attestation_bundles": [{
+                        "publisher": owner.publishers[filename],
+                        "attestations": owner.attestations[filename]}]})
+                else:
+                    self._reply(404, {"message": "not found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if self.path == "/_/oidc/mint-token":
+                    claims = _claims(json.loads(body)["token"])
+                    token = "pypi-" + secrets.token_hex(16)
+                    owner._api_tokens[token] = claims
+                    self._reply(200, {"success": True, "token": token})
+                    return
+                if self.path.rstrip("/") != "/legacy":
+                    self._reply(404, {"message": "not found"})
+                    return
+                user, _, password = base64.b64decode(
+                    self.headers.get("Authorization", "Basic ").split()[-1] or b"",
+                ).decode().partition(":")
+                claims = owner._api_tokens.get(password)
+                if user != "__token__" or claims is None:
+                    self._reply(403, "Invalid or non-existent authentication information.",
+                                "text/plain")
+                    return
+                message = BytesParser(policy=HTTP).parsebytes(
+                    f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body)
+                form: dict[str, bytes] = {}
+                filename = ""
+                for part in message.iter_parts():
+                    name = part.get_param("name", header="content-disposition")
+                    form[str(name)] = part.get_payload(decode=True) or b""
+                    if name == "content":
+                        filename = str(part.get_filename())
+                status, text = owner._upload(form, filename, claims)
+                self._reply(status, text, "text/plain")
+
+        return Handler
