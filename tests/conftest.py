@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,3 +41,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for line in _FIGURES:
             terminalreporter.write_line(line)
 
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs in two phases (RELEASE_ACTIONS_TEST_PHASE): `parallel`, every test but
+    those marked `alone`, on several workers; then `alone`, the tests that bound time, with the
+    machine to themselves. Unset: everything, as plain `pytest` runs it."""
+    phase = os.environ.get("RELEASE_ACTIONS_TEST_PHASE")
+    if phase not in ("parallel", "alone"):
+        return
+    wanted = phase == "alone"
+    keep = [item for item in items if (item.get_closest_marker("alone") is not None) == wanted]
+    dropped = [item for item in items if item not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

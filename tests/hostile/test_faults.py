@@ -27,6 +27,8 @@ from devtools.pypi import write_sample_package
 from tests.helpers import ROOT, Result, clean_env
 from tests.hostile.conftest import Workspace, make_workspace
 
+pytestmark = pytest.mark.alone
+
 DEADLINE = 3.0  # seconds, given to every timeout input below
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
 # Runs of one path at once: each starts Python (and git); more at once on a small machine
