@@ -45,6 +45,13 @@ EXPECTED_MISMATCH = (
     "expected-version is {expected}, but {found}. Nothing was uploaded. The version was "
     "probably changed after version-rewrite/tag-guard ran, or dist/ holds an older build."
 )
+VCS_VERSION_NOT_OVERRIDDEN = (
+    "expected-version is {expected}, but {found}. Nothing was uploaded. The local part "
+    "`+{local}` means the VCS plugin (setuptools-scm, hatch-vcs, ...) computed the version from "
+    "git: its override variable, which version-rewrite exports, was not set for this build. In "
+    "Actions, run version-rewrite earlier in the same job; outside Actions, run the `export "
+    "NAME=value` lines version-rewrite printed, then publish again."
+)
 TWINE_FAILED = (
     "`twine check --strict` refused the distributions: {detail}. Nothing was uploaded. Fix the "
     "metadata (usually the README's markup or `readme` content type in pyproject.toml) and "
@@ -270,6 +277,10 @@ def check_expected_version(dists: Sequence[Distribution], expected: Version | No
     wrong = [d for d in dists if d.version != expected]
     if wrong:
         found = ", ".join(f"{d.filename} carries {d.version}" for d in wrong)
+        local = next((d.version.local for d in wrong if d.version.local), None)
+        if local is not None and expected.local is None:
+            raise CheckFailed(VCS_VERSION_NOT_OVERRIDDEN.format(expected=expected, found=found,
+                                                                local=local))
         raise CheckFailed(EXPECTED_MISMATCH.format(expected=expected, found=found))
 
 
