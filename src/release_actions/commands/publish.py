@@ -92,6 +92,10 @@ NO_SECTION = (
     "`## {version} (date)` or `## v{version}`). The release notes are GitHub's generated notes "
     "only. Add the section, or set `changelog: ''` to use generated notes without this warning."
 )
+DRY_RUN_FILES = {
+    True: "built in a temporary folder (removed; dist/ untouched) and checked",
+    False: "checked in dist/",
+}
 NO_CHANGELOG = "No changelog found in {directory} (looked for {names}): generated notes only."
 
 
@@ -159,7 +163,8 @@ class Inputs:
         default="false",
     )
     dry_run: bool = option(
-        kinds.boolean, "Build, check and hash; upload nothing, create no release.",
+        kinds.boolean, "Build (into a temporary folder: dist/ is left as it was), check and "
+        "hash; upload nothing, create no release.",
         default="false",
     )
     upload_timeout: float = option(
@@ -288,7 +293,7 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
                 env: Mapping[str, str]) -> None:
     # -I: the project's own top-level modules (cwd) must not shadow twine's.
     argv = [sys.executable, "-I", "-m", "twine", "--no-color", "check", "--strict",
-            *(str(d.path.relative_to(inputs.working_directory)) for d in dists)]
+            *(_shown(d.path, inputs.working_directory) for d in dists)]
     code, output = processes.stream(console, "twine check --strict", argv,
                           cwd=inputs.working_directory, env=env)
     if code != 0:
@@ -296,6 +301,11 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
         start = re.search(r"(FAILED|ERROR|WARNING)", output)
         detail = " ".join(output[start.start():].split()) if start else processes.last_lines(output)
         raise CheckFailed(TWINE_FAILED.format(detail=detail[:800]))
+
+
+def _shown(path: Path, project: Path) -> str:
+    """A file as sub-processes get it: relative to the project, absolute when elsewhere."""
+    return str(path.relative_to(project)) if path.is_relative_to(project) else str(path)
 
 
 def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
@@ -420,6 +430,14 @@ def _not_served(result: verification.Verification) -> str:
 
 
 def run(inputs: Inputs, ctx: Context) -> Outcome:
+    if not (inputs.dry_run and inputs.build):
+        return _run(inputs, ctx, inputs.working_directory / DIST)
+    # A dry run leaves no dist/ behind: the next run would find two releases in it.
+    with tempfile.TemporaryDirectory(prefix="release-actions-dry-run-") as out:
+        return _run(inputs, ctx, Path(out))
+
+
+def _run(inputs: Inputs, ctx: Context, dist_dir: Path) -> Outcome:
     console = ctx.console
     if inputs.makes_release and not inputs.dry_run:
         _require_release_inputs(inputs, ctx)
@@ -427,9 +445,8 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     mismatch = check_url_mismatch(inputs.repository_url, inputs.check_url)
     if mismatch:
         console.warning(mismatch, title="publish")
-    dist_dir = inputs.working_directory / DIST
     if inputs.build:
-        build_distributions(inputs.working_directory, console, env)
+        build_distributions(inputs.working_directory, console, env, dist_dir)
     dists = find_distributions(dist_dir)
     version = dists[0].version
     console.info(f"Distributions of {dists[0].name} {version}: "
@@ -457,8 +474,9 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                             has_password=bool(inputs.password))
         if problem is not None:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
-        console.notice(f"Dry run: {len(dists)} file(s) of {version} built and checked; "
-                       "nothing uploaded, no release made.", title="publish")
+        console.notice(f"Dry run: {len(dists)} file(s) of {version} "
+                       f"{DRY_RUN_FILES[inputs.build]}; nothing uploaded, no release made.",
+                       title="publish")
         return Outcome(outputs={**_outputs(version, dists), "verified": "skipped"},
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))
 
