@@ -127,3 +127,16 @@ def test_no_readme_example_fetches_history_that_tag_guard_fetches_itself() -> No
     for where, text in snippets():
         if "/tag-guard@" in text:
             assert not re.search(r"^\s*fetch-depth:", text, re.M), where
+
+
+def test_the_readme_says_how_to_install_the_command_from_pypi_and_from_a_checkout() -> None:
+    """The install lines name the distribution and the command pyproject.toml declares."""
+    import tomlkit
+
+    project = tomlkit.parse((ROOT / "pyproject.toml").read_text())["project"]
+    name = project["name"]
+    assert name in project["scripts"]
+    text = README.read_text()
+    for line in (f"uv tool install {name}", f"pipx install {name}", f"uvx {name} --help",
+                 f"uv tool install ./{name}"):
+        assert line in text, line
