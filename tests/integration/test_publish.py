@@ -288,9 +288,10 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     dry = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password, "dry-run": "true"})
+    # The dry run leaves no dist/ behind: the real runs build their own.
     real = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
-        **without_password, "build": "false"})
+        **without_password})
     fork = run_cli("publish", cwd=project, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password, "build": "false"},
