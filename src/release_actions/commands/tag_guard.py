@@ -360,11 +360,11 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
     project_file = resolve_project_file(inputs.path)
     source, name = find_version_source(project_file)
-    workdir = project_file.resolve().parent
-    # First the checkout: a version read from another commit than the tag's says nothing.
-    sha = resolve_tag(workdir, inputs.tag, console, inputs.git_timeout)
     if not isinstance(source, VcsSource):
         kinds.require_in_workspace(source.path, ctx, str(project_file))
+    workdir = project_file.resolve().parent
+    # The checkout before the version: a version read from another commit says nothing.
+    sha = resolve_tag(workdir, inputs.tag, console, inputs.git_timeout)
     if isinstance(source, VcsSource):
         # The tag is the version: the build backend reads it from the tag at HEAD.
         report.add("project version", f"from git tags ({source.where}): the build carries "
