@@ -4,6 +4,10 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 PYTEST_ARGS ?=
+# Parallel workers (pytest-xdist): most tests wait on processes and local servers, so more
+# workers than cores pays. A test file runs on one worker, in order: its tests may share state
+# (a module-scoped pipeline run, the hostile suites' figures).
+TEST_WORKERS ?= 4
 
 .PHONY: test demo lint docs clean
 
@@ -18,8 +22,14 @@ PYTEST_ARGS ?=
 	$(UV) sync --locked --quiet
 	touch $@
 
+# Every temporary file of the run (pytest's folders, act's cache and work folders) goes into one
+# folder that is removed afterwards; uv's and pip's package caches stay where they are.
 test: .venv/.synced
-	.venv/bin/pytest $(PYTEST_ARGS)
+	@cache="$${XDG_CACHE_HOME:-$$HOME/.cache}"; tmp=$$(mktemp -d -t release-actions-test.XXXXXX) && \
+	UV_CACHE_DIR="$${UV_CACHE_DIR:-$$cache/uv}" PIP_CACHE_DIR="$${PIP_CACHE_DIR:-$$cache/pip}" \
+	XDG_CACHE_HOME="$$tmp/cache" TMPDIR="$$tmp" \
+	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile --basetemp="$$tmp/pytest" $(PYTEST_ARGS); \
+	status=$$?; rm -rf "$$tmp"; exit $$status
 
 demo: .venv/.synced
 	.venv/bin/python -m demo

@@ -1,19 +1,24 @@
-"""Decision time of the integration gate against local provider stand-ins: the concurrent gate
-(`integration_probing.select`) against a sequential prober that tries one provider after another,
-as the reference workflow did. Run: `.venv/bin/python bench/gate.py [--timeout 3] [--rounds 3]`.
+"""The integration gate against the selector it replaces, both timed as whole processes: BenchFlow's
+`select_integration_provider.py` (vendored unchanged beside this file) as its workflow runs it,
+and `integration-gate` as its action runs it. Run: `.venv/bin/python bench/gate.py [--rounds 7]`.
 
-Every probe is a real HTTP request to a server on 127.0.0.1; a hung server reads the request and
-never answers, so a probe of it ends only at its timeout. The servers run in a separate process,
-as real providers would, so they do not compete with the gate's threads for the interpreter."""
+Both probe the same local provider stand-ins (`devtools/fake_providers.py`, in a child process,
+as real providers would be), configured through the same variables: deepseek, glm, qwen,
+litellm and openai (the selector probes GitHub Models at a fixed URL, so it is left out). A hung
+server reads the request and never answers. The selector's timeout is fixed at 25 s per
+provider; the gate is given the same 25 s. Each server counts the requests it received."""
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -24,132 +29,135 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from devtools.fake_providers import HANG, OK, fake_providers  # noqa: E402
 
-from release_actions import probing, providers  # noqa: E402
-from release_actions.providers import Endpoint  # noqa: E402
-
-ORDER = [provider.name for provider in providers.PROVIDERS]
+SEED = ROOT / "bench" / "select_integration_provider.py"
+SEED_TIMEOUT = 25.0  # fixed in the selector
+# (provider, key variable, base-URL variable), in the selector's priority order.
+PROVIDERS = (
+    ("deepseek", "DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL"),
+    ("glm", "GLM_API_KEY", "GLM_BASE_URL"),
+    ("qwen", "QWEN_API_KEY", "QWEN_BASE_URL"),
+    ("litellm", "LITELLM_API_KEY", "LITELLM_BASE_URL"),
+    ("openai", "OPENAI_API_KEY", "OPENAI_BASE_URL"),
+)
+# How the composite action starts a command (bootstrap/run.sh).
+GATE = ("-I", "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+        "from release_actions.cli import main; raise SystemExit(main())", str(ROOT / "src"),
+        "integration-gate")
 
 
 @dataclass(frozen=True)
 class Scenario:
     label: str
     behaviours: tuple[str, ...]  # one per provider, in priority order
-    target: str  # the issue's target for the concurrent gate, in words
-    # (timeout, round trip) -> the longest decision that meets the target; None: no target
-    limit: Callable[[float, float], float] | None
+    hung: bool  # waits out hung servers: one run is enough, and --quick skips it
 
 
 SCENARIOS = (
-    Scenario("(a) deepseek, glm, qwen hung; litellm answers",
-             (HANG, HANG, HANG, OK, OK, OK), "≤ 1.1x timeout", lambda t, rtt: 1.1 * t),
-    Scenario("(b) deepseek answers; the rest hung",
-             (OK, HANG, HANG, HANG, HANG, HANG), "one round trip (≤ 1.1x RTT)",
-             lambda t, rtt: 1.1 * rtt),
-    Scenario("(c) all fail fast (401, 404, 429, 500, reset, bad response)",
-             ("401", "404", "429", "500", "reset", "no-choices"), "—", None),
+    Scenario("(a) deepseek answers (all five live)", (OK,) * 5, hung=False),
+    Scenario("(b) deepseek, glm, qwen hung; litellm answers", (HANG, HANG, HANG, OK, OK),
+             hung=True),
+    Scenario("(c) all fail fast (401, 404, 429, 500, reset)",
+             ("401", "404", "429", "500", "reset"), hung=False),
 )
 
 
 def _serve(behaviours: tuple[str, ...], delay: float, connection: Connection) -> None:
     with fake_providers(*behaviours, delay=delay) as servers:
         connection.send([server.base_url for server in servers])
-        connection.recv()  # until the bench is done with them
+        while connection.recv() == "count":
+            connection.send([len(server.received) for server in servers])
 
 
 @contextmanager
-def servers_elsewhere(behaviours: tuple[str, ...], delay: float) -> Iterator[list[str]]:
-    """Fake providers with these behaviours in a child process, each answer `delay` seconds
-    late; yields their base URLs."""
+def servers_elsewhere(behaviours: tuple[str, ...], delay: float) -> Iterator[Connection]:
+    """Fake providers in a child process, each answer `delay` seconds late. The connection
+    first holds their base URLs; send "count" to get the requests each has received."""
     ours, theirs = multiprocessing.Pipe()
     child = multiprocessing.get_context("spawn").Process(
         target=_serve, args=(behaviours, delay, theirs), daemon=True
     )
     child.start()
     try:
-        yield ours.recv()
+        yield ours
     finally:
         ours.send("stop")
         child.join(10)
 
 
-def endpoints(base_urls: Sequence[str]) -> list[Endpoint]:
-    environ: dict[str, str] = {}
-    for provider, url in zip(providers.PROVIDERS, base_urls, strict=True):
-        environ[provider.key_envs[0]] = f"bench-key-{provider.name}"
-        environ[provider.base_url_env] = url
-    return [providers.resolve(provider, environ) for provider in providers.PROVIDERS]
+def requests_so_far(connection: Connection) -> list[int]:
+    connection.send("count")
+    counts: list[int] = connection.recv()
+    return counts
 
 
-def concurrent(targets: Sequence[Endpoint], timeout: float) -> str | None:
-    winner = probing.select(targets, timeout).winner
-    return winner.name if winner else None
+def environment(base_urls: Sequence[str], scratch: Path) -> dict[str, str]:
+    environ = {"PATH": os.environ["PATH"], "GITHUB_ACTIONS": "true"}
+    for name in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        environ[name] = str(scratch / name.lower())
+    for (name, key, url_variable), url in zip(PROVIDERS, base_urls, strict=True):
+        environ[key] = f"bench-key-{name}"
+        environ[url_variable] = url
+    return environ
 
 
-def sequential(targets: Sequence[Endpoint], timeout: float) -> str | None:
-    """The prober the gate replaces: one provider after another, first success wins."""
-    for target in targets:
-        if probing.probe_endpoint(target, timeout).ok:
-            return target.name
-    return None
-
-
-def timed(prober: Callable[[Sequence[Endpoint], float], str | None],
-          targets: Sequence[Endpoint], timeout: float) -> tuple[float, str | None]:
+def run_once(argv: Sequence[str], environ: dict[str, str]) -> tuple[float, str]:
+    """Seconds the whole process took, and the provider it chose (from GITHUB_ENV)."""
+    for name in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        Path(environ[name]).write_text("")
     started = time.perf_counter()
-    winner = prober(targets, timeout)
-    return time.perf_counter() - started, winner
-
-
-def round_trip(rounds: int, delay: float) -> float:
-    """The median time of one successful probe alone: what "one round trip" means here."""
-    with servers_elsewhere((OK,), delay) as (url,):
-        target = endpoints([url] * len(ORDER))[0]
-        probing.probe_endpoint(target, 5)  # warm up imports and the loopback path
-        return statistics.median(
-            timed(lambda t, s: probing.probe_endpoint(t[0], s).name, [target], 5)[0]
-            for _ in range(max(rounds, 5))
-        )
+    subprocess.run([sys.executable, *argv], env=environ, capture_output=True, check=False,
+                   timeout=300)
+    seconds = time.perf_counter() - started
+    lines = Path(environ["GITHUB_ENV"]).read_text().splitlines()
+    names = ("BENCHFLOW_INTEGRATION_PROVIDER<<", "LLM_PROVIDER<<")
+    chosen = next((lines[i + 1] for i, line in enumerate(lines) if line.startswith(names)), "")
+    return seconds, chosen or "none"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timeout", type=float, default=3.0, help="seconds per probe")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="runs per fast scenario (the median is shown)")
-    parser.add_argument(
-        "--network-delay", type=float, default=0.05,
-        help="seconds each server waits before answering, for a provider's network round trip "
-        "(0: loopback only, where the gate's thread start-up of a few ms shows)",
-    )
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="runs of each side per fast scenario, interleaved (medians shown)")
+    parser.add_argument("--network-delay", type=float, default=0.05,
+                        help="seconds each server waits before answering (a provider's round "
+                        "trip)")
+    parser.add_argument("--hedge", default="1", help="the gate's `hedge` input")
+    parser.add_argument("--quick", action="store_true",
+                        help="skip (b), which waits out hung servers (about 100 s)")
     args = parser.parse_args(argv)
-    timeout, delay = args.timeout, args.network_delay
-    rtt = round_trip(args.rounds, delay)
-    print(f"timeout {timeout:g} s per probe; servers answer after {delay * 1000:g} ms; RTT (one "
-          f"probe alone, median): {rtt * 1000:.1f} ms; medians of {args.rounds} runs where no "
-          f"hung server is awaited\n")
-    print("| scenario | prober | winner | decision | ÷ timeout | ÷ RTT | target | met |")
-    print("|---|---|---|---|---|---|---|---|")
-    all_met = True
+    gate_inputs = {"INPUT_TIMEOUT": f"{SEED_TIMEOUT:g}", "INPUT_HEDGE": args.hedge,
+                   "INPUT_PROVIDERS": ",".join(name for name, _, _ in PROVIDERS)}
+    print(f"servers answer after {args.network_delay * 1000:g} ms; timeout {SEED_TIMEOUT:g} s; "
+          f"hedge {args.hedge} s; medians of {args.rounds} interleaved runs where no hung "
+          "server is awaited\n")
+    print("| scenario | selector | winner | whole process | requests sent | gate ÷ seed |")
+    print("|---|---|---|---|---|---|")
     for scenario in SCENARIOS:
-        for name, prober in (("concurrent", concurrent), ("sequential", sequential)):
-            # Runs that wait for hung servers take seconds each and vary little: one is enough.
-            waits = HANG in scenario.behaviours and not (name == "concurrent" and
-                                                         scenario.behaviours[0] == OK)
-            runs = []
-            with servers_elsewhere(scenario.behaviours, delay) as urls:
-                for _ in range(1 if waits else args.rounds):
-                    runs.append(timed(prober, endpoints(urls), timeout))
-            seconds = statistics.median(run[0] for run in runs)
-            winners = {run[1] for run in runs}
-            target, met = "", ""
-            if name == "concurrent" and scenario.limit is not None:
-                passed = seconds <= scenario.limit(timeout, rtt)
-                all_met = all_met and passed
-                target, met = scenario.target, "yes" if passed else "**no**"
-            print(f"| {scenario.label} | {name} | {', '.join(w or 'none' for w in winners)} | "
-                  f"{seconds * 1000:.0f} ms | {seconds / timeout:.3f} | {seconds / rtt:.1f} | "
-                  f"{target} | {met} |")
-    return 0 if all_met else 1
+        if scenario.hung and args.quick:
+            continue
+        rounds = 1 if scenario.hung else args.rounds
+        times: dict[str, list[float]] = {"seed": [], "gate": []}
+        winners: dict[str, set[str]] = {"seed": set(), "gate": set()}
+        sent: dict[str, int] = {"seed": 0, "gate": 0}
+        with servers_elsewhere(scenario.behaviours, args.network_delay) as connection, \
+                tempfile.TemporaryDirectory() as scratch:
+            environ = environment(connection.recv(), Path(scratch))
+            for _ in range(rounds):
+                for side, command, extra in (("seed", (str(SEED),), {}),
+                                             ("gate", GATE, gate_inputs)):
+                    before = sum(requests_so_far(connection))
+                    seconds, winner = run_once(command, {**environ, **extra})
+                    if scenario.hung:  # the gate leaves hung probes behind; let them land
+                        time.sleep(0.5)
+                    times[side].append(seconds)
+                    winners[side].add(winner)
+                    sent[side] += sum(requests_so_far(connection)) - before
+        medians = {side: statistics.median(values) for side, values in times.items()}
+        for side in ("seed", "gate"):
+            ratio = f"{medians['gate'] / medians['seed']:.2f}" if side == "gate" else ""
+            print(f"| {scenario.label} | {side} | {', '.join(sorted(winners[side]))} | "
+                  f"{medians[side] * 1000:.0f} ms | {sent[side] / rounds:g} | {ratio} |")
+    return 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ JUDGE_PREFIX = ("`openai/` is LiteLLM's prefix for any OpenAI-compatible API: th
                 "to the chosen provider's stand-in, not to OpenAI")
 ABANDONED = ("still probing when a higher-priority provider had already answered; the gate "
              "does not wait for it")
+NOT_PROBED = ("never sent a request: a higher-priority provider answered before its turn "
+              "(the gate probes in order, hedged)")
 OFFLINE = ("the job's token makes it configured, but this machine has no network to reach "
            "GitHub Models")
 WHY_EVENT = {"push": "push", "workflow_run": "after the previous workflow",
@@ -95,6 +97,8 @@ def explain_probe(line: str) -> str:
         return f"{line}  ({SIMULATED[name]})"
     if line.endswith(": abandoned"):
         return f"{line}  ({ABANDONED})"
+    if line.endswith(": not probed"):
+        return f"{line}  ({NOT_PROBED})"
     if name == "github-models" and "connection error" in line:
         return f"{line}  ({OFFLINE})"
     return line

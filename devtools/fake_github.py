@@ -9,9 +9,11 @@ cannot be reached."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,6 +69,17 @@ class FakeGitHub:
                                "size_in_bytes": len(zip_data), "expired": expired})
         self.zips[artifact_id] = zip_data
         return artifact_id
+
+    def upload_artifact(self, run_id: int, name: str, path: Path) -> int:
+        """What actions/upload-artifact stores for `path` (a file, or a directory whose files,
+        subdirectories included, sit at the zip's root), as an artifact of run `run_id`."""
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        root = path if path.is_dir() else path.parent
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in files:
+                archive.write(file, file.relative_to(root).as_posix())
+        return self.add_artifact(run_id, name, buffer.getvalue())
 
     def release(self, tag: str) -> dict[str, Any] | None:
         return next((r for r in self.releases if r["tag_name"] == tag), None)

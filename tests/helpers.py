@@ -22,6 +22,8 @@ from devtools.act import (  # noqa: F401  (re-exported for the tests)
     run_act,
 )
 
+# The runner ends a line at any of these (actions/runner reads the step's output line by line).
+RUNNER_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HEREDOC = re.compile(r"^([^\n<=]+)<<(ghadelimiter_[0-9a-f-]+)\n(.*?)\n\2\n", re.S | re.M)
 
 
@@ -37,11 +39,25 @@ def parse_key_values(text: str) -> dict[str, str]:
     return records
 
 
+def runner_lines(text: str) -> list[str]:
+    """The log as the runner splits it into lines."""
+    return RUNNER_LINE_BREAK.split(text)
+
+
+def commands_in(text: str) -> list[str]:
+    """Every line the runner would read as a workflow command (`::x` or the older `##[x]`)."""
+    return [line.strip() for line in runner_lines(text)
+            if line.lstrip().startswith(("::", "##["))]
+
+
 @dataclass
 class Result:
+    """One run of a command, in a process or in this one: its exit code, its log and the
+    runner's files it wrote."""
+
     code: int
     stdout: str
-    stderr: str
+    stderr: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     summary: str = ""
@@ -51,7 +67,8 @@ class Result:
         return self.stdout + self.stderr
 
     def errors(self) -> list[str]:
-        return [line for line in self.log.splitlines() if line.startswith("::error")]
+        """Every `::error` the runner would read from the log."""
+        return [line for line in commands_in(self.log) if line.startswith("::error")]
 
 
 def run_cli(

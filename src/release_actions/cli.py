@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import textwrap
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -158,6 +156,8 @@ def exit_codes_sentence(command: str) -> str:
 
 def _exit_codes_help(command: str) -> str:
     """The command's exit codes as an indented list, wrapped without breaking at hyphens."""
+    import textwrap
+
     rows = [*EXIT_MEANINGS[command].items(), (EXIT_INTERNAL, EXIT_BUG)]
     lines = ["exit codes:"]
     for code, text in rows:
@@ -174,6 +174,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, width=HELP_WIDTH)
 
     def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False,
                              break_long_words=False)
 
@@ -205,6 +207,8 @@ def _usage(name: str, inputs: Sequence[Input]) -> str:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    import textwrap
+
     parser = _Parser(
         prog="release-actions",
         description="Release actions for Python packages: run one command as an Action would.",
@@ -267,6 +271,8 @@ def execute(
         outcome = declared.run(read_inputs(declared, ctx, flags), ctx)
     except ReleaseActionsError as error:
         if console.debug_enabled:
+            import traceback
+
             console.info(console.redact(traceback.format_exc()))
         file = workspace_relative(error.file, environ) if error.file else None
         console.error(error.message, title=error.title, file=file, line=error.line,
@@ -300,22 +306,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         # Bytes that are not UTF-8 (in a value from outside) are shown escaped, never a crash.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    flags: dict[str, str | None] | None = None
+    if len(argv) == 1 and argv[0] in COMMANDS:
+        # How a runner calls it, every value from INPUT_*: no parser to build (~10 ms).
+        command, debug = argv[0], False
+    else:
+        try:
+            args = build_parser(_command_name(argv)).parse_args(argv)
+        except UsageError as error:
+            console = Console.from_environ(environ)
+            console.error(str(error), title="Invalid command line")
+            return 2
+        command, debug = args.command, args.debug
+        flags = {spec.field: getattr(args, spec.field) for spec in load(command).inputs}
+    console = Console.from_environ(environ, debug=debug)
     try:
-        args = build_parser(_command_name(argv)).parse_args(argv)
-    except UsageError as error:
-        console = Console.from_environ(environ)
-        console.error(str(error), title="Invalid command line")
-        return 2
-    console = Console.from_environ(environ, debug=args.debug)
-    flags = {spec.field: getattr(args, spec.field) for spec in load(args.command).inputs}
-    try:
-        return execute(args.command, environ, console, flags)
+        return execute(command, environ, console, flags)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # a bug: say so, keep the traceback, never a secret
+        import traceback
+
         console.info(console.redact(traceback.format_exc()))
         console.error(
-            f"Internal error in `{args.command}`: {type(error).__name__}: {error}. "
+            f"Internal error in `{command}`: {type(error).__name__}: {error}. "
             "This is a bug in release-actions; please report it with this log.",
             title="Internal error",
         )

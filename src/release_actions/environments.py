@@ -14,7 +14,6 @@ from release_actions import github
 
 TIMEOUT = 10  # seconds per request: a laptop without network must not wait minutes
 RETRIES = 1
-DEADLINE = 60.0  # for all of it: a server that trickles bytes never trips a per-read timeout
 
 
 class Unavailable(Exception):
@@ -70,9 +69,11 @@ def _failure(error: Exception, repository: str) -> Unavailable:
 
 
 def read_environments(
-    token: str, environ: Mapping[str, str], repository: str, names: Sequence[str]
+    token: str, environ: Mapping[str, str], repository: str, names: Sequence[str],
+    seconds: float,
 ) -> dict[str, Environment | None]:
-    """Each named environment, or None where the repository has none by that name."""
+    """Each named environment, or None where the repository has none by that name; all of it
+    within `seconds` (a server that trickles bytes never trips a per-read timeout)."""
     from release_actions import deadline
 
     api = github.client(token, environ, timeout=TIMEOUT, retries=RETRIES)
@@ -82,7 +83,7 @@ def read_environments(
         return {name: _environment(repo, name) for name in names}
 
     try:
-        return deadline.within(DEADLINE, read)
+        return deadline.within(seconds, read)
     except deadline.DeadlineExceeded as error:
         raise Unavailable(f"the API gave no complete answer ({error})") from None
     except (GithubException, requests.RequestException) as error:

@@ -174,8 +174,8 @@ def remote_url(cwd: Path) -> str:
 
 
 def merged_tags(cwd: Path) -> list[str]:
-    """Every tag whose commit is reachable from HEAD."""
-    return run(cwd, "tag", "--merged", "HEAD").stdout.splitlines()
+    """Every tag whose commit is reachable from HEAD, newest first."""
+    return run(cwd, "tag", "--merged", "HEAD", "--sort=-creatordate").stdout.splitlines()
 
 
 def fetch_history_and_tags(cwd: Path) -> Completed:

@@ -12,14 +12,15 @@ import errno
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
-
-from packaging.version import InvalidVersion, Version
 
 from release_actions import gha
 from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 T = TypeVar("T")
 Kind = Callable[[str, str, Context], T]
@@ -33,6 +34,8 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # leading `-` (a git option).
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
 _PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
+# A name handed to another program as one argument (an agent, a tool): no space, no option.
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@/:-]{0,99}\Z")
 
 
 def quote(raw: str, limit: int = QUOTE_CHARS) -> str:
@@ -58,6 +61,16 @@ def line(name: str, raw: str, ctx: Context) -> str:
     """Free text on one line: a line break could forge a workflow command in the log."""
     if "\n" in raw or "\r" in raw or "\x00" in raw:
         raise InputError(f"Input `{name}` must be one line of text; got {quote(raw)}.")
+    return raw
+
+
+def word(name: str, raw: str, ctx: Context) -> str:
+    """One name, as a later step passes it on (`--agent "$AGENT"`): letters, digits, `._+@/:-`."""
+    if not _WORD.match(raw):
+        raise InputError(
+            f"Input `{name}` must be one name (letters, digits and . _ + @ / : -, starting "
+            f"with a letter or digit); got {quote(raw)}."
+        )
     return raw
 
 
@@ -117,20 +130,38 @@ def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
     return parse
 
 
+def _seconds(name: str, raw: str, limit: float, zero: bool) -> float:
+    if not _SECONDS.match(raw) or not (float(raw) > 0 or zero) or float(raw) > limit:
+        lowest = "from 0 to" if zero else "above 0 and at most"
+        raise InputError(
+            f"Input `{name}` must be a number of seconds {lowest} {limit:g}, such as 25 or "
+            f"2.5; got {quote(raw)}."
+        )
+    return float(raw)
+
+
 def seconds(limit: float) -> Kind[float]:
+    """Seconds above 0, up to `limit` (a timeout)."""
+
     def parse(name: str, raw: str, ctx: Context) -> float:
-        if not _SECONDS.match(raw) or not 0 < float(raw) <= limit:
-            raise InputError(
-                f"Input `{name}` must be a number of seconds above 0 and at most {limit:g}, "
-                f"such as 25 or 2.5; got {quote(raw)}."
-            )
-        return float(raw)
+        return _seconds(name, raw, limit, zero=False)
+
+    return parse
+
+
+def delay(limit: float) -> Kind[float]:
+    """Seconds from 0 (none), up to `limit` (a wait before something starts)."""
+
+    def parse(name: str, raw: str, ctx: Context) -> float:
+        return _seconds(name, raw, limit, zero=True)
 
     return parse
 
 
 def version(name: str, raw: str, ctx: Context) -> Version | None:
     """A PEP 440 version, or None when empty."""
+    from packaging.version import InvalidVersion, Version
+
     if not raw:
         return None
     try:

@@ -1,5 +1,6 @@
-"""Probing LLM providers: one tiny chat completion per provider, all at once, and the first
-live one in priority order decided as soon as no higher-priority probe is still pending."""
+"""Probing LLM providers: one tiny chat completion per provider, hedged in priority order (the
+next starts only when those above failed or are slow), and the first live one in priority order
+decided as soon as no higher-priority probe is still pending."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from release_actions import __version__
 from release_actions.providers import Endpoint
 
 PROBE_PROMPT = "Return OK only."
 PROBE_MAX_TOKENS = 8
 MAX_BODY_BYTES = 1 << 20
 DETAIL_CHARS = 160
+USER_AGENT = f"release-actions/{__version__} (+https://github.com/benchflow-ai/release-actions)"
 
 # Failure reasons, as the probes output and the error name them.
 UNAUTHORIZED = "unauthorized"
@@ -26,12 +29,14 @@ TIMEOUT = "timeout"
 CONNECTION_ERROR = "connection error"
 BAD_RESPONSE = "bad response"
 ABANDONED = "abandoned"  # still running when a higher-priority provider had already answered
+NOT_PROBED = "not probed"  # never started: decided (or out of time) before its turn
 
 # Provider error bodies can echo what was sent; anything shaped like a credential is cut.
-_CREDENTIAL = re.compile(
+# Patterns as text: `re` compiles them on first use, not on every start of the gate.
+_CREDENTIAL = (
     r"(?i)\b(?:sk|pk|rk|ghp|gho|ghs|ghu|github_pat)[-_][A-Za-z0-9_\-]{6,}|[A-Za-z0-9_\-]{24,}"
 )
-_OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+_OS_ERROR = r"\[Errno -?\d+\] ([^'\")]+)"
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def probe_body(model: str) -> dict[str, object]:
 def scrub(text: str) -> str:
     """One short line of provider text with anything shaped like a credential cut out."""
     line = " ".join(text.split())
-    line = _CREDENTIAL.sub("***", line)
+    line = re.sub(_CREDENTIAL, "***", line)
     return line if len(line) <= DETAIL_CHARS else line[: DETAIL_CHARS - 1] + "…"
 
 
@@ -109,12 +114,81 @@ def _is_timeout(error: BaseException) -> bool:
 
 
 def _connection_detail(error: BaseException) -> str:
-    found = _OS_ERROR.search(str(error))
+    found = re.search(_OS_ERROR, str(error))
     return scrub(found.group(1)) if found else type(error).__name__
 
 
+def _proxied(url: str) -> bool:
+    """Whether the environment sends `url` through a proxy (then requests, which knows how)."""
+    import os
+
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return False  # the usual runner: no urllib.request import
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return bool(urllib.request.getproxies_environment().get(parts.scheme)) and not (
+        urllib.request.proxy_bypass(parts.hostname or "")
+    )
+
+
 def probe_endpoint(endpoint: Endpoint, timeout: float) -> Probe:
-    """POST the tiny chat completion to one provider, once (no retries: a retry hides faults)."""
+    """POST the tiny chat completion to one provider, once (no retries: a retry hides faults).
+
+    The standard library's http.client, not requests: one request without retries needs none
+    of it, and its import alone would cost more than the whole sequential selector this gate
+    replaces takes when the top provider answers. Through a proxy, requests is used."""
+    if _proxied(endpoint.url):
+        return _probe_with_requests(endpoint, timeout)
+    import http.client
+    from urllib.parse import urlsplit
+
+    started = time.monotonic()
+    deadline = started + timeout
+
+    def answered(ok: bool, reason: str, status: int | None = None, detail: str = "") -> Probe:
+        elapsed = round((time.monotonic() - started) * 1000)
+        return Probe(endpoint.name, True, ok, reason, status, elapsed, detail)
+
+    url = urlsplit(endpoint.url)
+    connection: http.client.HTTPConnection
+    if url.scheme == "https":
+        import ssl
+
+        connection = http.client.HTTPSConnection(
+            url.hostname or "", url.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=timeout)
+    target = url.path + (f"?{url.query}" if url.query else "")
+    try:
+        connection.request("POST", target, body=json.dumps(probe_body(endpoint.model)),
+                           headers={"Authorization": f"Bearer {endpoint.key}",
+                                    "Content-Type": "application/json",
+                                    "User-Agent": USER_AGENT})
+        response = connection.getresponse()  # a redirect is returned, never followed
+        body = b""
+        while len(body) <= MAX_BODY_BYTES and (chunk := response.read1(16384)):
+            body += chunk
+            if time.monotonic() > deadline:  # a server trickling bytes
+                return answered(False, TIMEOUT)
+    except TimeoutError:
+        return answered(False, TIMEOUT)
+    except (OSError, http.client.HTTPException) as error:
+        return answered(False, CONNECTION_ERROR, detail=_os_detail(error))
+    finally:
+        connection.close()
+    ok, reason, detail = classify(response.status, body)
+    return answered(ok, reason, response.status, detail)
+
+
+def _os_detail(error: BaseException) -> str:
+    strerror = getattr(error, "strerror", None)
+    return scrub(strerror) if isinstance(strerror, str) else type(error).__name__
+
+
+def _probe_with_requests(endpoint: Endpoint, timeout: float) -> Probe:
     import requests
 
     from release_actions.http import session
@@ -176,27 +250,41 @@ Prober = Callable[[Endpoint, float], Probe]
 
 
 def select(endpoints: Sequence[Endpoint], timeout: float,
-           prober: Prober = probe_endpoint) -> Selection:
-    """Probe every configured endpoint in its own thread and pick the first live one in order.
+           prober: Prober = probe_endpoint, *, hedge: float = 0.0) -> Selection:
+    """Probe the configured endpoints in priority order and pick the first live one.
 
-    The wait ends at the first decision or after `timeout` (also the wall limit for a server
-    that trickles bytes). Threads are daemons: one left hanging never holds the process."""
-    import release_actions.http  # noqa: F401  # once, here, not under the import lock in 6 threads
+    A probe starts when every one above it has failed, or `hedge` seconds after the one before
+    it started without a decision (0: all at once); none starts once a started one has answered
+    ok. `timeout` is the wall limit of the whole selection, so a probe started late gets what
+    is left of it. Threads are daemons: one left hanging never holds the process."""
+    import http.client  # noqa: F401  # once, here, not under the import lock in 6 threads
 
     started = time.monotonic()
     deadline = started + timeout
     results: dict[str, Probe] = {e.name: unconfigured(e) for e in endpoints if not e.configured}
+    waiting = [e for e in endpoints if e.configured]  # not started yet, in priority order
+    running: set[str] = set()
     answers: queue.SimpleQueue[tuple[str, Probe | BaseException]] = queue.SimpleQueue()
+    last_start = started
 
-    def probe_into_queue(endpoint: Endpoint) -> None:
+    def probe_into_queue(endpoint: Endpoint, budget: float) -> None:
         try:
-            answers.put((endpoint.name, prober(endpoint, timeout)))
+            answers.put((endpoint.name, prober(endpoint, budget)))
         except BaseException as error:  # a bug: handed to the main thread to report
             answers.put((endpoint.name, error))
 
-    for endpoint in endpoints:
-        if endpoint.configured:
-            threading.Thread(target=probe_into_queue, args=(endpoint,),
+    def may_start() -> bool:
+        # A live answer already in hand: whoever is below it can never win.
+        return bool(waiting) and not any(probe.ok for probe in results.values())
+
+    def start_due() -> None:
+        nonlocal last_start
+        while may_start() and (not running or time.monotonic() - last_start >= hedge):
+            endpoint = waiting.pop(0)
+            running.add(endpoint.name)
+            last_start = time.monotonic()
+            threading.Thread(target=probe_into_queue,
+                             args=(endpoint, max(0.001, deadline - last_start)),
                              name=f"probe-{endpoint.name}", daemon=True).start()
 
     def in_order() -> list[Probe | None]:
@@ -204,22 +292,32 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
 
     decided, winner = first_live(in_order())
     while not decided:
-        try:
-            name, answer = answers.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
+        start_due()
+        now = time.monotonic()
+        wait = deadline - now
+        if may_start() and running:
+            wait = min(wait, last_start + hedge - now)
+        if now >= deadline:
             break
+        try:
+            name, answer = answers.get(timeout=max(0.0, wait))
+        except queue.Empty:
+            continue
         if isinstance(answer, BaseException):
             raise answer
+        running.discard(name)
         results[name] = answer
         decided, winner = first_live(in_order())
 
     elapsed_ms = round((time.monotonic() - started) * 1000)
     for endpoint in endpoints:
-        if endpoint.name not in results:
+        if endpoint.name in running:
             results[endpoint.name] = (
                 Probe(endpoint.name, True, False, ABANDONED) if decided
                 else Probe(endpoint.name, True, False, TIMEOUT, latency_ms=elapsed_ms)
             )
+        elif endpoint.name not in results:
+            results[endpoint.name] = Probe(endpoint.name, True, False, NOT_PROBED)
     if not decided:
         decided, winner = first_live(in_order())
     return Selection(winner, tuple(results[endpoint.name] for endpoint in endpoints), elapsed_ms)

@@ -5,42 +5,83 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
 class Provider:
-    """One row of the provider table. `base_url=None` means the base URL has no default."""
+    """One row of the provider table. `base_url=None` means the base URL has no default.
+
+    The first set variable of `model_envs` wins. `benchflow_name`, `own_key_env` and
+    `own_url_env` are what BenchFlow's provider selector calls it and exports for it
+    (`own_url_env` empty: it exports no URL variable of its own)."""
 
     name: str
     key_envs: tuple[str, ...]
     base_url: str | None
     base_url_env: str
     model: str
-    model_env: str
+    model_envs: tuple[str, ...]
     rollout_prefix: str
+    benchflow_name: str = ""
+    own_key_env: str = ""
+    own_url_env: str | None = None  # None: `base_url_env`; "": none
+
+    @property
+    def model_env(self) -> str:
+        return self.model_envs[0]
+
+    @property
+    def seed_name(self) -> str:
+        return self.benchflow_name or self.name
+
+    @property
+    def seed_key_env(self) -> str:
+        return self.own_key_env or self.key_envs[0]
+
+    @property
+    def seed_url_env(self) -> str:
+        return self.base_url_env if self.own_url_env is None else self.own_url_env
 
 
-# Table order is the default priority.
+# Table order is the default priority. Gemini is known but probed only where a user places it.
 PROVIDERS: tuple[Provider, ...] = (
     Provider("deepseek", ("DEEPSEEK_API_KEY",), "https://api.deepseek.com",
-             "DEEPSEEK_BASE_URL", "deepseek-v4-flash", "DEEPSEEK_MODEL", "deepseek"),
+             "DEEPSEEK_BASE_URL", "deepseek-v4-flash", ("DEEPSEEK_MODEL", "DEEPSEEK_FLASH_MODEL"),
+             "deepseek"),
     Provider("glm", ("GLM_API_KEY",), "https://open.bigmodel.cn/api/paas/v4",
-             "GLM_BASE_URL", "glm-5.1", "GLM_MODEL", "glm"),
+             "GLM_BASE_URL", "glm-5.1", ("GLM_MODEL",), "glm"),
     Provider("qwen", ("QWEN_API_KEY",), "https://dashscope.aliyuncs.com/compatible-mode/v1",
-             "QWEN_BASE_URL", "qwen3.6-max-preview", "QWEN_MODEL", "qwen-dashscope"),
+             "QWEN_BASE_URL", "qwen3.6-max-preview", ("QWEN_MODEL", "QWEN_MAX_PREVIEW_MODEL"),
+             "qwen-dashscope", benchflow_name="qwen-dashscope"),
     Provider("litellm", ("LITELLM_API_KEY", "BF_TOKEN"), None,
-             "LITELLM_BASE_URL", "gpt-4.1-mini", "LITELLM_MODEL", "litellm"),
+             "LITELLM_BASE_URL", "gpt-4.1-mini", ("LITELLM_MODEL",), "litellm",
+             benchflow_name="litellm-proxy", own_key_env="LITELLM_API_KEY"),
     Provider("openai", ("OPENAI_API_KEY",), "https://api.openai.com/v1",
-             "OPENAI_BASE_URL", "gpt-4o-mini", "OPENAI_MODEL", "openai"),
+             "OPENAI_BASE_URL", "gpt-4o-mini", ("OPENAI_MODEL",), "openai"),
     Provider("github-models", ("GITHUB_MODELS_TOKEN",), "https://models.github.ai/inference",
-             "GITHUB_MODELS_BASE_URL", "openai/gpt-4.1-mini", "GITHUB_MODELS_MODEL",
-             "github-models"),
+             "GITHUB_MODELS_BASE_URL", "openai/gpt-4.1-mini", ("GITHUB_MODELS_MODEL",),
+             "github-models", own_key_env="GITHUB_TOKEN", own_url_env=""),
 )
-BY_NAME: dict[str, Provider] = {provider.name: provider for provider in PROVIDERS}
+GEMINI = Provider("gemini", ("GEMINI_API_KEY",),
+                  "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_BASE_URL",
+                  "gemini-2.5-flash", ("GEMINI_MODEL",), "gemini")
+KNOWN: tuple[Provider, ...] = (*PROVIDERS, GEMINI)
+BY_NAME: dict[str, Provider] = {provider.name: provider for provider in KNOWN}
+# BenchFlow's names for the same rows, accepted wherever a provider is named.
+ALIASES: dict[str, str] = {
+    provider.benchflow_name: provider.name for provider in KNOWN if provider.benchflow_name
+}
 GITHUB_MODELS = "github-models"
 # The `github-token` input: GitHub Models' key when GITHUB_MODELS_TOKEN is unset.
 TOKEN_INPUT = "github-token"
+
+
+def named(name: str) -> Provider | None:
+    """The row `name` (a table name or a BenchFlow alias) stands for, under the name given."""
+    provider = BY_NAME.get(ALIASES.get(name, name))
+    return None if provider is None else replace(provider, name=name)
+
 
 MISSING_KEY = "missing key"
 MISSING_BASE_URL = "missing base URL"
@@ -121,12 +162,16 @@ def resolve(provider: Provider, environ: Mapping[str, str], github_token: str = 
     base_url = _setting(environ, provider.base_url_env) or provider.base_url or ""
     if base_url and _setting(environ, provider.base_url_env):
         check_base_url(provider.base_url_env, base_url)
-    model = _setting(environ, provider.model_env) or provider.model
+    model_env, model = next(
+        ((name, _setting(environ, name)) for name in provider.model_envs
+         if _setting(environ, name)),
+        (provider.model_env, provider.model),
+    )
     if not _MODEL.match(model):
         from release_actions import kinds
 
         raise BaseUrlInvalid(
-            f"{provider.model_env}={kinds.quote(model)} is not a model name: it holds a space, "
+            f"{model_env}={kinds.quote(model)} is not a model name: it holds a space, "
             "line break, control or non-ASCII character. Set it to the model id alone (e.g. "
             f"{provider.model}), or unset it for the default."
         )
@@ -162,7 +207,7 @@ def known_keys(environ: Mapping[str, str]) -> list[str]:
     """Every provider key present in `environ`, selected or not: all are masked."""
     return [
         value
-        for provider in PROVIDERS
+        for provider in KNOWN
         for name in provider.key_envs
         if (value := _setting(environ, name))
     ]

@@ -153,7 +153,7 @@ def _get(session: requests.Session, url: str, token: str, api: str) -> requests.
 
 
 def _read_capped(response: requests.Response, found: Found, run_id: int,
-                 deadline: float) -> bytes:
+                 deadline: float, seconds: float) -> bytes:
     budget = http.Budget(REQUEST_TIMEOUT[1], deadline)
     try:
         return http.read_body(response, budget, max_bytes=MAX_ZIP_BYTES)
@@ -161,7 +161,7 @@ def _read_capped(response: requests.Response, found: Found, run_id: int,
         raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id,
                                            limit=MAX_ZIP_BYTES)) from None
     except http.BodyTooSlow:
-        raise CheckFailed(SLOW.format(name=found.name, seconds=DOWNLOAD_SECONDS)) from None
+        raise CheckFailed(SLOW.format(name=found.name, seconds=seconds)) from None
 
 
 def _check_status(response: requests.Response, what: str, where: Where) -> None:
@@ -186,16 +186,18 @@ def _follow(session: requests.Session, found: Found, token: str,
     raise CheckFailed(BAD_REDIRECT.format(name=found.name, where=url[:100], limit=MAX_REDIRECTS))
 
 
-def download(found: Found, run_id: int, token: str, where: Where) -> bytes:
-    """The artifact's zip, following GitHub's redirect to storage without the token."""
+def download(found: Found, run_id: int, token: str, where: Where,
+             seconds: float = DOWNLOAD_SECONDS) -> bytes:
+    """The artifact's zip, following GitHub's redirect to storage without the token, within
+    `seconds` for the whole download."""
     if found.size > MAX_ZIP_BYTES:
         raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id, limit=MAX_ZIP_BYTES))
-    deadline = time.monotonic() + DOWNLOAD_SECONDS
+    deadline = time.monotonic() + seconds
     what = f"the artifact {found.name!r} of run {run_id}"
     try:
         response = _follow(http.session(retries=2), found, token, where)
         _check_status(response, what, where)
-        return _read_capped(response, found, run_id, deadline)
+        return _read_capped(response, found, run_id, deadline, seconds)
     except requests.RequestException as error:
         raise unreachable(error, where, what) from None
 

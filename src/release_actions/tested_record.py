@@ -1,6 +1,10 @@
 """The tested-run record: which commit `test` and the integration gate tested, and the number of
 that `test` run. A small JSON file handed from integration-eval to internal-preview-release as
-an artifact; untrusted on both sides, so every field is checked when written and when read."""
+an artifact; untrusted on both sides, so every field is checked when written and when read.
+
+BenchFlow's own format holds the same two fields as two text files, `tested-sha` and
+`source-run-number` (its artifact `internal-preview-provenance`); read and written here too,
+with the same checks."""
 
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ FILE_NAME = "tested-run.json"
 MAX_BYTES = 1024  # a record is ~80 bytes; anything larger is not ours
 MAX_RUN_NUMBER = 10**12
 FIELDS = ("sha", "run_number")
+BENCHFLOW_SHA = "tested-sha"
+BENCHFLOW_RUN_NUMBER = "source-run-number"
+BENCHFLOW_FILES = (BENCHFLOW_SHA, BENCHFLOW_RUN_NUMBER)
+_RUN_NUMBER_TEXT = re.compile(r"[1-9][0-9]{0,12}\Z")  # BenchFlow's reader: ^[1-9][0-9]*$
 _SHA = re.compile(r"[0-9a-f]{40}\Z")
 
 
@@ -97,3 +105,64 @@ def from_zip(data: bytes) -> Record:
             OSError) as error:
         raise RecordInvalid(f"the artifact is not a readable zip ({error})") from None
     return loads(content)
+
+
+# --- BenchFlow's format -------------------------------------------------------------------------
+
+
+def write_benchflow(directory: Path, record: Record) -> Path:
+    """Write `directory/tested-sha` and `directory/source-run-number`, one line each, as
+    BenchFlow's release gate does (`printf '%s\\n'`); the directory is the artifact."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / BENCHFLOW_SHA).write_text(f"{record.sha}\n")
+    (directory / BENCHFLOW_RUN_NUMBER).write_text(f"{record.run_number}\n")
+    return directory
+
+
+def _line(name: str, data: bytes) -> str:
+    """A file's text without its line breaks, as BenchFlow reads it (`tr -d '\\r\\n'`)."""
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise RecordInvalid(f"{name} is not ASCII text") from None
+    return text.replace("\r", "").replace("\n", "")
+
+
+def loads_benchflow(files: dict[str, bytes]) -> Record:
+    """The record BenchFlow's two files hold, every field checked; RecordInvalid otherwise."""
+    sha = _line(BENCHFLOW_SHA, files[BENCHFLOW_SHA])
+    number = _line(BENCHFLOW_RUN_NUMBER, files[BENCHFLOW_RUN_NUMBER])
+    if not _RUN_NUMBER_TEXT.match(number):
+        raise RecordInvalid(f"{BENCHFLOW_RUN_NUMBER} must hold a positive whole number, got "
+                            f"{_shown(number)}")
+    try:
+        return Record(check_sha(sha), check_run_number(int(number)))
+    except RecordInvalid as error:
+        raise RecordInvalid(f"{BENCHFLOW_SHA}: {error}") from None
+
+
+def _members(data: bytes, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The members of an artifact's zip, which must be exactly `names`, each small."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            found = sorted(member.filename for member in members)
+            if found != sorted(names):
+                raise RecordInvalid(f"the artifact must hold exactly {', '.join(names)}, it "
+                                    f"holds {_shown(found)}")
+            content = {}
+            for member in members:
+                if member.file_size > MAX_BYTES:
+                    raise RecordInvalid(f"{member.filename} in the artifact is "
+                                        f"{member.file_size} bytes, more than {MAX_BYTES}")
+                with archive.open(member) as opened:
+                    content[member.filename] = opened.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            OSError) as error:
+        raise RecordInvalid(f"the artifact is not a readable zip ({error})") from None
+    return content
+
+
+def benchflow_from_zip(data: bytes) -> Record:
+    """The record inside BenchFlow's `internal-preview-provenance` artifact."""
+    return loads_benchflow(_members(data, BENCHFLOW_FILES))

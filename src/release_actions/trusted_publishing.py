@@ -254,7 +254,8 @@ def explain_upload_failure(
         return ConfigError(ID_TOKEN_MISSING.format(workflow=where))
     if "Missing credentials" in output:
         return ConfigError(NO_CREDENTIALS.format(url=publish_url))
-    differs = re.search(r"Local file and index file do not match for (.+)", output)
+    # uv may wrap its message, so the file's name can stand on the next line.
+    differs = re.search(r"Local file and index file do not match for\s+(\S.*)", output)
     if differs:
         return CheckFailed(FILE_DIFFERS.format(detail=differs.group(1).strip()))
     exists = re.search(r"status code (400|409).{0,2000}?already exists", output, re.S)

@@ -1,20 +1,25 @@
 """Previews of projects whose version comes from git tags (setuptools-scm, hatch-vcs,
 uv-dynamic-versioning, pdm-backend's scm source, poetry-dynamic-versioning).
 
-No file changes: the preview is the next patch after the last release tag reachable from HEAD,
-`.devN`, and the build step gets it through the plugin's own override variable."""
+No file changes: the preview is the next patch after the highest release tag reachable from
+HEAD, `.devN`, and the build step gets it through the plugin's own override variable. Which tags
+are releases is the plugin's own rule (its default regex or pattern, or what the project
+declares: a tag regex, `git describe --match`, a tag filter), read here as the plugin reads it;
+an explicit `tag-prefix` replaces the default with an exact prefix."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from release_actions import git, versions
+from release_actions import git, project_regex, versions
 from release_actions.declaration import lookup
 from release_actions.errors import ConfigError
 from release_actions.gha import Console
@@ -40,6 +45,34 @@ BAD_TAG_PATTERN = (
     "{where} in {path} is not a valid regular expression ({error}); the build plugin would "
     "fail too. Fix it, or remove it to use the default."
 )
+NO_VERSION_GROUP = (
+    "{where} {pattern} in {path} has no group that holds the version: {plugin} needs {needs}. "
+    "Add it (e.g. `(?P<version>...)`), or remove the setting to use the default."
+)
+SLOW_TAG_PATTERN = (
+    "{where} {pattern} in {path} did not finish matching the {count} tags of the repository "
+    "({detail}): it backtracks catastrophically (nested repeats such as `(v+)+` or `(.*)*`), "
+    "and the build plugin would hang on it too. Rewrite it without a repeat inside a repeat, "
+    "e.g. `^v(?P<version>[0-9][0-9.]*)$`."
+)
+STRAY_TAGS = (
+    "Release tags under more than one prefix: the preview follows {best}, the highest; {strays} "
+    "{verb} lower, under another prefix (a stray tag?). Both prefixes are release tags to "
+    "{rule}; to read one prefix only, set `tag-prefix` (it is then exact)."
+)
+UNREAD_HIGHER = (
+    "{tags} {look} like a higher release than {best}, but {rule} does not read {it}, and "
+    "neither does the build: the preview follows {best}. If {they} {are} your releases, "
+    "declare the plugin's pattern so that it reads {it}."
+)
+# setuptools-scm's DEFAULT_TAG_REGEX (pdm-backend's is the same): an optional `name-` and `v`.
+SCM_DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)(?:\+.*)?$"
+# dunamai's VERSION_SOURCE_PATTERN (uv- and poetry-dynamic-versioning): `v` required.
+DUNAMAI_DEFAULT_PATTERN = (
+    r"(?x)^v((?P<epoch>\d+)!)?(?P<base>\d+(\.\d+)*)"
+    r"([-._]?((?P<stage>[a-zA-Z]+)[-._]?(?P<revision>\d+)?))?(\+(?P<tagged_metadata>.+))?$"
+)
+_VERSION_AT_END = re.compile(r"[0-9]+(?:\.[0-9]+)+\Z")
 
 
 def _dist_variable(name: str) -> str:
@@ -62,17 +95,187 @@ def _hatch_vcs(name: str | None) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class TagRule:
+    """Which tags are release tags and where their version is: the plugin's own rule (its
+    default, or the pattern the project declares), or the exact `tag-prefix` a user gave."""
+
+    pattern: str
+    described: str  # for messages: what the rule is and who says so
+    where: str = ""  # the project's setting that declares the pattern; empty for a built-in one
+    search: bool = False  # dunamai searches; setuptools-scm and pdm-backend match at the start
+    strip: str = ""  # setuptools-scm's `[tool.setuptools_scm.tag] prefix`, cut before matching
+    match: tuple[str, ...] = ("*",)  # `git describe --match` globs: a tag must fit one
+    exclude: tuple[str, ...] = ()  # `git describe --exclude` globs
+    first_tag: str = "v"  # what the no-tag message tells a new project to tag 0.0.0 with
+    custom: bool = False  # the project narrows which tags count (a pattern, --match, a filter)
+
+    @property
+    def declared(self) -> bool:
+        """The project's own regex: matched with a bound on time."""
+        return bool(self.where)
+
+    def considers(self, tag: str) -> bool:
+        return (any(fnmatch.fnmatchcase(tag, glob) for glob in self.match)
+                and not any(fnmatch.fnmatchcase(tag, glob) for glob in self.exclude))
+
+    @classmethod
+    def exact(cls, prefix: str) -> TagRule:
+        return cls(rf"{re.escape(prefix)}(?P<version>[0-9].*)\Z",
+                   f"`tag-prefix: {prefix}` (exact)", first_tag=prefix)
+
+
+@dataclass(frozen=True)
 class Plugin:
     name: str
     variables: Callable[[str | None], tuple[str, ...]]  # distribution name -> variables
+    rule: Callable[[Mapping[str, Any], Path], TagRule]  # pyproject -> its tag rule
 
 
-SETUPTOOLS_SCM = Plugin("setuptools-scm", _setuptools_scm)
-HATCH_VCS = Plugin("hatch-vcs", _hatch_vcs)
-UV_DYNAMIC = Plugin("uv-dynamic-versioning", lambda name: ("UV_DYNAMIC_VERSIONING_BYPASS",))
-PDM_SCM = Plugin("pdm-backend scm", lambda name: ("PDM_BUILD_SCM_VERSION",))
+def _scm_default(plugin: str) -> TagRule:
+    return TagRule(SCM_DEFAULT_TAG_REGEX, f"{plugin}'s default tag rule (X.Y.Z, vX.Y.Z or "
+                   "name-X.Y.Z)", match=("*[0-9]*",))
+
+
+def _compiled(path: Path, setting: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(setting)
+    except re.error as error:
+        raise ConfigError(BAD_TAG_PATTERN.format(where=where, path=path, error=error),
+                          file=path) from None
+
+
+def _scm_pattern(path: Path, setting: Any, where: str, plugin: str) -> str | None:
+    """A setuptools-scm style tag regex: one group, or a `version` group among several."""
+    if not isinstance(setting, str) or not setting:
+        return None
+    pattern = _compiled(path, setting, where)
+    if pattern.groups == 0 or (pattern.groups > 1 and "version" not in pattern.groupindex):
+        raise ConfigError(NO_VERSION_GROUP.format(
+            where=where, pattern=quote(setting), path=path, plugin=plugin,
+            needs="a single group or one named `version`"), file=path)
+    return setting
+
+
+def _describe_globs(command: Any) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The `--match` and `--exclude` globs of a declared `git describe` command."""
+    if isinstance(command, str):
+        try:
+            command = shlex.split(command)
+        except ValueError:
+            return None
+    if not isinstance(command, list):
+        return None
+    found: dict[str, list[str]] = {"--match": [], "--exclude": []}
+    words = [str(word) for word in command]
+    for index, word in enumerate(words):
+        option, _, value = word.partition("=")
+        if option in found:
+            given = value if value else (words[index + 1] if index + 1 < len(words) else "")
+            found[option].append(given)
+    return tuple(found["--match"]) or ("*",), tuple(found["--exclude"])
+
+
+def _setuptools_scm_rule(conf: Any, table: str, path: Path, plugin: str,
+                         pattern: tuple[str, Any] = ("", None)) -> TagRule:
+    """setuptools-scm's rule from its configuration `conf` (a `[tool.setuptools_scm]` table or
+    hatch-vcs's `raw-options`): `tag_regex` (or `tag.regex`), `tag.prefix`, `tag.strict` and
+    a `git_describe_command` (or `scm.git.describe_command`) with `--match`."""
+    conf = conf if isinstance(conf, Mapping) else {}
+    tag = conf.get("tag") if isinstance(conf.get("tag"), Mapping) else {}
+    strip = str(tag.get("prefix") or "")
+    rule = _scm_default(plugin)
+    for where, setting in (pattern, (f"{table} tag_regex", conf.get("tag_regex")),
+                           (f"{table}.tag regex", tag.get("regex"))):
+        declared = _scm_pattern(path, setting, where, plugin) if where else None
+        if declared:
+            rule = replace(rule, pattern=declared, described=f"{where} {quote(declared)}",
+                           where=where)
+            break
+    digits = "*[0-9]*.*[0-9]*" if tag.get("strict") is True else "*[0-9]*"
+    describe = conf.get("git_describe_command") or lookup(conf, "scm", "git", "describe_command")
+    globs = _describe_globs(describe)
+    match, exclude = globs or ((f"{strip}{digits}",), ())
+    rule = replace(rule, strip=strip, match=match, exclude=exclude,
+                   custom=rule.declared or bool(globs or strip or tag.get("strict")))
+    return _narrowed(rule, "git describe --match", match) if globs else rule
+
+
+def _narrowed(rule: TagRule, setting: str, globs: tuple[str, ...]) -> TagRule:
+    """`rule` described with the globs a project narrows it by; a new project's first tag
+    starts as the glob does."""
+    literal = re.split(r"[*?\[]", globs[0], maxsplit=1)[0]
+    return replace(rule, described=f"{rule.described} with {setting} {' '.join(globs)}",
+                   first_tag=literal if len(globs) == 1 else rule.first_tag)
+
+
+def _setuptools_scm_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
+    return _setuptools_scm_rule(lookup(doc, "tool", "setuptools_scm"), "[tool.setuptools_scm]",
+                                path, "setuptools-scm")
+
+
+def _hatch_vcs_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
+    # hatch-vcs hands `raw-options` to setuptools-scm; its `tag-pattern` becomes `tag_regex`.
+    version = lookup(doc, "tool", "hatch", "version") or {}
+    return _setuptools_scm_rule(version.get("raw-options"), "[tool.hatch.version] raw-options",
+                                path, "hatch-vcs",
+                                ("[tool.hatch.version] tag-pattern", version.get("tag-pattern")))
+
+
+def _pdm_scm_tags(doc: Mapping[str, Any], path: Path) -> TagRule:
+    where = "[tool.pdm.version] tag_regex"
+    declared = _scm_pattern(path, lookup(doc, "tool", "pdm", "version", "tag_regex"), where,
+                            "pdm-backend")
+    tag_filter = lookup(doc, "tool", "pdm", "version", "tag_filter")
+    filtered = isinstance(tag_filter, str) and bool(tag_filter)
+    rule = replace(_scm_default("pdm-backend"), custom=filtered,
+                   match=(tag_filter if filtered else "*.*",))
+    if filtered:
+        rule = _narrowed(rule, "[tool.pdm.version] tag_filter", rule.match)
+    if declared:
+        rule = replace(rule, pattern=declared, described=f"{where} {quote(declared)}",
+                       where=where, custom=True)
+    return rule
+
+
+def _dunamai_tags(table: str, plugin: str) -> Callable[[Mapping[str, Any], Path], TagRule]:
+    """dunamai's rule: `pattern` (`default`, `default-unprefixed` or a regex with a `base`
+    group) with `pattern-prefix` put after its `^`, searched in each tag."""
+
+    def rule(doc: Mapping[str, Any], path: Path) -> TagRule:
+        setting = lookup(doc, "tool", table, "pattern")
+        prefix = lookup(doc, "tool", table, "pattern-prefix")
+        where = f"[tool.{table}] pattern"
+        if setting in (None, "default", "default-unprefixed"):
+            pattern = DUNAMAI_DEFAULT_PATTERN.replace(
+                "^v", "^v?" if setting == "default-unprefixed" else "^v", 1)
+            described = (f"{plugin}'s default pattern ("
+                         f"{'X.Y.Z or ' if setting == 'default-unprefixed' else ''}vX.Y.Z)")
+        elif isinstance(setting, str) and "?P<base>" in setting:
+            pattern, described = setting, f"{where} {quote(setting)}"
+        else:
+            raise ConfigError(NO_VERSION_GROUP.format(
+                where=where, pattern=quote(str(setting)), path=path, plugin=plugin,
+                needs="`default`, `default-unprefixed` or a regex with a `(?P<base>...)` group"),
+                file=path)
+        if isinstance(prefix, str) and prefix:
+            pattern = pattern.replace("^", f"^{prefix}", 1)
+            described += f" with [tool.{table}] pattern-prefix {quote(prefix)}"
+        _compiled(path, pattern, where)
+        declared = setting not in (None, "default", "default-unprefixed")
+        where = where if declared else f"[tool.{table}] pattern-prefix" if prefix else ""
+        return TagRule(pattern, described, where=where, search=True, custom=bool(where))
+
+    return rule
+
+
+SETUPTOOLS_SCM = Plugin("setuptools-scm", _setuptools_scm, _setuptools_scm_tags)
+HATCH_VCS = Plugin("hatch-vcs", _hatch_vcs, _hatch_vcs_tags)
+UV_DYNAMIC = Plugin("uv-dynamic-versioning", lambda name: ("UV_DYNAMIC_VERSIONING_BYPASS",),
+                    _dunamai_tags("uv-dynamic-versioning", "uv-dynamic-versioning"))
+PDM_SCM = Plugin("pdm-backend scm", lambda name: ("PDM_BUILD_SCM_VERSION",), _pdm_scm_tags)
 POETRY_DYNAMIC = Plugin("poetry-dynamic-versioning",
-                        lambda name: ("POETRY_DYNAMIC_VERSIONING_BYPASS",))
+                        lambda name: ("POETRY_DYNAMIC_VERSIONING_BYPASS",),
+                        _dunamai_tags("poetry-dynamic-versioning", "poetry-dynamic-versioning"))
 
 
 @dataclass(frozen=True)
@@ -82,12 +285,18 @@ class VcsSource:
     plugin: Plugin
     where: str  # what in pyproject.toml says so
     path: Path
-    tag_pattern: re.Pattern[str] | None  # the project's own tag regex, when it declares one
-    pattern_where: str
+    rule: TagRule  # the plugin's tag rule, with what the project declares
     dist_name: str | None
 
     def variables(self, version: str) -> dict[str, str]:
         return dict.fromkeys(self.plugin.variables(self.dist_name), version)
+
+    def tag_rule(self, prefix: str | None) -> TagRule:
+        """The rule in force: a pattern the project declares (the plugin reads it), else an
+        explicit `tag-prefix`, exactly, else the plugin's own default."""
+        if self.rule.declared or prefix is None:
+            return self.rule
+        return replace(TagRule.exact(prefix), match=self.rule.match, exclude=self.rule.exclude)
 
 
 def _requires(doc: Mapping[str, Any], plugin: str) -> bool:
@@ -95,39 +304,23 @@ def _requires(doc: Mapping[str, Any], plugin: str) -> bool:
     return any(re.match(rf"{plugin}\b", str(item).lower().replace("_", "-")) for item in requires)
 
 
-# (plugin, where it is declared, where its tag regex is) for each way a project can say it.
-def _which_plugin(doc: Mapping[str, Any]) -> tuple[Plugin, str, tuple[str, ...]] | None:
+def _which_plugin(doc: Mapping[str, Any]) -> tuple[Plugin, str] | None:
+    """The plugin and what in the project file says so."""
     hatch_source = lookup(doc, "tool", "hatch", "version", "source")
     if hatch_source == "vcs":
-        return (HATCH_VCS, '[tool.hatch.version] source = "vcs"',
-                ("tool", "hatch", "version", "tag-pattern"))
+        return HATCH_VCS, '[tool.hatch.version] source = "vcs"'
     if hatch_source == "uv-dynamic-versioning":
-        return (UV_DYNAMIC, '[tool.hatch.version] source = "uv-dynamic-versioning"',
-                ("tool", "uv-dynamic-versioning", "pattern"))
+        return UV_DYNAMIC, '[tool.hatch.version] source = "uv-dynamic-versioning"'
     if lookup(doc, "tool", "pdm", "version", "source") == "scm":
-        return (PDM_SCM, '[tool.pdm.version] source = "scm"',
-                ("tool", "pdm", "version", "tag_regex"))
+        return PDM_SCM, '[tool.pdm.version] source = "scm"'
     if lookup(doc, "tool", "poetry-dynamic-versioning", "enable") is True:
-        return (POETRY_DYNAMIC, "[tool.poetry-dynamic-versioning] enable = true",
-                ("tool", "poetry-dynamic-versioning", "pattern"))
+        return POETRY_DYNAMIC, "[tool.poetry-dynamic-versioning] enable = true"
     if "version" not in (lookup(doc, "project", "dynamic") or []):
         return None
     where = ("[tool.setuptools_scm]" if lookup(doc, "tool", "setuptools_scm") is not None
              else "build-system requires setuptools-scm" if _requires(doc, "setuptools-scm")
              else None)
-    return (SETUPTOOLS_SCM, where, ("tool", "setuptools_scm", "tag_regex")) if where else None
-
-
-def _tag_pattern(path: Path, setting: Any, where: str) -> re.Pattern[str] | None:
-    # dunamai's named styles ("default", "default-unprefixed") are not regexes: `tag-prefix`
-    # says the same.
-    if not isinstance(setting, str) or setting.startswith("default"):
-        return None
-    try:
-        return re.compile(setting)
-    except re.error as error:
-        raise ConfigError(BAD_TAG_PATTERN.format(where=where, path=path, error=error),
-                          file=path) from None
+    return (SETUPTOOLS_SCM, where) if where else None
 
 
 def detect(path: Path, doc: Mapping[str, Any]) -> VcsSource | None:
@@ -135,12 +328,9 @@ def detect(path: Path, doc: Mapping[str, Any]) -> VcsSource | None:
     found = _which_plugin(doc)
     if found is None:
         return None
-    plugin, where, pattern_keys = found
-    pattern_where = f"[{'.'.join(pattern_keys[:-1])}] {pattern_keys[-1]}"
+    plugin, where = found
     name = lookup(doc, "project", "name") or lookup(doc, "tool", "poetry", "name")
-    return VcsSource(plugin, where, path, _tag_pattern(path, lookup(doc, *pattern_keys),
-                                                       pattern_where),
-                     pattern_where, str(name) if name else None)
+    return VcsSource(plugin, where, path, plugin.rule(doc, path), str(name) if name else None)
 
 
 # --- the last release tag ----------------------------------------------------------------------
@@ -150,27 +340,75 @@ def detect(path: Path, doc: Mapping[str, Any]) -> VcsSource | None:
 class ReleaseTag:
     name: str
     version: Version
+    prefix: str = ""  # what precedes the version's digits (`v`, `pkg-v`, or nothing)
 
 
-def tag_version(tag: str, prefix: str, pattern: re.Pattern[str] | None) -> Version | None:
-    """The final version a release tag names, or None for any other tag. A project's own
-    pattern wins over `prefix`; its `version` (or dunamai's `base`) group is the version."""
-    if pattern is not None:
-        match = pattern.match(tag)
-        if match is None:
-            return None
-        groups = match.groupdict()
-        text = groups.get("version") or groups.get("base") or (
-            match.group(1) if pattern.groups == 1 else match.group(0))
-    elif tag.startswith(prefix):
-        text = tag[len(prefix):]
-    else:
+def _version_text(tag: str, spans: project_regex.Spans,
+                  groupindex: Mapping[str, int]) -> tuple[str, int] | None:
+    """The version a match names, as its plugin reads it, and where in the tag it starts."""
+
+    def text(name: str) -> str:
+        start, end = spans[groupindex[name]] if name in groupindex else (-1, -1)
+        return tag[start:end] if start >= 0 else ""
+
+    if "base" in groupindex and "version" not in groupindex:  # dunamai
+        epoch = text("epoch")
+        start = spans[groupindex["epoch" if epoch else "base"]][0]
+        return (f"{epoch}!" if epoch else "") + text("base") + text("stage") + \
+            text("revision"), start
+    index = 1 if len(spans) == 2 else groupindex.get("version", 0)
+    start, end = spans[index]
+    return (tag[start:end], start) if start >= 0 else None
+
+
+def _read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
+             groupindex: Mapping[str, int]) -> ReleaseTag | None:
+    """The version a tag names under `rule` (given the match's spans in the tag, its
+    `rule.strip` cut), or None."""
+    cut = len(rule.strip) if rule.strip and tag.startswith(rule.strip) else 0
+    if spans is None:
         return None
+    found = _version_text(tag[cut:], spans, groupindex)
+    if found is None:
+        return None
+    text, start = found
+    lead = len(text) - len(text.lstrip("vV"))
     try:
-        version = Version(text or "")
+        version = Version(text)
     except InvalidVersion:
         return None
-    return version if versions.is_final(version) else None
+    return ReleaseTag(tag, version, tag[:cut + start + lead])
+
+
+def release_tags(tags: list[str], rule: TagRule, path: Path) -> list[ReleaseTag]:
+    """The tags `rule` reads as final releases, in the order given."""
+    return [tag for tag in read_tags(tags, rule, path) if versions.is_final(tag.version)]
+
+
+def read_tags(tags: list[str], rule: TagRule, path: Path) -> list[ReleaseTag]:
+    """The tags `rule` reads a version from (pre-releases too), in the order given."""
+    considered = [tag for tag in tags if rule.considers(tag)]
+    texts = [tag[len(rule.strip):] if rule.strip and tag.startswith(rule.strip) else tag
+             for tag in considered]
+    compiled = re.compile(rule.pattern)
+    if rule.declared:
+        try:
+            matches = project_regex.spans_bounded(rule.pattern, texts, search=rule.search)
+        except project_regex.RegexTimeout as error:
+            raise ConfigError(SLOW_TAG_PATTERN.format(
+                where=rule.where, pattern=quote(rule.pattern), path=path,
+                count=len(texts), detail=error), file=path) from None
+    else:
+        matches = [project_regex.spans(compiled, text, search=rule.search) for text in texts]
+    found = (_read_tag(tag, rule, spans, compiled.groupindex)
+             for tag, spans in zip(considered, matches, strict=True))
+    return [tag for tag in found if tag is not None]
+
+
+def tag_version(tag: str, rule: TagRule) -> Version | None:
+    """The final version one tag names under `rule`, or None for any other tag."""
+    found = release_tags([tag], rule, Path("pyproject.toml"))
+    return found[0].version if found else None
 
 
 def _complete_shallow_checkout(workdir: Path, console: Console) -> None:
@@ -186,8 +424,9 @@ def _complete_shallow_checkout(workdir: Path, console: Console) -> None:
         raise ConfigError(SHALLOW.format(detail=error.detail or error.message)) from None
 
 
-def last_release_tag(source: VcsSource, prefix: str, console: Console) -> ReleaseTag:
-    """The highest final version among the release tags reachable from HEAD."""
+def last_release_tag(source: VcsSource, prefix: str | None, console: Console) -> ReleaseTag:
+    """The highest final version among the release tags reachable from HEAD, under the tag
+    rule in force (`prefix`: an explicit `tag-prefix`; None: the plugin's own rule)."""
     workdir = source.path.parent
     try:
         git.run(workdir, "rev-parse", "--git-dir")
@@ -198,20 +437,59 @@ def last_release_tag(source: VcsSource, prefix: str, console: Console) -> Releas
         ), file=source.path) from None
     _complete_shallow_checkout(workdir, console)
     tags = git.merged_tags(workdir)
-    found = [ReleaseTag(tag, version) for tag in tags
-             if (version := tag_version(tag, prefix, source.tag_pattern)) is not None]
+    rule = source.tag_rule(prefix)
+    found = release_tags(tags, rule, source.path)
     if not found:
-        raise ConfigError(_no_tag_message(source, prefix, tags))
-    return max(found, key=lambda tag: tag.version)
+        raise ConfigError(_no_tag_message(rule, tags))
+    best = max(found, key=lambda tag: tag.version)
+    for notice in _doubts(best, found, tags, rule, explicit=prefix is not None):
+        console.notice(notice, title="version-rewrite")
+    return best
 
 
-def _no_tag_message(source: VcsSource, prefix: str, tags: list[str]) -> str:
-    wanted = (f"no tag matches {source.pattern_where} {quote(source.tag_pattern.pattern)} with a "
-              "final version" if source.tag_pattern
-              else f"no tag is `{prefix}` followed by a final version such as {prefix}1.2.3")
+def _doubts(best: ReleaseTag, found: list[ReleaseTag], tags: list[str], rule: TagRule, *,
+            explicit: bool) -> list[str]:
+    """What a maintainer should see about the tags the preview did not follow: lower release
+    tags under another prefix (a stray `v5.1.1` below `7.0.0`), and, under the plugin's
+    default rule, higher version-like tags the rule does not read."""
+    doubts = []
+    tops: dict[str, ReleaseTag] = {}
+    for tag in found:
+        if tag.prefix != best.prefix and (tag.prefix not in tops
+                                          or tag.version > tops[tag.prefix].version):
+            tops[tag.prefix] = tag
+    strays = [tag.name for tag in tops.values() if tag.version < best.version]
+    if strays:
+        doubts.append(STRAY_TAGS.format(best=best.name, strays=", ".join(strays),
+                                        verb="is" if len(strays) == 1 else "are",
+                                        rule=rule.described))
+    if not explicit and not rule.custom:
+        read = {tag.name for tag in found}
+        higher = [tag for tag in tags if tag not in read and _looks_higher(tag, best.version)]
+        if higher:
+            one = len(higher) == 1
+            doubts.append(UNREAD_HIGHER.format(
+                tags=", ".join(higher[:5]) + (", …" if len(higher) > 5 else ""),
+                look="looks" if one else "look", best=best.name, rule=rule.described,
+                it="it" if one else "them", they="it" if one else "they",
+                are="is" if one else "are"))
+    return doubts
+
+
+def _looks_higher(tag: str, than: Version) -> bool:
+    match = _VERSION_AT_END.search(tag)
+    try:
+        return match is not None and Version(match.group(0)) > than
+    except InvalidVersion:
+        return False
+
+
+def _no_tag_message(rule: TagRule, tags: list[str]) -> str:
+    wanted = f"no tag is a final release under {rule.described}"
     shown = ", ".join(tags[:5]) + (", …" if len(tags) > 5 else "")
-    seen = f"Tags reachable from HEAD: {shown}. " if tags else "HEAD reaches no tag at all. "
-    return NO_TAG.format(wanted=wanted, seen=seen, prefix=prefix)
+    seen = (f"Tags reachable from HEAD, newest first: {shown}. " if tags
+            else "HEAD reaches no tag at all. ")
+    return NO_TAG.format(wanted=wanted, seen=seen, prefix=rule.first_tag)
 
 
 def is_head(source: VcsSource, tag: ReleaseTag) -> bool:

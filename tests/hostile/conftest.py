@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import subprocess
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from release_actions import cli
-from tests.helpers import parse_key_values
+from tests.helpers import Result, parse_key_values
 
-# The runner ends a line at any of these (actions/runner reads the step's output line by line).
-RUNNER_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 PYPROJECT = """\
 [project]
 name = "mypkg"
@@ -28,17 +25,6 @@ version = "1.2.3.dev0"
 requires = ["hatchling"]
 build-backend = "hatchling.build"
 """
-
-
-def runner_lines(text: str) -> list[str]:
-    """The log as the runner splits it into lines."""
-    return RUNNER_LINE_BREAK.split(text)
-
-
-def commands_in(text: str) -> list[str]:
-    """Every line the runner would read as a workflow command (`::x` or the older `##[x]`)."""
-    return [line.strip() for line in runner_lines(text)
-            if line.lstrip().startswith(("::", "##["))]
 
 
 def tree_hash(folder: Path) -> str:
@@ -51,20 +37,6 @@ def tree_hash(folder: Path) -> str:
         elif path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    summary: str = ""
-
-    @property
-    def errors(self) -> list[str]:
-        return [line for line in commands_in(self.stdout) if line.startswith("::error")]
 
 
 @dataclass
@@ -95,7 +67,7 @@ class Workspace:
             if path.is_file() or not path.exists():
                 path.write_text("")
 
-    def read_runner_files(self, run: Run) -> Run:
+    def read_runner_files(self, run: Result) -> Result:
         def read(name: str) -> str:
             path = self.runner / name
             return path.read_text(errors="replace") if path.is_file() else ""
@@ -127,13 +99,13 @@ def workspace(tmp_path: Path) -> Workspace:
 
 
 def run_in_process(workspace: Workspace, argv: list[str], environ: dict[str, str],
-                   monkeypatch: pytest.MonkeyPatch) -> Run:
+                   monkeypatch: pytest.MonkeyPatch) -> Result:
     """`release-actions <argv>` in this process, with `environ` as the runner's environment."""
     monkeypatch.chdir(workspace.root)
     stdout, stderr = io.StringIO(), io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
         code = cli.main(argv, environ)
-    return workspace.read_runner_files(Run(code, stdout.getvalue(), stderr.getvalue()))
+    return workspace.read_runner_files(Result(code, stdout.getvalue(), stderr.getvalue()))
 
 
 Setup = Callable[[Workspace], None]

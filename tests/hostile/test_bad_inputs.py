@@ -5,13 +5,15 @@ kind is covered by adding it to BASELINES' command."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from release_actions import cli
-from tests.hostile.conftest import Run, Setup, Workspace, run_in_process, tree_hash
+from tests.helpers import Result
+from tests.hostile.conftest import Setup, Workspace, run_in_process, tree_hash
 
 FORGED = "x\r::error::forged"
 HUGE = "x" * 20_000
@@ -36,6 +38,9 @@ BY_KIND: dict[str, dict[str, str]] = {
     "choice": {"unknown": "bogus", "huge": HUGE, "case": "PREVIEW!"},
     "seconds": {"zero": "0", "negative": "-1", "words": "ten", "too-long": "99999999",
                 "nan": "nan", "exponent": "1e3"},
+    "delay": {"negative": "-1", "words": "ten", "too-long": "99999999", "nan": "nan",
+              "exponent": "1e3"},
+    "word": {"space": "open hands", "option": "-x", "empty": ""},
     "positive_int": {"zero": "0", "negative": "-3", "thousands-of-digits": "9" * 5000,
                      "fraction": "1.5", "fullwidth": "\uff11\uff12"},
     "url": {"ftp": "ftp://example.com/", "bad-port": "http://127.0.0.1:99999/",
@@ -232,14 +237,14 @@ def _usage_cases() -> list[object]:
 CASES = _input_cases() + _config_cases() + _env_cases() + _usage_cases()
 
 
-def check_contract(run: Run, before: str, after: str, code: int) -> None:
+def check_contract(run: Result, before: str, after: str, code: int) -> None:
     assert run.code == code, run.stdout + run.stderr
-    assert len(run.errors) == 1, run.stdout
+    assert len(run.errors()) == 1, run.stdout
     assert "Traceback" not in run.stdout + run.stderr + run.summary
     assert "Internal error" not in run.stdout
     assert after == before, "the workspace changed"
     assert HUGE not in run.stdout + run.summary, "a huge value was quoted whole"
-    assert len(run.errors[0]) < 4000, run.errors[0][:300]
+    assert len(run.errors()[0]) < 4000, run.errors()[0][:300]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -253,7 +258,7 @@ def test_bad_input_is_one_clear_error(case: Case, workspace: Workspace,
     run = run_in_process(workspace, argv, workspace.environ(case.inputs, **(case.env or {})),
                          monkeypatch)
     check_contract(run, before, tree_hash(workspace.root), case.code)
-    assert case.names in run.errors[0], run.errors[0]
+    assert case.names in run.errors()[0], run.errors()[0]
     said = [line for line in run.stdout.splitlines() if not line.startswith("::add-mask::")]
     assert "hunter2-secret" not in "\n".join(said) + run.summary
 
@@ -274,9 +279,8 @@ def test_baselines_pass_input_parsing(workspace: Workspace) -> None:
         read_inputs(cli.load(command), Context(environ, Console(actions=False)))
 
 
-def test_case_count_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    with capsys.disabled():
-        print(f"\nbad inputs tried: {len(CASES)}")
+def test_case_count_is_reported(report_figure: Callable[[str], None]) -> None:
+    report_figure(f"bad inputs tried: {len(CASES)}")
     assert Path(__file__).exists()
 
 
@@ -313,7 +317,7 @@ def test_real_bytes_from_the_runner_are_one_clear_error(
                            *(a.encode("utf-8", "surrogateescape") for a in argv)],
                           cwd=workspace.root, env=environ, capture_output=True, timeout=60)
     stdout = proc.stdout.decode("utf-8", "replace")
-    run = workspace.read_runner_files(Run(proc.returncode, stdout,
+    run = workspace.read_runner_files(Result(proc.returncode, stdout,
                                           proc.stderr.decode("utf-8", "replace")))
     check_contract(run, before, tree_hash(workspace.root), 2)
     assert "secret" not in stdout.replace("::add-mask::", "").split("::error")[1]

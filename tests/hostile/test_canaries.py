@@ -16,7 +16,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 from devtools.fault_server import ECHO, FaultServer
 
-from tests.hostile.conftest import Run, Workspace, make_workspace
+from tests.helpers import Result
+from tests.hostile.conftest import Workspace, make_workspace
 from tests.hostile.test_faults import PUBLISH, _run, _tagged, built_dist  # noqa: F401
 
 # Characters that URL-encoding and JSON change, so each form differs from the raw secret.
@@ -35,7 +36,7 @@ def forms(secret: str, users: tuple[str, ...] = ("__token__", "uploader")) -> di
     return found
 
 
-def leaks(secret: str, run: Run) -> list[str]:
+def leaks(secret: str, run: Result) -> list[str]:
     """Where a form of `secret` shows, other than the mask announcements."""
     log = "\n".join(line for line in (run.stdout + run.stderr).splitlines()
                     if not line.startswith("::add-mask::"))
@@ -181,15 +182,14 @@ def test_the_github_release_error_echoes_no_token() -> None:
             publish_release(request, CANARY, {"GITHUB_API_URL": server.url}, console, timeout=10)
     SCENARIOS.append("github-release-api-500")
     console.error(refused.value.message)
-    run = Run(1, stream.getvalue(), "")
+    run = Result(1, stream.getvalue(), "")
     found = leaks(CANARY, run)
     LEAKS.extend(f"github-release-api-500: {where}" for where in found)
     assert not found, run.stdout
 
 
-def test_zz_report_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+def test_zz_report_the_figures(report_figure: Callable[[str], None]) -> None:
     if not SCENARIOS:
         pytest.skip("no canary scenario in this session")
-    with capsys.disabled():
-        print(f"\ncanary scenarios: {len(SCENARIOS)}; leaks: {len(LEAKS)}")
+    report_figure(f"canary scenarios: {len(SCENARIOS)}; leaks: {len(LEAKS)}")
     assert not LEAKS

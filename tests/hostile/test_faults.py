@@ -29,13 +29,10 @@ from devtools.fault_server import (
 )
 from devtools.pypi import write_sample_package
 
-from tests.helpers import ROOT, clean_env
-from tests.hostile.conftest import Run, Workspace, make_workspace
+from tests.helpers import ROOT, Result, clean_env
+from tests.hostile.conftest import Workspace, make_workspace
 
 DEADLINE = 3.0  # seconds, given to every timeout input below
-# Commands without a timeout input: their own bound (see their modules).
-TESTED_RUN_DEADLINE = 60.0
-DOCTOR_DEADLINE = 60.0
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
 # An upload endpoint that answers 200 whatever the body: `uv publish` exits 0 on these.
 ANSWERS_200 = (GARBAGE, TRICKLE, HUGE, NESTED)
@@ -47,13 +44,13 @@ TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
 class Faulted:
     path: str
     fault: str
-    run: Run
+    run: Result
     seconds: float
     deadline: float
 
 
 def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
-         env: dict[str, str], limit: float = 120) -> Run:
+         env: dict[str, str], limit: float = 120) -> Result:
     """The CLI in a process of its own; one still running after `limit` seconds is killed and
     reported as exit code -1 (an unbounded wait)."""
     environ = clean_env(PYTHONPATH=str(ROOT / "src"))
@@ -64,8 +61,8 @@ def _run(workspace: Workspace, argv: list[str], inputs: dict[str, str],
                               cwd=workspace.root, env=environ, capture_output=True, text=True,
                               timeout=limit, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
-        return Run(-1, str(expired.stdout or ""), f"still running after {limit:g} s")
-    return workspace.read_runner_files(Run(proc.returncode, proc.stdout, proc.stderr))
+        return Result(-1, str(expired.stdout or ""), f"still running after {limit:g} s")
+    return workspace.read_runner_files(Result(proc.returncode, proc.stdout, proc.stderr))
 
 
 Scenario = Callable[[Workspace, str], tuple[list[str], dict[str, str], dict[str, str]]]
@@ -102,7 +99,8 @@ def assert_bounded(results: list[Faulted], *, codes: tuple[int, ...] = (1,),
         log = result.run.stdout + result.run.stderr
         assert result.seconds <= result.deadline + MARGIN, (result.fault, result.seconds, log)
         assert result.run.code in codes, (result.fault, log)
-        assert len(result.run.errors) == 1 or (checklist and result.run.errors), (result.fault, log)
+        errors = result.run.errors()
+        assert len(errors) == 1 or (checklist and errors), (result.fault, log)
         assert "Traceback" not in log, (result.fault, log)
 
 
@@ -136,7 +134,7 @@ def test_tag_guard_index_check_is_bounded(tmp_path: Path) -> None:
     results = run_faults(tmp_path, "tag-guard index", scenario, DEADLINE, _bare_origin)
     assert_bounded(results)
     for result in results:
-        assert "index-unreachable: warn" in result.run.errors[0], result.run.errors[0]
+        assert "index-unreachable: warn" in result.run.errors()[0], result.run.errors()[0]
 
 
 def test_tag_guard_git_fetch_then_compare_api_is_bounded(tmp_path: Path) -> None:
@@ -331,10 +329,11 @@ def test_tested_run_resolve_is_bounded(tmp_path: Path) -> None:
 
     def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
                                                             dict[str, str]]:
-        inputs = {"mode": "resolve", "run-id": "42", "github-token": "ghs_tested-token-1234"}
+        inputs = {"mode": "resolve", "run-id": "42", "github-token": "ghs_tested-token-1234",
+                  "timeout": str(DEADLINE)}
         return ["tested-run"], inputs, {"GITHUB_API_URL": url}
 
-    results = run_faults(tmp_path, "tested-run resolve", scenario, TESTED_RUN_DEADLINE)
+    results = run_faults(tmp_path, "tested-run resolve", scenario, DEADLINE)
     # A redirect (loop) on the listing is a refusal too, never read as "no tested run".
     assert_bounded(results, codes=(1, 2))
 
@@ -344,23 +343,75 @@ def test_doctor_environments_are_bounded(tmp_path: Path) -> None:
 
     def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
                                                             dict[str, str]]:
-        inputs = {"github-token": "ghs_doctor-token-1234", "repository": "octo/mypkg"}
+        inputs = {"github-token": "ghs_doctor-token-1234", "repository": "octo/mypkg",
+                  "timeout": str(DEADLINE)}
         return ["doctor"], inputs, {"GITHUB_API_URL": url}
 
-    results = run_faults(tmp_path, "doctor environments", scenario, DOCTOR_DEADLINE)
+    results = run_faults(tmp_path, "doctor environments", scenario, DEADLINE)
     assert_bounded(results, codes=(1, 2), checklist=True)
+
+
+# --- a project's own regex (no server: the fault is the pattern) ------------------------------
+
+# (where the pattern is declared, the pattern, a tag it backtracks on for 2**40 steps).
+HOSTILE_TAG_PATTERNS = {
+    "setuptools-scm tag_regex": ('[tool.setuptools_scm]\ntag_regex = "{pattern}"\n',
+                                 "^(v+)+$", "v" * 40 + "1x"),
+    "hatch-vcs tag-pattern": ('[tool.hatch.version]\nsource = "vcs"\ntag-pattern = "{pattern}"\n',
+                              "^(?P<version>(\\\\d|\\\\d\\\\d)+)$", "1" * 40 + "x"),
+    "pdm-backend tag_regex": ('[tool.pdm.version]\nsource = "scm"\ntag_regex = "{pattern}"\n',
+                              "^(?P<version>(.*)*)-$", "1." * 20 + "0"),
+    "uv-dynamic-versioning pattern": ('[tool.hatch.version]\nsource = "uv-dynamic-versioning"\n'
+                                      '[tool.uv-dynamic-versioning]\npattern = "{pattern}"\n',
+                                      "^(?P<base>(v|vv)+)1$", "v" * 40 + "1.x"),
+}
+
+
+def test_a_catastrophic_tag_pattern_is_bounded(tmp_path: Path) -> None:
+    """Each place a project declares its tag regex, with a pattern that backtracks for ever on
+    one of its tags: version-rewrite ends within the bound, exit 2, naming the pattern."""
+    from release_actions.project_regex import TIMEOUT_SECONDS
+
+    def one(name: str) -> tuple[str, Result, float]:
+        table, pattern, tag = HOSTILE_TAG_PATTERNS[name]
+        base = tmp_path / name.replace(" ", "-")
+        base.mkdir()
+        workspace = make_workspace(base)
+        root = workspace.root
+        (root / "pyproject.toml").write_text(
+            '[project]\nname = "mypkg"\ndynamic = ["version"]\n'
+            '[build-system]\nrequires = ["setuptools-scm"]\n' + table.format(pattern=pattern))
+        for args in (["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit",
+                                     "-qm", "vcs"], ["tag", tag]):
+            subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+        started = time.monotonic()
+        run = _run(workspace, ["version-rewrite"], {"run-number": "3"}, {},
+                   limit=TIMEOUT_SECONDS + MARGIN + 20)
+        seconds = time.monotonic() - started
+        TIMINGS[("version-rewrite tag regex", name)] = (seconds, TIMEOUT_SECONDS)
+        return name, run, seconds
+
+    with ThreadPoolExecutor(len(HOSTILE_TAG_PATTERNS)) as pool:
+        results = list(pool.map(one, HOSTILE_TAG_PATTERNS))
+    for name, run, seconds in results:
+        log = run.stdout + run.stderr
+        assert seconds <= TIMEOUT_SECONDS + MARGIN, (name, seconds, log)
+        assert run.code == 2, (name, log)
+        [error] = run.errors()
+        assert "backtracks catastrophically" in error, (name, error)
+        assert "Traceback" not in log and run.env == {}, (name, log)
 
 
 # --- the figures ---------------------------------------------------------------------------------
 
 
-def test_zz_report_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+def test_zz_report_the_figures(report_figure: Callable[[str], None]) -> None:
     """Prints faults tried and the longest run against its deadline (run last in this file)."""
     if not TIMINGS:
         pytest.skip("no faulted run in this session")
     (path, fault), (seconds, deadline) = max(TIMINGS.items(), key=lambda item: item[1][0])
-    with capsys.disabled():
-        print(f"\nfaults tried: {len(TIMINGS)}; bounded: "
-              f"{sum(s <= d + MARGIN for s, d in TIMINGS.values())}; longest: {path} / {fault} "
-              f"{seconds:.1f} s against a deadline of {deadline:g} s")
+    bounded = sum(s <= d + MARGIN for s, d in TIMINGS.values())
+    report_figure(f"faults tried: {len(TIMINGS)}; each ended within its deadline plus "
+                  f"{MARGIN:g} s for start-up: {bounded}; the slowest took {seconds:.1f} s "
+                  f"(deadline {deadline:g} s; {path} / {fault})")
     assert all(s <= d + MARGIN for s, d in TIMINGS.values())

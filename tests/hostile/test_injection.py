@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from release_actions import cli, gha, processes
-from tests.hostile.conftest import Workspace, commands_in, run_in_process
+from tests.helpers import commands_in
+from tests.hostile.conftest import Workspace, run_in_process
 
 # Each payload: a line break of one kind, then a command the runner would obey.
 PAYLOADS = {
@@ -174,9 +175,8 @@ def test_outputs_hold_line_breaks_without_forging_a_record(tmp_path: Path, value
         assert len(records) == 1, records
 
 
-def test_zz_report_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+def test_zz_report_the_figures(report_figure: Callable[[str], None]) -> None:
     if not TRIED:
         pytest.skip("no injection in this session")
-    with capsys.disabled():
-        print(f"\ninjections tried: {len(TRIED)}; forged: {len(FORGED)}")
+    report_figure(f"injections tried: {len(TRIED)}; forged: {len(FORGED)}")
     assert not FORGED, FORGED

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from devtools.fake_providers import FakeProvider, closed_port_url, fake_providers
 
-from release_actions import cli
+from release_actions import cli, providers
 from release_actions.gha import Console
-from tests.helpers import Result, parse_key_values, run_cli
+from tests.helpers import Result, clean_env, parse_key_values, run_cli
 
 
 def run_gate(tmp_path: Path, environ: dict[str, str], **inputs: str) -> Result:
@@ -58,6 +61,7 @@ def test_a_live_provider_gets_the_spec_probe_and_is_handed_on(tmp_path: Path) ->
         "provider": "deepseek", "model": "deepseek-v4-flash", "base-url": server.base_url,
         "api-key-env": "DEEPSEEK_API_KEY", "daytona": "true",
         "rollout-model": "deepseek/deepseek-v4-flash", "judge-model": "openai/deepseek-v4-flash",
+        "agent": "openhands",
     }
     [probe] = json.loads(result.outputs["probes"])
     assert set(probe) == {"name", "configured", "ok", "status", "reason", "latency_ms"}
@@ -127,18 +131,91 @@ def test_a_slower_higher_priority_success_beats_a_faster_lower_one(tmp_path: Pat
 def test_a_hung_lower_priority_provider_does_not_delay_the_choice_or_the_exit(
     tmp_path: Path,
 ) -> None:
-    """Given deepseek answering and openai hanging, with a 600 s timeout, when the gate runs as
-    a process, then it chooses deepseek and exits (waiting for openai, in the gate or at exit,
-    would hit the 60 s guard) and openai is reported as abandoned."""
-    with fake_providers("ok", "hang") as (live, hung):
+    """Given deepseek answering and openai hanging, with a 600 s timeout and no hedge delay
+    (all probed at once), when the gate runs as a process, then it chooses deepseek and exits
+    (waiting for openai, in the gate or at exit, would hit the 60 s guard) and openai is
+    reported as abandoned."""
+    with FakeProvider("hang") as hung, FakeProvider("ok", answer_after=hung.arrived) as live:
         result = run_cli("integration-gate", cwd=tmp_path, timeout=60, env={
             "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": live.base_url,
             "OPENAI_API_KEY": "k2", "OPENAI_BASE_URL": hung.base_url,
-        }, inputs={"timeout": "600"})
+        }, inputs={"timeout": "600", "hedge": "0"})
         assert hung.arrived.wait(10), "openai was probed concurrently"
     assert result.code == 0, result.log
     assert result.outputs["provider"] == "deepseek"
     assert probes(result)["openai"]["reason"] == "abandoned"
+
+
+# --- hedged probing: each server counts the requests it received --------------------------------
+
+
+def six_providers(servers: list[FakeProvider]) -> dict[str, str]:
+    """Every default provider configured, each at its own server, in priority order."""
+    environ: dict[str, str] = {}
+    for provider, server in zip(providers.PROVIDERS, servers, strict=True):
+        environ[provider.key_envs[0]] = f"key-of-{provider.name}"
+        environ[provider.base_url_env] = server.base_url
+    return environ
+
+
+@pytest.mark.timeout(60)
+def test_a_top_provider_that_answers_is_the_only_one_sent_a_request(tmp_path: Path) -> None:
+    """Given all six providers configured and live, with the default hedge, when the gate runs,
+    then deepseek is chosen after exactly one request in all, and the other five are reported
+    as not probed (no key of theirs left the job)."""
+    with fake_providers(*["ok"] * 6) as servers:
+        result = run_gate(tmp_path, six_providers(servers))
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "deepseek"
+    assert [len(server.received) for server in servers] == [1, 0, 0, 0, 0, 0]
+    assert [probe["reason"] for probe in probes(result).values()] == [
+        "", *["not probed"] * 5]
+
+
+@pytest.mark.timeout(60)
+def test_a_failure_starts_the_next_provider_without_waiting_for_the_hedge(
+    tmp_path: Path,
+) -> None:
+    """Given deepseek refusing (401) and glm live, with a 600 s hedge, when the gate runs, then
+    glm is probed at once (waiting out the hedge would hit the 60 s guard) and chosen, and qwen
+    below it is never sent a request."""
+    with fake_providers("401", "ok", "ok") as servers:
+        result = run_gate(tmp_path, {
+            "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": servers[0].base_url,
+            "GLM_API_KEY": "k2", "GLM_BASE_URL": servers[1].base_url,
+            "QWEN_API_KEY": "k3", "QWEN_BASE_URL": servers[2].base_url,
+        }, hedge="600", timeout="600")
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "glm"
+    assert [len(server.received) for server in servers] == [1, 1, 0]
+
+
+@pytest.mark.timeout(60)
+def test_hung_top_providers_hedge_to_the_first_live_one(tmp_path: Path) -> None:
+    """Given deepseek, glm and qwen hung and litellm live, with a 2 s timeout and 0.2 s hedge,
+    when the gate runs, then the three hung ones were each probed once, in turn, litellm wins
+    when they time out, and the two below litellm were never sent a request."""
+    with fake_providers("hang", "hang", "hang", "ok", "ok", "ok") as servers:
+        result = run_gate(tmp_path, six_providers(servers), timeout="2", hedge="0.2")
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "litellm"
+    assert [len(server.received) for server in servers] == [1, 1, 1, 1, 0, 0]
+    assert [probe["reason"] for probe in probes(result).values()] == [
+        "timeout", "timeout", "timeout", "", "not probed", "not probed"]
+
+
+@pytest.mark.timeout(60)
+def test_a_slow_top_provider_is_hedged_and_still_wins(tmp_path: Path) -> None:
+    """Given deepseek answering only once glm has been probed, with a 0.2 s hedge, when the gate
+    runs, then glm was started by the hedge and deepseek, answering later, is still chosen."""
+    with FakeProvider("ok") as glm, FakeProvider("ok", answer_after=glm.arrived) as deepseek:
+        result = run_gate(tmp_path, {
+            "DEEPSEEK_API_KEY": "k1", "DEEPSEEK_BASE_URL": deepseek.base_url,
+            "GLM_API_KEY": "k2", "GLM_BASE_URL": glm.base_url,
+        }, hedge="0.2")
+    assert result.code == 0, result.log
+    assert result.outputs["provider"] == "deepseek"
+    assert (len(deepseek.received), len(glm.received)) == (1, 1)
 
 
 def test_overrides_and_the_bf_token_fallback_reach_the_probe(tmp_path: Path) -> None:
@@ -304,3 +381,156 @@ def test_the_composite_action_wiring_reaches_a_provider_through_the_cli(tmp_path
     assert result.code == 0, result.log
     assert "provider=qwen\n" in result.stdout
     assert "rollout-model=qwen-dashscope/qwen3.6-max-preview\n" in result.stdout
+
+
+# --- BenchFlow's vocabulary, against its own selector ------------------------------------------
+
+SEED = Path(__file__).resolve().parents[2] / "bench" / "select_integration_provider.py"
+
+
+def run_seed(tmp_path: Path, environ: dict[str, str]) -> dict[str, str]:
+    """BenchFlow's selector (vendored in bench/) as its workflow runs it: what it writes to
+    GITHUB_ENV."""
+    github_env = tmp_path / "seed-env"
+    github_env.write_text("")
+    done = subprocess.run(
+        [sys.executable, str(SEED)], capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": os.environ["PATH"], "GITHUB_ENV": str(github_env), **environ},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Its fixed delimiter, which the runner reads as any other.
+    return dict(re.findall(r"^(\w+)<<__BENCHFLOW_ENV__\n(.*?)\n__BENCHFLOW_ENV__\n",
+                           github_env.read_text(), re.S | re.M))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("name", "key_env", "url_env"), [
+    pytest.param("deepseek", "DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", id="deepseek"),
+    pytest.param("glm", "GLM_API_KEY", "GLM_BASE_URL", id="glm"),
+    pytest.param("qwen-dashscope", "QWEN_API_KEY", "QWEN_BASE_URL", id="qwen-dashscope"),
+    pytest.param("litellm-proxy", "LITELLM_API_KEY", "LITELLM_BASE_URL", id="litellm-proxy"),
+    pytest.param("openai", "OPENAI_API_KEY", "OPENAI_BASE_URL", id="openai"),
+])
+def test_benchflow_exports_are_what_its_own_selector_writes(
+    tmp_path: Path, name: str, key_env: str, url_env: str
+) -> None:
+    """Given one provider live under BenchFlow's name, when BenchFlow's selector and the gate
+    with `export-names: benchflow` each pick it, then every variable the selector writes is
+    written by the gate with the same value, and the generic ones are still there."""
+    with FakeProvider("ok") as server:
+        environ = {key_env: f"sk-{name}-key", url_env: server.base_url}
+        seed = run_seed(tmp_path, environ)
+        result = run_gate(tmp_path, environ, providers=name, export_names="benchflow")
+        assert len(server.received) == 2  # one probe each
+    assert result.code == 0, result.log
+    assert seed["BENCHFLOW_INTEGRATION_PROVIDER"] == name
+    assert {variable: result.env.get(variable) for variable in seed} == seed
+    assert result.env["LLM_PROVIDER"] == name
+    assert result.outputs["agent"] == seed["BENCHFLOW_INTEGRATION_AGENT"] == "openhands"
+    assert f"sk-{name}-key" not in result.summary + json.dumps(result.outputs)
+    assert all(line.startswith("::add-mask::") for line in result.log.splitlines()
+               if f"sk-{name}-key" in line), "the key is masked, and shown nowhere else"
+
+
+@pytest.mark.timeout(60)
+def test_github_models_benchflow_exports_match_its_selector_by_name(tmp_path: Path) -> None:
+    """BenchFlow's selector probes GitHub Models at a fixed URL (unreachable here), so what it
+    would write is checked by name: GITHUB_TOKEN holds the key, and no URL variable of its own."""
+    with FakeProvider("ok") as server:
+        result = run_gate(tmp_path, {"GITHUB_MODELS_BASE_URL": server.base_url},
+                          providers="github-models", github_token="ghs_tokenvalue",
+                          export_names="benchflow", agent="claude-agent-acp")
+    assert result.code == 0, result.log
+    assert {k: v for k, v in result.env.items() if not k.startswith("LLM_")} == {
+        "BENCHFLOW_INTEGRATION_PROVIDER": "github-models",
+        "BENCHFLOW_INTEGRATION_AGENT": "claude-agent-acp",
+        "BENCHFLOW_INTEGRATION_MODEL": "github-models/openai/gpt-4.1-mini",
+        "BENCHFLOW_JUDGE_MODEL": "openai/openai/gpt-4.1-mini",
+        "GITHUB_TOKEN": "ghs_tokenvalue",
+        "OPENAI_API_KEY": "ghs_tokenvalue",
+        "OPENAI_BASE_URL": server.base_url,
+    }
+    assert result.outputs["agent"] == "claude-agent-acp"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("key_env", "url_env", "model_env", "name"), [
+    pytest.param("DEEPSEEK_API_KEY", "DEEPSEEK_BASE_URL", "DEEPSEEK_FLASH_MODEL", "deepseek",
+                 id="DEEPSEEK_FLASH_MODEL"),
+    pytest.param("QWEN_API_KEY", "QWEN_BASE_URL", "QWEN_MAX_PREVIEW_MODEL", "qwen-dashscope",
+                 id="QWEN_MAX_PREVIEW_MODEL"),
+])
+def test_benchflow_model_variables_reach_the_probe_as_in_its_selector(
+    tmp_path: Path, key_env: str, url_env: str, model_env: str, name: str
+) -> None:
+    """Given BenchFlow's model variable set, both its selector and the gate probe that model."""
+    with FakeProvider("ok") as server:
+        environ = {key_env: "k", url_env: server.base_url, model_env: "tiny-preview"}
+        run_seed(tmp_path, environ)
+        result = run_gate(tmp_path, environ, providers=name)
+    assert result.code == 0, result.log
+    assert [received.body["model"] for received in server.received] == ["tiny-preview"] * 2
+    assert result.outputs["model"] == "tiny-preview"
+
+
+@pytest.mark.timeout(60)
+def test_gemini_is_probed_where_the_user_places_it(tmp_path: Path) -> None:
+    """Given `providers: gemini, deepseek` and both live, gemini (placed first) is chosen
+    through its OpenAI-compatible endpoint with GEMINI_API_KEY; it is not probed unless listed."""
+    with fake_providers("ok", "ok") as (gemini, deepseek):
+        environ = {"GEMINI_API_KEY": "gem-key", "GEMINI_BASE_URL": gemini.base_url,
+                   "DEEPSEEK_API_KEY": "k", "DEEPSEEK_BASE_URL": deepseek.base_url}
+        placed = run_gate(tmp_path, environ, providers="gemini,deepseek",
+                          export_names="benchflow")
+        default = run_gate(tmp_path, environ)
+    assert placed.code == 0, placed.log
+    assert (placed.outputs["provider"], placed.outputs["rollout-model"]) == (
+        "gemini", "gemini/gemini-2.5-flash")
+    assert gemini.received[0].authorization == "Bearer gem-key"
+    assert gemini.received[0].path == "/v1/chat/completions"
+    assert (placed.env["GEMINI_API_KEY"], placed.env["GEMINI_BASE_URL"]) == (
+        "gem-key", gemini.base_url)
+    assert default.outputs["provider"] == "deepseek"
+    assert len(gemini.received) == 1
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("no_proxy", "reason"), [
+    pytest.param("", "connection error", id="through-the-proxy"),
+    pytest.param("127.0.0.1", "", id="bypassed"),
+])
+def test_a_proxy_in_the_environment_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxy: str, reason: str
+) -> None:
+    """Given HTTP_PROXY naming a port where nothing listens, the probe goes there (and fails)
+    unless NO_PROXY exempts the provider's host, as with every other HTTP client."""
+    monkeypatch.setenv("HTTP_PROXY", closed_port_url().removesuffix("/v1"))
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    with FakeProvider("ok") as server:
+        result = run_gate(tmp_path, {"DEEPSEEK_API_KEY": "k1",
+                                     "DEEPSEEK_BASE_URL": server.base_url},
+                          providers="deepseek", require="false")
+    assert probes(result)["deepseek"]["reason"] == reason
+    assert len(server.received) == (1 if no_proxy else 0)
+
+
+@pytest.mark.timeout(60)
+def test_a_runners_call_imports_neither_requests_nor_urllib3(
+    tmp_path: Path,
+) -> None:
+    """How the action calls it (`integration-gate`, values from INPUT_*), with no proxy set, the
+    gate probes with the standard library: requests and urllib3 are never imported (their
+    import alone takes longer than BenchFlow's whole selector run)."""
+    probe = ("import json, sys\nfrom release_actions import cli\ncode = cli.main(sys.argv[1:])\n"
+             "heavy = sorted(m for m in ('requests', 'urllib3', 'github') if m in sys.modules)\n"
+             "print('IMPORTED=' + json.dumps(heavy), file=sys.stderr)\nsys.exit(code)\n")
+    with FakeProvider("ok") as server:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "integration-gate"], capture_output=True, text=True,
+            timeout=60, check=False, cwd=tmp_path,
+            env=clean_env(PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"),
+                          DEEPSEEK_API_KEY="k", DEEPSEEK_BASE_URL=server.base_url),
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stderr.rsplit("IMPORTED=", 1)[1]) == []
+    assert len(server.received) == 1

@@ -13,7 +13,7 @@ import responses
 
 from release_actions import cli
 from release_actions.gha import Console
-from tests.helpers import git, parse_key_values
+from tests.helpers import Result, git, parse_key_values
 from tests.integration.test_tag_guard_git import Upstream
 
 API = "https://ghe.example.com/api/v3"
@@ -23,21 +23,14 @@ REPOSITORY = "acme/mypkg"
 TOKEN = "ghs_s3cr3tT0kenValue1234567890"
 
 
-class Run:
-    def __init__(self, code: int, log: str, outputs: dict[str, str], summary: str) -> None:
-        self.code, self.log, self.outputs, self.summary = code, log, outputs, summary
-
-    def leaks(self, secret: str) -> bool:
-        """The secret anywhere but the one `::add-mask::` line, which must come first."""
-        lines = self.log.splitlines()
-        assert lines[0] == f"::add-mask::{secret}"
-        return secret in "\n".join(lines[1:]) + self.summary + str(self.outputs)
-
-    def errors(self) -> list[str]:
-        return [line for line in self.log.splitlines() if line.startswith("::error")]
+def leaks(run: Result, secret: str) -> bool:
+    """The secret anywhere but the one `::add-mask::` line, which must come first."""
+    lines = run.log.splitlines()
+    assert lines[0] == f"::add-mask::{secret}"
+    return secret in "\n".join(lines[1:]) + run.summary + str(run.outputs)
 
 
-def guard(checkout: Path, tmp_path: Path, **environ: str) -> Run:
+def guard(checkout: Path, tmp_path: Path, **environ: str) -> Result:
     """tag-guard in this process (so `responses` sees PyGithub's requests), as on a runner of a
     GitHub Enterprise Server whose API lives at GITHUB_API_URL."""
     output, summary = tmp_path / "output", tmp_path / "summary"
@@ -53,8 +46,8 @@ def guard(checkout: Path, tmp_path: Path, **environ: str) -> Run:
     environ_final = {key: value for key, value in base.items() if value != "<unset>"}
     stream = io.StringIO()
     code = cli.execute("tag-guard", environ_final, Console(actions=True, stream=stream))
-    return Run(code, stream.getvalue(), parse_key_values(output.read_text()),
-               summary.read_text())
+    return Result(code, stream.getvalue(), outputs=parse_key_values(output.read_text()),
+                  summary=summary.read_text())
 
 
 @pytest.fixture
@@ -109,7 +102,7 @@ def test_the_compare_api_decides_when_git_cannot(
         assert run.outputs == {}
         assert len(run.errors()) == 1 and sha in run.errors()[0]
         assert "GitHub compare API" in run.errors()[0]
-    assert not run.leaks(TOKEN)
+    assert not leaks(run, TOKEN)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +131,7 @@ def test_an_api_that_cannot_answer_refuses_the_release(
     assert run.outputs == {}
     [error] = run.errors()
     assert phrase in error and sha in error
-    assert not run.leaks(TOKEN)
+    assert not leaks(run, TOKEN)
 
 
 @responses.activate

@@ -176,6 +176,77 @@ def test_a_vcs_versioned_project_takes_its_version_from_the_tag(upstream: Upstre
     assert "from git tags" in result.summary
 
 
+def vcs_project(upstream: Upstream, tool: str) -> None:
+    """Turn the project into one that takes its version from git tags (`tool`: its table)."""
+    upstream.commit("0.0.0")
+    (upstream.work / "pyproject.toml").write_text(
+        '[project]\nname = "mypkg"\ndynamic = ["version"]\n\n'
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+        f'build-backend = "hatchling.build"\n\n{tool}')
+    git(upstream.work, "commit", "--quiet", "-am", "version from git tags")
+    git(upstream.work, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+
+
+HATCH_VCS_TOOL = '[tool.hatch.version]\nsource = "vcs"\n'
+UV_DYNAMIC_TOOL = '[tool.hatch.version]\nsource = "uv-dynamic-versioning"\n'
+
+
+@pytest.mark.parametrize(
+    ("tool", "tag", "inputs", "outcome"),
+    [
+        pytest.param(HATCH_VCS_TOOL, "7.0.1", {}, "7.0.1", id="hatch-vcs-bare-tag"),
+        pytest.param(HATCH_VCS_TOOL, "v7.0.1", {}, "7.0.1", id="hatch-vcs-v-tag"),
+        pytest.param(HATCH_VCS_TOOL, "7.0.1", {"tag-prefix": "v"}, "tag-prefix: v",
+                     id="explicit-prefix-is-exact"),
+        pytest.param(UV_DYNAMIC_TOOL, "7.0.1", {},
+                     "uv-dynamic-versioning's default pattern (vX.Y.Z)", id="dunamai-needs-v"),
+        pytest.param(HATCH_VCS_TOOL + 'tag-pattern = "^mypkg-(?P<version>[0-9.]+)$"\n',
+                     "v7.0.1", {}, "tag-pattern", id="declared-pattern-refuses"),
+        pytest.param(HATCH_VCS_TOOL + 'tag-pattern = "^mypkg-(?P<version>[0-9.]+)$"\n',
+                     "mypkg-7.0.1", {}, "7.0.1", id="declared-pattern-reads"),
+    ],
+)
+def test_a_vcs_project_tag_is_read_as_its_plugin_reads_it(
+    upstream: Upstream, tool: str, tag: str, inputs: dict[str, str], outcome: str
+) -> None:
+    """With the default `tag-prefix`, a VCS project's tag passes when its plugin reads a version
+    from it (that is what the build will carry) and is refused, naming the rule, when not."""
+    vcs_project(upstream, tool)
+    upstream.tag(tag)
+
+    result = guard(upstream.checkout(tag, "full"), tag, **inputs)
+
+    if outcome[0].isdigit():
+        assert result.code == 0, result.log
+        assert result.outputs["version"] == outcome
+    else:
+        assert_refused(result, 1, tag, outcome)
+
+
+@pytest.mark.parametrize(
+    ("tag", "inputs", "passes"),
+    [
+        pytest.param("1.2.3", {}, True, id="bare-tag-default"),
+        pytest.param("v1.2.3", {}, True, id="v-tag-default"),
+        pytest.param("1.2.3", {"tag-prefix": "v"}, False, id="explicit-v-is-exact"),
+        pytest.param("release-1.2.3", {}, False, id="other-prefix-default"),
+    ],
+)
+def test_a_static_project_tag_is_v_or_nothing_by_default(
+    upstream: Upstream, tag: str, inputs: dict[str, str], passes: bool
+) -> None:
+    sha = upstream.commit("1.2.3")
+    upstream.tag(tag)
+
+    result = guard(upstream.checkout(tag, "full"), tag, **inputs)
+
+    if passes:
+        assert result.code == 0, result.log
+        assert result.outputs == {"version": "1.2.3", "sha": sha, "is-prerelease": "false"}
+    else:
+        assert_refused(result, 1, tag, "tag-prefix")
+
+
 @pytest.mark.parametrize("how", CHECKOUTS)
 def test_a_tag_behind_main_passes_once_history_is_fetched(upstream: Upstream, how: str) -> None:
     """Given a tag three commits behind main's head, when the checkout holds only the tag's

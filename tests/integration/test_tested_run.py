@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -256,3 +257,132 @@ def test_record_refuses_a_bad_run_number(tmp_path: Path, repo: Repo, number: str
     assert written.code == 2, written.log
     assert len(written.errors()) == 1 and "run-number" in written.errors()[0]
     assert not (tmp_path / "record").exists()
+
+
+# --- BenchFlow's provenance format (`format: benchflow`) ---------------------------------------
+
+PROVENANCE = "internal-preview-provenance"
+
+
+def record_benchflow(tmp_path: Path, sha: str, run_number: str) -> Result:
+    return run_cli("tested-run", cwd=tmp_path, inputs={
+        "mode": "record", "sha": sha, "run-number": run_number,
+        "path": str(tmp_path / "release-provenance"), "format": "benchflow",
+    })
+
+
+def resolve_benchflow(tmp_path: Path, github: FakeGitHub) -> Result:
+    return run_cli("tested-run", cwd=tmp_path, inputs={
+        "mode": "resolve", "run-id": str(RUN_ID), "github-token": TOKEN, "format": "benchflow",
+    }, env={"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": REPOSITORY})
+
+
+def test_benchflow_record_writes_the_files_its_release_gate_writes(tmp_path: Path,
+                                                                   repo: Repo) -> None:
+    """Given `format: benchflow`, record writes exactly `tested-sha` and `source-run-number`,
+    one line each as BenchFlow's `printf '%s\\n'` does, under its artifact name."""
+    written = record_benchflow(tmp_path, repo.on_main, "412")
+
+    assert written.code == 0, written.log
+    folder = tmp_path / "release-provenance"
+    assert sorted(p.name for p in folder.iterdir()) == ["source-run-number", "tested-sha"]
+    assert (folder / "tested-sha").read_bytes() == f"{repo.on_main}\n".encode()
+    assert (folder / "source-run-number").read_bytes() == b"412\n"
+    assert written.outputs == {"path": str(folder), "artifact": PROVENANCE}
+
+
+def test_benchflow_round_trip_through_a_real_upload(tmp_path: Path, repo: Repo,
+                                                    github: FakeGitHub) -> None:
+    """Given BenchFlow's provenance recorded and uploaded as upload-artifact stores a
+    directory, when resolve reads it under `internal-preview-provenance`, then it outputs the
+    commit and number after the same on-main check."""
+    assert record_benchflow(tmp_path, repo.on_main, "412").code == 0
+    wanted = github.upload_artifact(RUN_ID, PROVENANCE, tmp_path / "release-provenance")
+    github.upload_artifact(RUN_ID, "tested-run", tmp_path / "release-provenance")  # ignored
+
+    resolved = resolve_benchflow(tmp_path, github)
+
+    assert resolved.code == 0, resolved.log
+    assert resolved.outputs == {"available": "true", "sha": repo.on_main, "run-number": "412"}
+    assert f"compare/main...{repo.on_main}" in " ".join(github.requests)
+    assert [r for r in github.requests if r.endswith("/zip")] == [
+        f"GET /repos/{REPOSITORY}/actions/artifacts/{wanted}/zip"]
+
+
+def test_benchflow_provenance_written_by_its_own_shell_is_read(tmp_path: Path, repo: Repo,
+                                                              github: FakeGitHub) -> None:
+    """BenchFlow's release gate writes the files with printf in bash; what it uploads (CRLF
+    line ends too, which its reader strips) is accepted."""
+    folder = tmp_path / "release-provenance"
+    folder.mkdir()
+    subprocess.run(["bash", "-c", 'printf "%s\\r\\n" "$1" > "$2/tested-sha"; '
+                    'printf "%s\\n" "$3" > "$2/source-run-number"', "-",
+                    repo.tip, str(folder), "77"], check=True)
+    github.upload_artifact(RUN_ID, PROVENANCE, folder)
+
+    resolved = resolve_benchflow(tmp_path, github)
+
+    assert resolved.code == 0, resolved.log
+    assert (resolved.outputs["sha"], resolved.outputs["run-number"]) == (repo.tip, "77")
+
+
+@pytest.mark.parametrize(("sha", "number", "why"), [
+    pytest.param("A" * 40, b"3\n", "tested-sha: sha must be a full commit sha", id="upper-sha"),
+    pytest.param("a" * 39, b"3\n", "tested-sha: sha must be a full commit sha", id="short-sha"),
+    pytest.param("a" * 40, b"03\n", "source-run-number must hold a positive", id="leading-zero"),
+    pytest.param("a" * 40, b"0\n", "source-run-number must hold a positive", id="zero"),
+    pytest.param("a" * 40, b"3 4\n", "source-run-number must hold a positive", id="two-words"),
+    pytest.param("a" * 40, b"\xff\n", "source-run-number is not ASCII", id="not-ascii"),
+    pytest.param("a" * 40, b"9" * 14 + b"\n", "source-run-number must hold", id="huge"),
+])
+def test_benchflow_tampered_provenance_is_refused(tmp_path: Path, github: FakeGitHub, sha: str,
+                                                  number: bytes, why: str) -> None:
+    github.add_artifact(RUN_ID, PROVENANCE, zipped(**{
+        "tested-sha": f"{sha}\n".encode(), "source-run-number": number}))
+
+    resolved = resolve_benchflow(tmp_path, github)
+
+    assert resolved.code == 1, resolved.log
+    [error] = resolved.errors()
+    assert "is not a valid tested-run record" in error and why in error
+    assert "sha" not in resolved.outputs
+
+
+@pytest.mark.parametrize("members", [
+    pytest.param({"tested-sha": b"a" * 40}, id="one-file"),
+    pytest.param({"tested-run.json": b"{}"}, id="our-format"),
+    pytest.param({"tested-sha": b"a" * 40, "source-run-number": b"3", "x": b""}, id="extra"),
+    pytest.param({"tested-sha": b" " * 5000, "source-run-number": b"3"}, id="too-large"),
+])
+def test_benchflow_artifact_with_other_files_is_refused(tmp_path: Path, github: FakeGitHub,
+                                                        members: dict[str, bytes]) -> None:
+    github.add_artifact(RUN_ID, PROVENANCE, zipped(**members))
+
+    resolved = resolve_benchflow(tmp_path, github)
+
+    assert resolved.code == 1, resolved.log
+    assert "is not a valid tested-run record" in resolved.errors()[0]
+
+
+def test_benchflow_commit_not_on_main_is_refused(tmp_path: Path, repo: Repo,
+                                                 github: FakeGitHub) -> None:
+    github.add_artifact(RUN_ID, PROVENANCE, zipped(**{
+        "tested-sha": f"{repo.side}\n".encode(), "source-run-number": b"9\n"}))
+
+    resolved = resolve_benchflow(tmp_path, github)
+
+    assert resolved.code == 1, resolved.log
+    assert "is not on main" in resolved.errors()[0]
+
+
+def test_benchflow_without_provenance_is_nothing_to_publish(tmp_path: Path,
+                                                            github: FakeGitHub) -> None:
+    """As BenchFlow's provenance job: a run without the artifact (a pull request's) is a
+    notice and `available: false`, even when a `tested-run` artifact is there."""
+    github.add_artifact(RUN_ID, "tested-run", zipped(**{"tested-run.json": b"{}"}))
+
+    resolved = resolve_benchflow(tmp_path, github)
+
+    assert resolved.code == 0, resolved.log
+    assert resolved.outputs["available"] == "false"
+    assert PROVENANCE in resolved.log

@@ -5,10 +5,13 @@ plugin's own variable; real `uv build`s take that variable."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from tests.helpers import VENV_BIN, clean_env, git, run_cli, snapshot
 
@@ -133,10 +136,11 @@ def test_preview_is_the_next_patch_after_the_last_tag_exported_for_the_build(
 
 
 def test_highest_final_release_tag_reachable_from_head_wins(tmp_path: Path) -> None:
-    """Pre-release tags, tags of other prefixes and tags on unmerged branches do not count."""
+    """Pre-release tags, tags the plugin does not read and tags on unmerged branches do not
+    count."""
     root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=("v1.2.0", "v1.10.1"))
     git(root, "tag", "v2.0.0rc1")
-    git(root, "tag", "other-9.0.0")
+    git(root, "tag", "release_9.0.0")
     git(root, "checkout", "-qb", "side")
     git(root, "commit", "-q", "--allow-empty", "-m", "side")
     git(root, "tag", "v3.0.0")
@@ -185,16 +189,176 @@ def test_a_tag_regex_that_does_not_compile_is_a_config_error(tmp_path: Path) -> 
 def test_no_release_tag_is_refused_with_the_tags_seen_and_the_fix(tmp_path: Path) -> None:
     """Publishing 0.1.0.devN from an untagged history would sort below real releases when the
     prefix is merely wrong: refuse, name what was seen and both fixes."""
-    root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=("release-1.0.0",))
+    root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=("release_1.0.0",))
     before = snapshot(root)
     result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"})
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "No release tag is reachable from HEAD" in error
-    assert "release-1.0.0" in error
+    assert "release_1.0.0" in error
     assert "tag-prefix" in error and "v0.0.0" in error
     assert result.outputs == {} and result.env == {}
     assert snapshot(root) == before
+
+
+def test_the_no_tag_message_lists_the_newest_tags_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given seven old `snap-<letter>` tags and, later, the project's real `pkg_1.2.0` and
+    `pkg_1.3.0` (a prefix no rule reads), when no release tag is found, then the message
+    shows pkg_1.3.0 and pkg_1.2.0 first, where the prefix the project uses can be seen."""
+    root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=(), commits_after=0)
+    for day, tag in enumerate([*(f"snap-{n}" for n in "abcdefg"), "pkg_1.2.0", "pkg_1.3.0"]):
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"2024-01-{day + 1:02d}T12:00:00Z")
+        git(root, "commit", "-q", "--allow-empty", "-m", tag)
+        git(root, "tag", tag)
+    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"})
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "newest first: pkg_1.3.0, pkg_1.2.0, snap-g, snap-f, snap-e, …" in error
+
+
+# --- the plugin's own tag rule: a stray tag under another prefix ------------------------------
+
+# twine's shape (pypa/twine): releases tagged `7.0.0`, one old `v5.1.1` among them.
+STRAY_TAGS = ("v5.1.1", "7.0.0")
+PDM_SCM_PLAIN = PDM_SCM
+UV_DYNAMIC_BUMP = UV_DYNAMIC + "\n[tool.uv-dynamic-versioning]\nbump = true\n{extra}"
+POETRY_DYNAMIC_BUMP = POETRY_DYNAMIC.replace(
+    "enable = true\n", "enable = true\nbump = true\n{extra}")
+
+
+def stray_repo(root: Path, pyproject: str) -> Path:
+    """v5.1.1 on the first commit, 7.0.0 on the second, three commits on top (distance 3 from
+    7.0.0, 4 from v5.1.1)."""
+    make_repo(root, pyproject, tags=(STRAY_TAGS[0],), commits_after=1)
+    git(root, "tag", STRAY_TAGS[1])
+    for number in range(3):
+        git(root, "commit", "-q", "--allow-empty", "-m", f"after {number}")
+    return root
+
+
+def built_version(root: Path, env: dict[str, str]) -> Version:
+    [wheel] = uv_build(root, env)
+    shutil.rmtree(root / "dist")
+    return Version(wheel.split("-")[1])
+
+
+def notices(log: str) -> list[str]:
+    return [line for line in log.splitlines() if line.startswith("::notice")]
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        pytest.param(SETUPTOOLS_SCM.format(extra=""), id="setuptools-scm"),
+        pytest.param(HATCH_VCS.format(extra=""), id="hatch-vcs"),
+        pytest.param(PDM_SCM_PLAIN, id="pdm-backend-scm"),
+        pytest.param(UV_DYNAMIC_BUMP.format(extra='pattern = "default-unprefixed"'),
+                     id="uv-dynamic-versioning-unprefixed"),
+        pytest.param(POETRY_DYNAMIC_BUMP.format(extra='pattern = "default-unprefixed"\n'),
+                     id="poetry-dynamic-versioning-unprefixed"),
+    ],
+)
+def test_a_stray_tag_under_another_prefix_does_not_pick_the_preview(
+    tmp_path: Path, pyproject: str
+) -> None:
+    """Given releases tagged 7.0.0 and one old stray v5.1.1, and a plugin whose rule reads both,
+    when run 3 previews with the default `tag-prefix`, then the preview is 7.0.1.dev3, a
+    notice names v5.1.1, and the plugin alone (no variable) builds that same version (its
+    distance from 7.0.0 is 3); with the exported variable it builds exactly it."""
+    root = stray_repo(tmp_path, pyproject)
+    code, outputs, env, log = rewrite(root, "3")
+    assert code == 0, log
+    assert outputs["version"] == "7.0.1.dev3" and outputs["previous-version"] == "7.0.0"
+    [notice] = notices(log)
+    assert "v5.1.1" in notice and "follows 7.0.0" in notice
+    assert built_version(root, {}).public == "7.0.1.dev3"
+    assert built_version(root, env) == Version("7.0.1.dev3")
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        pytest.param(UV_DYNAMIC_BUMP.format(extra=""), id="uv-dynamic-versioning"),
+        pytest.param(POETRY_DYNAMIC_BUMP.format(extra=""), id="poetry-dynamic-versioning"),
+    ],
+)
+def test_dunamai_default_pattern_reads_v_tags_only_as_the_build_does(
+    tmp_path: Path, pyproject: str
+) -> None:
+    """dunamai's default pattern needs the `v`: the plugin itself builds from v5.1.1, so the
+    preview does too (5.1.2.dev4), and a notice says 7.0.0 looks higher but is not read."""
+    root = stray_repo(tmp_path, pyproject)
+    code, outputs, _, log = rewrite(root, "4")
+    assert code == 0, log
+    assert outputs["version"] == "5.1.2.dev4"
+    [notice] = notices(log)
+    assert "7.0.0 looks like a higher release than v5.1.1" in notice
+    assert built_version(root, {}).public == "5.1.2.dev4"
+
+
+def test_an_explicit_tag_prefix_is_exact(tmp_path: Path) -> None:
+    """`tag-prefix: v` given is what it says (monorepos, and users who set it before)."""
+    root = stray_repo(tmp_path, SETUPTOOLS_SCM.format(extra=""))
+    code, outputs, _, log = rewrite(root, "4", **{"tag-prefix": "v"})
+    assert code == 0, log
+    assert outputs["version"] == "5.1.2.dev4"
+    assert notices(log) == []
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "tags", "expected"),
+    [
+        pytest.param(HATCH_VCS.format(extra='raw-options = { git_describe_command = '
+                                      '"git describe --dirty --tags --long --match [0-9]*" }\n'),
+                     ("5.1.1", "v7.0.0"), "5.1.2.dev4", id="hatch-vcs-raw-options-match"),
+        pytest.param(SETUPTOOLS_SCM.format(extra='[tool.setuptools_scm.scm.git]\n'
+                                           'describe_command = "git describe --dirty --tags '
+                                           '--long --match [0-9]*"'),
+                     ("5.1.1", "v7.0.0"), "5.1.2.dev4", id="setuptools-scm-describe-match"),
+        pytest.param(PDM_SCM + 'tag_filter = "[0-9]*"\n', ("5.1.1", "v7.0.0"), "5.1.2.dev4",
+                     id="pdm-tag_filter"),
+        pytest.param(PDM_SCM + 'tag_filter = "rel/*"\ntag_regex = "^rel/(?P<version>[0-9.]+)$"\n',
+                     ("rel/5.1.1", "7.0.0"), "5.1.2.dev4", id="pdm-tag_regex"),
+        pytest.param(UV_DYNAMIC_BUMP.format(extra='pattern-prefix = "pkg-"'),
+                     ("pkg-v5.1.1", "v7.0.0"), "5.1.2.dev4", id="uv-dynamic-pattern-prefix"),
+    ],
+)
+def test_the_tag_settings_a_project_declares_are_read_as_its_plugin_reads_them(
+    tmp_path: Path, pyproject: str, tags: tuple[str, str], expected: str
+) -> None:
+    """Given a project whose settings make its plugin read the old tag only, the preview
+    follows the old tag, and the plugin alone builds the same version (distance 4). No
+    notice: the project chose which tags count."""
+    make_repo(tmp_path, pyproject, tags=(tags[0],), commits_after=1)
+    git(tmp_path, "tag", tags[1])
+    for number in range(3):
+        git(tmp_path, "commit", "-q", "--allow-empty", "-m", f"after {number}")
+    code, outputs, _, log = rewrite(tmp_path, "4")
+    assert code == 0, log
+    assert outputs["version"] == expected
+    assert notices(log) == []
+    assert built_version(tmp_path, {}).public == expected
+
+
+def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(tmp_path: Path) -> None:
+    """Given a tag_regex that backtracks exponentially on a tag of the repository, when the
+    preview is computed, then it stops within the bound, names the pattern and exports
+    nothing (before the bound it hung for ever)."""
+    pattern = "^(v+)+$"
+    root = make_repo(tmp_path, SETUPTOOLS_SCM.format(extra=f'tag_regex = "{pattern}"'),
+                     tags=("v" * 40 + "1x", "v1.0.0"))
+    before = snapshot(root)
+    started = time.monotonic()
+    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"}, timeout=60)
+    assert time.monotonic() - started < 30
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "tag_regex" in error and repr(pattern) in error and "backtracks" in error
+    assert result.outputs == {} and result.env == {}
+    assert snapshot(root) == before
+    assert "Traceback" not in result.log
 
 
 def test_head_at_the_release_tag_skips(tmp_path: Path) -> None:

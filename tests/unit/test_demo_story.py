@@ -94,3 +94,7 @@ def test_the_demos_github_links_are_the_stand_ins_not_github_com(tmp_path) -> No
             headers={"Authorization": "Bearer t"}).json()
     assert created["html_url"].startswith(f"{run.github.url}/")
     assert "https://github.com" not in created["html_url"] + created["body"]
+
+
+def test_a_provider_never_probed_is_explained() -> None:
+    assert "answered before its turn" in story.explain_probe("github-models: not probed")

@@ -43,7 +43,7 @@ def test_rules_are_described_and_a_missing_environment_is_none() -> None:
     responses.get(f"{REQUESTED}/repos/{REPO}/environments/pypi-internal-preview", status=404,
                   json={"message": "Not Found"})
 
-    found = read_environments("t0k", ENV, REPO, ["pypi-public", "pypi-internal-preview"])
+    found = read_environments("t0k", ENV, REPO, ["pypi-public", "pypi-internal-preview"], 60)
 
     public = found["pypi-public"]
     assert public is not None
@@ -74,7 +74,7 @@ def test_an_api_that_will_not_answer_is_unavailable_with_the_reason(
                   json={"message": "Resource not accessible by integration"})
 
     with pytest.raises(Unavailable) as caught:
-        read_environments("t0k", ENV, REPO, ["pypi-public"])
+        read_environments("t0k", ENV, REPO, ["pypi-public"], 60)
 
     assert phrase in str(caught.value)
 
@@ -84,4 +84,4 @@ def test_a_connection_failure_is_unavailable() -> None:
     responses.get(f"{REQUESTED}/repos/{REPO}", body=requests.ConnectionError("refused"))
 
     with pytest.raises(Unavailable, match=r"the API is unreachable \(ConnectionError\)"):
-        read_environments("t0k", ENV, REPO, ["pypi-public"])
+        read_environments("t0k", ENV, REPO, ["pypi-public"], 60)

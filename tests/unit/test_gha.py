@@ -75,7 +75,7 @@ def test_an_annotation_is_always_one_line(message: str) -> None:
 
 def test_key_value_uses_a_random_delimiter() -> None:
     first, second = gha.format_key_value("v", "1"), gha.format_key_value("v", "1")
-    assert re.match(r"v<<ghadelimiter_[0-9a-f-]{36}\n1\nghadelimiter_[0-9a-f-]{36}\n\Z", first)
+    assert re.match(r"v<<ghadelimiter_[0-9a-f]{32}\n1\nghadelimiter_[0-9a-f]{32}\n\Z", first)
     assert first != second
 
 

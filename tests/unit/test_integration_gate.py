@@ -308,3 +308,83 @@ def test_a_bug_in_a_probe_reaches_the_caller() -> None:
 
     with pytest.raises(RuntimeError, match="bug"):
         probing.select([endpoint("deepseek")], 5, prober)
+
+
+# --- BenchFlow's names and the hedge -----------------------------------------------------------
+
+
+def test_benchflow_names_are_accepted_kept_as_given_and_deduplicated_with_ours() -> None:
+    """`qwen-dashscope` and `litellm-proxy` name the qwen and litellm rows; naming a row twice
+    (once each way) keeps the first."""
+    assert values(providers="qwen-dashscope,litellm-proxy,qwen,gemini").providers == (
+        "qwen-dashscope", "litellm-proxy", "gemini")
+    [qwen] = endpoints({"QWEN_API_KEY": "k"}, providers="qwen-dashscope")
+    assert (qwen.name, qwen.base_url, qwen.rollout_model) == (
+        "qwen-dashscope", "https://dashscope.aliyuncs.com/compatible-mode/v1",
+        "qwen-dashscope/qwen3.6-max-preview")
+
+
+@pytest.mark.parametrize("raw", ["", "-x", "open hands", "a\nb", "x" * 101])
+def test_agent_must_be_one_name(raw: str) -> None:
+    with pytest.raises(InputError, match="`agent` must be one name"):
+        values(agent=raw)
+
+
+@pytest.mark.parametrize(("raw", "hedge"), [("0", 0.0), ("1", 1.0), ("0.25", 0.25)])
+def test_hedge_takes_zero_or_more_seconds(raw: str, hedge: float) -> None:
+    assert values(hedge=raw).hedge == hedge
+
+
+@pytest.mark.parametrize("raw", ["-1", "x", "601"])
+def test_hedge_refuses_anything_else(raw: str) -> None:
+    with pytest.raises(InputError, match="`hedge` must be a number of seconds from 0 to 600"):
+        values(hedge=raw)
+
+
+def test_export_names_is_generic_or_benchflow() -> None:
+    assert values().export_names == "generic"
+    with pytest.raises(InputError, match="`export-names` must be one of generic, benchflow"):
+        values(export_names="seed")
+
+
+def test_a_top_answer_within_the_hedge_means_one_probe_in_all() -> None:
+    probed: list[str] = []
+
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        probed.append(target.name)
+        return ok(target.name)
+
+    selection = probing.select([endpoint("deepseek"), endpoint("glm"), endpoint("qwen")], 600,
+                               prober, hedge=600)
+    assert probed == ["deepseek"]
+    assert [p.reason for p in selection.probes] == ["", "not probed", "not probed"]
+
+
+@pytest.mark.timeout(30)
+def test_failures_start_the_next_probe_at_once_in_priority_order() -> None:
+    """With a 600 s hedge, only failures can start the next probe: a wait would time out."""
+    probed: list[str] = []
+
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        probed.append(target.name)
+        return ok(target.name) if target.name == "qwen" else failed(target.name)
+
+    selection = probing.select([endpoint("deepseek"), endpoint("glm"), endpoint("qwen"),
+                                endpoint("openai")], 600, prober, hedge=600)
+    assert probed == ["deepseek", "glm", "qwen"]
+    assert selection.winner is not None and selection.winner.name == "qwen"
+
+
+@pytest.mark.timeout(30)
+def test_a_probe_started_late_gets_what_is_left_of_the_timeout(never: threading.Event) -> None:
+    budgets: dict[str, float] = {}
+
+    def prober(target: Endpoint, timeout: float) -> Probe:
+        budgets[target.name] = timeout
+        never.wait()
+        return failed(target.name)
+
+    selection = probing.select([endpoint("deepseek"), endpoint("glm")], 1.0, prober, hedge=0.3)
+    assert budgets["deepseek"] == pytest.approx(1.0, abs=0.05)
+    assert budgets["glm"] < 0.75
+    assert [p.reason for p in selection.probes] == ["timeout", "timeout"]

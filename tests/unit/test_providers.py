@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from release_actions import providers
@@ -54,6 +56,35 @@ def test_base_url_and_model_are_overridable_by_env(provider: providers.Provider)
     assert endpoint.url == "http://127.0.0.1:8080/v1/chat/completions"
     assert endpoint.model == "tiny-model"
     assert endpoint.rollout_model == f"{provider.rollout_prefix}/tiny-model"
+
+
+@pytest.mark.parametrize(("provider", "benchflow_variable"), [
+    pytest.param("deepseek", "DEEPSEEK_FLASH_MODEL", id="deepseek"),
+    pytest.param("qwen", "QWEN_MAX_PREVIEW_MODEL", id="qwen"),
+])
+def test_benchflow_model_variables_override_the_model_after_ours(
+    provider: str, benchflow_variable: str
+) -> None:
+    row = providers.BY_NAME[provider]
+    environ = {row.key_envs[0]: "k", benchflow_variable: "their-model"}
+    assert resolve(row, environ).model == "their-model"
+    assert resolve(row, {**environ, row.model_env: "our-model"}).model == "our-model"
+
+
+def test_benchflow_aliases_name_the_same_rows() -> None:
+    assert providers.named("qwen-dashscope") == replace(providers.BY_NAME["qwen"],
+                                                        name="qwen-dashscope")
+    assert providers.named("litellm-proxy") == replace(providers.BY_NAME["litellm"],
+                                                       name="litellm-proxy")
+    assert providers.named("claude") is None
+
+
+def test_gemini_is_known_but_not_in_the_default_priority() -> None:
+    endpoint = resolve(providers.BY_NAME["gemini"], {"GEMINI_API_KEY": "g"})
+    assert endpoint.url == (
+        "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions")
+    assert "gemini" not in [p.name for p in providers.PROVIDERS]
+    assert providers.known_keys({"GEMINI_API_KEY": "g"}) == ["g"]
 
 
 def test_empty_variables_count_as_unset() -> None:

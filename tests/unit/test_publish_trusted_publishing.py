@@ -173,6 +173,9 @@ def test_reusable_workflow_is_named(tmp_path: Path) -> None:
         pytest.param("error: Local file and index file do not match for `a.whl`. Local: "
                      "sha256=1, Remote: sha256=2", CheckFailed, "immutable",
                      id="different-file-on-index"),
+        pytest.param("error: Local file and index file do not match for\n`a.whl`. Local: "
+                     "sha256=1, Remote: sha256=2", CheckFailed, "immutable",
+                     id="different-file-on-index-wrapped"),
         pytest.param("error: Failed to publish\n  cause: Server returned status code 403 "
                      "Forbidden. Server says: <html>", CheckFailed, "refused the upload",
                      id="forbidden"),

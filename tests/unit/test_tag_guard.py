@@ -96,7 +96,7 @@ def test_inputs_from_the_runner() -> None:
 
     assert inputs.tag == "v1.2.3"
     assert inputs.index_url == "https://test.pypi.org"
-    assert (inputs.tag_prefix, inputs.branch, inputs.match) == ("v", "main", "exact")
+    assert (inputs.tag_prefix, inputs.branch, inputs.match) == ("", "main", "exact")
     ctx = Context({"GITHUB_REPOSITORY": "acme/mypkg", "GITHUB_RUN_ATTEMPT": "3"},
                   Console(actions=False))
     assert (ctx.repository, ctx.run_attempt) == ("acme/mypkg", 3)

@@ -94,3 +94,21 @@ def test_a_member_altered_after_zipping_fails_its_checksum() -> None:
 
     with pytest.raises(RecordInvalid, match="not a readable zip"):
         tested_record.from_zip(bytes(data))
+
+
+def test_benchflow_files_round_trip(tmp_path: Path) -> None:
+    record = tested_record.Record("c" * 40, 412)
+    folder = tested_record.write_benchflow(tmp_path / "provenance", record)
+    files = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert files == {"tested-sha": b"c" * 40 + b"\n", "source-run-number": b"412\n"}
+    assert tested_record.loads_benchflow(files) == record
+
+
+@pytest.mark.parametrize(("sha", "number"), [
+    pytest.param(b"c" * 40, b"+3", id="sign"), pytest.param(b"c" * 40, b"", id="empty"),
+    pytest.param(b"c" * 40 + b" ", b"3", id="trailing-space"),
+    pytest.param(b"c" * 40, b"\xd9\xa1", id="arabic-digit"),
+])
+def test_benchflow_files_refused_as_its_own_reader_would(sha: bytes, number: bytes) -> None:
+    with pytest.raises(tested_record.RecordInvalid):
+        tested_record.loads_benchflow({"tested-sha": sha, "source-run-number": number})

@@ -21,7 +21,7 @@ from responses import matchers
 
 from release_actions import cli, run_artifacts
 from release_actions.gha import Console
-from tests.helpers import ROOT, clean_env, parse_key_values
+from tests.helpers import ROOT, Result, clean_env, parse_key_values
 
 API = "https://ghe.example.com/api/v3"
 REQUESTED = "https://ghe.example.com:443/api/v3"  # PyGithub spells the port out
@@ -43,15 +43,7 @@ raise SystemExit(code)
 """
 
 
-class Run:
-    def __init__(self, code: int, log: str, outputs: dict[str, str], summary: str) -> None:
-        self.code, self.log, self.outputs, self.summary = code, log, outputs, summary
-
-    def errors(self) -> list[str]:
-        return [line for line in self.log.splitlines() if line.startswith("::error")]
-
-
-def resolve(tmp_path: Path, unset: str = "", **inputs: str) -> Run:
+def resolve(tmp_path: Path, unset: str = "", **inputs: str) -> Result:
     """tested-run in this process (so `responses` sees every request), as on a GHES runner."""
     output, summary = tmp_path / "output", tmp_path / "summary"
     output.write_text("")
@@ -66,8 +58,8 @@ def resolve(tmp_path: Path, unset: str = "", **inputs: str) -> Run:
     environ.pop(unset, None)
     stream = io.StringIO()
     code = cli.execute("tested-run", environ, Console(actions=True, stream=stream))
-    return Run(code, stream.getvalue(), parse_key_values(output.read_text()),
-               summary.read_text())
+    return Result(code, stream.getvalue(), outputs=parse_key_values(output.read_text()),
+                  summary=summary.read_text())
 
 
 def zipped(content: object, name: str = "tested-run.json") -> bytes:

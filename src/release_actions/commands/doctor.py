@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from release_actions.environments import Environment
 
 GITHUB_COM = "https://github.com"
+MAX_TIMEOUT = 600.0
 PUBLISHING_SETTINGS = "PyPI → your project → Settings → Publishing → Add a new publisher → GitHub"
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}\Z")
@@ -143,6 +144,12 @@ class Inputs:
         "API checks (on a laptop, GITHUB_TOKEN is used).",
         default="", expression="${{ github.token }}", secret=True,
     )
+    timeout: float = option(
+        kinds.seconds(MAX_TIMEOUT),
+        "Longest wait, in seconds, for GitHub's API (the environments check), retries "
+        "included; past it the check is skipped, never failed.",
+        default="60",
+    )
 
     def __post_init__(self) -> None:
         for channel, environment in self.channel_environments.items():
@@ -210,7 +217,7 @@ def check_environments(inputs: Inputs, ctx: Context) -> list[Item]:
     roles = _roles(inputs)
     try:
         found = environments.read_environments(token, ctx.environ, inputs.repository,
-                                               list(roles))
+                                               list(roles), inputs.timeout)
     except environments.Unavailable as error:
         return [Item("environments", "skip", f"skipped: {error}; the workflow checks still ran")]
     return [item for name, role in roles.items()

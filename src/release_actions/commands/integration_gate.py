@@ -1,6 +1,7 @@
 """`integration-gate`: the first live LLM provider, in priority order, for the smoke rollout and
-the judge. Every configured provider is probed at once; the choice is made as soon as no
-higher-priority probe is still pending, and the probes still running are abandoned."""
+the judge. Providers are probed in order, hedged: the next starts when those above have failed
+or not answered within `hedge`; the choice is made as soon as no higher-priority probe is still
+pending, and the probes still running are abandoned."""
 
 from __future__ import annotations
 
@@ -26,18 +27,23 @@ NO_PROVIDER = (
 NONE_CONFIGURED = "None is configured: set one of {variables}."
 
 
+KNOWN_NAMES = ", ".join([*providers.BY_NAME, *providers.ALIASES])
+EXPORT_NAMES = ("generic", "benchflow")
+
+
 def _provider_list(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
     listed = gha.parse_list(raw)
-    known = ", ".join(providers.BY_NAME)
     if not listed:
-        raise InputError(f"Input `{name}` is empty. Name at least one of: {known}.")
+        raise InputError(f"Input `{name}` is empty. Name at least one of: {KNOWN_NAMES}.")
+    rows: dict[str, str] = {}  # table name -> the name given first for it
     for item in listed:
-        if item not in providers.BY_NAME:
+        if providers.named(item) is None:
             raise InputError(
                 f"Input `{name}` names an unknown provider {kinds.quote(item)}. Known "
-                f"providers, in default priority order: {known}."
+                f"providers (default priority: {DEFAULT_PROVIDERS}): {KNOWN_NAMES}."
             )
-    return tuple(dict.fromkeys(listed))
+        rows.setdefault(providers.ALIASES.get(item, item), item)
+    return tuple(rows.values())
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,21 @@ class Inputs:
     providers: tuple[str, ...] = option(
         _provider_list,
         "Providers to probe, in priority order, newline- or comma-separated: deepseek, glm, "
-        "qwen, litellm, openai, github-models.",
+        "qwen, litellm, openai, github-models, gemini (probed only when listed); BenchFlow's "
+        "`qwen-dashscope` and `litellm-proxy` name qwen and litellm.",
         default=DEFAULT_PROVIDERS,
     )
     timeout: float = option(
-        kinds.seconds(MAX_TIMEOUT), "Seconds per probe; also the longest the gate waits.",
+        kinds.seconds(MAX_TIMEOUT),
+        "The longest the gate waits for an answer; a probe started later gets what is left.",
         default="25",
+    )
+    hedge: float = option(
+        kinds.delay(MAX_TIMEOUT),
+        "Seconds to wait for a provider before also probing the next one (a failure starts the "
+        "next at once). A top provider that answers within it is the only one sent a request; "
+        "0 probes all at once.",
+        default="1",
     )
     require: bool = option(
         kinds.boolean,
@@ -64,6 +79,19 @@ class Inputs:
         "later steps.",
         default="true",
     )
+    export_names: str = option(
+        kinds.choice(*EXPORT_NAMES),
+        "`benchflow`: with `export-env`, also export what BenchFlow's provider selector does: "
+        "BENCHFLOW_INTEGRATION_PROVIDER, BENCHFLOW_INTEGRATION_AGENT, "
+        "BENCHFLOW_INTEGRATION_MODEL, BENCHFLOW_JUDGE_MODEL and the provider's own key and "
+        "base-URL variables (e.g. DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL).",
+        default="generic",
+    )
+    agent: str = option(
+        kinds.word, "The agent the smoke rollout runs, handed on as the `agent` output (and "
+        "BENCHFLOW_INTEGRATION_AGENT with `export-names: benchflow`).",
+        default="openhands",
+    )
     github_token: str = option(
         kinds.text,
         "GitHub Models key when GITHUB_MODELS_TOKEN is unset (needs `permissions: models: "
@@ -74,14 +102,20 @@ class Inputs:
 
 def provider_secrets(environ: Mapping[str, str]) -> list[str]:
     """Every provider key and base-URL password in the environment, masked before anything."""
-    urls = [environ.get(provider.base_url_env, "") for provider in providers.PROVIDERS]
+    urls = [environ.get(provider.base_url_env, "") for provider in providers.KNOWN]
     return [*providers.known_keys(environ), *filter(None, map(providers.url_password, urls))]
+
+
+def _row(name: str) -> providers.Provider:
+    provider = providers.named(name)
+    assert provider is not None, name  # the `providers` input admits known names only
+    return provider
 
 
 def endpoints_of(inputs: Inputs, environ: Mapping[str, str]) -> tuple[Endpoint, ...]:
     try:
         return tuple(
-            providers.resolve(providers.BY_NAME[name], environ, inputs.github_token)
+            providers.resolve(_row(name), environ, inputs.github_token)
             for name in inputs.providers
         )
     except providers.BaseUrlInvalid as error:
@@ -131,6 +165,7 @@ def _outputs(plan: Plan, selection: Selection) -> dict[str, str]:
         "probes": json.dumps([probe.as_json() for probe in selection.probes]),
         "rollout-model": chosen.rollout_model if chosen else "",
         "judge-model": chosen.judge_model if chosen else "",
+        "agent": inputs.agent if chosen else "",
     }
 
 
@@ -141,6 +176,25 @@ def _exports(endpoint: Endpoint) -> dict[str, str]:
         "LLM_BASE_URL": endpoint.base_url,
         "OPENAI_BASE_URL": endpoint.base_url,
         "OPENAI_API_KEY": endpoint.key,
+    }
+
+
+def benchflow_exports(endpoint: Endpoint, agent: str) -> dict[str, str]:
+    """What BenchFlow's `select_integration_provider.py` writes to GITHUB_ENV, name for name:
+    its provider name, agent, rollout and judge models, then the provider's own key and URL
+    variables and the OpenAI-compatible pair."""
+    provider = endpoint.provider
+    own = {provider.seed_key_env: endpoint.key}
+    if provider.seed_url_env:
+        own[provider.seed_url_env] = endpoint.base_url
+    return {
+        "BENCHFLOW_INTEGRATION_PROVIDER": provider.seed_name,
+        "BENCHFLOW_INTEGRATION_AGENT": agent,
+        "BENCHFLOW_INTEGRATION_MODEL": endpoint.rollout_model,
+        "BENCHFLOW_JUDGE_MODEL": endpoint.judge_model,
+        **own,
+        "OPENAI_API_KEY": endpoint.key,
+        "OPENAI_BASE_URL": endpoint.base_url,
     }
 
 
@@ -158,7 +212,7 @@ def _summary(inputs: Inputs, selection: Selection) -> str:
     winner = selection.winner
     head = (
         f"### 🧪 Integration gate: `{winner.name}`\n\nChosen in {selection.elapsed_ms} ms "
-        f"(timeout {inputs.timeout:g} s per probe, probed concurrently)."
+        f"(timeout {inputs.timeout:g} s, hedged every {inputs.hedge:g} s)."
         if winner else "### ⚠️ Integration gate: no live LLM provider\n\nContinuing without "
         "one because `require` is false."
     )
@@ -185,12 +239,13 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     plan = Plan(inputs, endpoints_of(inputs, ctx.environ),
                 daytona=bool(ctx.get("DAYTONA_API_KEY").strip()))
     names = ", ".join(endpoint.name for endpoint in plan.endpoints)
-    console.info(f"Probing {names} concurrently (timeout {inputs.timeout:g} s per probe)")
+    console.info(f"Probing {names} in order, the next after {inputs.hedge:g} s without an "
+                 f"answer or at once after a failure (timeout {inputs.timeout:g} s)")
     for endpoint in plan.endpoints:
         if endpoint.configured:
             console.debug(f"{endpoint.name}: POST {endpoint.url} with model {endpoint.model} and "
                           f"the key from {endpoint.key_source}")
-    selection = select(plan.endpoints, inputs.timeout)
+    selection = select(plan.endpoints, inputs.timeout, hedge=inputs.hedge)
     with console.group(f"Probes, decided in {selection.elapsed_ms} ms"):
         for probe in selection.probes:
             console.info(f"{probe.name}: {_describe(probe)}")
@@ -212,14 +267,17 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                  f"model {endpoint.rollout_model}, judge model {endpoint.judge_model}")
     if inputs.export_env:
         outcome.env = _exports(endpoint)
+        if inputs.export_names == "benchflow":
+            outcome.env.update(benchflow_exports(endpoint, inputs.agent))
     return outcome
 
 
 COMMAND = Command(
     name="integration-gate",
     description=(
-        "Pick the first live LLM provider, in priority order, that answers a tiny probe; all "
-        "providers are probed at once. Hands the choice to the smoke rollout and the judge."
+        "Pick the first live LLM provider, in priority order, that answers a tiny probe; the "
+        "next provider is probed only when those above failed or are slow. Hands the choice "
+        "to the smoke rollout and the judge."
     ),
     icon="activity",
     inputs_type=Inputs,
@@ -241,6 +299,8 @@ COMMAND = Command(
                                 "deepseek, glm, qwen-dashscope, litellm, openai, github-models)."),
         Output("judge-model", "`openai/<model>`: the judge talks to the chosen provider through "
                               "its OpenAI-compatible API."),
+        Output("agent", "The `agent` input, for the smoke rollout; empty when no provider was "
+                        "chosen."),
     ),
     run=run,
     env_secrets=provider_secrets,

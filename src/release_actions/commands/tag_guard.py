@@ -13,7 +13,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from release_actions import git, kinds, versions
+from release_actions import git, kinds, vcs_version, versions
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import CheckFailed, ConfigError, InputError
@@ -56,6 +56,11 @@ INDEX_UNREACHABLE = (
     "`index-unreachable: warn` to release without this check (publish still refuses a file "
     "the index already has, but not a version lower than the latest)."
 )
+NOT_READ_BY_PLUGIN = (
+    "The tag {tag} is not a release tag to {rule}: the build would not take its version from "
+    "it. Tag releases as {first}X.Y.Z (e.g. {first}1.2.3), or set `tag-prefix` to what your "
+    "tags start with."
+)
 REFUSE_PUBLISHED = (
     "{name} {version} is already on {index}, and an index never takes a file name twice. "
     "Release a new version (bump the version, tag again). If an earlier run of this same tag "
@@ -82,8 +87,11 @@ class Inputs:
         expression="${{ github.ref_type == 'tag' && github.ref_name || '' }}",
     )
     tag_prefix: str = option(
-        kinds.tag_prefix, "What precedes the version in the tag: v, or mypkg-v in a monorepo.",
-        default="v",
+        kinds.tag_prefix,
+        "What precedes the version in the tag, exactly: v, or mypkg-v in a monorepo. Empty: "
+        "`v` or nothing (1.2.3, v1.2.3); for a VCS-versioned project (setuptools-scm, "
+        "hatch-vcs, ...) the tags its build plugin reads the version from.",
+        default="",
     )
     path: Path = option(
         kinds.workspace_path, "Project file, or a directory holding pyproject.toml.",
@@ -346,11 +354,29 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
     return f"`{name}` {version} not on {inputs.index_url} yet{latest}"
 
 
+def read_tag(inputs: Inputs, source: Declaration | VcsSource) -> tuple[str, Version, str]:
+    """The prefix and version the tag names, and how it was read. A VCS project's tag is read
+    by its plugin's rule (what the build will do); an empty `tag-prefix` is `v` or nothing."""
+    tag = inputs.tag
+    if isinstance(source, VcsSource):
+        rule = source.tag_rule(inputs.tag_prefix or None)
+        found = vcs_version.read_tags([tag], rule, source.path)
+        if not found:
+            raise CheckFailed(NOT_READ_BY_PLUGIN.format(tag=tag, rule=rule.described,
+                                                        first=rule.first_tag))
+        return found[0].prefix, found[0].version, f"read by {rule.described}"
+    prefix = inputs.tag_prefix or ("" if tag[:1].isdigit() else "v")
+    how = f"`tag-prefix: {prefix}`" if inputs.tag_prefix else "`tag-prefix` empty: `v` or nothing"
+    return prefix, version_from_tag(tag, prefix), how
+
+
 def run(inputs: Inputs, ctx: Context) -> Outcome:
     console = ctx.console
     report = Report()
-    version = version_from_tag(inputs.tag, inputs.tag_prefix)
-    report.add("tag", f"`{inputs.tag}` = prefix `{inputs.tag_prefix}` + `{version}`")
+    project_file = resolve_project_file(inputs.path)
+    source, name = find_version_source(project_file)
+    prefix, version, how = read_tag(inputs, source)
+    report.add("tag", f"`{inputs.tag}` = `{prefix}` + `{version}` ({how})")
     try:
         versions.public_version(version, allow_prerelease=inputs.allow_prerelease)
     except versions.VersionRejected as error:
@@ -358,8 +384,6 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     kind = "pre-release (allowed)" if version.is_prerelease else "final release"
     report.add("public version", kind)
 
-    project_file = resolve_project_file(inputs.path)
-    source, name = find_version_source(project_file)
     if not isinstance(source, VcsSource):
         kinds.require_in_workspace(source.path, ctx, str(project_file))
     workdir = project_file.resolve().parent
@@ -370,7 +394,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         report.add("project version", f"from git tags ({source.where}): the build carries "
                                       f"`{version}` from the tag itself")
     else:
-        check_project_version(inputs.tag, inputs.tag_prefix, version, source, inputs.match)
+        check_project_version(inputs.tag, prefix, version, source, inputs.match)
         line = f" line {source.line}" if source.line else ""
         report.add("project version", f"{source.where} = `{source.version}` in "
                                       f"`{source.path}`{line} (match: {inputs.match})")

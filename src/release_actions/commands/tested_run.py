@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from release_actions.run_artifacts import Where
 
 MODES = ("record", "resolve")
+# The record's format, and the artifact name each uses unless `artifact` says otherwise.
+FORMATS = {"tested-run": "tested-run", "benchflow": "internal-preview-provenance"}
 UPLOAD_ARTIFACT = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"  # v4.6.2
 RETENTION_DAYS = "7"
 _SHA_INPUT = re.compile(r"[0-9a-f]{40}\Z")
@@ -57,7 +59,7 @@ NO_REPOSITORY = (
     "resolve inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name on the command line."
 )
 # GitHub's API may answer slowly but not forever: every request of the resolve step together.
-API_DEADLINE = 60.0
+MAX_TIMEOUT = 600.0
 API_TIMED_OUT = (
     "GitHub's API gave no complete answer while reading the record of run {run_id} ({error}). "
     "Re-run the job; if it keeps happening, check https://www.githubstatus.com."
@@ -98,7 +100,7 @@ def _run_number(name: str, raw: str, ctx: Context) -> int | None:
 
 
 def _artifact(name: str, raw: str, ctx: Context) -> str:
-    if not _ARTIFACT_NAME.match(raw):
+    if raw and not _ARTIFACT_NAME.match(raw):
         raise InputError(
             f"Input `{name}` must be an artifact name of 1 to 200 characters without "
             f'" : < > | * ? \\ / or line breaks; got {kinds.quote(raw)}.'
@@ -132,13 +134,34 @@ class Inputs:
         _run_id, "resolve: the integration-eval run whose artifact holds the record.",
         default="", expression="${{ github.event.workflow_run.id }}",
     )
-    artifact: str = option(_artifact, "The artifact name.", default="tested-run")
+    format: str = option(
+        kinds.choice(*FORMATS),
+        "The record's format: `tested-run` (one file, tested-run.json) or `benchflow` "
+        "(BenchFlow's provenance: files tested-sha and source-run-number).",
+        default="tested-run",
+    )
+    artifact: str = option(
+        _artifact,
+        "The artifact name; empty: `tested-run`, or `internal-preview-provenance` for "
+        "`format: benchflow`.",
+        default="",
+    )
     branch: str = option(kinds.git_ref, "resolve: the tested commit must be on it.",
                          default="main")
     github_token: str = option(
         kinds.text, "resolve: reads the run's artifacts; needs `actions: read`.", default="",
         expression="${{ github.token }}", secret=True,
     )
+    timeout: float = option(
+        kinds.seconds(MAX_TIMEOUT),
+        "resolve: longest wait, in seconds, for GitHub's API: listing the run's artifacts, "
+        "downloading the record and the compare check together, retries included.",
+        default="60",
+    )
+
+    @property
+    def artifact_name(self) -> str:
+        return self.artifact or FORMATS[self.format]
 
     def __post_init__(self) -> None:
         if self.mode == "record" and not self.sha:
@@ -165,17 +188,18 @@ class Inputs:
 def record(inputs: Inputs, ctx: Context) -> Outcome:
     assert inputs.run_number is not None  # __post_init__: record has one
     tested = tested_record.Record(inputs.sha, inputs.run_number)
+    write = tested_record.write_benchflow if inputs.format == "benchflow" else tested_record.write
     try:
-        path = tested_record.write(inputs.path, tested)
+        path = write(inputs.path, tested)
     except OSError as error:
         raise InputError(f"Input `path`: cannot write the record into {str(inputs.path)!r} "
                          f"({error.strerror}). Give a directory the job can write, such as "
                          "`${{ runner.temp }}/tested-run`.") from None
     ctx.console.info(f"Recorded commit {tested.sha}, run number {tested.run_number} in {path}")
     return Outcome(
-        outputs={"path": str(path)},
+        outputs={"path": str(path), "artifact": inputs.artifact_name},
         summary=(f"### 📝 Tested run recorded\n\nCommit `{tested.sha}`, run number "
-                 f"{tested.run_number}, uploaded as the artifact `{inputs.artifact}`.\n"),
+                 f"{tested.run_number}, uploaded as the artifact `{inputs.artifact_name}`.\n"),
     )
 
 
@@ -183,7 +207,7 @@ def record(inputs: Inputs, ctx: Context) -> Outcome:
 
 
 def _unavailable(inputs: Inputs, ctx: Context) -> Outcome:
-    message = NO_RECORD.format(run_id=inputs.run_id, artifact=inputs.artifact,
+    message = NO_RECORD.format(run_id=inputs.run_id, artifact=inputs.artifact_name,
                                branch=inputs.branch)
     ctx.console.notice(message, title="tested-run")
     return Outcome(outputs={"available": "false", "sha": "", "run-number": ""},
@@ -191,10 +215,12 @@ def _unavailable(inputs: Inputs, ctx: Context) -> Outcome:
 
 
 def _read_record(inputs: Inputs, data: bytes) -> tested_record.Record:
+    read = (tested_record.benchflow_from_zip if inputs.format == "benchflow"
+            else tested_record.from_zip)
     try:
-        return tested_record.from_zip(data)
+        return read(data)
     except tested_record.RecordInvalid as error:
-        raise CheckFailed(BAD_RECORD.format(artifact=inputs.artifact, run_id=inputs.run_id,
+        raise CheckFailed(BAD_RECORD.format(artifact=inputs.artifact_name, run_id=inputs.run_id,
                                             why=error)) from None
 
 
@@ -223,13 +249,14 @@ def _read_tested(inputs: Inputs, ctx: Context) -> tested_record.Record | None:
 
     assert inputs.run_id is not None
     repo, where = run_artifacts.repository(inputs.github_token, ctx.environ, ctx.repository)
-    found = run_artifacts.live_artifacts(repo, inputs.run_id, inputs.artifact, where)
+    found = run_artifacts.live_artifacts(repo, inputs.run_id, inputs.artifact_name, where)
     if not found:
         return None
     if len(found) > 1:
         raise CheckFailed(TWO_RECORDS.format(run_id=inputs.run_id, count=len(found),
-                                             artifact=inputs.artifact))
-    data = run_artifacts.download(found[0], inputs.run_id, inputs.github_token, where)
+                                             artifact=inputs.artifact_name))
+    data = run_artifacts.download(found[0], inputs.run_id, inputs.github_token, where,
+                                  seconds=inputs.timeout)
     tested = _read_record(inputs, data)
     _check_on_branch(inputs, repo, where, tested.sha)
     return tested
@@ -243,7 +270,7 @@ def resolve(inputs: Inputs, ctx: Context) -> Outcome:
     from release_actions import deadline
 
     try:
-        tested = deadline.within(API_DEADLINE, lambda: _read_tested(inputs, ctx))
+        tested = deadline.within(inputs.timeout, lambda: _read_tested(inputs, ctx))
     except deadline.DeadlineExceeded as error:
         raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=error)) from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
@@ -276,7 +303,9 @@ COMMAND = Command(
     icon="check-circle",
     inputs_type=Inputs,
     outputs=(
-        Output("path", "record: the record file written (and uploaded)."),
+        Output("path", "record: what was written and uploaded: the record file, or the "
+                       "directory of BenchFlow's two files."),
+        Output("artifact", "record: the artifact name it was uploaded as."),
         Output("available", "resolve: `true` when a tested run was found, `false` when none "
                             "(nothing to publish)."),
         Output("sha", "resolve: the tested commit, on `branch`; check it out."),
@@ -288,7 +317,7 @@ COMMAND = Command(
             "if": "inputs.mode == 'record'",
             "uses": UPLOAD_ARTIFACT,
             "with": {
-                "name": "${{ inputs.artifact }}",
+                "name": "${{ steps.run.outputs.artifact }}",
                 "path": "${{ steps.run.outputs.path }}",
                 "retention-days": RETENTION_DAYS,
                 "if-no-files-found": "error",

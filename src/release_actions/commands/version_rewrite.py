@@ -49,8 +49,11 @@ class Inputs:
     tag_prefix: str = option(
         kinds.tag_prefix,
         "VCS-versioned projects (setuptools-scm, hatch-vcs, ...): what precedes X.Y.Z in the "
-        "release tags (v, or mypkg-v in a monorepo); a tag regex the project declares wins.",
-        default="v",
+        "release tags, exactly (mypkg-v in a monorepo). Empty: the tags the build plugin "
+        "accepts (setuptools-scm, hatch-vcs, pdm: X.Y.Z, vX.Y.Z, name-X.Y.Z; uv- and "
+        "poetry-dynamic-versioning: vX.Y.Z), the highest wins. A tag regex the project "
+        "declares wins over both.",
+        default="",
     )
     dry_run: bool = option(kinds.boolean, "Decide and report; write nothing.", default="false")
 
@@ -101,7 +104,7 @@ def _from_files(inputs: Inputs, ctx: Context, project_file: Path, primary: Decla
 
 
 def _from_tags(inputs: Inputs, source: VcsSource, console: Console) -> Plan:
-    tag = vcs_version.last_release_tag(source, inputs.tag_prefix, console)
+    tag = vcs_version.last_release_tag(source, inputs.tag_prefix or None, console)
     extras = [find_extra_declaration(path) for path in inputs.extra_files]
     origin = f"git tag `{tag.name}` ({source.plugin.name}: {source.where})"
     if vcs_version.is_head(source, tag):
