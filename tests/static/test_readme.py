@@ -62,7 +62,7 @@ def test_there_are_snippets_to_check() -> None:
 
 CONSOLE = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
 SAMPLE = ROOT / "examples/sample-package"
-DELIMITER = re.compile(r"ghadelimiter_[0-9a-f-]{36}")
+DELIMITER = re.compile(r"ghadelimiter_[0-9a-f]{32}(?![0-9a-f-])")
 SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
 
 
