@@ -11,9 +11,12 @@ TEST_WORKERS ?= 4
 
 .PHONY: test demo lint docs clean
 
+# pip's own lines (often about this machine's pip configuration) are shown only if it fails.
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "Installing uv $(UV_VERSION) into .tools/ with this machine's pip"
+	@.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+		>.tools/pip.log 2>&1 || { cat .tools/pip.log; exit 1; }
 
 .venv/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --locked --quiet

@@ -30,9 +30,11 @@ from demo.pipeline import DOCTOR, Pipelines, Progress, Step, pipelines
 
 # What the stand-ins do on purpose, so a reader does not take it for a fault.
 SIMULATED = {
-    "deepseek": "simulated: the demo's deepseek stand-in refuses every key, to show the "
-                "gate falling through to the next provider",
+    "deepseek": "simulated: the demo's deepseek stand-in refuses every key as a wrong one (*** is "
+                "the key, masked), to show the gate falling through to the next provider",
 }
+JUDGE_PREFIX = ("`openai/` is LiteLLM's prefix for any OpenAI-compatible API: the judge talks "
+                "to the chosen provider's stand-in, not to OpenAI")
 ABANDONED = ("still probing when a higher-priority provider had already answered; the gate "
              "does not wait for it")
 NOT_PROBED = ("never sent a request: a higher-priority provider answered before its turn "
@@ -106,10 +108,14 @@ def tell(decision: str) -> None:
     say(f"     → {decision}")
 
 
+def explain_selection(line: str) -> str:
+    return f"{line}  ({JUDGE_PREFIX})" if "judge model openai/" in line else line
+
+
 def gate_decisions(step: Step) -> list[str]:
     probes = lines(step, r"\| (deepseek|glm|qwen|litellm|openai|github-models): ")
     return [*("gate " + explain_probe(line) for line in probes),
-            *lines(step, r"\| (Selected|rollout: |judge: )")]
+            *map(explain_selection, lines(step, r"\| (Selected|rollout: |judge: )"))]
 
 
 def preview_decisions(step: Step) -> list[str]:

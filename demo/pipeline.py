@@ -301,6 +301,7 @@ def pipelines(work: Path) -> Iterator[Pipelines]:
     with ExitStack() as stack:
         index = stack.enter_context(PypiServer.start(work / "index"))
         github = stack.enter_context(fake_github())
+        github.html_base = f"{github.url}/stand-in"  # links it prints are plainly not github.com
         providers = {
             "deepseek": stack.enter_context(FakeProvider("401")),
             "glm": stack.enter_context(FakeProvider("ok")),

@@ -17,6 +17,11 @@ BUILD_FAILED = (
     "`{command}` failed with exit code {code} in {directory}: {detail}. Reproduce it with the "
     "same command in that directory."
 )
+PROJECT_FILES = ("pyproject.toml", "setup.py")  # what `uv build` can build from
+NO_PROJECT = (
+    "{directory} holds no pyproject.toml (nor setup.py), so there is nothing to build. Set "
+    "`working-directory` to the project's folder (the one holding pyproject.toml)."
+)
 NO_TREE_WHEEL = (
     "`uv build --wheel` in {directory} exited 0 but wrote {count} wheel(s) to its output "
     "directory (expected 1). Reproduce it with `uv build --wheel --out-dir /tmp/w`."
@@ -35,9 +40,12 @@ def _uv_build(console: Console, extra: Sequence[str], out_dir: Path | str, *, pr
                                               detail=processes.last_lines(output)))
 
 
-def build_distributions(project: Path, console: Console, env: Mapping[str, str]) -> None:
+def build_distributions(project: Path, console: Console, env: Mapping[str, str],
+                        out_dir: Path | str = DIST) -> None:
     """The sdist, then the wheel built from that sdist (uv's default), into `dist/`."""
-    _uv_build(console, ["--no-sources"], DIST, project=project, env=env)
+    if not any((project / name).is_file() for name in PROJECT_FILES):
+        raise ConfigError(NO_PROJECT.format(directory=project))
+    _uv_build(console, ["--no-sources"], out_dir, project=project, env=env)
 
 
 def build_tree_wheel(project: Path, out_dir: Path, console: Console,

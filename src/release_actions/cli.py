@@ -99,6 +99,86 @@ EXIT_CODES = (
     "Exit codes: 0 done or skipped, 1 a check refused, 2 bad input or configuration, "
     "3 a bug in release-actions (please report it)."
 )
+# What each command's exit codes mean; its README says the same words (a test keeps them so).
+EXIT_MEANINGS: dict[str, dict[int, str]] = {
+    "version-rewrite": {
+        0: "the preview version written (or, with `dry-run`, decided), or a deliberate skip "
+           "(`publish=false`: a final version, or HEAD is the release tag's commit)",
+        2: "bad input or configuration (no version found, a version that is not X.Y.Z.devK, "
+           "files that disagree, no release tag for a VCS-versioned project)",
+    },
+    "tag-guard": {
+        0: "the tag may be released",
+        1: "a check refused it (mismatch, not on the branch, policy, already on the index)",
+        2: "bad input or configuration (hostile or empty tag, no pyproject version, the "
+           "checkout is not the tag's commit, the tag does not exist)",
+    },
+    "integration-gate": {
+        0: "a live provider was chosen, or none with `require: false`",
+        1: "no live provider (`require: true`)",
+        2: "bad input or configuration (an unknown provider, a base URL that is not http(s))",
+    },
+    "tested-run": {
+        0: "recorded, or resolved (`available=false` when there is nothing to release)",
+        1: "the record was refused (more than one, a field that fails its check, a commit not "
+           "on the branch), or GitHub's API was unreachable (re-run the job)",
+        2: "bad input or configuration (an unknown run, a token without `actions: read`)",
+    },
+    "publish": {
+        0: "published, or skipped by the channel policy",
+        1: "a check refused (channel policy, `expected-version`, `twine check`, the "
+           "inspection, the index refused the upload or does not serve it)",
+        2: "bad input or configuration (unknown channel, a `dist/` holding two versions, a "
+           "failed build, missing `id-token: write`, `invalid-publisher`)",
+    },
+    "doctor": {
+        0: "the setup is ready (notes and skips included)",
+        1: "an item failed (one `::error` per failed item, then one that counts them)",
+        2: "bad input, or a workflow file GitHub could not run either (one `::error` with its "
+           "file and line)",
+    },
+    "bump-dev": {
+        0: "a pull request opened or updated, or nothing to do (`reason` says why)",
+        1: "GitHub unreachable or failing (re-run: the branch and the pull request are picked "
+           "up where they were)",
+        2: "bad input (a tag that is not a final release, an unknown `part`) or a repository "
+           "setting or permission in the way (the message names it)",
+    },
+}
+EXIT_BUG = "a bug in release-actions (please report it with the log)"
+HELP_WIDTH = 79
+
+
+def exit_codes_sentence(command: str) -> str:
+    """The README's form: `Exit codes: 0 ...; 1 ...; 2 ....`"""
+    meanings = EXIT_MEANINGS[command]
+    return "Exit codes: " + "; ".join(f"{code} {text}" for code, text in meanings.items()) + "."
+
+
+def _exit_codes_help(command: str) -> str:
+    """The command's exit codes as an indented list, wrapped without breaking at hyphens."""
+    import textwrap
+
+    rows = [*EXIT_MEANINGS[command].items(), (EXIT_INTERNAL, EXIT_BUG)]
+    lines = ["exit codes:"]
+    for code, text in rows:
+        lines += textwrap.wrap(text, HELP_WIDTH, initial_indent=f"  {code}  ",
+                               subsequent_indent="     ", break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's layout, but never a line break inside `index-unreachable` or `--run-number`,
+    and the epilog kept as written (the exit-code list)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=HELP_WIDTH)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False,
+                             break_long_words=False)
 
 
 def load(name: str) -> Command[Any]:
@@ -106,8 +186,11 @@ def load(name: str) -> Command[Any]:
 
 
 def _add_input(parser: argparse.ArgumentParser, spec: Input) -> None:
-    default = "required" if spec.default is None else repr(spec.default)
-    help_text = f"{spec.help} (input `{spec.name}`, default: {default})".replace("%", "%%")
+    if spec.default is None:
+        where = "required"
+    else:
+        where = f"default: {spec.default!r}" if spec.default else "default: empty"
+    help_text = f"{spec.help} (input `{spec.name}`, {where})".replace("%", "%%")
     if spec.is_flag:
         parser.add_argument(
             f"--{spec.name}", dest=spec.field, nargs="?", const="true", metavar="BOOL",
@@ -117,24 +200,39 @@ def _add_input(parser: argparse.ArgumentParser, spec: Input) -> None:
         parser.add_argument(f"--{spec.name}", dest=spec.field, metavar="VALUE", help=help_text)
 
 
+def _usage(name: str, inputs: Sequence[Input]) -> str:
+    """Required flags outside the brackets: argparse cannot mark them required, since their
+    value may come from INPUT_* instead."""
+    required = " ".join(f"--{spec.name} VALUE" for spec in inputs if spec.default is None)
+    return " ".join(part for part in ("%(prog)s", required, "[options]") if part)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    import textwrap
+
     parser = _Parser(
         prog="release-actions",
         description="Release actions for Python packages: run one command as an Action would.",
-        epilog=f"Every flag can also come from INPUT_<NAME>; flags win. {EXIT_CODES} "
-               f"`release-actions {REHEARSE} --help`: run this repository's release workflows "
-               "end to end on a throw-away copy (needs release-actions[rehearse]).",
+        epilog="\n".join(textwrap.wrap(
+            f"Every flag can also come from INPUT_<NAME>; flags win. {EXIT_CODES} Each "
+            "command's --help says what its exit codes mean. "
+            f"`release-actions {REHEARSE} --help`: run this repository's release workflows "
+            "end to end on a throw-away copy (needs release-actions[rehearse]).", HELP_WIDTH,
+            break_on_hyphens=False)),
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, _load) in COMMANDS.items():
-        child = sub.add_parser(name, help=summary, description=summary, epilog=EXIT_CODES)
+        inputs = load(name).inputs if name == command else ()
+        child = sub.add_parser(name, help=summary, description=summary,
+                               epilog=_exit_codes_help(name), formatter_class=_Formatter,
+                               usage=_usage(name, inputs) if inputs else None)
         child.add_argument(
             "--debug", action="store_true", help="show tracebacks (also RUNNER_DEBUG=1)"
         )
-        if name == command:
-            for spec in load(name).inputs:
-                _add_input(child, spec)
+        for spec in inputs:
+            _add_input(child, spec)
     return parser
 
 

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +23,10 @@ FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 REDACTED = "***"
 RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
+NOT_EXPORTED = (
+    "GITHUB_ENV is not set (not in GitHub Actions), so nothing was exported; "
+    "run these in your shell before the next step:"
+)
 COMMAND_GUARD = "| "  # put before an output line that would otherwise run as a workflow command
 # The runner ends a line at any of these; each one can start a workflow command.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -363,11 +368,18 @@ class Runner:
         """Append to `GITHUB_ENV` for later steps. Secrets belong here (masked already)."""
         target = self.environ.get("GITHUB_ENV")
         if not target:
-            names = ", ".join(variables)
-            self.console.info(f"GITHUB_ENV is not set; not exporting {names}")
+            self.console.info(NOT_EXPORTED + "".join(
+                f"\n  {self._export_line(name, value)}" for name, value in variables.items()
+            ))
             return
         self._writing = "GITHUB_ENV"
         append_file(target, "".join(format_key_value(k, v) for k, v in variables.items()))
+
+    def _export_line(self, name: str, value: str) -> str:
+        # Quoting could split a secret so that its mask no longer matches: never print it.
+        if self.console.redact(value) != value:
+            return f"# export {name}=<a secret, not printed: set it yourself>"
+        return f"export {name}={shlex.quote(value)}"
 
     def write_summary(self, markdown: str, terminal: str | None = None) -> None:
         """The job summary; outside Actions, where there is none, `terminal` (by default the

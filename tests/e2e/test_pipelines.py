@@ -96,7 +96,8 @@ def test_public_release_publishes_and_makes_the_github_release(run: Pipelines, h
     # The sample's CHANGELOG.md section for 0.1.0 on top, GitHub's generated notes below.
     assert release["body"].startswith("### Added\n\n- The `release-actions-sample` command")
     assert release["body"].endswith(
-        "**Full Changelog**: https://github.com/benchflow-ai/release-actions-sample/commits/v0.1.0")
+        f"**Full Changelog**: {run.github.url}/stand-in/benchflow-ai/release-actions-sample/"
+        "commits/v0.1.0")
     assert "Verified: " in public.log and "Inspection passed" in public.log
     assert f"Bearer {GITHUB_TOKEN}" in run.github.authorizations or \
         f"token {GITHUB_TOKEN}" in run.github.authorizations

@@ -261,7 +261,8 @@ def test_no_live_provider_fails_with_one_error_listing_every_reason(tmp_path: Pa
     assert result.code == 1
     [error] = result.errors()
     for line in (
-        "- deepseek: unauthorized (HTTP 401): Request with Bearer *** refused (401)",
+        "- deepseek: unauthorized (HTTP 401): Stand-in provider simulating a wrong key: the "
+        "request with Bearer *** refused (HTTP 401)",
         "- glm: missing key: set GLM_API_KEY",
         "- qwen: rate limited (HTTP 429)",
         "- litellm: missing base URL: set LITELLM_BASE_URL",

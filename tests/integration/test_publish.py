@@ -222,7 +222,8 @@ def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiS
     publish runs (building, or with `build: false`), then it refuses (exit 2) naming both
     versions, uploads nothing, and with `build: false` changes no file."""
     project = write_sample_package(tmp_path / "p", "stale-pkg", "0.5.0.dev1")
-    assert publish(project, pypi_server, **{"dry-run": "true"}).code == 0
+    assert publish(project, pypi_server).code == 0
+    uploaded = stored(pypi_server, "stale_pkg")
     write_sample_package(project, "stale-pkg", "0.5.0.dev2")
 
     built = publish(project, pypi_server)
@@ -234,7 +235,40 @@ def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiS
         assert "more than one release" in result.errors()[0]
         assert "0.5.0.dev1" in result.errors()[0] and "0.5.0.dev2" in result.errors()[0]
     assert snapshot(project) == before
-    assert stored(pypi_server, "stale_pkg") == {}
+    assert stored(pypi_server, "stale_pkg") == uploaded
+
+
+def test_a_dry_run_leaves_no_dist_behind(tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a dry run of 0.6.0.dev1, when the version moves to 0.6.0.dev2 and publish runs
+    again, then it publishes: the dry run built in a temporary folder it said it removed, and
+    the project holds no dist/ after it."""
+    project = write_sample_package(tmp_path / "p", "dry-twice-pkg", "0.6.0.dev1")
+    dry = publish(project, pypi_server, **{"dry-run": "true"})
+    assert dry.code == 0, dry.log
+    assert "temporary folder" in dry.log and "dist/ untouched" in dry.log
+    assert dry.outputs["version"] == "0.6.0.dev1"
+    assert not (project / "dist").exists()
+
+    write_sample_package(project, "dry-twice-pkg", "0.6.0.dev2")
+    real = publish(project, pypi_server)
+    assert real.code == 0, real.log
+    assert sorted(stored(pypi_server, "dry_twice_pkg")) == [
+        "dry_twice_pkg-0.6.0.dev2-py3-none-any.whl", "dry_twice_pkg-0.6.0.dev2.tar.gz"]
+
+
+def test_a_folder_without_pyproject_is_refused_before_uv_runs(
+    tmp_path: Path, pypi_server: PypiServer
+) -> None:
+    """Given a working directory with no pyproject.toml, publish says so once, names
+    `working-directory`, runs no build and writes nothing."""
+    (tmp_path / "README.md").write_text("not a project\n")
+    before = snapshot(tmp_path)
+    result = publish(tmp_path, pypi_server)
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "no pyproject.toml" in error and "working-directory" in error
+    assert "uv build" not in result.log
+    assert snapshot(tmp_path) == before
 
 
 def test_trusted_publishing_preflight_stops_before_uploading(
@@ -254,9 +288,10 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     dry = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password, "dry-run": "true"})
+    # The dry run leaves no dist/ behind: the real runs build their own.
     real = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
-        **without_password, "build": "false"})
+        **without_password})
     fork = run_cli("publish", cwd=project, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password, "build": "false"},

@@ -329,6 +329,50 @@ def test_a_checkout_of_another_commit_is_refused(upstream: Upstream) -> None:
     assert_refused(guard(checkout, "v1.2.3"), 2, "ref: v1.2.3")
 
 
+def test_a_checkout_behind_the_tag_is_named_as_such_not_as_a_version_mismatch(
+    upstream: Upstream
+) -> None:
+    """Given the tag v1.2.4 on the commit that declares 1.2.4 and a checkout of the commit
+    before it (1.2.3), tag-guard says the checkout is not the tag's commit: the tagged commit
+    does hold 1.2.4, so a version mismatch would be untrue."""
+    upstream.commit("1.2.3")
+    upstream.commit("1.2.4")
+    upstream.tag("v1.2.4")
+    checkout = upstream.checkout("v1.2.4", "full")
+    git(checkout, "checkout", "--quiet", "HEAD~1")
+
+    error = assert_refused(guard(checkout, "v1.2.4"), 2, "not the tag's commit",
+                           "git checkout v1.2.4")
+    assert "mismatch" not in error
+
+
+def test_on_a_laptop_it_says_before_fetching_and_keeps_gits_lines_out(
+    upstream: Upstream
+) -> None:
+    """Given a depth-1 clone of a tag behind main, run outside Actions: tag-guard says, before
+    it changes the clone, that it fetches main and unshallows it, and relays none of git's own
+    `From ...` lines; in Actions, git's lines are folded in a group."""
+    upstream.commit("1.2.3")
+    upstream.tag("v1.2.3")
+    upstream.commit("1.2.4.dev0", note="after")
+    laptop = upstream.checkout("v1.2.3", "depth-1")
+    actions = upstream.checkout("v1.2.3", "actions")
+
+    local = run_cli("tag-guard", cwd=laptop, inputs={"tag": "v1.2.3", "index-url": ""},
+                    actions=False)
+    in_actions = guard(actions, "v1.2.3")
+
+    assert local.code == 0, local.log
+    said = local.stderr.splitlines()[0]
+    assert said.startswith("Fetching main from origin into this clone") and "shallow" in said
+    assert not [line for line in local.stderr.splitlines() if line.startswith(("From ", "---"))]
+    assert in_actions.code == 0, in_actions.log
+    lines = in_actions.log.splitlines()
+    start, end = lines.index("::group::git fetch origin main"), lines.index("::endgroup::")
+    relayed = [n for n, line in enumerate(lines) if line.startswith("From ")]
+    assert relayed and all(start < n < end for n in relayed)
+
+
 def test_a_tag_that_exists_nowhere_is_a_configuration_error(upstream: Upstream) -> None:
     """Given version 1.2.4 on main but no tag v1.2.4 pushed, when tag-guard checks v1.2.4,
     then it says the tag is missing and how to push it."""

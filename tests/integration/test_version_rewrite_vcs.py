@@ -4,6 +4,7 @@ plugin's own variable; real `uv build`s take that variable."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -454,3 +455,42 @@ def test_uv_build_with_the_exported_variable_builds_the_preview(
     code, _, env, log = rewrite(root)
     assert code == 0, log
     assert uv_build(root, env) == [wheel]
+
+
+# --- on a laptop: GITHUB_ENV unset ------------------------------------------------------------
+
+
+def test_outside_actions_it_prints_the_exports_and_claims_none(tmp_path: Path) -> None:
+    """Given a hatch-vcs project on a laptop (no GITHUB_ENV), version-rewrite says nothing was
+    exported and prints the `export` lines to run; run as printed, a real build then carries
+    the preview version."""
+    root = make_repo(tmp_path, HATCH_VCS.format(extra=""))
+    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "9"}, actions=False)
+    assert result.code == 0, result.log
+    claims = re.findall(r"(?<!not )(?<!was )exported \S+", result.stderr)
+    assert claims == [], claims
+    assert "(GITHUB_ENV)" not in result.stderr
+    exports = [line.strip() for line in result.stderr.splitlines()
+               if line.strip().startswith("export ")]
+    assert exports == ["export SETUPTOOLS_SCM_PRETEND_VERSION=1.4.3.dev9",
+                       "export SETUPTOOLS_SCM_PRETEND_VERSION_FOR_MY_PKG=1.4.3.dev9"]
+    script = "\n".join([*exports, f"{VENV_BIN / 'uv'} build --wheel --quiet --out-dir dist"])
+    subprocess.run(["bash", "-e", "-c", script], cwd=root, env=clean_env(), check=True,
+                   capture_output=True, timeout=300)
+    assert [p.name for p in (root / "dist").glob("*.whl")] == [
+        "my_pkg-1.4.3.dev9-py2.py3-none-any.whl"]
+
+
+def test_publish_names_the_missing_override_when_the_build_carries_a_local_part(
+    tmp_path: Path
+) -> None:
+    """Given the laptop run above without the exports, publish builds 1.4.3.dev1+g<sha>: the
+    refusal says the override variable was not set, not that the version was changed."""
+    root = make_repo(tmp_path, HATCH_VCS.format(extra=""))
+    result = run_cli("publish", cwd=root, actions=False, inputs={
+        "channel": "preview", "expected-version": "1.4.3.dev9", "dry-run": "true",
+        "skip-checks": "sdist-contents"})
+    assert result.code == 1, result.log
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "+g" in error and "override variable" in error and "export" in error
+    assert "probably changed" not in error

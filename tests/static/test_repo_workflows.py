@@ -40,7 +40,8 @@ def test_the_ci_and_release_workflows_exist() -> None:
 def test_every_uses_is_pinned_to_a_full_sha_with_its_version(path: Path) -> None:
     text = path.read_text()
     for step in steps(path):
-        if "uses" in step:
+        # `$/`: this repository's own action at the running commit, pinned by the run itself.
+        if "uses" in step and not step["uses"].startswith("$/"):
             assert PINNED.match(step["uses"]), f"{path.name}: {step['uses']} is not pinned"
             line = next(line for line in text.splitlines() if step["uses"] in line)
             assert VERSION_COMMENT.search(line), f"{path.name}: say the version: {line.strip()}"
@@ -53,14 +54,19 @@ def test_top_level_permissions_are_present_and_read_only(path: Path) -> None:
     assert set(permissions.values()) <= {"read", "none"}, f"{path.name}: {permissions}"
 
 
-def test_only_the_release_job_may_write_and_only_contents() -> None:
+# The only jobs that may write, and what: the tag move pushes a tag, the PyPI job mints the
+# Trusted Publishing token and nothing else.
+WRITERS = {("release.yml", "move-major-tag"): {"contents"},
+           ("release.yml", "publish-pypi"): {"id-token"}}
+
+
+def test_only_the_release_jobs_may_write_and_only_what_each_needs() -> None:
     for path in WORKFLOWS:
         for name, job in load(path)["jobs"].items():
             granted = job.get("permissions", {})
             assert granted not in ("write-all", "read-all"), f"{path.name}:{name}"
             writes = {scope for scope, level in granted.items() if level == "write"}
-            expected = {"contents"} if (path.name, name) == ("release.yml",
-                                                               "move-major-tag") else set()
+            expected = WRITERS.get((path.name, name), set())
             assert writes == expected, f"{path.name}:{name} writes {writes}"
 
 
@@ -90,6 +96,32 @@ def test_ci_runs_make_test_and_zizmor_and_cancels_superseded_pull_request_runs()
 # --- the release workflow's shell, run for real -------------------------------------------------
 
 RELEASE = ROOT / ".github/workflows/release.yml"
+
+
+def test_a_published_release_goes_to_pypi_with_this_repositorys_own_actions() -> None:
+    """The released commit is checked out without credentials, guarded by its own tag-guard
+    and published by its own publish through Trusted Publishing (an environment, no password),
+    the GitHub Release left as it is; the major tag moves only after PyPI has it."""
+    jobs = load(RELEASE)["jobs"]
+    job = jobs["publish-pypi"]
+    assert job["environment"]["name"] == "pypi"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    checkout, guard, publish = job["steps"]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["persist-credentials"] is False
+    assert "fetch-depth" not in checkout["with"]
+    assert checkout["with"]["ref"] == "refs/tags/${{ github.event.release.tag_name }}"
+    assert (guard["uses"], guard["id"]) == ("$/tag-guard", "guard")
+    assert guard["with"]["tag"] == "${{ github.event.release.tag_name }}"
+    assert publish["uses"] == "$/publish"
+    assert publish["with"] == {
+        "channel": "public", "expected-version": "${{ steps.guard.outputs.version }}",
+        "allow-prerelease": "${{ github.event.release.prerelease }}", "github-release": False,
+    }
+    assert not {"password", "username", "trusted-publishing"} & set(publish["with"])
+    assert jobs["move-major-tag"]["needs"] == "publish-pypi"
+    own = {path.parent.name for path in ROOT.glob("*/action.yml")}
+    assert {"tag-guard", "publish"} <= own
 
 
 def release_step(name_part: str) -> str:

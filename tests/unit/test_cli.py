@@ -4,6 +4,7 @@ code, and a command imports only what it uses."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,45 @@ def test_every_command_has_help_listing_its_inputs(command: str) -> None:
     assert proc.returncode == 0, proc.stderr
     for spec in cli.load(command).inputs:
         assert f"--{spec.name}" in proc.stdout
+
+
+def help_text(*argv: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "release_actions", *argv, "--help"],
+        capture_output=True, text=True, env=clean_env(PYTHONPATH=str(ROOT / "src"), COLUMNS="80"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+HYPHENATED = re.compile(r"[A-Za-z]-\n\s*[a-z]")
+
+
+@pytest.mark.parametrize("command", [*cli.COMMANDS, None])
+def test_help_never_breaks_a_name_at_its_hyphen(command: str | None) -> None:
+    """`index-unreachable`, `github-token`, `release-actions` stay whole in --help."""
+    text = help_text(*([command] if command else []))
+    assert not HYPHENATED.search(text), HYPHENATED.search(text)
+
+
+def test_required_flags_are_outside_the_brackets_and_said_required() -> None:
+    text = help_text("version-rewrite")
+    assert text.startswith("usage: release-actions version-rewrite --run-number VALUE ")
+    assert "[--run-number" not in text and "default: required" not in text
+    assert "(input `run-number`, required)" in " ".join(text.split())
+    publish = help_text("publish")
+    assert publish.startswith("usage: release-actions publish --channel VALUE ")
+
+
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
+def test_help_lists_the_commands_own_exit_codes_as_its_readme_does(command: str) -> None:
+    """Each command's --help says what its exit codes mean, in the words of its README."""
+    text = " ".join(help_text(command).split())
+    for code, meaning in cli.EXIT_MEANINGS[command].items():
+        assert f"{code} {' '.join(meaning.split())}" in text
+    assert "1 a check refused, 2 bad input" not in text  # the generic line is gone
+    readme = " ".join((ROOT / command / "README.md").read_text().split())
+    assert cli.exit_codes_sentence(command) in readme
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -191,6 +191,24 @@ def test_export_env_writes_heredoc_records(tmp_path) -> None:
     assert parse_key_values(env_file.read_text()) == {"LLM_PROVIDER": "glm", "X": "multi\nline"}
 
 
+def test_export_env_without_github_env_prints_shell_lines_but_never_a_secret() -> None:
+    """Outside Actions nothing is exported: the `export` lines to run are printed, quoted for
+    the shell; a masked value (even one quoting would split) is never printed."""
+    stream = io.StringIO()
+    console = gha.Console(actions=False, stream=stream)
+    console.mask("it's-a-long-secret")
+    gha.Runner({}, console).export_env({"LLM_PROVIDER": "glm", "BASE": "a b",
+                                        "OPENAI_API_KEY": "it's-a-long-secret"})
+    text = stream.getvalue()
+    assert text.splitlines() == [
+        gha.NOT_EXPORTED,
+        "  export LLM_PROVIDER=glm",
+        "  export BASE='a b'",
+        "  # export OPENAI_API_KEY=<a secret, not printed: set it yourself>",
+    ]
+    assert "long-secret" not in text
+
+
 def test_workspace_relative_paths(tmp_path) -> None:
     (tmp_path / "pkg").mkdir()
     environ = {"GITHUB_WORKSPACE": str(tmp_path)}

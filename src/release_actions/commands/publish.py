@@ -46,6 +46,13 @@ EXPECTED_MISMATCH = (
     "expected-version is {expected}, but {found}. Nothing was uploaded. The version was "
     "probably changed after version-rewrite/tag-guard ran, or dist/ holds an older build."
 )
+VCS_VERSION_NOT_OVERRIDDEN = (
+    "expected-version is {expected}, but {found}. Nothing was uploaded. The local part "
+    "`+{local}` means the VCS plugin (setuptools-scm, hatch-vcs, ...) computed the version from "
+    "git: its override variable, which version-rewrite exports, was not set for this build. In "
+    "Actions, run version-rewrite earlier in the same job; outside Actions, run the `export "
+    "NAME=value` lines version-rewrite printed, then publish again."
+)
 TWINE_FAILED = (
     "`twine check --strict` refused the distributions: {detail}. Nothing was uploaded. Fix the "
     "metadata (usually the README's markup or `readme` content type in pyproject.toml) and "
@@ -105,6 +112,11 @@ ATTESTATIONS_SKIPPED = (
     "`trusted-publishing: never`, or no OIDC token outside Actions), and PyPI takes "
     "attestations only from Trusted Publishing. Set `attestations: false` to silence this notice."
 )
+
+DRY_RUN_FILES = {
+    True: "built in a temporary folder (removed; dist/ untouched) and checked",
+    False: "checked in dist/",
+}
 NO_CHANGELOG = "No changelog found in {directory} (looked for {names}): generated notes only."
 
 
@@ -172,7 +184,8 @@ class Inputs:
         default="false",
     )
     dry_run: bool = option(
-        kinds.boolean, "Build, check and hash; upload nothing, create no release.",
+        kinds.boolean, "Build (into a temporary folder: dist/ is left as it was), check and "
+        "hash; upload nothing, create no release.",
         default="false",
     )
     upload_timeout: float = option(
@@ -315,6 +328,10 @@ def check_expected_version(dists: Sequence[Distribution], expected: Version | No
     wrong = [d for d in dists if d.version != expected]
     if wrong:
         found = ", ".join(f"{d.filename} carries {d.version}" for d in wrong)
+        local = next((d.version.local for d in wrong if d.version.local), None)
+        if local is not None and expected.local is None:
+            raise CheckFailed(VCS_VERSION_NOT_OVERRIDDEN.format(expected=expected, found=found,
+                                                                local=local))
         raise CheckFailed(EXPECTED_MISMATCH.format(expected=expected, found=found))
 
 
@@ -322,7 +339,7 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
                 env: Mapping[str, str]) -> None:
     # -I: the project's own top-level modules (cwd) must not shadow twine's.
     argv = [sys.executable, "-I", "-m", "twine", "--no-color", "check", "--strict",
-            *(str(d.path.relative_to(inputs.working_directory)) for d in dists)]
+            *(_shown(d.path, inputs.working_directory) for d in dists)]
     code, output = processes.stream(console, "twine check --strict", argv,
                           cwd=inputs.working_directory, env=env)
     if code != 0:
@@ -330,6 +347,11 @@ def twine_check(dists: Sequence[Distribution], inputs: Inputs, console: Console,
         start = re.search(r"(FAILED|ERROR|WARNING)", output)
         detail = " ".join(output[start.start():].split()) if start else processes.last_lines(output)
         raise CheckFailed(TWINE_FAILED.format(detail=detail[:800]))
+
+
+def _shown(path: Path, project: Path) -> str:
+    """A file as sub-processes get it: relative to the project, absolute when elsewhere."""
+    return str(path.relative_to(project)) if path.is_relative_to(project) else str(path)
 
 
 def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
@@ -481,6 +503,14 @@ def confine_dist(dist_dir: Path, ctx: Context) -> None:
 
 
 def run(inputs: Inputs, ctx: Context) -> Outcome:
+    if not (inputs.dry_run and inputs.build):
+        return _run(inputs, ctx, inputs.working_directory / DIST)
+    # A dry run leaves no dist/ behind: the next run would find two releases in it.
+    with tempfile.TemporaryDirectory(prefix="release-actions-dry-run-") as out:
+        return _run(inputs, ctx, Path(out))
+
+
+def _run(inputs: Inputs, ctx: Context, dist_dir: Path) -> Outcome:
     console = ctx.console
     if inputs.makes_release and not inputs.dry_run:
         _require_release_inputs(inputs, ctx)
@@ -488,11 +518,14 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     mismatch = check_url_mismatch(inputs.repository_url, inputs.check_url)
     if mismatch:
         console.warning(mismatch, title="publish")
-    dist_dir = inputs.working_directory / DIST
-    confine_dist(dist_dir, ctx)
-    if inputs.build:
-        build_distributions(inputs.working_directory, console, env)
+    # Our own temporary folder (a dry run's) holds only what uv wrote; dist/ may hold links.
+    in_workspace = dist_dir == inputs.working_directory / DIST
+    if in_workspace:
         confine_dist(dist_dir, ctx)
+    if inputs.build:
+        build_distributions(inputs.working_directory, console, env, dist_dir)
+        if in_workspace:
+            confine_dist(dist_dir, ctx)
     dists = find_distributions(dist_dir)
     version = dists[0].version
     console.info(f"Distributions of {dists[0].name} {version}: "
@@ -521,8 +554,9 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                             has_password=bool(inputs.password))
         if problem is not None:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
-        console.notice(f"Dry run: {len(dists)} file(s) of {version} built and checked; "
-                       "nothing uploaded, no release made.", title="publish")
+        console.notice(f"Dry run: {len(dists)} file(s) of {version} "
+                       f"{DRY_RUN_FILES[inputs.build]}; nothing uploaded, no release made.",
+                       title="publish")
         return Outcome(outputs={**_outputs(version, dists), "verified": "skipped",
                                 "provenance": "skipped"},
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))

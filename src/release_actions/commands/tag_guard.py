@@ -1,7 +1,7 @@
 """`tag-guard`: a public release only when the tag, the project version and `main` agree.
 
 Checks, in order, each one a refusal of its own: the tag is prefix + a PEP 440 version the
-public channel releases; the project declares that version; the checkout is the tag's commit;
+public channel releases; the checkout is the tag's commit; the project declares that version;
 that commit is on `origin/<branch>` (git, else GitHub's compare API); the index does not hold
 the version yet and the version does not go back behind the latest release."""
 
@@ -35,6 +35,16 @@ NOT_ON_BRANCH = (
     "The tag {tag} points at commit {sha}, which is not on origin/{branch} ({how}). Only "
     "commits on {branch} are released: merge the change into {branch}, delete the tag "
     "(`git push origin :refs/tags/{tag}`) and tag the merged commit."
+)
+NOT_THE_TAGS_COMMIT = (
+    "The checkout is not the tag's commit: HEAD is {head} but the tag {tag} points at {sha}, so "
+    "the project read here is not the one that would be released. Check out the tag "
+    "(`git checkout {tag}`; in a workflow, actions/checkout with `ref: {tag}`) and run "
+    "tag-guard again."
+)
+FETCHING = (
+    "Fetching {branch} from origin into this clone (this updates origin/{branch}{history}) "
+    "to check that {sha} is on {branch}."
 )
 NO_SUCH_BRANCH = (
     "origin has no branch {branch}, so the tag's commit cannot be on it. Set `branch` to the "
@@ -213,11 +223,7 @@ def resolve_tag(workdir: Path, tag: str, console: Console, git_timeout: float) -
         raise ConfigError(f"origin has no tag {tag}. Push it: `git push origin {tag}`.")
     head = git.commit_of(workdir, "HEAD")
     if head != sha:
-        raise ConfigError(
-            f"The checkout is at {head or 'no commit'} but the tag {tag} points at {sha}: the "
-            "project checked would not be the one released. Check out the tag "
-            f"(actions/checkout with `ref: {tag}`) before tag-guard."
-        )
+        raise ConfigError(NOT_THE_TAGS_COMMIT.format(head=head or "no commit", tag=tag, sha=sha))
     return sha
 
 
@@ -228,10 +234,15 @@ def _git_says_contained(workdir: Path, sha: str, inputs: Inputs,
     branch = inputs.branch
     target = git.remote_branch(branch)
     try:
-        with console.group(f"git fetch origin {branch}"):
-            fetched = git.fetch_branch(workdir, branch, timeout=inputs.git_timeout)
-            if fetched.stderr:
+        history = " and, the clone being shallow, fetches its whole history" \
+            if git.is_shallow(workdir) else ""
+        console.info(FETCHING.format(branch=branch, history=history, sha=sha[:12]))
+        fetched = git.fetch_branch(workdir, branch, timeout=inputs.git_timeout)
+        if fetched.stderr and console.actions:  # git's own lines, folded; a terminal skips them
+            with console.group(f"git fetch origin {branch}"):
                 console.info(fetched.stderr)
+        elif fetched.stderr:
+            console.debug(fetched.stderr)
         return git.is_ancestor(workdir, sha, target)
     except git.GitError as error:
         if git.missing_remote_ref(error):
@@ -375,6 +386,9 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
 
     if not isinstance(source, VcsSource):
         kinds.require_in_workspace(source.path, ctx, str(project_file))
+    workdir = project_file.resolve().parent
+    # The checkout before the version: a version read from another commit says nothing.
+    sha = resolve_tag(workdir, inputs.tag, console, inputs.git_timeout)
     if isinstance(source, VcsSource):
         # The tag is the version: the build backend reads it from the tag at HEAD.
         report.add("project version", f"from git tags ({source.where}): the build carries "
@@ -385,8 +399,6 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         report.add("project version", f"{source.where} = `{source.version}` in "
                                       f"`{source.path}`{line} (match: {inputs.match})")
 
-    workdir = project_file.resolve().parent
-    sha = resolve_tag(workdir, inputs.tag, console, inputs.git_timeout)
     report.add("checkout", f"HEAD is the tag's commit `{sha}`")
     how = check_on_branch(inputs, ctx, workdir, sha)
     report.add(f"on `{inputs.branch}`", f"`{sha[:12]}` is on origin/{inputs.branch} ({how})")

@@ -130,7 +130,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
         contents = plan_rewrite(plan.declarations, decision.version)
         if not inputs.dry_run:
             originals = write_atomically(contents)
-        console.info(_done(inputs, plan))
+        console.info(_done(inputs, plan, _export_verb(inputs, ctx)))
         for caveat in dict.fromkeys(d.caveat for d in plan.declarations if d.caveat):
             console.warning(caveat, title="version-rewrite")
     else:
@@ -142,22 +142,32 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
             "publish": "true" if decision.publish else "false",
             "reason": decision.reason,
         },
-        summary=_summary(inputs, plan),
+        summary=_summary(inputs, plan, _export_verb(inputs, ctx)),
         env={} if inputs.dry_run else plan.env,
         undo=(lambda: put_back(originals)) if originals else None,
     )
 
 
-def _done(inputs: Inputs, plan: Plan) -> str:
-    rewrite, export = ("dry run: would rewrite", "would export") if inputs.dry_run \
-        else ("Rewrote", "exported")
+def _export_verb(inputs: Inputs, ctx: Context) -> str:
+    """How the build step gets the override variable: claim an export only when one happens."""
+    if inputs.dry_run:
+        return "would export"
+    return "exported" if ctx.get("GITHUB_ENV") else ""
+
+
+def _done(inputs: Inputs, plan: Plan, export: str) -> str:
+    rewrite = "dry run: would rewrite" if inputs.dry_run else "Rewrote"
     places = ", ".join(f"{d.path} ({d.where})" for d in plan.declarations)
     said = [f"{rewrite} {plan.previous} → {plan.decision.version} in {places}"] if places else []
-    said += [f"{export} {name}={value} for the build" for name, value in plan.env.items()]
+    variables = ", ".join(f"{name}={value}" for name, value in plan.env.items())
+    if variables:
+        said.append(f"{export} {variables} for the build" if export else
+                    f"the build needs {variables}: GITHUB_ENV is not set, so export them "
+                    "yourself (the lines below)")
     return "; ".join(said)
 
 
-def _summary(inputs: Inputs, plan: Plan) -> str:
+def _summary(inputs: Inputs, plan: Plan, export: str) -> str:
     decision = plan.decision
     if not decision.publish:
         return f"### ⏭️ Preview skipped\n\n{decision.reason}\n"
@@ -167,8 +177,9 @@ def _summary(inputs: Inputs, plan: Plan) -> str:
     )
     table = f"| file | declaration | line |\n|---|---|---|\n{rows}\n" if rows else ""
     exported = "".join(
-        f"- {'would export' if inputs.dry_run else 'exported'} `{name}={value}` to the "
-        "build step (GITHUB_ENV)\n" for name, value in plan.env.items()
+        f"- {export} `{name}={value}` to the build step (GITHUB_ENV)\n" if export else
+        f"- not exported (GITHUB_ENV is not set): `export {name}={value}` before the build\n"
+        for name, value in plan.env.items()
     )
     return (
         f"### 🔖 Preview version `{decision.version}`\n\n"

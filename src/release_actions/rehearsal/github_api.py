@@ -31,6 +31,9 @@ class FakeGitHub:
     """State the tests and the demo read back."""
 
     url: str = ""
+    # Where the web pages (`html_url`) live: GitHub's by default; the demo uses the stand-in's
+    # own address, so no link it prints looks like a real page on github.com.
+    html_base: str = "https://github.com"
     releases: list[dict[str, Any]] = field(default_factory=list)
     assets: dict[int, bytes] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
@@ -123,7 +126,7 @@ class FakeGitHub:
 def _repository(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
     base = f"{fake.url}/repos/{owner}/{name}"
     return {"id": 1, "name": name, "full_name": f"{owner}/{name}", "url": base,
-            "html_url": f"https://github.com/{owner}/{name}", "default_branch": "main",
+            "html_url": f"{fake.html_base}/{owner}/{name}", "default_branch": "main",
             "owner": {"login": owner, "id": 1, "type": "Organization"}}
 
 
@@ -134,14 +137,14 @@ def _release_json(fake: FakeGitHub, release: dict[str, Any], repo: str) -> dict[
         "url": base,
         "assets_url": f"{base}/assets",
         "upload_url": f"{base}/assets{{?name,label}}",
-        "html_url": f"https://github.com/{repo}/releases/tag/{release['tag_name']}",
+        "html_url": f"{fake.html_base}/{repo}/releases/tag/{release['tag_name']}",
         "assets": [_asset_json(fake, asset, repo) for asset in release["_assets"]],
     }
 
 
 def _environment_json(fake: FakeGitHub, environment: dict[str, Any], repo: str) -> dict[str, Any]:
     return {**environment, "url": f"{fake.url}/repos/{repo}/environments/{environment['name']}",
-            "html_url": f"https://github.com/{repo}/deployments/activity_log?environments_filter="
+            "html_url": f"{fake.html_base}/{repo}/deployments/activity_log?environments_filter="
                         f"{environment['name']}"}
 
 
@@ -161,23 +164,23 @@ def _environments_route(fake: FakeGitHub, rest: str, repo: str) -> tuple[int, An
     return 200, _environment_json(fake, found, repo)
 
 
-def generated_notes(repo: str, tag: str) -> str:
+def generated_notes(repo: str, tag: str, html_base: str = "https://github.com") -> str:
     """What GitHub's generated notes look like for a repository without merged pull requests."""
-    return f"**Full Changelog**: https://github.com/{repo}/commits/{tag}"
+    return f"**Full Changelog**: {html_base}/{repo}/commits/{tag}"
 
 
-def _created_body(payload: dict[str, Any], repo: str) -> str:
+def _created_body(fake: FakeGitHub, payload: dict[str, Any], repo: str) -> str:
     """As GitHub does: a given body goes above the generated notes."""
     body = str(payload.get("body") or "")
     if not payload.get("generate_release_notes"):
         return body
-    notes = generated_notes(repo, payload["tag_name"])
+    notes = generated_notes(repo, payload["tag_name"], fake.html_base)
     return f"{body}\n\n{notes}" if body else notes
 
 
 def _asset_json(fake: FakeGitHub, asset: dict[str, Any], repo: str) -> dict[str, Any]:
     return {**asset, "url": f"{fake.url}/repos/{repo}/releases/assets/{asset['id']}",
-            "browser_download_url": f"https://github.com/{repo}/releases/download/{asset['name']}"}
+            "browser_download_url": f"{fake.html_base}/{repo}/releases/download/{asset['name']}"}
 
 
 def _matching_pulls(
@@ -200,7 +203,7 @@ def _pull_json(fake: FakeGitHub, pull: dict[str, Any], repo: str) -> dict[str, A
     return {
         **pull,
         "url": f"{fake.url}/repos/{repo}/pulls/{number}",
-        "html_url": f"https://github.com/{repo}/pull/{number}",
+        "html_url": f"{fake.html_base}/{repo}/pull/{number}",
         "head": {"ref": pull["head"], "label": f"{owner}:{pull['head']}"},
         "base": {"ref": pull["base"], "label": f"{owner}:{pull['base']}"},
     }
@@ -300,7 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
             release = {
                 "id": fake._id(), "tag_name": payload["tag_name"],
                 "name": payload.get("name", payload["tag_name"]),
-                "body": _created_body(payload, repo),
+                "body": _created_body(fake, payload, repo),
                 "draft": bool(payload.get("draft")),
                 "prerelease": bool(payload.get("prerelease")),
                 "make_latest": payload.get("make_latest", "true"),

@@ -24,6 +24,9 @@ TRICKLE = "trickle"  # send a 200 header, then one body byte every 0.2 s, foreve
 NO_CHOICES = "no-choices"  # 200 with a JSON body that has no `choices`
 STATUS_CODES = {"401": 401, "403": 403, "404": 404, "429": 429, "500": 500, "503": 503}
 BEHAVIOURS = (OK, HANG, RESET, TRICKLE, NO_CHOICES, *STATUS_CODES)
+# What each refusal stands for; the message echoes the Authorization header (masking tests).
+SIMULATING = {401: "a wrong key", 403: "a key without access", 404: "an unknown model",
+              429: "rate limiting", 500: "a server error", 503: "an overloaded server"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ class FakeProvider(LocalServer):
                 else:
                     status = STATUS_CODES[behaviour]
                     self.send_json(status, {"error": {
-                        "message": f"Request with {authorization} refused ({status})",
+                        "message": f"Stand-in provider simulating {SIMULATING[status]}: the "
+                                   f"request with {authorization} refused (HTTP {status})",
                         "type": "invalid_request_error",
                     }})
 
