@@ -62,7 +62,8 @@ def test_the_refusing_stand_in_says_it_simulates_a_wrong_key() -> None:
     """The deepseek stand-in's 401 says what it simulates, and the demo's note says *** is the
     masked key, so `Bearer ***` is not read as a request without a key."""
     import requests
-    from devtools.fake_providers import FakeProvider
+
+    from release_actions.rehearsal.providers import FakeProvider
 
     with FakeProvider("401") as server:
         answer = requests.post(f"{server.base_url}/chat/completions", json={}, timeout=10,
