@@ -4,8 +4,8 @@ and `integration-gate` as its action runs it. Run: `.venv/bin/python bench/gate.
 
 Both probe the same local provider stand-ins (`release_actions/rehearsal/providers.py`, in a
 child process, as real providers would be), configured through the same variables: deepseek,
-glm, qwen, litellm and openai (the selector probes GitHub Models at a fixed URL, so it is left out). A hung
-server reads the request and never answers. The selector's timeout is fixed at 25 s per
+glm, qwen, litellm and openai (the selector probes GitHub Models at a fixed URL, so it is left
+out). A hung server reads the request and never answers. The selector's timeout is fixed at 25 s per
 provider; the gate is given the same 25 s. Each server counts the requests it received."""
 
 from __future__ import annotations
