@@ -16,11 +16,20 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from release_actions import changelog, gha, inspection, kinds, processes, verification, versions
+from release_actions import (
+    changelog,
+    gha,
+    inspection,
+    kinds,
+    processes,
+    verification,
+    versions,
+)
+from release_actions import publish_report as report
 from release_actions.building import DIST, build_distributions, build_tree_wheel
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
-from release_actions.distributions import Distribution, find_distributions, hashes_text
+from release_actions.distributions import Distribution, find_distributions
 from release_actions.errors import CheckFailed, ConfigError, InputError, ReleaseActionsError
 from release_actions.gha import Console
 from release_actions.trusted_publishing import (
@@ -465,7 +474,7 @@ def verify_upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
                             title="publish")
     if not result.ok:
         raise CheckFailed(_not_served(result), outputs={
-            **_outputs(version, [d for d in dists if d.filename in result.served]),
+            **report.outputs(version, [d for d in dists if d.filename in result.served]),
             "verified": "false"})
     ctx.console.info(f"Verified: {index} serves every file with our sha256 "
                      f"({result.seconds:.2f} s, {result.attempts} look(s))")
@@ -537,7 +546,7 @@ def _run(inputs: Inputs, ctx: Context, dist_dir: Path) -> Outcome:
     if skip_reason:
         console.notice(f"Not publishing on the {inputs.channel} channel: {skip_reason}",
                        title="publish skipped")
-        return Outcome(outputs={**_outputs(version, [], skipped=True), "verified": "skipped",
+        return Outcome(outputs={**report.outputs(version, [], skipped=True), "verified": "skipped",
                                 "provenance": "skipped"},
                        summary=f"### ⏭️ Publish skipped\n\n{skip_reason}\n")
 
@@ -557,7 +566,7 @@ def _run(inputs: Inputs, ctx: Context, dist_dir: Path) -> Outcome:
         console.notice(f"Dry run: {len(dists)} file(s) of {version} "
                        f"{DRY_RUN_FILES[inputs.build]}; nothing uploaded, no release made.",
                        title="publish")
-        return Outcome(outputs={**_outputs(version, dists), "verified": "skipped",
+        return Outcome(outputs={**report.outputs(version, dists), "verified": "skipped",
                                 "provenance": "skipped"},
                        summary=_summary(inputs, version, dists, [], "", dry_run=True))
 
@@ -597,7 +606,7 @@ def _after_upload(inputs: Inputs, ctx: Context, dists: Sequence[Distribution],
     if attested:
         summary += (f"\nAttestations (PEP 740): {len(attested)} uploaded with the files; "
                     f"provenance on the index: {provenance}\n")
-    return Outcome(outputs={**_outputs(version, dists, release_url=release_url),
+    return Outcome(outputs={**report.outputs(version, dists, release_url=release_url),
                             "verified": verified, "provenance": provenance},
                    summary=summary)
 
@@ -665,7 +674,7 @@ def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
     such as the files a failed verification found served, win) and, when `say`, a word on
     what was done."""
     version = dists[0].version
-    error.outputs = {**_outputs(version, dists), "verified": verified, **error.outputs}
+    error.outputs = {**report.outputs(version, dists), "verified": verified, **error.outputs}
     verified = error.outputs["verified"]
     error.summary = _summary(inputs, version, dists, present, "", verified=verified,
                              heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
@@ -677,41 +686,11 @@ def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
     return error
 
 
-def _outputs(version: Version, dists: Sequence[Distribution], *, release_url: str = "",
-             skipped: bool = False) -> dict[str, str]:
-    return {
-        "version": str(version),
-        "files": "\n".join(d.filename for d in dists),
-        "hashes": hashes_text(dists),
-        "release-url": release_url,
-        "skipped": "true" if skipped else "false",
-    }
-
-
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
              present: Sequence[str], release_url: str, *, dry_run: bool = False,
              verified: str = "skipped", heading: str = "") -> str:
-    if dry_run:
-        heading = f"### 🧪 Dry run: `{version}` built and checked, nothing uploaded"
-    heading = heading or f"### 📦 Published `{version}` ({inputs.channel})"
-
-    def state(dist: Distribution) -> str:
-        if dry_run:
-            return "dry run"
-        if dist.filename in present:
-            return "already on the index"
-        # Accepted by the index but not found served: never called uploaded.
-        return "sent" if verified == "false" else "uploaded"
-
-    served = {"true": "yes, same sha256", "false": "not proven",
-              "skipped": "not verified"}[verified]
-    rows = "\n".join(f"| `{d.filename}` | `{d.sha256}` | {state(d)} | {served} |"
-                     for d in dists)
-    lines = [heading, "", f"Index: {inputs.repository_url}", "",
-             "| file | sha256 | state | served by the index |", "|---|---|---|---|", rows]
-    if release_url:
-        lines += ["", f"GitHub Release: {release_url}"]
-    return "\n".join(lines) + "\n"
+    return report.summary(inputs.repository_url, inputs.channel, version, dists, present,
+                          release_url, dry_run=dry_run, verified=verified, heading=heading)
 
 
 COMMAND = Command(
