@@ -132,10 +132,10 @@ EXIT_MEANINGS: dict[str, dict[int, str]] = {
            "failed build, missing `id-token: write`, `invalid-publisher`)",
     },
     "doctor": {
-        0: "the setup is ready (notes and skips included)",
+        0: "the setup is ready (notes, skips and acknowledged findings included)",
         1: "an item failed (one `::error` per failed item, then one that counts them)",
-        2: "bad input, or a workflow file GitHub could not run either (one `::error` with its "
-           "file and line)",
+        2: "bad input, a workflow file GitHub could not run either, or a malformed "
+           "acknowledgement (one `::error` with its file and line)",
     },
     "bump-dev": {
         0: "a pull request opened or updated, or nothing to do (`reason` says why)",

@@ -113,12 +113,13 @@ def test_a_tag_that_is_not_on_main_is_red_with_the_fix(tmp_path: Path) -> None:
 
 
 def test_a_file_the_sdist_drops_is_red_with_the_fix(tmp_path: Path) -> None:
-    """The module imports a helper the sdist excludes: a wheel built from the sdist would
-    break, so publish's inspection refuses before anything is uploaded."""
+    """The sdist's `include` forgets a helper the module imports (nobody chose to leave it
+    out): a wheel built from the sdist would break, so publish's inspection refuses before
+    anything is uploaded."""
     repository = make_consumer(
         tmp_path / "tiny", TINY,
         edits={"pyproject.toml": ("[build-system]", '[tool.hatch.build.targets.sdist]\n'
-                                                    'exclude = ["src/tiny_lib/helpers.py"]\n\n'
+                                                    'include = ["src/tiny_lib/__init__.py"]\n\n'
                                                     "[build-system]")},
         extra={"src/tiny_lib/helpers.py": "def help() -> str:\n    return 'help'\n"},
     )
