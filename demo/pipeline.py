@@ -6,11 +6,9 @@ stand-ins: a package index (pypiserver), LLM providers and GitHub's API.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
-import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -211,8 +209,8 @@ class Pipelines:
         })
         self.github.add_run(self.eval_run_id(eval_run), eval_run, tested_sha)
         if (self.artifacts / "tested-run").is_dir():
-            self.github.add_artifact(self.eval_run_id(eval_run), "tested-run",
-                                     _zip_folder(self.artifacts / "tested-run"))
+            self.github.upload_artifact(self.eval_run_id(eval_run), "tested-run",
+                                        self.artifacts / "tested-run")
         return step
 
     @staticmethod
@@ -283,16 +281,6 @@ class Pipelines:
         )
         return subprocess.run([str(venv / "bin/release-actions-sample")], check=True,
                               capture_output=True, text=True).stdout.strip()
-
-
-def _zip_folder(folder: Path) -> bytes:
-    """What actions/upload-artifact stores for a folder: its files at the zip's root."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
 
 
 @contextmanager

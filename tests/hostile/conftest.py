@@ -16,6 +16,19 @@ import pytest
 from release_actions import cli
 from tests.helpers import Result, parse_key_values
 
+# A project that takes its version from git tags (hatch-vcs).
+VCS_PROJECT = """\
+[project]
+name = "mypkg"
+dynamic = ["version"]
+
+[build-system]
+requires = ["hatchling", "hatch-vcs"]
+build-backend = "hatchling.build"
+
+[tool.hatch.version]
+source = "vcs"
+"""
 PYPROJECT = """\
 [project]
 name = "mypkg"

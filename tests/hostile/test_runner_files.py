@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.helpers import ROOT, Result, clean_env
-from tests.hostile.conftest import Workspace, run_in_process, tree_hash
+from tests.hostile.conftest import VCS_PROJECT, Workspace, run_in_process, tree_hash
 
 EXTRA = 'VERSION = "1.2.3.dev0"\n'
 RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
@@ -20,18 +20,6 @@ TRIED: list[str] = []
 EARLIER = "earlier<<ghadelimiter_0-1\nstep\nghadelimiter_0-1\n"  # an earlier step's output
 
 
-VCS_PROJECT = """\
-[project]
-name = "mypkg"
-dynamic = ["version"]
-
-[build-system]
-requires = ["hatchling", "hatch-vcs"]
-build-backend = "hatchling.build"
-
-[tool.hatch.version]
-source = "vcs"
-"""
 
 
 def _rewrite_inputs(workspace: Workspace) -> dict[str, str]:

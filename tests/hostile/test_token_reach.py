@@ -16,7 +16,7 @@ from devtools.pypi import write_sample_package
 
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import git, run_cli
-from tests.hostile.conftest import make_workspace
+from tests.hostile.conftest import VCS_PROJECT, make_workspace
 from tests.hostile.test_faults import _bare_origin
 from tests.integration.test_bump_dev import Project
 
@@ -132,18 +132,6 @@ def test_tag_guard_gives_git_and_hooks_no_token(tmp_path: Path, spies: Spies) ->
     spies.check("git")
 
 
-VCS_PROJECT = """\
-[project]
-name = "mypkg"
-dynamic = ["version"]
-
-[build-system]
-requires = ["hatchling", "hatch-vcs"]
-build-backend = "hatchling.build"
-
-[tool.hatch.version]
-source = "vcs"
-"""
 
 
 def test_version_rewrite_gives_git_and_hooks_no_token(tmp_path: Path, spies: Spies) -> None:

@@ -224,7 +224,7 @@ class Rehearsal:
         folder = self.work / "artifacts"
         if folder.is_dir():
             for artifact in sorted(p for p in folder.iterdir() if p.is_dir()):
-                self.github.add_artifact(run_id, artifact.name, _zip_folder(artifact))
+                self.github.upload_artifact(run_id, artifact.name, artifact)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -334,16 +334,6 @@ def _members(data: bytes) -> list[bytes]:
     except (tarfile.TarError, OSError, EOFError):
         pass
     return found
-
-
-def _zip_folder(folder: Path) -> bytes:
-    """What actions/upload-artifact stores for a folder: its files at the zip's root."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
 
 
 @contextmanager
