@@ -44,6 +44,15 @@ class Declaration:
             raise ConfigError(f"{self.where} in {self.path}: {error}",
                               file=self.path, line=self.line) from None
 
+    def require_same_as(self, primary: Declaration) -> None:
+        """Every place the version lives holds the project file's version (exit 2 otherwise)."""
+        if self.parsed() != primary.parsed():
+            raise ConfigError(
+                f"{self.path} says {self.version} ({self.where}) but {primary.path} says "
+                f"{primary.version}. {self.fix}",
+                file=self.path, line=self.line,
+            )
+
 
 # A project file, lock or version file larger than this is not one.
 MAX_FILE_BYTES = 64 << 20

@@ -502,3 +502,50 @@ def test_a_broken_project_file_on_main_is_named_as_mains(
     assert "(on origin/main)" in error and "must be a string" in error
     assert "bump-dev-" not in error  # the temp folder's name
     assert project.origin_commit(f"refs/heads/{HEAD}") is None
+
+
+def _with_extra_files(project: Project, citation: str) -> None:
+    (project.work / "CITATION.cff").write_text(f"cff-version: 1.2.0\nversion: {citation}\n")
+    (project.work / "src" / "mypkg").mkdir(parents=True)
+    (project.work / "src" / "mypkg" / "__init__.py").write_text('__version__ = "1.2.3"\n')
+
+
+EXTRA_FILES = "CITATION.cff\nsrc/mypkg/__init__.py"
+
+
+def test_extra_files_move_to_the_next_dev0_with_the_rest(
+    project: Project, github: FakeGitHub
+) -> None:
+    """Given a project that also keeps its version in CITATION.cff and its module, when bump-dev
+    runs with `extra-files`, then the branch moves every place to 1.2.4.dev0 (one left behind
+    would make the next preview refuse the disagreement)."""
+    _with_extra_files(project, "1.2.3")
+    tip = released_and_moved_on(project)
+
+    result = bump(project, github, **{"extra-files": EXTRA_FILES})
+
+    assert result.code == 0, result.log
+    changed = git(project.origin, "diff", "--name-only", tip, HEAD).split()
+    assert sorted(changed) == ["CITATION.cff", "pyproject.toml", "src/mypkg/__init__.py",
+                               "uv.lock"]
+    assert git(project.origin, "show", f"{HEAD}:CITATION.cff") == (
+        "cff-version: 1.2.0\nversion: 1.2.4.dev0")
+    assert git(project.origin, "show", f"{HEAD}:src/mypkg/__init__.py") == (
+        '__version__ = "1.2.4.dev0"')
+
+
+def test_an_extra_file_that_disagrees_on_main_is_refused(
+    project: Project, github: FakeGitHub
+) -> None:
+    """An extra file that main holds at another version is exit 2, named as main's, and nothing
+    is pushed."""
+    _with_extra_files(project, "1.2.2")
+    released_and_moved_on(project)
+
+    result = bump(project, github, **{"extra-files": EXTRA_FILES})
+
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "CITATION.cff says 1.2.2" in error and "origin/main" in error, error
+    assert project.origin_commit(f"refs/heads/{HEAD}") is None
+    assert github.pulls == []

@@ -20,6 +20,7 @@ from release_actions.errors import ConfigError, InputError, ReleaseActionsError
 from release_actions.lockfile import find_lock_entry
 from release_actions.pyproject import (
     Declaration,
+    find_extra_declaration,
     find_version_source,
     plan_rewrite,
     resolve_project_file,
@@ -125,6 +126,12 @@ class Inputs:
         "GitHub App token or PAT to have CI run on it.",
         default="", expression="${{ github.token }}", secret=True,
     )
+    extra_files: tuple[Path, ...] = option(
+        kinds.workspace_paths,
+        "More files that carry the version (CITATION.cff, src/pkg/__init__.py), newline- or "
+        "comma-separated, as version-rewrite's `extra-files`: each moves to the next .dev0 too.",
+        default="",
+    )
     dry_run: bool = option(
         kinds.boolean, "Decide and report; push nothing, open nothing.", default="false"
     )
@@ -154,7 +161,28 @@ def locate(path: Path) -> tuple[Path, Path]:
     return root, project_file.resolve().relative_to(root.resolve())
 
 
-def plan(folder: Path, relative: Path, inputs: Inputs, target: Version) -> Plan:
+def in_checkout(root: Path, paths: tuple[Path, ...]) -> list[Path]:
+    """The `extra-files` as paths inside the checkout, to find them in the branch's tree."""
+    found = []
+    for path in paths:
+        try:
+            found.append(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            raise InputError(f"Input `extra-files`: {path} is not inside the git checkout "
+                             f"{root}; name files of the repository.") from None
+    return found
+
+
+def _extra(folder: Path, relative: Path, branch: str) -> Declaration:
+    path = folder / relative
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ConfigError(f"{relative} on origin/{branch} leads out of the repository (a "
+                          "link); name the file it points to in `extra-files`.")
+    return find_extra_declaration(path)
+
+
+def plan(folder: Path, relative: Path, inputs: Inputs, target: Version,
+         extras: list[Path] | None = None) -> Plan:
     project_file = folder / relative
     if not project_file.is_file():
         raise ConfigError(f"origin/{inputs.branch} has no {relative}. Point `path` at the "
@@ -167,14 +195,18 @@ def plan(folder: Path, relative: Path, inputs: Inputs, target: Version) -> Plan:
         return Plan(primary.version, reason=ALREADY_BUMPED.format(
             branch=inputs.branch, current=primary.version, target=target))
     lock = find_lock_entry(project_file, name)
-    declarations = [primary] + ([lock] if lock else [])
+    others = [_extra(folder, path, inputs.branch) for path in extras or []]
+    for other in others:
+        other.require_same_as(primary)
+    declarations = [primary] + ([lock] if lock else []) + others
     return Plan(primary.version, declarations, plan_rewrite(declarations, str(target)))
 
 
-def _planned_on_branch(folder: Path, relative: Path, inputs: Inputs, target: Version) -> Plan:
+def _planned_on_branch(folder: Path, relative: Path, inputs: Inputs, target: Version,
+                       extras: list[Path]) -> Plan:
     """`plan`, with a fault in the branch's files named as the branch's, not the temp folder's."""
     try:
-        return plan(folder, relative, inputs, target)
+        return plan(folder, relative, inputs, target, extras)
     except ConfigError as error:
         error.message = (error.message.replace(f"{folder}/", "")
                          + f" (on origin/{inputs.branch})")
@@ -193,10 +225,11 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     if inputs.github_token:
         ctx.console.mask(bump.basic_credential(inputs.github_token))
     root, relative = locate(inputs.path)
+    extras = in_checkout(root, inputs.extra_files)
     remote = bump.Remote(root, inputs.github_token)
     tip = bump.fetch_tip(remote, inputs.branch)
     with bump.worktree_at(root, tip, ctx.get("RUNNER_TEMP")) as folder:
-        planned = _planned_on_branch(folder, relative, inputs, target)
+        planned = _planned_on_branch(folder, relative, inputs, target, extras)
         if planned.reason or inputs.dry_run:
             return _without_pull_request(inputs, ctx, target, planned, folder)
         write_atomically(planned.contents)

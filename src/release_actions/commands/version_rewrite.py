@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import Version
-
 from release_actions import kinds, vcs_version, versions
 from release_actions.atomic import put_back, write_atomically
 from release_actions.command import Command, Outcome, Output, option
@@ -69,15 +67,6 @@ class Plan:
     origin: str  # where the version came from, for the log and the summary
 
 
-def _check_same(primary: Declaration, current: Version, other: Declaration) -> None:
-    if other.parsed() != current:
-        raise ConfigError(
-            f"{other.path} says {other.version} ({other.where}) but {primary.path} says "
-            f"{primary.version}. {other.fix}",
-            file=other.path, line=other.line,
-        )
-
-
 def _from_files(inputs: Inputs, ctx: Context, project_file: Path, primary: Declaration,
                 name: str | None) -> Plan:
     declarations = [primary]
@@ -89,7 +78,7 @@ def _from_files(inputs: Inputs, ctx: Context, project_file: Path, primary: Decla
         kinds.require_in_workspace(declaration.path, ctx, str(project_file))
     current = primary.parsed()
     for other in declarations[1:]:
-        _check_same(primary, current, other)
+        other.require_same_as(primary)
     try:
         decision = versions.preview_version(
             current, inputs.run_number, allow_prerelease_base=inputs.allow_prerelease_base,
