@@ -18,7 +18,7 @@ import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -26,6 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from release_actions.rehearsal.servers import LocalServer
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 SCT_OID = ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
@@ -327,7 +329,7 @@ def _canonical_entry(proposed: dict[str, Any]) -> dict[str, Any]:
 Fault = Callable[[BaseHTTPRequestHandler], bool]
 
 
-class LocalSigstore:
+class LocalSigstore(LocalServer):
     """One local server for all three services: `/oidc` (the runner's token endpoint),
     `/api/v2/signingCert` (Fulcio) and `/rekor/api/v1/log/entries`. `fault`, when set, may answer
     a request itself (return True) to stand in for an unreachable, slow or garbage service."""
@@ -338,23 +340,7 @@ class LocalSigstore:
         self.fault: Fault | None = None
         self.tokens_issued: list[str] = []
         self.requests: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
-
-    def __enter__(self) -> LocalSigstore:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def root_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__()
 
     @property
     def fulcio_url(self) -> str:
