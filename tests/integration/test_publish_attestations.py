@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from devtools.attesting_index import AttestingIndex
 from devtools.pypi import PypiServer, write_sample_package
 from devtools.sigstore_verify import cli_verify
 
+from release_actions.rehearsal.tp_index import AttestingIndex
 from release_actions.sigstore_standins import LocalSigstore, WorkflowIdentity
 from tests.helpers import Result, run_cli
 

@@ -1,8 +1,9 @@
-"""An index stand-in that does what PyPI does with PEP 740 attestations: Trusted Publishing
-(`/_/oidc/audience`, `/_/oidc/mint-token`), the legacy upload with its `attestations` form field
-(refused, as PyPI does, when an attestation does not name the uploaded file's sha256 or when a
-file comes without one after the first came with one), the simple API (JSON) and the integrity
-API (`GET /integrity/<project>/<version>/<filename>/provenance`).
+"""An index stand-in (tests, rehearsals) that does what PyPI does with PEP 740
+attestations: Trusted Publishing (`/_/oidc/audience`, `/_/oidc/mint-token`), the legacy upload
+with its `attestations` form field (refused, as PyPI does, when an attestation does not name the
+uploaded file's sha256 or when a file comes without one after the first came with one), the
+simple API (JSON) and the integrity API
+(`GET /integrity/<project>/<version>/<filename>/provenance`).
 
     with AttestingIndex() as index:
         ... uv publish --trusted-publishing always --publish-url index.upload_url ...
@@ -226,8 +227,8 @@ class AttestingIndex:
                 user, _, password = base64.b64decode(
                     self.headers.get("Authorization", "Basic ").split()[-1] or b"",
                 ).decode().partition(":")
-                claims = owner._api_tokens.get(password)
-                if user != "__token__" or claims is None:
+                holder = owner._api_tokens.get(password)
+                if user != "__token__" or holder is None:
                     self._reply(403, "Invalid or non-existent authentication information.",
                                 "text/plain")
                     return
@@ -237,10 +238,11 @@ class AttestingIndex:
                 filename = ""
                 for part in message.iter_parts():
                     name = part.get_param("name", header="content-disposition")
-                    form[str(name)] = part.get_payload(decode=True) or b""
+                    payload = part.get_payload(decode=True)
+                    form[str(name)] = payload if isinstance(payload, bytes) else b""
                     if name == "content":
                         filename = str(part.get_filename())
-                status, text = owner._upload(form, filename, claims)
+                status, text = owner._upload(form, filename, holder)
                 self._reply(status, text, "text/plain")
 
         return Handler
