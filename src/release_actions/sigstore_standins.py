@@ -96,6 +96,7 @@ class WorkflowIdentity:
     ref: str = "refs/tags/v1.0.0"
     sha: str = "0" * 40
     server: str = "https://github.com"
+    environment: str = ""  # the job's `environment:`; GitHub sends the claim only with one
 
     @property
     def workflow_uri(self) -> str:
@@ -111,6 +112,7 @@ class WorkflowIdentity:
             "workflow_ref": f"{self.repository}/{self.workflow}@{self.ref}",
             "job_workflow_ref": f"{self.repository}/{self.workflow}@{self.ref}",
             "runner_environment": "github-hosted",
+            **({"environment": self.environment} if self.environment else {}),
         }
 
 

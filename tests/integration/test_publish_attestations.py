@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from devtools.attesting_index import AttestingIndex
 from devtools.pypi import PypiServer, write_sample_package
 from devtools.sigstore_verify import cli_verify
 
+from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
 from release_actions.sigstore_standins import LocalSigstore, WorkflowIdentity
 from tests.helpers import Result, run_cli
 
@@ -91,6 +91,41 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         assert third.code == 0, third.log
         assert index.uploads[2:] == [SDIST]
         assert sorted(index.attestations) == [WHEEL, SDIST]
+
+
+@pytest.mark.parametrize("publisher", [
+    TrustedPublisher(IDENTITY.repository, "publish.yml"),
+    TrustedPublisher(IDENTITY.repository, "release.yml", environment="pypi"),
+], ids=["another-workflow", "another-environment"])
+def test_a_token_no_trusted_publisher_matches_is_refused_with_what_the_form_must_hold(
+        project: Path, sigstore: LocalSigstore, publisher: TrustedPublisher) -> None:
+    """Given an index whose trusted publisher names another workflow file or an environment the
+    job lacks, when publish exchanges the job's token, then the index answers PyPI's
+    invalid-publisher, nothing is uploaded, and the error says what the form must hold."""
+    with AttestingIndex(publisher=publisher) as index:
+        result = publish(project, sigstore, index)
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert "(invalid-publisher)" in error
+    assert "Repository name `attest-pkg`, Workflow name `release.yml`, " in error
+    assert "Environment name `(empty: this job has no `environment:`)`" in error
+    assert index.files == {}
+
+
+def test_a_token_its_trusted_publisher_matches_uploads(tmp_path: Path) -> None:
+    """Given a publisher with an environment, when the job runs in that environment (the claim
+    GitHub sends), then the exchange succeeds and the index records the environment."""
+    identity = WorkflowIdentity(repository=IDENTITY.repository, ref=IDENTITY.ref,
+                                environment="PyPI")
+    publisher = TrustedPublisher(IDENTITY.repository, "Release.yml", environment="pypi")
+    with LocalSigstore(identity) as server, AttestingIndex(publisher=publisher) as index:
+        folder = write_sample_package(tmp_path / "p", "attest-pkg", "1.0.0")
+        (folder / "ci").mkdir()
+        (folder / "ci" / "sigstore.json").write_text(json.dumps(server.trust_config()))
+        result = publish(folder, server, index)
+    assert result.code == 0, result.log
+    assert sorted(index.files) == [WHEEL, SDIST]
+    assert index.publishers[WHEEL]["environment"] == "PyPI"
 
 
 def test_an_index_without_an_integrity_api_gives_provenance_unavailable(

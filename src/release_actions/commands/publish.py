@@ -42,6 +42,11 @@ from release_actions.trusted_publishing import (
 
 CHANNELS = ("preview", "public")
 TRUSTED_PUBLISHING = ("automatic", "always", "never")
+# uv refuses credentials beside `--trusted-publishing always`, but only after the build.
+PASSWORD_WITH_TRUSTED_PUBLISHING = (
+    "Input `password` is set but `trusted-publishing` is `always`, and uv refuses a password "
+    "with Trusted Publishing. Use `trusted-publishing: automatic` (a password, when given, "
+    "uploads; else the OIDC token), or leave `password` empty (unset the secret).")
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_SIMPLE = "https://pypi.org/simple/"
 ALREADY_PRESENT = re.compile(r"File (\S+) already exists, skipping")
@@ -267,6 +272,8 @@ class Inputs:
             raise InputError("Input `username` is set but `password` is empty. Pass the "
                              "password or API token in `password` (from a secret), or drop "
                              "`username` to use Trusted Publishing.")
+        if self.trusted_publishing == "always" and self.password:
+            raise InputError(PASSWORD_WITH_TRUSTED_PUBLISHING)
         if self.verify and not (self.verify_url or self.check_url):
             raise InputError(NOTHING_TO_VERIFY)
         missing = [name for name, value in (("tag", self.tag),

@@ -1,8 +1,9 @@
-"""An index stand-in that does what PyPI does with PEP 740 attestations: Trusted Publishing
-(`/_/oidc/audience`, `/_/oidc/mint-token`), the legacy upload with its `attestations` form field
-(refused, as PyPI does, when an attestation does not name the uploaded file's sha256 or when a
-file comes without one after the first came with one), the simple API (JSON) and the integrity
-API (`GET /integrity/<project>/<version>/<filename>/provenance`).
+"""An index stand-in (tests, rehearsals) that does what PyPI does with PEP 740
+attestations: Trusted Publishing (`/_/oidc/audience`, `/_/oidc/mint-token`), the legacy upload
+with its `attestations` form field (refused, as PyPI does, when an attestation does not name the
+uploaded file's sha256 or when a file comes without one after the first came with one), the
+simple API (JSON) and the integrity API
+(`GET /integrity/<project>/<version>/<filename>/provenance`).
 
     with AttestingIndex() as index:
         ... uv publish --trusted-publishing always --publish-url index.upload_url ...
@@ -21,6 +22,7 @@ import secrets
 import ssl
 import tempfile
 import threading
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +37,31 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# PyPI's answer to a token no trusted publisher matches (warehouse/oidc/views.py).
+INVALID_PUBLISHER = {"message": "Token request failed", "errors": [{
+    "code": "invalid-publisher",
+    "description": "valid token, but no corresponding publisher (Publisher with matching claims "
+                   "was not found)"}]}
+
+
+@dataclass(frozen=True)
+class TrustedPublisher:
+    """A GitHub trusted publisher as PyPI's form holds it: repository, workflow file name and,
+    when set, the environment."""
+
+    repository: str
+    workflow: str
+    environment: str = ""
+
+    def matches(self, claims: dict[str, Any]) -> bool:
+        """PyPI's checks: the repository, the workflow file the job runs in (job_workflow_ref)
+        and, only when the publisher names one, the environment (case-insensitively)."""
+        workflow_path = str(claims.get("job_workflow_ref", "")).split("@")[0]
+        return (str(claims.get("repository", "")).lower() == self.repository.lower()
+                and workflow_path.lower() == (f"{self.repository}/.github/workflows/"
+                                              f"{self.workflow}").lower()
+                and (not self.environment or str(claims.get("environment", "")).lower()
+                     == self.environment.lower()))
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -82,8 +109,10 @@ class AttestingIndex:
     """Served over https by a local CA's certificate: `ca_file` is certifi's bundle plus that
     CA, for SSL_CERT_FILE (uv) and REQUESTS_CA_BUNDLE (requests)."""
 
-    def __init__(self, *, integrity_api: bool = True, accepts_attestations: bool = True) -> None:
+    def __init__(self, *, integrity_api: bool = True, accepts_attestations: bool = True,
+                 publisher: TrustedPublisher | None = None) -> None:
         self.integrity_api = integrity_api
+        self.publisher = publisher  # None: any GitHub token is trusted
         self.accepts_attestations = accepts_attestations
         self.files: dict[str, bytes] = {}
         self.projects: dict[str, list[str]] = {}
@@ -159,7 +188,8 @@ class AttestingIndex:
                 self.attestations[filename] = attested
                 workflow = claims["job_workflow_ref"].split("@")[0].rsplit("/", 1)[-1]
                 self.publishers[filename] = {"kind": "GitHub", "repository": claims["repository"],
-                                             "workflow": workflow, "environment": None}
+                                             "workflow": workflow,
+                                             "environment": claims.get("environment")}
         return 200, "OK"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -216,6 +246,9 @@ class AttestingIndex:
                 body = self.rfile.read(length)
                 if self.path == "/_/oidc/mint-token":
                     claims = _claims(json.loads(body)["token"])
+                    if owner.publisher and not owner.publisher.matches(claims):
+                        self._reply(422, INVALID_PUBLISHER)
+                        return
                     token = "pypi-" + secrets.token_hex(16)
                     owner._api_tokens[token] = claims
                     self._reply(200, {"success": True, "token": token})
@@ -226,8 +259,8 @@ class AttestingIndex:
                 user, _, password = base64.b64decode(
                     self.headers.get("Authorization", "Basic ").split()[-1] or b"",
                 ).decode().partition(":")
-                claims = owner._api_tokens.get(password)
-                if user != "__token__" or claims is None:
+                holder = owner._api_tokens.get(password)
+                if user != "__token__" or holder is None:
                     self._reply(403, "Invalid or non-existent authentication information.",
                                 "text/plain")
                     return
@@ -237,10 +270,11 @@ class AttestingIndex:
                 filename = ""
                 for part in message.iter_parts():
                     name = part.get_param("name", header="content-disposition")
-                    form[str(name)] = part.get_payload(decode=True) or b""
+                    payload = part.get_payload(decode=True)
+                    form[str(name)] = payload if isinstance(payload, bytes) else b""
                     if name == "content":
                         filename = str(part.get_filename())
-                status, text = owner._upload(form, filename, claims)
+                status, text = owner._upload(form, filename, holder)
                 self._reply(status, text, "text/plain")
 
         return Handler
