@@ -167,3 +167,32 @@ def test_a_canary_that_reaches_an_artifact_is_reported_and_fails(tmp_path: Path)
     assert {stage["conclusion"] for stage in result.report["stages"]} == {"success"}
     assert result.report["canaries_leaked"] == 1
     assert result.code == 1
+
+
+def test_a_release_job_without_contents_write_is_red_with_the_fix(tmp_path: Path) -> None:
+    """The API stand-in gives the job's token only what `permissions:` grant: creating the
+    GitHub Release answers 403, and the Fix names the permission."""
+    repository = make_consumer(tmp_path / "tiny", TINY, edits={
+        ".github/workflows/release.yml": ("      contents: write\n      id-token: write\n",
+                                          "      contents: read\n      id-token: write\n")})
+
+    result = rehearse(repository, "--scenario", "public")
+
+    assert result.code == 1, result.output[-4000:]
+    assert "contents: write" in result.output.split("Fix:", 1)[1]
+    assert result.report is not None and result.report["release"] is None
+    assert {"workflow": "release.yml", "job": "release", "event": "push",
+            "conclusion": "failure"} in result.report["stages"]
+
+
+def test_a_resolve_job_without_actions_read_is_red_with_the_fix(tmp_path: Path) -> None:
+    repository = make_consumer(tmp_path / "acme", ACME, edits={
+        ".github/workflows/nightly-preview.yml": ("      actions: read\n", "")})
+
+    result = rehearse(repository, "--scenario", "preview")
+
+    assert result.code == 1, result.output[-4000:]
+    assert "actions: read" in result.output.split("Fix:", 1)[1]
+    assert result.report is not None and result.report["published"] == []
+    assert {"workflow": "nightly-preview.yml", "job": "ship", "event": "workflow_run",
+            "conclusion": "failure"} in result.report["stages"]

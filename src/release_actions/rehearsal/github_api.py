@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from release_actions.rehearsal.permissions import allows
 from release_actions.rehearsal.servers import serving
 
 
@@ -57,6 +58,9 @@ class FakeGitHub:
     # "METHOD /path" -> where a 301 sends it: GitHub moves an API path (a renamed repository),
     # or a proxy in front of it sends clients to another host.
     moved: dict[str, str] = field(default_factory=dict)
+    # Token → the scopes its job was granted (scope → read/write); a request with a registered
+    # token that needs more answers GitHub's 403. Unregistered tokens may do anything.
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add_run(self, run_id: int, run_number: int, head_sha: str = "0" * 40) -> None:
         self.runs[run_id] = {"id": run_id, "run_number": run_number, "head_sha": head_sha,
@@ -123,6 +127,22 @@ class FakeGitHub:
         }
 
 
+FORBIDDEN = "Resource not accessible by integration"
+
+
+def required_scope(method: str, rest: str) -> tuple[str, str]:
+    """The GITHUB_TOKEN scope and level GitHub requires for `method` on the repository path
+    `rest` (what follows /repos/{owner}/{name})."""
+    level = "read" if method == "GET" else "write"
+    if rest.startswith(("/actions/", "/environments")):
+        return "actions", level
+    if rest.startswith("/pulls"):
+        return "pull-requests", level
+    if rest.startswith(("/releases", "/compare/", "/git/", "/contents")):
+        return "contents", level
+    return "metadata", "read"
+
+
 def _repository(fake: FakeGitHub, owner: str, name: str) -> dict[str, Any]:
     base = f"{fake.url}/repos/{owner}/{name}"
     return {"id": 1, "name": name, "full_name": f"{owner}/{name}", "url": base,
@@ -154,7 +174,7 @@ def _environments_route(fake: FakeGitHub, rest: str, repo: str) -> tuple[int, An
     if match is None:
         return None
     if fake.environments_status != 200:
-        return fake.environments_status, {"message": "Resource not accessible by integration"}
+        return fake.environments_status, {"message": FORBIDDEN}
     if match.group(1) is None:
         listed = [_environment_json(fake, e, repo) for e in fake.environments.values()]
         return 200, {"total_count": len(listed), "environments": listed}
@@ -265,6 +285,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _permitted(self, method: str, rest: str) -> bool:
+        token = self.headers.get("Authorization", "").split(" ")[-1]
+        scopes = self.fake.tokens.get(token)
+        return scopes is None or allows(scopes, *required_scope(method, rest))
+
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
@@ -284,6 +309,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": "Not Found"})
         owner, name, rest = repo_match.groups()
         repo = f"{owner}/{name}"
+        if not self._permitted(method, rest):
+            self._body()
+            return self._send(403, {"message": FORBIDDEN, "documentation_url":
+                                    "https://docs.github.com/rest"})
         if method == "GET" and rest.startswith(("/actions/", "/compare/")):
             return self._actions(rest, repo, parse_qs(parsed.query))
         if rest == "" and method == "GET":
@@ -409,7 +438,7 @@ class _Handler(BaseHTTPRequestHandler):
         if compare:
             return self._compare(*compare.groups())
         if fake.actions_forbidden:
-            return self._send(403, {"message": "Resource not accessible by integration"})
+            return self._send(403, {"message": FORBIDDEN})
         run_match = re.fullmatch(r"/actions/runs/(\d+)(/artifacts)?", rest)
         if run_match:
             run = fake.runs.get(int(run_match.group(1)))

@@ -25,6 +25,7 @@ from release_actions.rehearsal.act import VENV_BIN, git, run_act
 from release_actions.rehearsal.discovery import FOLDER, Pipeline
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from release_actions.rehearsal.index import PypiServer
+from release_actions.rehearsal.permissions import RESTRICTED_DEFAULT, job_permissions
 from release_actions.rehearsal.providers import FakeProvider
 from release_actions.rehearsal.view import write_view
 from release_actions.workflows import Workflow
@@ -113,6 +114,8 @@ class Rehearsal:
                 if name != "GITHUB_TOKEN":
                     self.canaries[name] = f"canary-{name.lower()}-{secrets.token_hex(6)}"
         self.canaries["GITHUB_TOKEN"] = f"ghs_canary{secrets.token_hex(12)}"
+        # What no job's own token replaced (a called workflow's) has the repository default.
+        self.github.tokens[self.canaries["GITHUB_TOKEN"]] = dict(RESTRICTED_DEFAULT)
 
     # --- the copy ----------------------------------------------------------------------------
 
@@ -184,7 +187,8 @@ class Rehearsal:
                            "default_branch": "main"}, **payload}))
         oidc = {"ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.github.url}/oidc/token?run={run_id}",
                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN": f"oidc-request-{secrets.token_hex(8)}"}
-        view = write_view(workflow, self.work / "views" / workflow.name, oidc)
+        view = write_view(workflow, self.work / "views" / workflow.name, oidc,
+                          self._job_tokens(workflow))
         done = run_act(
             self.consumer, event, actions_repo=self.work / "actions",
             workflow=str(view), event_payload=event_file,
@@ -193,6 +197,17 @@ class Rehearsal:
             env=self._env(run_id, number), secrets=self.canaries, timeout=1800,
         )
         return done.code, done.log
+
+    def _job_tokens(self, workflow: Workflow) -> dict[str, str]:
+        """A fresh token per job (job id → the secret holding it), registered in the API
+        stand-in with what the job's `permissions:` grant."""
+        names = {}
+        for job in workflow.jobs:
+            name = f"REHEARSAL_TOKEN_{len(self.canaries)}"
+            self.canaries[name] = f"ghs_canary{secrets.token_hex(12)}"
+            self.github.tokens[self.canaries[name]] = job_permissions(workflow, job.id)
+            names[job.id] = name
+        return names
 
     def _env(self, run_id: int, number: int) -> dict[str, str]:
         env = {

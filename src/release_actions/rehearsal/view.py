@@ -1,9 +1,13 @@
 """The workflow file act reads in a rehearsal: the user's, with what GitHub gives a job by its
 `permissions:` made explicit, because act ignores them. A job that may write `id-token` gets
-the OIDC request variables in its `env:`; any other job does not, as on GitHub."""
+the OIDC request variables in its `env:`; any other job does not, as on GitHub. Each job gets
+its own GITHUB_TOKEN (a secret of its own, in place of `secrets.GITHUB_TOKEN` and
+`github.token`, and as our actions' `github-token` default), which the API stand-in knows by
+the job's permissions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,15 +25,45 @@ def may_request_token(workflow: Workflow, job_id: str) -> bool:
     return permissions is not None and permissions.grants_id_token
 
 
-def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, str]) -> Path:
+OURS = "benchflow-ai/release-actions"
+_TOKEN = re.compile(r"\bsecrets\.GITHUB_TOKEN\b|\bgithub\.token\b")
+
+
+def _with_token(node: Any, secret: str) -> Any:
+    """`node` with every GITHUB_TOKEN expression naming `secret` instead."""
+    if isinstance(node, str):
+        return _TOKEN.sub(f"secrets.{secret}", node)
+    if isinstance(node, list):
+        return [_with_token(item, secret) for item in node]
+    if isinstance(node, dict):
+        return {key: _with_token(value, secret) for key, value in node.items()}
+    return node
+
+
+def _job_token(job: dict[Any, Any], secret: str) -> dict[Any, Any]:
+    """The job reading its token from `secret`, our actions included (their `github-token`
+    defaults to `github.token`, which act gives every job alike)."""
+    job = _with_token(job, secret)
+    for step in job.get("steps") or []:
+        if isinstance(step, dict) and str(step.get("uses", "")).startswith(OURS):
+            inputs = step.get("with") or {}
+            step["with"] = {"github-token": f"${{{{ secrets.{secret} }}}}", **inputs}
+    return job
+
+
+def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, str],
+               tokens: Mapping[str, str] | None = None) -> Path:
     """`target`: the workflow with `oidc` (the request URL and token) in the env of every job
-    that may request a token."""
+    that may request a token, and each job of `tokens` (job id → secret name) reading its
+    GITHUB_TOKEN from that secret."""
     top: dict[Any, Any] = yaml.load(workflow.path.read_text(encoding="utf-8"), Loader=LOADER)
     if True in top:  # YAML 1.1 reads the key `on` as true
         top["on"] = top.pop(True)
     for job_id, job in (top.get("jobs") or {}).items():
         if isinstance(job, dict) and may_request_token(workflow, str(job_id)):
             job["env"] = {**(job.get("env") or {}), **oidc}
+        if isinstance(job, dict) and str(job_id) in (tokens or {}):
+            top["jobs"][job_id] = _job_token(job, (tokens or {})[str(job_id)])
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(top, sort_keys=False, width=1000))
     return target
