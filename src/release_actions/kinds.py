@@ -43,6 +43,8 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@/:-]{0,99}\Z")
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,37}[A-Za-z0-9])?\Z")
 _REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}\Z")
 
+# The longest wait any network step may be given, in seconds (every `timeout` input).
+MAX_TIMEOUT = 600.0
 
 def quote(raw: str, limit: int = QUOTE_CHARS) -> str:
     """A value as an error shows it: capped and escaped."""

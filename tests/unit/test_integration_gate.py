@@ -40,7 +40,7 @@ def endpoints(environ: dict[str, str], **overrides: str) -> tuple[Endpoint, ...]
      pytest.param("600", 600.0, id="largest")],
 )
 def test_timeout_accepts_positive_seconds(raw: str, seconds: float) -> None:
-    assert kinds.seconds(gate.MAX_TIMEOUT)("timeout", raw, CTX) == seconds
+    assert kinds.seconds(kinds.MAX_TIMEOUT)("timeout", raw, CTX) == seconds
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_timeout_accepts_positive_seconds(raw: str, seconds: float) -> None:
 )
 def test_timeout_refuses_anything_else(raw: str) -> None:
     with pytest.raises(InputError, match="`timeout` must be a number of seconds"):
-        kinds.seconds(gate.MAX_TIMEOUT)("timeout", raw, CTX)
+        kinds.seconds(kinds.MAX_TIMEOUT)("timeout", raw, CTX)
 
 
 def test_providers_keep_the_given_order_and_drop_repeats() -> None:

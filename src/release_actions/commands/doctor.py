@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from release_actions.environments import Environment
 
 GITHUB_COM = "https://github.com"
-MAX_TIMEOUT = 600.0
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
 _ENVIRONMENT = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
 # owner/name in an origin URL on github.com: https, ssh or scp-like (git@github.com:o/n.git)
@@ -140,7 +139,7 @@ class Inputs:
         default="", expression="${{ github.token }}", secret=True,
     )
     timeout: float = option(
-        kinds.seconds(MAX_TIMEOUT),
+        kinds.seconds(kinds.MAX_TIMEOUT),
         "Longest wait, in seconds, for GitHub's API (the environments check), retries "
         "included; past it the check is skipped, never failed.",
         default="60",

@@ -17,7 +17,6 @@ from release_actions.probing import Probe, Selection, select
 from release_actions.providers import Endpoint
 
 DEFAULT_PROVIDERS = ",".join(provider.name for provider in providers.PROVIDERS)
-MAX_TIMEOUT = 600.0
 NO_PROVIDER = (
     "No live LLM provider among {names}:\n{lines}\n"
     "Give the job at least one provider key (a secret of its environment, mapped through "
@@ -56,12 +55,12 @@ class Inputs:
         default=DEFAULT_PROVIDERS,
     )
     timeout: float = option(
-        kinds.seconds(MAX_TIMEOUT),
+        kinds.seconds(kinds.MAX_TIMEOUT),
         "The longest the gate waits for an answer; a probe started later gets what is left.",
         default="25",
     )
     hedge: float = option(
-        kinds.delay(MAX_TIMEOUT),
+        kinds.delay(kinds.MAX_TIMEOUT),
         "Seconds to wait for a provider before also probing the next one (a failure starts the "
         "next at once). A top provider that answers within it is the only one sent a request; "
         "0 probes all at once.",

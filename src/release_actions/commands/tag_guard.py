@@ -23,7 +23,6 @@ from release_actions.vcs_version import VcsSource
 
 MATCH_MODES = ("exact", "normalized")
 UNREACHABLE_MODES = ("fail", "warn")
-MAX_TIMEOUT = 600.0
 MAX_GIT_TIMEOUT = 3600.0
 
 VERSION_TEXT = re.compile(r"[0-9]")
@@ -127,7 +126,7 @@ class Inputs:
         default="fail",
     )
     timeout: float = option(
-        kinds.seconds(MAX_TIMEOUT),
+        kinds.seconds(kinds.MAX_TIMEOUT),
         "Longest wait, in seconds, for each network step: the index check and GitHub's "
         "compare API, retries included.",
         default="60",

@@ -59,7 +59,6 @@ NO_REPOSITORY = (
     "resolve inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name on the command line."
 )
 # GitHub's API may answer slowly but not forever: every request of the resolve step together.
-MAX_TIMEOUT = 600.0
 API_TIMED_OUT = (
     "GitHub's API gave no complete answer while reading the record of run {run_id} ({error}). "
     "Re-run the job; if it keeps happening, check https://www.githubstatus.com."
@@ -153,7 +152,7 @@ class Inputs:
         expression="${{ github.token }}", secret=True,
     )
     timeout: float = option(
-        kinds.seconds(MAX_TIMEOUT),
+        kinds.seconds(kinds.MAX_TIMEOUT),
         "resolve: longest wait, in seconds, for GitHub's API: listing the run's artifacts, "
         "downloading the record and the compare check together, retries included.",
         default="60",
