@@ -175,7 +175,11 @@ def in_checkout(root: Path, paths: tuple[Path, ...]) -> list[Path]:
 
 def _extra(folder: Path, relative: Path, branch: str) -> Declaration:
     path = folder / relative
-    if not path.resolve().is_relative_to(folder.resolve()):
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        inside = False
+    if not inside:
         raise ConfigError(f"{relative} on origin/{branch} leads out of the repository (a "
                           "link); name the file it points to in `extra-files`.")
     return find_extra_declaration(path)
