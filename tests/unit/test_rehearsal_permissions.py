@@ -121,5 +121,18 @@ def test_the_view_gives_each_job_its_own_token(tmp_path: Path) -> None:
     publish, bump, checkout = jobs["own"]["steps"]
     assert publish["with"] == {"github-token": "${{ secrets.TOKEN_OWN }}"}
     assert bump["with"] == {"github-token": "${{ secrets.TOKEN_OWN }}"}
-    assert "with" not in checkout
+    assert checkout["with"] == {"token": "${{ secrets.TOKEN_OWN }}"}  # git gets the job's too
     assert "GITHUB_TOKEN" not in view.read_text() and "github.token" not in view.read_text()
+
+
+def test_a_checkout_given_another_token_keeps_it(tmp_path: Path) -> None:
+    path = _workflow(tmp_path)
+    path.write_text(path.read_text().replace(
+        "      - uses: actions/checkout@v4\n",
+        "      - uses: Actions/Checkout@v4\n        with:\n"
+        "          token: ${{ secrets.RELEASE_PAT }}\n          persist-credentials: false\n"))
+    view = write_view(read_workflow(path, tmp_path), tmp_path / "view.yml", {},
+                      {"own": "TOKEN_OWN"})
+    checkout = yaml.safe_load(view.read_text())["jobs"]["own"]["steps"][2]
+    assert checkout["with"] == {"token": "${{ secrets.RELEASE_PAT }}",
+                                "persist-credentials": False}

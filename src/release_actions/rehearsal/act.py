@@ -53,16 +53,21 @@ def run_act(
     secrets: dict[str, str] | None = None,
     variables: dict[str, str] | None = None,
     timeout: float = 600,
+    skip_checkout: bool = True,
 ) -> ActRun:
     """`act <event>` in host mode against `workdir` (a git repository), with our actions
     resolved from `actions_repo`. `env` reaches every step (act's --env), `variables` are the
-    `vars` context; secrets go through a file so they never sit on a command line."""
+    `vars` context; secrets go through a file so they never sit on a command line. Act skips an
+    `actions/checkout` of the repository itself and copies `workdir` in its place, unless
+    `skip_checkout` is false (the rehearsal's checkout stand-in then runs for every one)."""
     command = [
         str(VENV_BIN / "act"), event,
         "-P", "ubuntu-latest=-self-hosted",
         "--local-repository", f"benchflow-ai/release-actions@v1={actions_repo}",
         "--no-cache-server",
     ]
+    if not skip_checkout:
+        command.append("--no-skip-checkout")
     for name, folder in (local_repositories or {}).items():
         command += ["--local-repository", f"{name}={folder}"]
     if workflow:

@@ -168,8 +168,13 @@ def _version_of(name: str) -> str:
 
 
 def _fix(run: WorkflowRun) -> str:
+    from release_actions.rehearsal.git_http import refusal_fix
+
     if run.problem:
         return run.problem
+    failed = {job for job, result in run.jobs.items() if result == "failure"}
+    if refused := refusal_fix(run.workflow, run.log, failed):
+        return refused
     errors = re.findall(r"::error[^:]*::(.*)", run.log)
     if errors:
         return str(errors[-1]).replace("%0A", "\n").replace("%25", "%")

@@ -3,7 +3,8 @@ of the user's repository, against the stand-ins, event by event as GitHub would 
 
 The copy: a bare `origin` cloned from the user's repository (its main is the user's HEAD), and a
 checkout of it whose remote is the repository's GitHub URL; every git in the steps reaches the
-bare origin under that URL. The user's tree, index, remotes and tags are only read."""
+bare origin under that URL through the git server, which lets each job's token do what its
+`permissions:` grant. The user's tree, index, remotes and tags are only read."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from release_actions.bump import basic_credential
 from release_actions.rehearsal.act import VENV_BIN, git, run_act
 from release_actions.rehearsal.discovery import FOLDER, Pipeline
+from release_actions.rehearsal.git_http import GitOrigin, git_origin
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from release_actions.rehearsal.index import PypiServer
 from release_actions.rehearsal.permissions import RESTRICTED_DEFAULT, job_permissions
@@ -94,6 +97,7 @@ class Rehearsal:
     index: PypiServer
     github: FakeGitHub
     providers: dict[str, FakeProvider]
+    git_server: GitOrigin
     progress: Progress = field(default_factory=Progress)
     runs: list[WorkflowRun] = field(default_factory=list)
     canaries: dict[str, str] = field(default_factory=dict)
@@ -195,6 +199,7 @@ class Rehearsal:
             local_repositories={ref: path for ref, path in
                                 self.pipeline.local_repositories.items()},
             env=self._env(run_id, number), secrets=self.canaries, timeout=1800,
+            skip_checkout=False,
         )
         return done.code, done.log
 
@@ -223,16 +228,25 @@ class Rehearsal:
             "REHEARSAL_INDEX_URL": self.index.url,
             "REHEARSAL_INDEX_USERNAME": self.index.username,
             "REHEARSAL_INDEX_PASSWORD": self.index.password,
-            # Every git in the steps reaches the bare origin under the repository's GitHub URL.
-            "GIT_CONFIG_COUNT": "2",
-            "GIT_CONFIG_KEY_0": f"url.{self.origin}.insteadOf",
-            "GIT_CONFIG_VALUE_0": self.remote_url,
-            "GIT_CONFIG_KEY_1": "protocol.file.allow",
-            "GIT_CONFIG_VALUE_1": "always",
+            **self._git_env(),
         }
         for name, provider in self.providers.items():
             env[f"REHEARSAL_PROVIDER_{name.upper().replace('-', '_')}"] = provider.base_url
         return env
+
+    def _git_env(self) -> dict[str, str]:
+        """Every git in the steps reaches the git server under the repository's GitHub URL, and
+        sends only what the job's checkout kept, as on a runner: no credential helper of this
+        machine, no prompt (a push without a token fails instead of waiting)."""
+        github = self.remote_url.removesuffix(".git")
+        return {
+            "REHEARSAL_GIT_URL": self.git_server.url,
+            "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "",
+            "GIT_CONFIG_COUNT": "2",
+            "GIT_CONFIG_KEY_0": f"url.{self.git_server.url}/{self.options.repository}.insteadOf",
+            "GIT_CONFIG_VALUE_0": github,
+            "GIT_CONFIG_KEY_1": "credential.helper", "GIT_CONFIG_VALUE_1": "",
+        }
 
     def _keep_artifacts(self, run_id: int) -> None:
         """What the run uploaded becomes its artifacts on the API stand-in."""
@@ -316,7 +330,9 @@ class Rehearsal:
     def leaked(self) -> list[str]:
         """Where a canary appears unmasked: a run's log, a file of the copy, an artifact, a
         release asset or a file on the index (archives read member by member)."""
-        values = [value.encode() for value in self.canaries.values()]
+        # A token also travels as git's basic credential (x-access-token:TOKEN in base64).
+        values = [form.encode() for value in self.canaries.values()
+                  for form in (value, basic_credential(value))]
         places: list[tuple[str, bytes]] = [(f"log of {run.workflow}", run.log.encode())
                                            for run in self.runs]
         for root in (self.consumer, self.index.packages):
@@ -360,11 +376,13 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
     with ExitStack() as stack:
         index = stack.enter_context(PypiServer.start(work / "index"))
         github = stack.enter_context(fake_github())
+        git_server = stack.enter_context(git_origin(
+            {options.repository: work / "origin.git"}, github.tokens))
         providers = {name: stack.enter_context(
             FakeProvider("503" if name in options.providers_down else "ok"))
             for name in PROVIDER_NAMES}
         write_actions(work / "actions")
-        run = Rehearsal(work, source, pipeline, options, index, github, providers,
+        run = Rehearsal(work, source, pipeline, options, index, github, providers, git_server,
                         progress or Progress())
         run.copy_repository()
         yield run

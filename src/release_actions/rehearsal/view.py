@@ -2,8 +2,8 @@
 `permissions:` made explicit, because act ignores them. A job that may write `id-token` gets
 the OIDC request variables in its `env:`; any other job does not, as on GitHub. Each job gets
 its own GITHUB_TOKEN (a secret of its own, in place of `secrets.GITHUB_TOKEN` and
-`github.token`, and as our actions' `github-token` default), which the API stand-in knows by
-the job's permissions."""
+`github.token`, and as our actions' `github-token` and the checkout's `token` default), which
+the API stand-in and the git server know by the job's permissions."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def may_request_token(workflow: Workflow, job_id: str) -> bool:
 
 OURS = "benchflow-ai/release-actions"
 _TOKEN = re.compile(r"\bsecrets\.GITHUB_TOKEN\b|\bgithub\.token\b")
+# Third-party actions whose token input defaults to `github.token` → that input's name.
+_TOKEN_INPUTS = {"actions/checkout": "token"}
 
 
 def _with_token(node: Any, secret: str) -> Any:
@@ -41,13 +43,15 @@ def _with_token(node: Any, secret: str) -> Any:
 
 
 def _job_token(job: dict[Any, Any], secret: str) -> dict[Any, Any]:
-    """The job reading its token from `secret`, our actions included (their `github-token`
-    defaults to `github.token`, which act gives every job alike)."""
+    """The job reading its token from `secret`, our actions and the checkout included (their
+    `github-token` and `token` default to `github.token`, which act gives every job alike)."""
     job = _with_token(job, secret)
     for step in job.get("steps") or []:
-        if isinstance(step, dict) and str(step.get("uses", "")).startswith(OURS):
-            inputs = step.get("with") or {}
-            step["with"] = {"github-token": f"${{{{ secrets.{secret} }}}}", **inputs}
+        uses = str(step.get("uses", "")) if isinstance(step, dict) else ""
+        name = _TOKEN_INPUTS.get(uses.split("@")[0].lower()) or (
+            "github-token" if uses.startswith(OURS) else "")
+        if name:
+            step["with"] = {name: f"${{{{ secrets.{secret} }}}}", **(step.get("with") or {})}
     return job
 
 
