@@ -196,3 +196,54 @@ def test_a_resolve_job_without_actions_read_is_red_with_the_fix(tmp_path: Path) 
     assert result.report is not None and result.report["published"] == []
     assert {"workflow": "nightly-preview.yml", "job": "ship", "event": "workflow_run",
             "conclusion": "failure"} in result.report["stages"]
+
+
+def test_a_bump_job_without_contents_write_is_red_with_the_fix(tmp_path: Path) -> None:
+    """git reaches origin through the git server with the job's own token: bump-dev's push of
+    its branch answers GitHub's 403 for a token that may only read, and the Fix names the job
+    and the permission (the same consumer with `contents: write` is green above)."""
+    repository = make_consumer(tmp_path / "tiny", TINY, edits={
+        ".github/workflows/release.yml": ("      contents: write\n      pull-requests: write\n",
+                                          "      contents: read\n      pull-requests: write\n")})
+
+    result = rehearse(repository, "--scenario", "public")
+
+    assert result.code == 1, result.output[-4000:]
+    assert "Permission to octo/tiny-lib.git denied to github-actions[bot]" in result.output
+    fix = result.output.split("Fix:", 1)[1]
+    assert "job `bump` of release.yml" in fix and "permissions: contents: write" in fix
+    assert result.report is not None and result.report["pull_request"] is None
+    assert {"workflow": "release.yml", "job": "bump", "event": "push",
+            "conclusion": "failure"} in result.report["stages"]
+    assert result.report["canaries_leaked"] == 0
+
+
+def test_a_push_after_a_checkout_without_persisted_credentials_is_red(tmp_path: Path) -> None:
+    """As actions/checkout does, the checkout keeps the job's token for later git commands:
+    the release job (default `persist-credentials`) pushes a branch; the bump job's checkout
+    says `persist-credentials: false`, so its push has no credential and fails, with the Fix."""
+    repository = make_consumer(tmp_path / "tiny", TINY)
+    workflow = repository / ".github/workflows/release.yml"
+    text = workflow.read_text()
+    text = text.replace(
+        "          persist-credentials: false\n      - id: guard\n",
+        "          fetch-depth: 0\n"
+        "      - run: git push origin HEAD:refs/heads/released\n      - id: guard\n")
+    text = text.replace(
+        "          persist-credentials: false\n      - uses: benchflow-ai/",
+        "          persist-credentials: false\n"
+        "      - run: git push origin HEAD:refs/heads/bumped\n      - uses: benchflow-ai/")
+    workflow.write_text(text)
+    git(repository, "commit", "-qam", "Push from the release jobs")
+
+    result = rehearse(repository, "--scenario", "public")
+
+    assert result.code == 1, result.output[-4000:]
+    assert result.report is not None
+    assert {"workflow": "release.yml", "job": "release", "event": "push",
+            "conclusion": "success"} in result.report["stages"]
+    assert {"workflow": "release.yml", "job": "bump", "event": "push",
+            "conclusion": "failure"} in result.report["stages"]
+    fix = result.output.split("Fix:", 1)[1]
+    assert "job `bump` of release.yml" in fix and "persist-credentials: false" in fix
+    assert result.report["canaries_leaked"] == 0

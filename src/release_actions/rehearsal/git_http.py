@@ -223,7 +223,7 @@ NO_CREDENTIAL_FIX = (
     "give the job `permissions: contents: write` to push), or pass a token to the push itself."
 )
 _JOB_LINE = r"^\[[^\]/]+/([^\]]+)\].*?"
-_DENIED_LINE = re.compile(_JOB_LINE + r"(Permission to \S+ denied to github-actions\[bot\]\.)",
+_DENIED_LINE = re.compile(_JOB_LINE + r"(Permission to \S+ denied to github-actions\[bot\])",
                           re.M)
 _NO_CREDENTIAL_LINE = re.compile(_JOB_LINE + r"could not read Username for 'http://127\.0\.0\.1",
                                  re.M)
