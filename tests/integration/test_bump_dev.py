@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from devtools.git_http import GitHttpServer, git_http_server
 
+from release_actions.bump import basic_credential
+from release_actions.rehearsal.git_http import GitOrigin, git_origin
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import Result, git, run_cli, snapshot
 
 TOKEN = "ghs_bumpDevTestToken0123456789"
+EXPECTED = f"Basic {basic_credential(TOKEN)}"
 REPOSITORY = "acme/mypkg"
 HEAD = "release-actions/bump-v1.2.4.dev0"
 PYPROJECT = """[project]
@@ -352,20 +354,22 @@ def test_no_branch_on_origin_is_a_config_error(project: Project, github: FakeGit
 
 
 @pytest.fixture
-def http_origin(project: Project) -> Iterator[GitHttpServer]:
-    """The same origin, served over smart HTTP; the job's checkout is cloned from that URL."""
-    with git_http_server(project.root, TOKEN) as server:
+def http_origin(project: Project) -> Iterator[GitOrigin]:
+    """The same origin, served over smart HTTP as a private repository (every git command needs
+    the token, which may write); the job's checkout is cloned from that URL."""
+    with git_origin({REPOSITORY: project.origin}, {TOKEN: {"contents": "write"}},
+                    public=False) as server:
         yield server
 
 
-def check_out_over_http(project: Project, server: GitHttpServer, tag: str) -> None:
-    header = f"http.extraheader=Authorization: {server.expected}"
+def check_out_over_http(project: Project, server: GitOrigin, tag: str) -> None:
+    header = f"http.extraheader=Authorization: {EXPECTED}"
     git(project.root, "-c", header, "clone", "--quiet", "--depth", "1", "--branch", tag,
-        server.repository_url("origin.git"), str(project.job))
+        server.repository_url(REPOSITORY), str(project.job))
 
 
 def test_the_token_reaches_only_the_git_commands_that_need_it(
-    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+    project: Project, github: FakeGitHub, http_origin: GitOrigin
 ) -> None:
     """Given an origin that refuses anonymous git, bump-dev fetches and pushes with the token
     as basic auth, and the checkout's configuration never holds it."""
@@ -379,20 +383,20 @@ def test_the_token_reaches_only_the_git_commands_that_need_it(
     assert result.code == 0, result.log
     assert git(project.origin, "rev-parse", f"{HEAD}^") == tip
     sent = {value.lower() for value in http_origin.authorizations[seen_before:]}
-    assert sent == {http_origin.expected.lower()}
+    assert sent == {EXPECTED.lower()}
     config = (project.job / ".git" / "config").read_text()
-    assert TOKEN not in config and http_origin.expected.split()[1] not in config
+    assert TOKEN not in config and basic_credential(TOKEN) not in config
 
 
 def test_a_persisted_credential_is_replaced_for_the_push(
-    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+    project: Project, github: FakeGitHub, http_origin: GitOrigin
 ) -> None:
     """actions/checkout with `persist-credentials: true` leaves another token's header in
     .git/config; git would send both. bump-dev's one header replaces it."""
     project.release("1.2.3")
     check_out_over_http(project, http_origin, "v1.2.3")
     project.commit("1.2.3", "moved on")
-    url = http_origin.repository_url("origin.git")
+    url = http_origin.repository_url(REPOSITORY)
     stale = base64.b64encode(b"x-access-token:ghs_stale").decode()
     git(project.job, "config", f"http.{url}.extraheader", f"AUTHORIZATION: basic {stale}")
     seen_before = len(http_origin.authorizations)
@@ -401,16 +405,16 @@ def test_a_persisted_credential_is_replaced_for_the_push(
 
     assert result.code == 0, result.log
     sent = {value.lower() for value in http_origin.authorizations[seen_before:]}
-    assert sent == {http_origin.expected.lower()}
+    assert sent == {EXPECTED.lower()}
 
 
 def test_a_token_without_write_access_is_translated(
-    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+    project: Project, github: FakeGitHub, http_origin: GitOrigin
 ) -> None:
     project.release("1.2.3")
     check_out_over_http(project, http_origin, "v1.2.3")
     project.commit("1.2.3", "moved on")
-    http_origin.token = "ghs_another"  # the job's token no longer opens the door
+    http_origin.tokens[TOKEN] = {}  # permissions: {} on a private repository: not even read
 
     result = bump(project, github)
 
@@ -421,18 +425,19 @@ def test_a_token_without_write_access_is_translated(
 
 
 def test_a_token_that_may_read_but_not_push_is_translated(
-    project: Project, github: FakeGitHub, http_origin: GitHttpServer
+    project: Project, github: FakeGitHub, http_origin: GitOrigin
 ) -> None:
     project.release("1.2.3")
     check_out_over_http(project, http_origin, "v1.2.3")
     project.commit("1.2.3", "moved on")
-    http_origin.read_only = True
+    http_origin.tokens[TOKEN] = {"contents": "read"}
 
     result = bump(project, github)
 
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "may not push" in error and "contents: write" in error
+    assert f"Permission to {REPOSITORY}.git denied to github-actions[bot]" in error
     assert project.origin_commit(f"refs/heads/{HEAD}") is None
     assert github.requests == []
 

@@ -2,6 +2,7 @@
 throw-away copy of the repository, with local stand-ins for everything outside (needs the
 `rehearse` extra: act and the index server).
 
-Stand-ins, one module each: `github_api` (GitHub's REST API), `index` (the package index),
+Stand-ins, one module each: `github_api` (GitHub's REST API), `git_http` (git over HTTP for
+the origin), `index` (the package index),
 `providers` (LLM providers), `standins/<name>/action.yml` (third-party actions, see
 `standins.STANDINS`)."""

@@ -102,7 +102,7 @@ def service_of(path: str, query: str) -> str:
 @dataclass
 class GitOrigin:
     repositories: dict[str, Path]  # owner/name → bare repository
-    tokens: Mapping[str, Mapping[str, str]]  # token → scopes, shared with the API stand-in
+    tokens: dict[str, dict[str, str]]  # token → scopes, shared with the API stand-in
     public: bool = True
     url: str = ""
     authorizations: list[str] = field(default_factory=list)
@@ -198,7 +198,7 @@ def _backend(folder: Path, method: str, rest: str, query: str, body: bytes,
 
 
 @contextmanager
-def git_origin(repositories: dict[str, Path], tokens: Mapping[str, Mapping[str, str]], *,
+def git_origin(repositories: dict[str, Path], tokens: dict[str, dict[str, str]], *,
                public: bool = True) -> Iterator[GitOrigin]:
     """Serve `repositories` (owner/name → bare repository) at `<url>/owner/name(.git)` on
     127.0.0.1 for the duration of the block."""
