@@ -54,12 +54,15 @@ def run_act(
     variables: dict[str, str] | None = None,
     timeout: float = 600,
     skip_checkout: bool = True,
+    cache: Path | None = None,
 ) -> ActRun:
     """`act <event>` in host mode against `workdir` (a git repository), with our actions
     resolved from `actions_repo`. `env` reaches every step (act's --env), `variables` are the
     `vars` context; secrets go through a file so they never sit on a command line. Act skips an
     `actions/checkout` of the repository itself and copies `workdir` in its place, unless
-    `skip_checkout` is false (the rehearsal's checkout stand-in then runs for every one)."""
+    `skip_checkout` is false (the rehearsal's checkout stand-in then runs for every one).
+    `cache`: where act keeps the jobs' workspaces (default ~/.cache/act, which act never
+    empties)."""
     command = [
         str(VENV_BIN / "act"), event,
         "-P", "ubuntu-latest=-self-hosted",
@@ -68,6 +71,8 @@ def run_act(
     ]
     if not skip_checkout:
         command.append("--no-skip-checkout")
+    if cache is not None:
+        command += ["--action-cache-path", str(cache)]
     for name, folder in (local_repositories or {}).items():
         command += ["--local-repository", f"{name}={folder}"]
     if workflow:
