@@ -61,8 +61,8 @@ def run_act(
     `vars` context; secrets go through a file so they never sit on a command line. Act skips an
     `actions/checkout` of the repository itself and copies `workdir` in its place, unless
     `skip_checkout` is false (the rehearsal's checkout stand-in then runs for every one).
-    `cache`: where act keeps the jobs' workspaces (default ~/.cache/act, which act never
-    empties)."""
+    `cache`: where act makes the jobs' workspaces (default ~/.cache/act); act removes one when
+    its job ends, not when act itself is stopped."""
     command = [
         str(VENV_BIN / "act"), event,
         "-P", "ubuntu-latest=-self-hosted",

@@ -199,7 +199,8 @@ class Rehearsal:
             local_repositories={ref: path for ref, path in
                                 self.pipeline.local_repositories.items()},
             env=self._env(run_id, number), secrets=self.canaries, timeout=1800,
-            # The workspaces, with the tokens their checkouts kept, go with the copy.
+            # Workspaces (with the tokens their checkouts kept) left by a stopped act go with
+            # the copy.
             skip_checkout=False, cache=self.work / "act",
         )
         return done.code, done.log
