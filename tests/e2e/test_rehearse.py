@@ -220,14 +220,14 @@ def test_a_bump_job_without_contents_write_is_red_with_the_fix(tmp_path: Path) -
 
 def test_a_push_after_a_checkout_without_persisted_credentials_is_red(tmp_path: Path) -> None:
     """As actions/checkout does, the checkout keeps the job's token for later git commands:
-    the release job (default `persist-credentials`) pushes a branch; the bump job's checkout
+    the release job (`persist-credentials: true`) pushes a branch; the bump job's checkout
     says `persist-credentials: false`, so its push has no credential and fails, with the Fix."""
     repository = make_consumer(tmp_path / "tiny", TINY)
     workflow = repository / ".github/workflows/release.yml"
     text = workflow.read_text()
     text = text.replace(
         "          persist-credentials: false\n      - id: guard\n",
-        "          fetch-depth: 0\n"
+        "          persist-credentials: true\n"
         "      - run: git push origin HEAD:refs/heads/released\n      - id: guard\n")
     text = text.replace(
         "          persist-credentials: false\n      - uses: benchflow-ai/",
@@ -245,5 +245,5 @@ def test_a_push_after_a_checkout_without_persisted_credentials_is_red(tmp_path: 
     assert {"workflow": "release.yml", "job": "bump", "event": "push",
             "conclusion": "failure"} in result.report["stages"]
     fix = result.output.split("Fix:", 1)[1]
-    assert "job `bump` of release.yml" in fix and "persist-credentials: false" in fix
+    assert "job `bump` of release.yml" in fix and "persist-credentials: true" in fix
     assert result.report["canaries_leaked"] == 0

@@ -219,8 +219,9 @@ PUSH_DENIED_FIX = (
 NO_CREDENTIAL_FIX = (
     "job `{job}` of {file} reached origin without a credential (on GitHub: `could not read "
     "Username for 'https://github.com'`): its checkout has `persist-credentials: false`, so git "
-    "keeps no token for later steps. Drop `persist-credentials: false` from that checkout (and "
-    "give the job `permissions: contents: write` to push), or pass a token to the push itself."
+    "kept no token for later steps. Set `persist-credentials: true` on that checkout (doctor "
+    "accepts it in a job that pushes) and give the job `permissions: contents: write`, or pass "
+    "a token to the push itself."
 )
 _JOB_LINE = r"^\[[^\]/]+/([^\]]+)\].*?"
 _DENIED_LINE = re.compile(_JOB_LINE + r"(Permission to \S+ denied to github-actions\[bot\])",
