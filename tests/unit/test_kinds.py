@@ -13,6 +13,35 @@ from release_actions.gha import Console
 CTX = Context({}, Console(actions=False))
 
 
+@pytest.mark.parametrize("word", ["true", "True", "TRUE"])
+def test_yaml_core_true(word: str) -> None:
+    assert kinds.boolean("dry-run", word, CTX) is True
+
+
+@pytest.mark.parametrize("word", ["false", "False", "FALSE"])
+def test_yaml_core_false(word: str) -> None:
+    assert kinds.boolean("dry-run", word, CTX) is False
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "1", "0", "tRUE", "on", ""])
+def test_other_booleans_are_input_errors(word: str) -> None:
+    with pytest.raises(InputError, match="dry-run"):
+        kinds.boolean("dry-run", word, CTX)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("a,b", ["a", "b"], id="commas"),
+        pytest.param("a\nb\n", ["a", "b"], id="newlines"),
+        pytest.param(" a , \n b ,,", ["a", "b"], id="mixed-trimmed-empties-dropped"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_listed(raw: str, expected: list[str]) -> None:
+    assert kinds.listed(raw) == expected
+
+
 @pytest.mark.parametrize(("raw", "value"), [("1", 1), ("00125", 125), ("123", 123)])
 def test_positive_int(raw: str, value: int) -> None:
     assert kinds.positive_int()("run-number", raw, CTX) == value
