@@ -1,5 +1,5 @@
 """Every command, every input, hostile values: exit 2, exactly one `::error`, no traceback, the
-workspace unchanged (SPEC §11). The table is built per input kind, so a new input of a known
+workspace unchanged. The table is built per input kind, so a new input of a known
 kind is covered by adding it to BASELINES' command."""
 
 from __future__ import annotations
