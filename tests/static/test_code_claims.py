@@ -93,8 +93,8 @@ def _tracked_text() -> list[str]:
 
 
 def test_no_reference_to_a_spec_outside_the_repository() -> None:
-    """The contract the code was written to lives outside this repository: a `SPEC §n` in the
-    code or the docs points nowhere a reader can follow."""
+    """The contract the code was written to lives outside this repository: a section number
+    of that SPEC in the code or the docs points nowhere a reader can follow."""
     pointing = [name for name in _tracked_text()
                 if re.search(r"\bSPEC(\.md| ?§)", (ROOT / name).read_text(errors="replace"))]
     assert pointing == []
@@ -107,3 +107,13 @@ def test_the_cli_registry_names_each_command_as_it_names_itself(command: str) ->
     summary, _load = cli.COMMANDS[command]
     assert cli.load(command).name == command
     assert summary.endswith(".") and "\n" not in summary and ". " not in summary
+
+
+def test_the_readme_names_every_bootstrap_set() -> None:
+    """The development notes list the dependency groups that are the bootstrap's sets."""
+    text = " ".join((ROOT / "README.md").read_text().split())
+    listed = re.search(r"the bootstrap's sets \(([^)]*)\)", text)
+    assert listed is not None
+    rows = (ROOT / "bootstrap" / "sets.txt").read_text().splitlines()
+    used = {name for row in rows if row and not row.startswith("#") for name in row.split()[1:]}
+    assert set(re.findall(r"`([a-z]+)`", listed.group(1))) == used
