@@ -3,7 +3,10 @@
 A kind turns the raw text of an input (a flag or `INPUT_*`, already trimmed) into a typed value,
 or refuses it with one `InputError` that says what was expected. Quoted input is capped and
 shown with `repr`, so nothing a value holds (a line break, a workflow command, a password)
-reaches the log as given."""
+reaches the log as given.
+
+A command names a kind (`kinds.word`) or has one made here (`kinds.choice(...)`,
+`kinds.matching(...)`), never defines its own: tests/static/test_code_claims.py checks it."""
 
 from __future__ import annotations
 
