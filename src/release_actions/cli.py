@@ -1,4 +1,5 @@
-"""`release-actions <command>`: the one place that reads argv and the runner's environment.
+"""`release-actions <command>`: the one place that reads argv and the runner's environment (the
+Docker entrypoint, docker.py, hands in the environment it adapted).
 
 Path of a value: `INPUT_*` or a flag → `command.read_values` → the command's `run()` decides →
 `gha.Runner` writes outputs, env exports and the job summary."""

@@ -105,7 +105,9 @@ class Command(Generic[I]):
     """One command: what it reads, what it returns and how it decides."""
 
     name: str
-    description: str  # the action's description; its first sentence is the CLI summary
+    # The composite action's description; the CLI's one-line summary is cli.COMMANDS' own (so
+    # `--help` imports no command).
+    description: str
     icon: str  # the action's branding (a Feather icon name)
     inputs_type: type[I]
     outputs: tuple[Output, ...]

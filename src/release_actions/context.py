@@ -1,5 +1,11 @@
-"""What a command knows of the job it runs in: the runner's environment, read once by `cli.py`
-and passed down, and the console it speaks through. No other module reads `os.environ`."""
+"""What a command knows of the job it runs in: the runner's environment, read once by an entry
+point (`cli.py`; `docker.py` for the Docker flavour; `rehearsal/shim.py`, which first points it
+at the stand-ins) and passed down, and the console it speaks through.
+
+Commands read the environment only through it. Below them, two modules read `os.environ`
+themselves for what they hand on: `git.py` (the allow-list of it that git is given, so no
+caller can pass a token along) and `probing.py` (whether a proxy is set, as urllib reads it);
+`rehearsal/act.py` reads the rehearsal's own environment to run act."""
 
 from __future__ import annotations
 

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote_from_bytes, quote_plus
 
-from release_actions.errors import ConfigError, InputError
+from release_actions.errors import ConfigError
 
-TRUE_WORDS = frozenset({"true", "True", "TRUE"})
-FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 REDACTED = "***"
 RUNNER_FILES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")
@@ -54,24 +52,6 @@ def read_input(environ: Mapping[str, str], name: str) -> str | None:
         if key in environ:
             return environ[key].strip()
     return None
-
-
-def parse_bool(name: str, raw: str) -> bool:
-    """YAML 1.2 core booleans, like `core.getBooleanInput`; anything else is an input error."""
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    shown = repr(raw[:80] + ("…" if len(raw) > 80 else ""))
-    raise InputError(
-        f"Input `{name}` must be a boolean (true or false), got {shown}. "
-        f"Set `{name}: true` or `{name}: false`."
-    )
-
-
-def parse_list(raw: str) -> list[str]:
-    """Newline- or comma-separated items, trimmed, empty items dropped."""
-    return [item.strip() for item in re.split(r"[\n,]", raw) if item.strip()]
 
 
 # --- workflow commands ----------------------------------------------------------------------

@@ -3,7 +3,10 @@
 A kind turns the raw text of an input (a flag or `INPUT_*`, already trimmed) into a typed value,
 or refuses it with one `InputError` that says what was expected. Quoted input is capped and
 shown with `repr`, so nothing a value holds (a line break, a workflow command, a password)
-reaches the log as given."""
+reaches the log as given.
+
+A command names a kind (`kinds.word`) or has one made here (`kinds.choice(...)`,
+`kinds.matching(...)`), never defines its own: tests/static/test_code_claims.py checks it."""
 
 from __future__ import annotations
 
@@ -11,12 +14,11 @@ import contextlib
 import errno
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from release_actions import gha
 from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError
 
@@ -27,6 +29,9 @@ T = TypeVar("T")
 Kind = Callable[[str, str, Context], T]
 
 QUOTE_CHARS = 80
+# YAML 1.2 core booleans, as `core.getBooleanInput` reads them.
+TRUE_WORDS = frozenset({"true", "True", "TRUE"})
+FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 MAX_INT = 10**18  # no counter an input names comes near; int() of thousands of digits fails
 _DECIMAL = re.compile(r"[0-9]+\Z")
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?\Z")
@@ -37,6 +42,11 @@ _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!/-]{0,199}\Z")
 _PREFIX = re.compile(r"[A-Za-z0-9._/-]{0,100}\Z")
 # A name handed to another program as one argument (an agent, a tool): no space, no option.
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@/:-]{0,99}\Z")
+_WORKFLOW_FILE = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
+_ENVIRONMENT = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
+_SHA = re.compile(r"[0-9a-f]{40}\Z")
+# Characters upload-artifact refuses in a name, and line breaks.
+_ARTIFACT_NAME = re.compile(r'[^"\\:<>|*?/\r\n\x00]{1,200}\Z')
 # GitHub's rules: an owner is 1-39 letters, digits and inner hyphens (`_` for managed users); a
 # repository name 1-100 of letters, digits and . _ - (never `.` or `..`, which would walk the
 # API's paths).
@@ -72,27 +82,95 @@ def line(name: str, raw: str, ctx: Context) -> str:
     return raw
 
 
-def word(name: str, raw: str, ctx: Context) -> str:
-    """One name, as a later step passes it on (`--agent "$AGENT"`): letters, digits, `._+@/:-`."""
-    if not _WORD.match(raw):
+def matching(pattern: re.Pattern[str], refusal: str, *, empty: bool = False) -> Kind[str]:
+    """Text `pattern` matches; else `refusal`, formatted with `name` (the input) and `got` (the
+    value, quoted). With `empty`, "" passes too (the command then decides)."""
+
+    def parse(name: str, raw: str, ctx: Context) -> str:
+        if (raw or not empty) and not pattern.match(raw):
+            raise InputError(refusal.format(name=name, got=quote(raw)))
+        return raw
+
+    return parse
+
+
+# One name, as a later step passes it on (`--agent "$AGENT"`): letters, digits, `._+@/:-`.
+word = matching(_WORD, "Input `{name}` must be one name (letters, digits and . _ + @ / : -, "
+                       "starting with a letter or digit); got {got}.")
+# A workflow's file name, as PyPI's trusted publisher names it.
+workflow_file = matching(_WORKFLOW_FILE, "Input `{name}` must be a workflow file name such as "
+                                         "public-release.yml (no folder), got {got}.")
+environment_name = matching(_ENVIRONMENT, "Input `{name}` must be an environment name (1 to 255 "
+                                          "characters, one line), got {got}.")
+# A commit as the workflow_run event names it; empty when the command runs without one.
+commit_sha = matching(
+    _SHA,
+    "Input `{name}` must be a full commit sha (40 lowercase hex digits), got {got}. Leave the "
+    "default `${{{{ github.event.workflow_run.head_sha || github.sha }}}}`.",
+    empty=True,
+)
+# An artifact's name, as upload-artifact takes it; empty: the command's default name.
+artifact_name = matching(
+    _ARTIFACT_NAME,
+    "Input `{name}` must be an artifact name of 1 to 200 characters without "
+    '" : < > | * ? \\ / or line breaks; got {got}.',
+    empty=True,
+)
+
+
+def run_id(name: str, raw: str, ctx: Context) -> int | None:
+    """A workflow run's id, or None when empty."""
+    if raw and (not raw.isascii() or not raw.isdigit() or len(raw) > 20 or int(raw) == 0):
         raise InputError(
-            f"Input `{name}` must be one name (letters, digits and . _ + @ / : -, starting "
-            f"with a letter or digit); got {quote(raw)}."
+            f"Input `{name}` must be a workflow run id (a positive whole number), got "
+            f"{quote(raw)}. Leave the default `${{{{ github.event.workflow_run.id }}}}`."
         )
-    return raw
+    return int(raw) if raw else None
 
 
 def boolean(name: str, raw: str, ctx: Context) -> bool:
-    return gha.parse_bool(name, raw)
+    """YAML 1.2 core booleans, like `core.getBooleanInput`; anything else is refused."""
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise InputError(
+        f"Input `{name}` must be a boolean (true or false), got {quote(raw)}. "
+        f"Set `{name}: true` or `{name}: false`."
+    )
 
 
 def optional_boolean(name: str, raw: str, ctx: Context) -> bool | None:
     """Empty means "the command decides" (e.g. from another input)."""
-    return None if raw == "" else gha.parse_bool(name, raw)
+    return None if raw == "" else boolean(name, raw, ctx)
+
+
+def listed(raw: str) -> list[str]:
+    """Newline- or comma-separated items, trimmed, empty items dropped."""
+    return [item.strip() for item in re.split(r"[\n,]", raw) if item.strip()]
 
 
 def items(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
-    return tuple(gha.parse_list(raw))
+    return tuple(listed(raw))
+
+
+def names(known: Mapping[str, str], empty: str, unknown: str) -> Kind[tuple[str, ...]]:
+    """A list of names `known` holds, in the order given; a name that `known` maps to one given
+    before (an alias) counts once, spelled as first given. `empty` and `unknown` are the
+    refusals, formatted with `name` and (`unknown`) `got`."""
+
+    def parse(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
+        given = listed(raw)
+        if not given:
+            raise InputError(empty.format(name=name))
+        chosen: dict[str, str] = {}  # the name `known` maps to -> the name given first for it
+        for item in given:
+            if item not in known:
+                raise InputError(unknown.format(name=name, got=quote(item)))
+            chosen.setdefault(known[item], item)
+        return tuple(chosen.values())
+
+    return parse
 
 
 def choice(*values: str) -> Kind[str]:
@@ -110,7 +188,7 @@ def subset(*values: str) -> Kind[tuple[str, ...]]:
     """A list (comma- or newline-separated) whose every item is one of `values`."""
 
     def parse(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
-        chosen = tuple(gha.parse_list(raw))
+        chosen = tuple(listed(raw))
         unknown = [item for item in chosen if item not in values]
         if unknown:
             raise InputError(
@@ -134,6 +212,16 @@ def positive_int(limit: int | None = None, why: str = "") -> Kind[int]:
                 f"{quote(raw)}. Pass e.g. `{name}: ${{{{ github.run_number }}}}`."
             )
         return int(raw)
+
+    return parse
+
+
+def optional_positive_int(limit: int | None = None) -> Kind[int | None]:
+    """A `positive_int`, or None when empty."""
+    parse_int = positive_int(limit)
+
+    def parse(name: str, raw: str, ctx: Context) -> int | None:
+        return parse_int(name, raw, ctx) if raw else None
 
     return parse
 
@@ -174,7 +262,7 @@ def version(name: str, raw: str, ctx: Context) -> Version | None:
         return None
     try:
         return Version(raw)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):  # ValueError: a part of more than 4300 digits
         raise InputError(
             f"Input `{name}` must be a PEP 440 version such as 1.2.3 or 1.2.3.dev4; got "
             f"{quote(raw)}."
@@ -191,6 +279,18 @@ def git_ref(name: str, raw: str, ctx: Context) -> str:
             "or digit."
         )
     return raw
+
+
+def tag(how_to: str) -> Kind[str]:
+    """A tag as `github.ref_name` or `github.ref` gives it (`refs/tags/` dropped), a plain git
+    ref; empty is refused with `how_to` (how to pass one)."""
+
+    def parse(name: str, raw: str, ctx: Context) -> str:
+        if not raw:
+            raise InputError(f"Input `{name}` is empty. {how_to}")
+        return git_ref(name, raw.removeprefix("refs/tags/"), ctx)
+
+    return parse
 
 
 def is_repository(value: str) -> bool:
@@ -212,12 +312,8 @@ def repository(name: str, raw: str, ctx: Context) -> str:
     return value
 
 
-def tag_prefix(name: str, raw: str, ctx: Context) -> str:
-    if not _PREFIX.match(raw):
-        raise InputError(
-            f"Input `{name}` may hold letters, digits and . _ / - only, got {quote(raw)}."
-        )
-    return raw
+tag_prefix = matching(_PREFIX, "Input `{name}` may hold letters, digits and . _ / - only, "
+                               "got {got}.")
 
 
 # --- URLs ---------------------------------------------------------------------------------------
@@ -265,6 +361,11 @@ def url(name: str, raw: str, ctx: Context) -> str:
 def optional_url(name: str, raw: str, ctx: Context) -> str:
     """A URL, or empty to switch off what it is for."""
     return check_url(name, raw) if raw else ""
+
+
+def optional_base_url(name: str, raw: str, ctx: Context) -> str:
+    """An `optional_url` that paths are joined to: trailing `/` dropped."""
+    return optional_url(name, raw, ctx).rstrip("/")
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -344,14 +445,35 @@ def optional_json_file(name: str, raw: str, ctx: Context) -> Path | None:
 
 
 def workspace_paths(name: str, raw: str, ctx: Context) -> tuple[Path, ...]:
-    return tuple(confined(name, Path(item), ctx) for item in gha.parse_list(raw))
+    return tuple(confined(name, Path(item), ctx) for item in listed(raw))
 
 
-def workspace_dir(name: str, raw: str, ctx: Context) -> Path:
-    path = workspace_path(name, raw or ".", ctx)
-    if not path.is_dir():
-        raise InputError(
-            f"Input `{name}` is {quote(raw)}, which is not a directory. Point it at the "
-            "project (the folder with pyproject.toml)."
-        )
-    return path
+def workspace_folder(default: str, refusal: str) -> Kind[Path]:
+    """A folder inside the checkout, `default` when empty; anything else is refused with
+    `refusal`, formatted with `name` and `got` (the value, quoted)."""
+
+    def parse(name: str, raw: str, ctx: Context) -> Path:
+        path = workspace_path(name, raw or default, ctx)
+        if not path.is_dir():
+            raise InputError(refusal.format(name=name, got=quote(raw)))
+        return path
+
+    return parse
+
+
+workspace_dir = workspace_folder(
+    ".", "Input `{name}` is {got}, which is not a directory. Point it at the project (the "
+         "folder with pyproject.toml)."
+)
+
+
+def any_folder(example: str) -> Kind[Path]:
+    """A folder the job may write anywhere (`runner.temp` lies outside the workspace), as one
+    line; empty is refused with `example`."""
+
+    def parse(name: str, raw: str, ctx: Context) -> Path:
+        if not raw:
+            raise InputError(f"Input `{name}` is empty; give a directory, e.g. `{example}`.")
+        return Path(line(name, raw, ctx))
+
+    return parse

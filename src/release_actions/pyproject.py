@@ -247,8 +247,8 @@ def _static_declaration(
 
 
 def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, str | None]:
-    """Where the project's version comes from, and its distribution name, in the order of
-    SPEC §4: git tags through a VCS plugin (poetry-dynamic-versioning's placeholder version
+    """Where the project's version comes from, and its distribution name, in this order:
+    git tags through a VCS plugin (poetry-dynamic-versioning's placeholder version
     is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
     text = read_text(project_file, what="Project file")
     doc = parse_toml(project_file, text)

@@ -1,5 +1,5 @@
 """Damaged and oversized archives, links out of the workspace, and a GitHub API that moves
-away after the upload (SPEC §11, round two). Real zips and tars crafted here, the CLI run
+away after the upload. Real zips and tars crafted here, the CLI run
 in-process against real local servers; each refusal is one `::error` with exit 1 or 2, never a
 traceback, and its peak memory is traced. Prints how many cases were tried."""
 

@@ -1,4 +1,4 @@
-"""A cancelled job (SPEC §12, §11 round two): SIGINT or SIGTERM while version-rewrite changes
+"""A cancelled job: SIGINT or SIGTERM while version-rewrite changes
 several files. A real process gets a real signal at a known point: a wrapper pauses it right
 after the first temp file is written, or right after pyproject.toml is renamed into place, and
 the test signals it there, then lets it go on. All files change together or none does, and no

@@ -1,4 +1,4 @@
-"""The runner's files when they are not what the runner gives (SPEC §11): a file that opens but
+"""The runner's files when they are not what the runner gives: a file that opens but
 cannot be written (`/dev/full`), a FIFO nobody reads, `/dev/null`. The checkout is never left
 changed by a step that failed, and nothing hangs."""
 

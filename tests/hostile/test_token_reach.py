@@ -1,4 +1,4 @@
-"""The token reaches only the process that needs it (SPEC §12, §11 round two). Every command that
+"""The token reaches only the process that needs it. Every command that
 runs git or a build is run with canary secrets in the job's environment (the `github-token`
 input, `GITHUB_TOKEN`, the runtime and OIDC request tokens), real git hooks in the checkout
 that record their environment, a `git` first on PATH that records its own, and (publish) a build

@@ -114,7 +114,8 @@ def test_the_gate_exports_every_variable_the_rollout_reads() -> None:
     given = steps[at]["with"]
     assert given["export-names"] == "benchflow"
     ctx = Context({}, Console(actions=False))
-    listed = integration_gate._provider_list("providers", given["providers"], ctx)
+    providers = next(spec for spec in integration_gate.COMMAND.inputs if spec.name == "providers")
+    listed = providers.value(given["providers"], ctx)
     read = {name for step in steps[at + 1:]
             for name in re.findall(r"\$\{?(BENCHFLOW_\w+)", str(step.get("run", "")))}
     assert read == {"BENCHFLOW_INTEGRATION_AGENT", "BENCHFLOW_INTEGRATION_MODEL",

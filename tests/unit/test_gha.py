@@ -1,4 +1,4 @@
-"""The Actions runtime: every rule of SPEC §3, one test each."""
+"""The Actions runtime: every rule of it, one test each."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from release_actions import gha
-from release_actions.errors import InputError
 from tests.helpers import parse_key_values
 
 
@@ -25,35 +24,6 @@ from tests.helpers import parse_key_values
 )
 def test_read_input_accepts_both_spellings(environ: dict[str, str], expected: str | None) -> None:
     assert gha.read_input(environ, "run-number") == expected
-
-
-@pytest.mark.parametrize("word", ["true", "True", "TRUE"])
-def test_yaml_core_true(word: str) -> None:
-    assert gha.parse_bool("dry-run", word) is True
-
-
-@pytest.mark.parametrize("word", ["false", "False", "FALSE"])
-def test_yaml_core_false(word: str) -> None:
-    assert gha.parse_bool("dry-run", word) is False
-
-
-@pytest.mark.parametrize("word", ["yes", "no", "1", "0", "tRUE", "on", ""])
-def test_other_booleans_are_input_errors(word: str) -> None:
-    with pytest.raises(InputError, match="dry-run"):
-        gha.parse_bool("dry-run", word)
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        pytest.param("a,b", ["a", "b"], id="commas"),
-        pytest.param("a\nb\n", ["a", "b"], id="newlines"),
-        pytest.param(" a , \n b ,,", ["a", "b"], id="mixed-trimmed-empties-dropped"),
-        pytest.param("", [], id="empty"),
-    ],
-)
-def test_parse_list(raw: str, expected: list[str]) -> None:
-    assert gha.parse_list(raw) == expected
 
 
 def test_escape_data_and_property() -> None:

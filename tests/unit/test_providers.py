@@ -10,7 +10,7 @@ from release_actions import providers
 from release_actions.providers import MISSING_BASE_URL, MISSING_KEY, resolve
 
 SPEC_TABLE = [
-    # name, key env, base URL, model, rollout prefix (SPEC §6)
+    # name, key env, base URL, model, rollout prefix
     ("deepseek", "DEEPSEEK_API_KEY", "https://api.deepseek.com", "deepseek-v4-flash", "deepseek"),
     ("glm", "GLM_API_KEY", "https://open.bigmodel.cn/api/paas/v4", "glm-5.1", "glm"),
     ("qwen", "QWEN_API_KEY", "https://dashscope.aliyuncs.com/compatible-mode/v1",

@@ -1,4 +1,4 @@
-"""The preview policy of SPEC §4, table-driven, plus properties over every dev base."""
+"""The preview policy of versions.py, table-driven, plus properties over every dev base."""
 
 from __future__ import annotations
 

@@ -69,13 +69,6 @@ Close and reopen this pull request to run them, or give bump-dev a GitHub App to
 """
 
 
-def _tag(name: str, raw: str, ctx: Context) -> str:
-    """The released tag, `refs/tags/` dropped."""
-    if not raw:
-        raise InputError(f"Input `{name}` is empty. {TAG_HOW_TO}")
-    return kinds.git_ref(name, raw.removeprefix("refs/tags/"), ctx)
-
-
 def released_version(tag: str, prefix: str) -> Version:
     """The final version a release tag names; anything else is bad input."""
     text = tag[len(prefix):]
@@ -98,7 +91,7 @@ def released_version(tag: str, prefix: str) -> Version:
 @dataclass(frozen=True)
 class Inputs:
     tag: str = option(
-        _tag, "The released tag, e.g. v1.2.3 (the pushed tag on tag pushes).",
+        kinds.tag(TAG_HOW_TO), "The released tag, e.g. v1.2.3 (the pushed tag on tag pushes).",
         expression="${{ github.ref_name }}",
     )
     tag_prefix: str = option(

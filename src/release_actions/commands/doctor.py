@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from release_actions.environments import Environment
 
 GITHUB_COM = "https://github.com"
-_FILE_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml\Z")
-_ENVIRONMENT = re.compile(r"[^\x00-\x1f\x7f]{1,255}\Z")
 # owner/name in an origin URL on github.com: https, ssh or scp-like (git@github.com:o/n.git)
 _GITHUB_REMOTE = re.compile(
     r"(?:https://|ssh://)?(?:[^@/\s]+@)?github\.com[:/]([A-Za-z0-9_.-]{1,100})/"
@@ -33,7 +31,7 @@ _GITHUB_REMOTE = re.compile(
 )
 
 NOT_A_FOLDER = (
-    "Input `{name}` is {raw!s}, which is not a folder. Run doctor at the root of your checkout, "
+    "Input `{name}` is {got}, which is not a folder. Run doctor at the root of your checkout, "
     "or point `{name}` at the folder holding the workflow files."
 )
 SAME_ENVIRONMENT = (
@@ -75,55 +73,34 @@ FAILED = (
 )
 
 
-def _workflows_folder(name: str, raw: str, ctx: Context) -> Path:
-    path = kinds.workspace_path(name, raw or ".github/workflows", ctx)
-    if not path.is_dir():
-        raise InputError(NOT_A_FOLDER.format(name=name, raw=kinds.quote(raw)))
-    return path
-
-
-def _workflow_file(name: str, raw: str, ctx: Context) -> str:
-    if not _FILE_NAME.match(raw):
-        raise InputError(
-            f"Input `{name}` must be a workflow file name such as public-release.yml (no "
-            f"folder), got {kinds.quote(raw)}."
-        )
-    return raw
-
-
-def _environment(name: str, raw: str, ctx: Context) -> str:
-    if not _ENVIRONMENT.match(raw):
-        raise InputError(
-            f"Input `{name}` must be an environment name (1 to 255 characters, one line), got "
-            f"{kinds.quote(raw)}."
-        )
-    return raw
-
-
 @dataclass(frozen=True)
 class Inputs:
     workflows: Path = option(
-        _workflows_folder, "The folder of the workflow files to check.",
+        kinds.workspace_folder(".github/workflows", NOT_A_FOLDER),
+        "The folder of the workflow files to check.",
         default=".github/workflows",
     )
     preview_workflow: str = option(
-        _workflow_file, "File name of the workflow that publishes the internal previews.",
+        kinds.workflow_file, "File name of the workflow that publishes the internal previews.",
         default="internal-preview-release.yml",
     )
     public_workflow: str = option(
-        _workflow_file, "File name of the workflow that publishes public releases.",
+        kinds.workflow_file, "File name of the workflow that publishes public releases.",
         default="public-release.yml",
     )
     preview_environment: str = option(
-        _environment, "Environment of the preview publishing job (PyPI's publisher names it).",
+        kinds.environment_name,
+        "Environment of the preview publishing job (PyPI's publisher names it).",
         default="pypi-internal-preview",
     )
     public_environment: str = option(
-        _environment, "Environment of the public publishing job (PyPI's publisher names it).",
+        kinds.environment_name,
+        "Environment of the public publishing job (PyPI's publisher names it).",
         default="pypi-public",
     )
     secrets_environment: str = option(
-        _environment, "Environment holding the LLM provider keys; never a publishing one.",
+        kinds.environment_name,
+        "Environment holding the LLM provider keys; never a publishing one.",
         default="integration-eval-secrets",
     )
     repository: str = option(

@@ -9,10 +9,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from release_actions import gha, kinds, providers
+from release_actions import kinds, providers
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
-from release_actions.errors import CheckFailed, ConfigError, InputError
+from release_actions.errors import CheckFailed, ConfigError
 from release_actions.probing import Probe, Selection, select
 from release_actions.providers import Endpoint
 
@@ -28,27 +28,20 @@ NONE_CONFIGURED = "None is configured: set one of {variables}."
 
 KNOWN_NAMES = ", ".join([*providers.BY_NAME, *providers.ALIASES])
 EXPORT_NAMES = ("generic", "benchflow")
-
-
-def _provider_list(name: str, raw: str, ctx: Context) -> tuple[str, ...]:
-    listed = gha.parse_list(raw)
-    if not listed:
-        raise InputError(f"Input `{name}` is empty. Name at least one of: {KNOWN_NAMES}.")
-    rows: dict[str, str] = {}  # table name -> the name given first for it
-    for item in listed:
-        if providers.named(item) is None:
-            raise InputError(
-                f"Input `{name}` names an unknown provider {kinds.quote(item)}. Known "
-                f"providers (default priority: {DEFAULT_PROVIDERS}): {KNOWN_NAMES}."
-            )
-        rows.setdefault(providers.ALIASES.get(item, item), item)
-    return tuple(rows.values())
+# Every name a provider may be given by (a table name or a BenchFlow alias) -> its table row's name.
+NAMES = {name: providers.ALIASES.get(name, name)
+         for name in [*providers.BY_NAME, *providers.ALIASES]}
+EMPTY_PROVIDERS = "Input `{name}` is empty. Name at least one of: " + KNOWN_NAMES + "."
+UNKNOWN_PROVIDER = (
+    "Input `{name}` names an unknown provider {got}. Known providers (default priority: "
+    + DEFAULT_PROVIDERS + "): " + KNOWN_NAMES + "."
+)
 
 
 @dataclass(frozen=True)
 class Inputs:
     providers: tuple[str, ...] = option(
-        _provider_list,
+        kinds.names(NAMES, EMPTY_PROVIDERS, UNKNOWN_PROVIDER),
         "Providers to probe, in priority order, newline- or comma-separated: deepseek, glm, "
         "qwen, litellm, openai, github-models, gemini (probed only when listed); BenchFlow's "
         "`qwen-dashscope` and `litellm-proxy` name qwen and litellm.",

@@ -16,7 +16,7 @@ from packaging.version import Version
 from release_actions import git, kinds, vcs_version, versions
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
-from release_actions.errors import CheckFailed, ConfigError, InputError
+from release_actions.errors import CheckFailed, ConfigError
 from release_actions.gha import Console
 from release_actions.pyproject import Declaration, find_version_source, resolve_project_file
 from release_actions.vcs_version import VcsSource
@@ -68,21 +68,11 @@ REFUSE_PUBLISHED = (
 )
 
 
-def _tag(name: str, raw: str, ctx: Context) -> str:
-    """The tag to check, `refs/tags/` dropped."""
-    if not raw:
-        raise InputError(f"Input `{name}` is empty. {TAG_HOW_TO}")
-    return kinds.git_ref(name, raw.removeprefix("refs/tags/"), ctx)
-
-
-def _index_url(name: str, raw: str, ctx: Context) -> str:
-    return kinds.optional_url(name, raw, ctx).rstrip("/")
-
-
 @dataclass(frozen=True)
 class Inputs:
     tag: str = option(
-        _tag, "The tag to check, e.g. v1.2.3 (the pushed tag on tag pushes).", default="",
+        kinds.tag(TAG_HOW_TO),
+        "The tag to check, e.g. v1.2.3 (the pushed tag on tag pushes).", default="",
         expression="${{ github.ref_type == 'tag' && github.ref_name || '' }}",
     )
     tag_prefix: str = option(
@@ -113,7 +103,7 @@ class Inputs:
         default="", expression="${{ github.token }}", secret=True,
     )
     index_url: str = option(
-        _index_url,
+        kinds.optional_base_url,
         "Package index with a PyPI JSON API; refuse a version it already has or one lower "
         "than its latest release. Empty disables the check.",
         default="https://pypi.org",

@@ -8,7 +8,6 @@ any checkout) reads it back through GitHub's API, checks every field and that th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,6 @@ MODES = ("record", "resolve")
 FORMATS = {"tested-run": "tested-run", "benchflow": "internal-preview-provenance"}
 UPLOAD_ARTIFACT = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"  # v4.6.2
 RETENTION_DAYS = "7"
-_SHA_INPUT = re.compile(r"[0-9a-f]{40}\Z")
-# Characters upload-artifact refuses in a name, and line breaks.
-_ARTIFACT_NAME = re.compile(r'[^"\\:<>|*?/\r\n\x00]{1,200}\Z')
 
 NO_RECORD = (
     "Run {run_id} holds no artifact {artifact!r} that has not expired, so there is no tested "
@@ -65,48 +61,6 @@ API_TIMED_OUT = (
 )
 
 
-def _directory(name: str, raw: str, ctx: Context) -> Path:
-    """Where the record goes: any directory the job can write (runner.temp is outside the
-    workspace), as one line."""
-    if not raw:
-        raise InputError(f"Input `{name}` is empty; give a directory, e.g. "
-                         "`${{ runner.temp }}/tested-run`.")
-    return Path(kinds.line(name, raw, ctx))
-
-
-def _sha(name: str, raw: str, ctx: Context) -> str:
-    if raw and not _SHA_INPUT.match(raw):
-        raise InputError(
-            f"Input `{name}` must be a full commit sha (40 lowercase hex digits), got "
-            f"{kinds.quote(raw)}. Leave the default "
-            "`${{ github.event.workflow_run.head_sha || github.sha }}`."
-        )
-    return raw
-
-
-def _run_id(name: str, raw: str, ctx: Context) -> int | None:
-    if raw and (not raw.isascii() or not raw.isdigit() or len(raw) > 20 or int(raw) == 0):
-        raise InputError(
-            f"Input `{name}` must be a workflow run id (a positive whole number), got "
-            f"{kinds.quote(raw)}. Leave the default `${{{{ github.event.workflow_run.id }}}}`."
-        )
-    return int(raw) if raw else None
-
-
-def _run_number(name: str, raw: str, ctx: Context) -> int | None:
-    limit = tested_record.MAX_RUN_NUMBER
-    return kinds.positive_int(limit)(name, raw, ctx) if raw else None
-
-
-def _artifact(name: str, raw: str, ctx: Context) -> str:
-    if raw and not _ARTIFACT_NAME.match(raw):
-        raise InputError(
-            f"Input `{name}` must be an artifact name of 1 to 200 characters without "
-            f'" : < > | * ? \\ / or line breaks; got {kinds.quote(raw)}.'
-        )
-    return raw
-
-
 @dataclass(frozen=True)
 class Inputs:
     mode: str = option(
@@ -116,21 +70,22 @@ class Inputs:
         default="resolve",
     )
     sha: str = option(
-        _sha, "record: the tested commit (40 hex digits).", default="",
+        kinds.commit_sha, "record: the tested commit (40 hex digits).", default="",
         expression="${{ github.event.workflow_run.head_sha || github.sha }}",
     )
     run_number: int | None = option(
-        _run_number, "record: the number of the tested `test` run.", default="",
+        kinds.optional_positive_int(tested_record.MAX_RUN_NUMBER),
+        "record: the number of the tested `test` run.", default="",
         expression="${{ github.event.workflow_run.run_number || github.run_number }}",
     )
     path: Path = option(
-        _directory,
+        kinds.any_folder("${{ runner.temp }}/tested-run"),
         "record: the directory the record is written to (the action then uploads it as an "
         "artifact).",
         default="tested-run", expression="${{ runner.temp }}/tested-run",
     )
     run_id: int | None = option(
-        _run_id, "resolve: the integration-eval run whose artifact holds the record.",
+        kinds.run_id, "resolve: the integration-eval run whose artifact holds the record.",
         default="", expression="${{ github.event.workflow_run.id }}",
     )
     format: str = option(
@@ -140,7 +95,7 @@ class Inputs:
         default="tested-run",
     )
     artifact: str = option(
-        _artifact,
+        kinds.artifact_name,
         "The artifact name; empty: `tested-run`, or `internal-preview-provenance` for "
         "`format: benchflow`.",
         default="",
