@@ -50,6 +50,8 @@ BAD_TAG_AT = (
     "tag or a commit sha (default: main)."
 )
 EXCERPT_LINES = 25
+PUBLISHERS_FROM = {True: "as --trusted-publisher said",
+                   False: "one per publishing job: its workflow file and environment"}
 
 
 class Refused(Exception):
@@ -198,6 +200,15 @@ def report_document(story: Story) -> dict[str, Any]:
         "trusted_publishers": [_publisher(p) for p in run.index.trusted],
         "empty_secrets": list(run.empty_secrets),
     }
+
+
+def _registered(run: Rehearsal, fix: str) -> str:
+    """After PyPI's invalid-publisher: what the rehearsal's index had registered."""
+    if "invalid-publisher" not in fix:
+        return ""
+    return ("\nThe rehearsal's index had the trusted publishers "
+            f"{', '.join(_publisher(p) for p in run.index.trusted)} "
+            f"({PUBLISHERS_FROM[bool(run.options.trusted_publishers)]}).")
 
 
 def _publisher(publisher: TrustedPublisher) -> str:
@@ -356,7 +367,7 @@ def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
             say(f"\n✘ {refused.stage}: {refused.run.workflow if refused.run else ''} failed")
             if refused.run is not None and refused.run.log:
                 say(excerpt(refused.run))
-            say(f"\nFix: {refused.fix}")
+            say(f"\nFix: {refused.fix}{_registered(run, refused.fix)}")
         except ConfigError as error:
             _error(error.message)
             return 2
