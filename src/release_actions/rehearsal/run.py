@@ -348,9 +348,11 @@ class Rehearsal:
     # --- what happened -----------------------------------------------------------------------
 
     def leaked(self) -> list[str]:
-        """Where a canary appears unmasked: a run's log, a file of the copy, an artifact, a
-        release asset or a file on the index (archives read member by member)."""
-        values = [value.encode() for value in self.canaries.values() if value]
+        """Where a canary, or a token the stand-ins issued (OIDC, the index's API tokens),
+        appears unmasked: a run's log, a file of the copy, an artifact, a release asset or a
+        file on the index (archives read member by member)."""
+        issued = [*self.sigstore.tokens_issued, *self.index.api_tokens]
+        values = [value.encode() for value in (*self.canaries.values(), *issued) if value]
         places: list[tuple[str, bytes]] = [(f"log of {run.workflow}", run.log.encode())
                                            for run in self.runs]
         places += [(str(path.relative_to(self.work)), path.read_bytes())

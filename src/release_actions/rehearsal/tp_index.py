@@ -161,6 +161,11 @@ class AttestingIndex:
     def simple_url(self) -> str:
         return f"{self.root_url}/simple/"
 
+    @property
+    def api_tokens(self) -> list[str]:
+        """The API tokens the exchange minted (credentials: a rehearsal checks none leaked)."""
+        return list(self._api_tokens)
+
     def forget(self, filename: str) -> None:
         """Lose a stored file, as after a partial upload."""
         with self._lock:
