@@ -13,7 +13,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
+import re
+import secrets
 import struct
 import threading
 from collections.abc import Callable
@@ -97,20 +100,36 @@ class WorkflowIdentity:
     sha: str = "0" * 40
     server: str = "https://github.com"
     environment: str = ""  # the job's `environment:`; GitHub sends the claim only with one
+    run_id: str = "1"
+    run_number: str = "1"
+    event_name: str = "push"
 
     @property
     def workflow_uri(self) -> str:
         """The certificate's SAN: the identity a consumer checks."""
         return f"{self.server}/{self.repository}/{self.workflow}@{self.ref}"
 
+    @property
+    def workflow_ref(self) -> str:
+        """GITHUB_WORKFLOW_REF, and the token's workflow_ref and job_workflow_ref (the same for
+        a job of a top-level workflow)."""
+        return f"{self.repository}/{self.workflow}@{self.ref}"
+
     def claims(self, audience: str, now: dt.datetime) -> dict[str, Any]:
+        """What GitHub's token for this job says (docs.github.com, "About security hardening
+        with OpenID Connect"): `sub` names the environment when the job has one."""
         stamp = int(now.timestamp())
+        subject = (f"environment:{self.environment}" if self.environment else f"ref:{self.ref}")
         return {
             "iss": GITHUB_ISSUER, "aud": audience, "iat": stamp, "nbf": stamp,
-            "exp": stamp + 300, "sub": f"repo:{self.repository}:ref:{self.ref}",
-            "repository": self.repository, "ref": self.ref, "sha": self.sha,
-            "workflow_ref": f"{self.repository}/{self.workflow}@{self.ref}",
-            "job_workflow_ref": f"{self.repository}/{self.workflow}@{self.ref}",
+            "exp": stamp + 300, "sub": f"repo:{self.repository}:{subject}",
+            "repository": self.repository,
+            "repository_owner": self.repository.split("/")[0],
+            "ref": self.ref, "ref_type": "tag" if self.ref.startswith("refs/tags/") else "branch",
+            "sha": self.sha, "workflow_ref": self.workflow_ref,
+            "workflow_sha": self.sha, "job_workflow_ref": self.workflow_ref,
+            "job_workflow_sha": self.sha, "event_name": self.event_name,
+            "run_id": self.run_id, "run_number": self.run_number, "run_attempt": "1",
             "runner_environment": "github-hosted",
             **({"environment": self.environment} if self.environment else {}),
         }
@@ -207,7 +226,8 @@ class Authorities:
         values = {**claims, "build_signer_uri": workflow,
                   "source_repository_uri": f"https://github.com/{claims['repository']}",
                   "workflow_sha": claims["sha"],
-                  "run_invocation_uri": f"https://github.com/{claims['repository']}/actions"}
+                  "run_invocation_uri": f"https://github.com/{claims['repository']}/actions/"
+                                        f"runs/{claims.get('run_id', '1')}/attempts/1"}
         now = dt.datetime.now(dt.timezone.utc)
         builder = (
             x509.CertificateBuilder().subject_name(x509.Name([]))
@@ -342,7 +362,30 @@ class LocalSigstore(LocalServer):
         self.fault: Fault | None = None
         self.tokens_issued: list[str] = []
         self.requests: list[str] = []
+        # A rehearsal's jobs: the key in each job's token URL → its identity and the request
+        # token the runner would hand that job (ACTIONS_ID_TOKEN_REQUEST_TOKEN).
+        self.jobs: dict[str, tuple[WorkflowIdentity, str]] = {}
         super().__init__()
+
+    def add_job(self, identity: WorkflowIdentity) -> dict[str, str]:
+        """The OIDC request variables for one job: its own URL, whose tokens carry `identity`,
+        and the request token that URL wants (as the runner's endpoint does)."""
+        key, request = secrets.token_hex(8), f"oidc-request-{secrets.token_hex(12)}"
+        self.jobs[key] = (identity, request)
+        return {"ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.root_url}/oidc/jobs/{key}/token",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": request}
+
+    def _job_token(self, path: str, authorization: str, audience: str) -> tuple[int, object]:
+        """GET /oidc/jobs/<key>/token: the job's identity token, for its request token only."""
+        identity, request = self.jobs.get(path.split("/")[3], (None, ""))
+        if identity is None:
+            return 404, {"message": "no such job"}
+        scheme, _, given = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, request):
+            return 401, {"message": "Bad credentials"}
+        token = identity_token(identity, audience)
+        self.tokens_issued.append(token)
+        return 200, {"value": token}
 
     @property
     def fulcio_url(self) -> str:
@@ -401,8 +444,12 @@ class LocalSigstore(LocalServer):
                 if owner.fault and owner.fault(self):
                     return
                 url = urlparse(self.path)
+                audience = parse_qs(url.query).get("audience", ["sigstore"])[0]
+                if re.fullmatch(r"/oidc/jobs/[0-9a-f]+/token", url.path):
+                    self._reply(*owner._job_token(
+                        url.path, self.headers.get("Authorization", ""), audience))
+                    return
                 if url.path == "/oidc/token":
-                    audience = parse_qs(url.query).get("audience", ["sigstore"])[0]
                     token = identity_token(owner.identity, audience)
                     owner.tokens_issued.append(token)
                     self._reply(200, {"value": token})

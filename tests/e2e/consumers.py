@@ -23,6 +23,7 @@ class Kind:
     checkout: str  # the pin of actions/checkout
     setup: str  # the Python/uv setup step
     ours: str  # the ref our actions are used at
+    password: str = ""  # a secret the public publish step passes as `password` (the README's)
 
     @property
     def module(self) -> str:
@@ -39,7 +40,7 @@ ACME = Kind(
     titles=("Checks", "Gate", "Preview build"),
     checkout="actions/checkout@v4",
     setup="actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065",
-    ours="v1.4.0",
+    ours="v1.4.0", password="PYPI_PASSWORD",
 )
 TINY = Kind(
     name="tiny-lib", version="0.4.0.dev0", layout="static",
@@ -71,6 +72,8 @@ def _workflows(kind: Kind) -> dict[str, str]:
     test, gate, preview, public = kind.files
     t_test, t_gate, t_preview = kind.titles
     ours = f"benchflow-ai/release-actions/{{}}@{kind.ours}"
+    password = (f"\n          password: ${{{{ secrets.{kind.password} }}}}" if kind.password
+                else "")
     return {
         test: f"""name: {t_test}
 on:
@@ -169,7 +172,7 @@ jobs:
       - uses: {ours.format("publish")}
         with:
           channel: public
-          expected-version: ${{{{ steps.guard.outputs.version }}}}
+          expected-version: ${{{{ steps.guard.outputs.version }}}}{password}
   bump:
     needs: release
     runs-on: ubuntu-latest

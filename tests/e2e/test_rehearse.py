@@ -61,6 +61,17 @@ def test_every_stage_green_on_a_consumer_repository(tmp_path: Path, kind: Kind) 
     names = {item["file"] for item in report["published"]}
     assert {f"{module}-{kind.final}.tar.gz", f"{module}-{kind.final}-py3-none-any.whl"} <= names
     assert all(len(item["sha256"]) == 64 for item in report["published"])
+    # Uploaded through the index's Trusted Publishing exchange; the public files carry PEP 740
+    # attestations the local Sigstore minted, which verify for the workflow that uploaded them.
+    assert "Published through Trusted Publishing" in result.output
+    assert {item["provenance"] for item in report["published"]
+            if item["channel"] == "public"} == {"verified"}
+    assert {item["provenance"] for item in report["published"]
+            if item["channel"] == "preview"} == {"none"}
+    assert f"(public {kind.final}, provenance verified)" in result.output
+    assert report["empty_secrets"] == ([kind.password] if kind.password else [])
+    if kind.password:
+        assert f"Secret {kind.password} given empty" in result.output
     assert report["release"]["tag"] == f"v{kind.final}"
     assert f"First public release of {kind.name}" in report["release"]["body"]
     major, minor, patch = kind.final.split(".")
@@ -247,3 +258,25 @@ def test_a_push_after_a_checkout_without_persisted_credentials_is_red(tmp_path: 
     fix = result.output.split("Fix:", 1)[1]
     assert "job `bump` of release.yml" in fix and "persist-credentials: true" in fix
     assert result.report["canaries_leaked"] == 0
+
+
+def test_a_trusted_publisher_for_another_workflow_file_is_red_with_pypis_words(
+        tmp_path: Path) -> None:
+    """The user registered `publish.yml` on PyPI, but `release.yml` publishes: the index answers
+    PyPI's invalid-publisher to the token exchange, nothing is uploaded, and the Fix says what
+    the publisher form must hold."""
+    repository = make_consumer(tmp_path / "tiny", TINY)
+
+    result = rehearse(repository, "--scenario", "public",
+                      "--trusted-publisher", "publish.yml:pypi-public")
+
+    assert result.code == 1, result.output[-4000:]
+    fix = result.output.split("Fix:", 1)[1]
+    assert "(invalid-publisher)" in fix
+    assert "Repository name `tiny-lib`, Workflow name `release.yml`, Environment name " \
+           "`pypi-public`" in fix
+    assert "octo/tiny-lib:publish.yml:pypi-public" in fix
+    assert result.report is not None
+    assert result.report["published"] == [] and result.report["release"] is None
+    assert {"workflow": "release.yml", "job": "release", "event": "push",
+            "conclusion": "failure"} in result.report["stages"]

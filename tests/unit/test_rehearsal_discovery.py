@@ -154,37 +154,51 @@ def test_only_jobs_that_may_write_id_token_get_the_oidc_variables(tmp_path: Path
     root = repository(tmp_path, ship_yml=SHIP)
     workflow = read_workflow(root / ".github/workflows/ship.yml", "ship.yml")
 
-    view = write_view(workflow, tmp_path / "view.yml", {"ACTIONS_ID_TOKEN_REQUEST_URL": "u"})
+    view = write_view(workflow, tmp_path / "view.yml",
+                      {"release": {"ACTIONS_ID_TOKEN_REQUEST_URL": "u1"},
+                       "bump": {"ACTIONS_ID_TOKEN_REQUEST_URL": "u2"}},
+                      runner={"GITHUB_WORKFLOW_REF": "o/r/.github/workflows/ship.yml@v1"})
 
     jobs = yaml.safe_load(view.read_text())["jobs"]
-    assert jobs["release"]["env"] == {"ACTIONS_ID_TOKEN_REQUEST_URL": "u"}
-    assert "env" not in jobs["bump"]
+    assert jobs["release"]["env"] == {"ACTIONS_ID_TOKEN_REQUEST_URL": "u1",
+                                      "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/ship.yml@v1"}
+    assert jobs["bump"]["env"] == {"GITHUB_WORKFLOW_REF": "o/r/.github/workflows/ship.yml@v1"}
     assert "on" in yaml.load(view.read_text(), Loader=yaml.BaseLoader)
 
 
-LOCAL = {"REHEARSAL_UPLOAD_URL": "http://127.0.0.1:1/", "REHEARSAL_SIMPLE_URL":
-         "http://127.0.0.1:1/simple/", "REHEARSAL_INDEX_URL": "http://127.0.0.1:1",
-         "REHEARSAL_INDEX_USERNAME": "uploader", "REHEARSAL_INDEX_PASSWORD": "pw"}
+LOCAL = {"REHEARSAL_UPLOAD_URL": "https://127.0.0.1:1/legacy/", "REHEARSAL_SIMPLE_URL":
+         "https://127.0.0.1:1/simple/", "REHEARSAL_INDEX_URL": "https://127.0.0.1:1"}
 
 
-def test_the_shim_sends_pypi_to_the_local_index_and_uses_its_account_with_a_token() -> None:
+def test_the_shim_sends_pypi_to_the_local_index_and_leaves_trusted_publishing_alone() -> None:
     environ = {**LOCAL, "INPUT_REPOSITORY-URL": "https://upload.pypi.org/legacy/",
                "INPUT_CHECK_URL": "https://pypi.org/simple/",
-               "INPUT_TRUSTED-PUBLISHING": "always", "INPUT_PASSWORD": "canary",
+               "INPUT_TRUSTED-PUBLISHING": "always", "INPUT_PASSWORD": "",
                "ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:2/token"}
 
     shim.redirect(environ)
 
-    assert environ["INPUT_REPOSITORY-URL"] == "http://127.0.0.1:1/"
-    assert environ["INPUT_CHECK_URL"] == "http://127.0.0.1:1/simple/"
-    assert environ["INPUT_TRUSTED-PUBLISHING"] == environ["INPUT_TRUSTED_PUBLISHING"] == "never"
-    assert environ["INPUT_PASSWORD"] == "pw" and environ["INPUT_USERNAME"] == "uploader"
-
-
-def test_the_shim_leaves_a_job_without_a_token_as_github_would() -> None:
-    environ = {**LOCAL, "INPUT_TRUSTED-PUBLISHING": "always", "INPUT_PASSWORD": "canary"}
-
-    shim.redirect(environ)
-
+    assert environ["INPUT_REPOSITORY-URL"] == "https://127.0.0.1:1/legacy/"
+    assert environ["INPUT_CHECK_URL"] == "https://127.0.0.1:1/simple/"
     assert environ["INPUT_TRUSTED-PUBLISHING"] == "always"
-    assert environ["INPUT_PASSWORD"] == "canary"
+    assert environ["INPUT_PASSWORD"] == "" and "INPUT_USERNAME" not in environ
+
+
+@pytest.mark.parametrize("git_dir", [True, False], ids=["checkout", "no-git"])
+def test_the_shim_points_publish_at_the_local_sigstore_inside_the_checkout(
+        tmp_path: Path, git_dir: bool) -> None:
+    """The input takes only a file inside the checkout: the copy lands in .git (no build or
+    commit reads it), or the root when there is no .git; a user's own value is replaced."""
+    config = tmp_path / "trust.json"
+    config.write_text('{"mediaType": "local"}')
+    workspace = tmp_path / "workspace"
+    (workspace / ".git" if git_dir else workspace).mkdir(parents=True)
+    environ = {"REHEARSAL_SIGSTORE_TRUST_CONFIG": str(config), "GITHUB_WORKSPACE": str(workspace),
+               "INPUT_SIGSTORE-TRUST-CONFIG": "ci/private-sigstore.json"}
+
+    shim.sigstore_stand_in(environ)
+
+    given = Path(environ["INPUT_SIGSTORE-TRUST-CONFIG"])
+    assert given.parent == (workspace / ".git" if git_dir else workspace)
+    assert given.read_text() == '{"mediaType": "local"}'
+    assert environ["INPUT_SIGSTORE_TRUST_CONFIG"] == str(given)

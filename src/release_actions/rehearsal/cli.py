@@ -32,12 +32,13 @@ from release_actions.rehearsal.run import (
     rehearsal,
     repository_name,
 )
+from release_actions.rehearsal.tp_index import TrustedPublisher
 
 SCENARIOS = ("preview", "public", "all")
 EXTRA = "pip install 'release-actions[rehearse]'"
 NO_TOOLS = (
-    "`{tool}` is not installed next to this Python: a rehearsal needs act and the index "
-    "server. Install them with `{extra}` (or `uv tool install 'release-actions[rehearse]'`)."
+    "`{tool}` is not installed next to this Python: a rehearsal needs act. Install it with "
+    "`{extra}` (or `uv tool install 'release-actions[rehearse]'`)."
 )
 NOT_A_REPOSITORY = (
     "{path} is not a git repository with a commit: run `release-actions rehearse` in your "
@@ -49,6 +50,8 @@ BAD_TAG_AT = (
     "tag or a commit sha (default: main)."
 )
 EXCERPT_LINES = 25
+PUBLISHERS_FROM = {True: "as --trusted-publisher said",
+                   False: "one per publishing job: its workflow file and environment"}
 
 
 class Refused(Exception):
@@ -153,8 +156,7 @@ def _commit(run: Rehearsal, ref: str) -> str:
 
 
 def _files(story: Story) -> list[str]:
-    packages = story.rehearsal.index.packages
-    return sorted(path.name for path in packages.iterdir()) if packages.is_dir() else []
+    return sorted(story.rehearsal.index.files)
 
 
 def _version_of(name: str) -> str:
@@ -196,11 +198,28 @@ def report_document(story: Story) -> dict[str, Any]:
     pull = run.github.pulls[-1] if run.github.pulls else None
     return {
         "stages": stages,
-        "published": published(run.index, story.channels),
+        "published": published(run, story.channels),
         "release": {"tag": release["tag_name"], "body": release["body"]} if release else None,
         "pull_request": {"branch": pull["head"], "title": pull["title"]} if pull else None,
         "canaries_leaked": len(run.leaked()),
+        "trusted_publishers": [_publisher(p) for p in run.index.trusted],
+        "empty_secrets": list(run.empty_secrets),
     }
+
+
+def _registered(run: Rehearsal, fix: str) -> str:
+    """After PyPI's invalid-publisher: what the rehearsal's index had registered."""
+    if "invalid-publisher" not in fix:
+        return ""
+    return ("\nThe rehearsal's index had the trusted publishers "
+            f"{', '.join(_publisher(p) for p in run.index.trusted)} "
+            f"({PUBLISHERS_FROM[bool(run.options.trusted_publishers)]}).")
+
+
+def _publisher(publisher: TrustedPublisher) -> str:
+    """As `--trusted-publisher` takes it."""
+    return ":".join(filter(None, (publisher.repository, publisher.workflow,
+                                  publisher.environment)))
 
 
 def tell(document: dict[str, Any]) -> None:
@@ -210,9 +229,11 @@ def tell(document: dict[str, Any]) -> None:
         say(f"| {stage['workflow']} | {stage['job']} | {stage['event']} | "
             f"{stage['conclusion']} |")
     if document["published"]:
-        say("\nPublished (sha256):")
+        say("\nPublished through Trusted Publishing (the index's token exchange), trusted "
+            f"publishers {', '.join(document['trusted_publishers'])} (sha256, provenance):")
         for item in document["published"]:
-            say(f"  {item['sha256']}  {item['file']}  ({item['channel']} {item['version']})")
+            say(f"  {item['sha256']}  {item['file']}  ({item['channel']} {item['version']}, "
+                f"provenance {item['provenance']})")
     if document["release"]:
         say(f"\nGitHub Release {document['release']['tag']}:")
         for line in str(document["release"]["body"]).splitlines():
@@ -220,6 +241,9 @@ def tell(document: dict[str, Any]) -> None:
     if document["pull_request"]:
         say(f"\nBump pull request: {document['pull_request']['title']} "
             f"(branch {document['pull_request']['branch']})")
+    for name in document["empty_secrets"]:
+        say(f"\nSecret {name} given empty: it only feeds publish's `password`, which a "
+            "repository publishing with Trusted Publishing leaves unset.")
     leaked = document["canaries_leaked"]
     say(f"\nSecrets: canaries only; {leaked} reached a log, output or file" if leaked else
         "\nSecrets: canaries only; none reached a log, an output or a file.")
@@ -251,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{', '.join(ENVIRONMENTS)})")
     parser.add_argument("--providers-down", default="", metavar="NAME,...",
                         help=f"LLM providers that answer 503 ({', '.join(PROVIDER_NAMES)})")
+    parser.add_argument("--trusted-publisher", action="append", default=[],
+                        metavar="[OWNER/REPO:]WORKFLOW.yml[:ENV]",
+                        help="a trusted publisher as registered on PyPI (repeatable; default: "
+                             "one per publishing job, its workflow file and environment)")
     parser.add_argument("--report", type=Path, metavar="FILE", help="also write the report "
                                                                     "as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away copy")
@@ -275,7 +303,7 @@ def _shown(file: str | Path | None, cwd: Path) -> str | None:
 def _check_tools() -> None:
     from release_actions.rehearsal.act import VENV_BIN
 
-    for tool in ("act", "pypi-server"):
+    for tool in ("act",):
         if not (VENV_BIN / tool).exists():
             raise ConfigError(NO_TOOLS.format(tool=tool, extra=EXTRA))
 
@@ -298,15 +326,18 @@ def _providers_down(value: str) -> tuple[str, ...]:
 
 def main(argv: Sequence[str], cwd: Path | None = None) -> int:
     from release_actions.rehearsal.discovery import discover, parse_maps
+    from release_actions.rehearsal.publishing import parse_publisher
 
     args = build_parser().parse_args(list(argv))
     work = Path(tempfile.mkdtemp(prefix="release-actions-rehearsal-"))
     try:
         source = _source(cwd or Path.cwd())
         _check_tools()
-        options = Options(repository_name(source),
-                          tuple(args.environment) or ENVIRONMENTS,
-                          _providers_down(args.providers_down))
+        repository = repository_name(source)
+        options = Options(repository, tuple(args.environment) or ENVIRONMENTS,
+                          _providers_down(args.providers_down),
+                          tuple(parse_publisher(value, repository)
+                                for value in args.trusted_publisher))
         from release_actions.rehearsal.actions import write_actions
 
         pipeline = discover(source, write_actions(work / "actions"), parse_maps(args.map))
@@ -341,7 +372,7 @@ def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
             say(f"\n✘ {refused.stage}: {refused.run.workflow if refused.run else ''} failed")
             if refused.run is not None and refused.run.log:
                 say(excerpt(refused.run))
-            say(f"\nFix: {refused.fix}")
+            say(f"\nFix: {refused.fix}{_registered(run, refused.fix)}")
         except ConfigError as error:
             _error(error.message)
             return 2

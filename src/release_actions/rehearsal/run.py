@@ -27,10 +27,16 @@ from release_actions.rehearsal.act import VENV_BIN, git, run_act
 from release_actions.rehearsal.discovery import FOLDER, Pipeline
 from release_actions.rehearsal.git_http import GitOrigin, git_origin
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
-from release_actions.rehearsal.index import PypiServer
 from release_actions.rehearsal.permissions import RESTRICTED_DEFAULT, job_permissions
 from release_actions.rehearsal.providers import FakeProvider
+from release_actions.rehearsal.publishing import (
+    default_publishers,
+    job_identity,
+    password_only_secrets,
+)
+from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
 from release_actions.rehearsal.view import write_view
+from release_actions.sigstore_standins import LocalSigstore
 from release_actions.workflows import Workflow
 
 # The environments of the README's release model, which the API stand-in has unless told others.
@@ -86,6 +92,7 @@ class Options:
     repository: str  # owner/name on GitHub
     environments: tuple[str, ...] = ENVIRONMENTS
     providers_down: tuple[str, ...] = ()
+    trusted_publishers: tuple[TrustedPublisher, ...] = ()  # empty: one per publishing job
 
 
 @dataclass
@@ -94,11 +101,13 @@ class Rehearsal:
     source: Path
     pipeline: Pipeline
     options: Options
-    index: PypiServer
+    index: AttestingIndex
+    sigstore: LocalSigstore
     github: FakeGitHub
     providers: dict[str, FakeProvider]
     git_server: GitOrigin
     progress: Progress = field(default_factory=Progress)
+    empty_secrets: tuple[str, ...] = ()  # given empty: they only feed publish's `password`
     runs: list[WorkflowRun] = field(default_factory=list)
     canaries: dict[str, str] = field(default_factory=dict)
     next_id: int = 1000
@@ -117,9 +126,19 @@ class Rehearsal:
             for name in _SECRET.findall(workflow.path.read_text(encoding="utf-8")):
                 if name != "GITHUB_TOKEN":
                     self.canaries[name] = f"canary-{name.lower()}-{secrets.token_hex(6)}"
+        self._empty_password_secrets()
         self.canaries["GITHUB_TOKEN"] = f"ghs_canary{secrets.token_hex(12)}"
+        self.trust_config = self.work / "sigstore-trust-config.json"
+        self.trust_config.write_text(json.dumps(self.sigstore.trust_config()))
         # What no job's own token replaced (a called workflow's) has the repository default.
         self.github.tokens[self.canaries["GITHUB_TOKEN"]] = dict(RESTRICTED_DEFAULT)
+
+    def _empty_password_secrets(self) -> None:
+        """A secret that only feeds publish's `password` is empty, as in a repository that
+        publishes with Trusted Publishing (a canary would make publish upload with it)."""
+        self.empty_secrets = tuple(sorted(password_only_secrets(self.pipeline.workflows)))
+        for name in self.empty_secrets:
+            self.canaries[name] = ""
 
     # --- the copy ----------------------------------------------------------------------------
 
@@ -189,10 +208,9 @@ class Rehearsal:
         event_file.write_text(json.dumps({
             "repository": {"full_name": self.options.repository, "fork": False,
                            "default_branch": "main"}, **payload}))
-        oidc = {"ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.github.url}/oidc/token?run={run_id}",
-                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": f"oidc-request-{secrets.token_hex(8)}"}
+        oidc, runner = self._oidc(workflow, event, payload, run_id, number)
         view = write_view(workflow, self.work / "views" / workflow.name, oidc,
-                          self._job_tokens(workflow))
+                          self._job_tokens(workflow), runner)
         done = run_act(
             self.consumer, event, actions_repo=self.work / "actions",
             workflow=str(view), event_payload=event_file,
@@ -204,6 +222,20 @@ class Rehearsal:
             skip_checkout=False, cache=self.work / "act",
         )
         return done.code, done.log
+
+    def _oidc(self, workflow: Workflow, event: str, payload: dict[str, Any], run_id: int,
+              number: int) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+        """Each job's OIDC request variables (a URL of its own on the local issuer, whose
+        tokens carry the job's claims), and what the runner sets that act does not."""
+        identities = {job.id: job_identity(workflow, job, self.options.repository, event,
+                                           payload, run_id, number, self.head())
+                      for job in workflow.jobs}
+        oidc = {job_id: self.sigstore.add_job(identity)
+                for job_id, identity in identities.items()}
+        first = next(iter(identities.values()), None)
+        runner = ({"GITHUB_WORKFLOW_REF": first.workflow_ref, "GITHUB_WORKFLOW_SHA": first.sha}
+                  if first else {})
+        return oidc, runner
 
     def _job_tokens(self, workflow: Workflow) -> dict[str, str]:
         """A fresh token per job (job id → the secret holding it), registered in the API
@@ -227,9 +259,11 @@ class Rehearsal:
             "REHEARSAL_PYTHON": sys.executable,
             "REHEARSAL_UPLOAD_URL": self.index.upload_url,
             "REHEARSAL_SIMPLE_URL": self.index.simple_url,
-            "REHEARSAL_INDEX_URL": self.index.url,
-            "REHEARSAL_INDEX_USERNAME": self.index.username,
-            "REHEARSAL_INDEX_PASSWORD": self.index.password,
+            "REHEARSAL_INDEX_URL": self.index.root_url,
+            "REHEARSAL_SIGSTORE_TRUST_CONFIG": str(self.trust_config),
+            # certifi's roots and the index's local CA: uv, requests and sigstore trust it.
+            "SSL_CERT_FILE": str(self.index.ca_file),
+            "REQUESTS_CA_BUNDLE": str(self.index.ca_file),
             **self._git_env(),
         }
         for name, provider in self.providers.items():
@@ -330,17 +364,19 @@ class Rehearsal:
     # --- what happened -----------------------------------------------------------------------
 
     def leaked(self) -> list[str]:
-        """Where a canary appears unmasked: a run's log, a file of the copy, an artifact, a
-        release asset or a file on the index (archives read member by member)."""
+        """Where a canary, or a token the stand-ins issued (OIDC, the index's API tokens),
+        appears unmasked: a run's log, a file of the copy, an artifact, a release asset or a
+        file on the index (archives read member by member)."""
+        issued = [*self.sigstore.tokens_issued, *self.index.api_tokens]
         # A token also travels as git's basic credential (x-access-token:TOKEN in base64).
-        values = [form.encode() for value in self.canaries.values()
+        values = [form.encode() for value in (*self.canaries.values(), *issued) if value
                   for form in (value, basic_credential(value))]
         places: list[tuple[str, bytes]] = [(f"log of {run.workflow}", run.log.encode())
                                            for run in self.runs]
-        for root in (self.consumer, self.index.packages):
-            places += [(str(path.relative_to(self.work)), path.read_bytes())
-                       for path in sorted(root.rglob("*"))
-                       if path.is_file() and ".git" not in path.parts]
+        places += [(str(path.relative_to(self.work)), path.read_bytes())
+                   for path in sorted(self.consumer.rglob("*"))
+                   if path.is_file() and ".git" not in path.parts]
+        places += [(f"index file {name}", data) for name, data in self.index.files.items()]
         places += [(f"artifact {artifact['name']}", self.github.zips[artifact["id"]])
                    for artifact in self.github.artifacts]
         places += [(f"release asset {asset_id}", data)
@@ -376,7 +412,10 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
     from release_actions.rehearsal.actions import write_actions
 
     with ExitStack() as stack:
-        index = stack.enter_context(PypiServer.start(work / "index"))
+        publishers = options.trusted_publishers or default_publishers(pipeline.workflows,
+                                                                      options.repository)
+        index = stack.enter_context(AttestingIndex(publishers=publishers))
+        sigstore = stack.enter_context(LocalSigstore())
         github = stack.enter_context(fake_github())
         git_server = stack.enter_context(git_origin(
             {options.repository: work / "origin.git"}, github.tokens))
@@ -384,8 +423,8 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
             FakeProvider("503" if name in options.providers_down else "ok"))
             for name in PROVIDER_NAMES}
         write_actions(work / "actions")
-        run = Rehearsal(work, source, pipeline, options, index, github, providers, git_server,
-                        progress or Progress())
+        run = Rehearsal(work, source, pipeline, options, index, sigstore, github, providers,
+                        git_server, progress or Progress())
         run.copy_repository()
         yield run
 
@@ -398,17 +437,22 @@ def repository_name(source: Path) -> str:
     return f"{found.group(1)}/{found.group(2)}" if found else f"rehearsal/{source.resolve().name}"
 
 
-def published(index: PypiServer, channel: Mapping[str, str]) -> list[dict[str, str]]:
-    """The files on the index: name, version, sha256, channel (preview or public)."""
+def published(run: Rehearsal, channel: Mapping[str, str]) -> list[dict[str, str]]:
+    """The files on the index: name, version, sha256, channel (preview or public) and
+    provenance (`verified`, `refused` or `none`: publish/attestations)."""
     import hashlib
 
     from packaging.utils import parse_sdist_filename, parse_wheel_filename
+    from sigstore.models import ClientTrustConfig
 
+    from release_actions.rehearsal.publishing import provenance
+
+    attested = provenance(run.index, ClientTrustConfig.from_json(run.trust_config.read_text()))
     found = []
-    for path in sorted(index.packages.iterdir()):
-        version = str((parse_wheel_filename(path.name) if path.suffix == ".whl"
-                       else parse_sdist_filename(path.name))[1])
-        found.append({"file": path.name, "version": version,
-                      "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                      "channel": channel.get(version, "preview")})
+    for name, data in sorted(run.index.files.items()):
+        version = str((parse_wheel_filename(name) if name.endswith(".whl")
+                       else parse_sdist_filename(name))[1])
+        found.append({"file": name, "version": version,
+                      "sha256": hashlib.sha256(data).hexdigest(),
+                      "channel": channel.get(version, "preview"), "provenance": attested[name]})
     return found

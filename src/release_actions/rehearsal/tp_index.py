@@ -2,8 +2,10 @@
 attestations: Trusted Publishing (`/_/oidc/audience`, `/_/oidc/mint-token`), the legacy upload
 with its `attestations` form field (refused, as PyPI does, when an attestation does not name the
 uploaded file's sha256 or when a file comes without one after the first came with one), the
-simple API (JSON) and the integrity API
-(`GET /integrity/<project>/<version>/<filename>/provenance`).
+simple API (JSON), the JSON API (`/pypi/<project>/json`, what tag-guard reads) and the
+integrity API (`GET /integrity/<project>/<version>/<filename>/provenance`). Uploads take only
+the API tokens its Trusted Publishing exchange minted, as PyPI's do for a project without
+passwords.
 
     with AttestingIndex() as index:
         ... uv publish --trusted-publishing always --publish-url index.upload_url ...
@@ -35,6 +37,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # PyPI's answer to a token no trusted publisher matches (warehouse/oidc/views.py).
@@ -110,15 +113,18 @@ class AttestingIndex:
     CA, for SSL_CERT_FILE (uv) and REQUESTS_CA_BUNDLE (requests)."""
 
     def __init__(self, *, integrity_api: bool = True, accepts_attestations: bool = True,
-                 publisher: TrustedPublisher | None = None) -> None:
+                 publisher: TrustedPublisher | None = None,
+                 publishers: tuple[TrustedPublisher, ...] = ()) -> None:
         self.integrity_api = integrity_api
-        self.publisher = publisher  # None: any GitHub token is trusted
+        # The project's trusted publishers (PyPI allows several); none: any GitHub token.
+        self.trusted = (publisher, *publishers) if publisher else publishers
         self.accepts_attestations = accepts_attestations
         self.files: dict[str, bytes] = {}
         self.projects: dict[str, list[str]] = {}
         self.attestations: dict[str, list[dict[str, Any]]] = {}
         self.publishers: dict[str, dict[str, Any]] = {}
         self.uploads: list[str] = []  # every upload attempt's filename, in order
+        self.uploaded_by: dict[str, dict[str, Any]] = {}  # filename -> the exchanged claims
         self._api_tokens: dict[str, dict[str, Any]] = {}  # minted API token -> OIDC claims
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -155,6 +161,11 @@ class AttestingIndex:
     def simple_url(self) -> str:
         return f"{self.root_url}/simple/"
 
+    @property
+    def api_tokens(self) -> list[str]:
+        """The API tokens the exchange minted (credentials: a rehearsal checks none leaked)."""
+        return list(self._api_tokens)
+
     def forget(self, filename: str) -> None:
         """Lose a stored file, as after a partial upload."""
         with self._lock:
@@ -183,6 +194,7 @@ class AttestingIndex:
                     return 400, f"Invalid attestations supplied during upload: {filename}"
             project = _normalize(form["name"].decode())
             self.files[filename] = content
+            self.uploaded_by[filename] = claims
             self.projects.setdefault(project, []).append(filename)
             if attested:
                 self.attestations[filename] = attested
@@ -191,6 +203,17 @@ class AttestingIndex:
                                              "workflow": workflow,
                                              "environment": claims.get("environment")}
         return 200, "OK"
+
+    def _json_api(self, project: str, names: list[str]) -> dict[str, Any]:
+        """PyPI's JSON API for a project: its releases, each with its files."""
+        releases: dict[str, list[dict[str, Any]]] = {}
+        for name in names:
+            version = str((parse_wheel_filename(name) if name.endswith(".whl")
+                           else parse_sdist_filename(name))[1])
+            releases.setdefault(version, []).append({
+                "filename": name, "url": f"{self.root_url}/files/{name}", "yanked": False,
+                "digests": {"sha256": hashlib.sha256(self.files[name]).hexdigest()}})
+        return {"info": {"name": project}, "releases": releases}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         owner = self
@@ -227,6 +250,12 @@ class AttestingIndex:
                              for n in names]
                     self._reply(200, {"meta": {"api-version": "1.1"}, "name": parts[1],
                                       "files": files}, SIMPLE_JSON)
+                elif parts[:1] == ["pypi"] and len(parts) == 3 and parts[2] == "json":
+                    names = owner.projects.get(_normalize(parts[1]))
+                    if names is None:
+                        self._reply(404, {"message": "Not Found"})
+                        return
+                    self._reply(200, owner._json_api(parts[1], names))
                 elif parts[:1] == ["files"] and len(parts) == 2 and parts[1] in owner.files:
                     self._reply(200, owner.files[parts[1]], "application/octet-stream")
                 elif (owner.integrity_api and parts[:1] == ["integrity"] and len(parts) == 5
@@ -246,7 +275,7 @@ class AttestingIndex:
                 body = self.rfile.read(length)
                 if self.path == "/_/oidc/mint-token":
                     claims = _claims(json.loads(body)["token"])
-                    if owner.publisher and not owner.publisher.matches(claims):
+                    if owner.trusted and not any(p.matches(claims) for p in owner.trusted):
                         self._reply(422, INVALID_PUBLISHER)
                         return
                     token = "pypi-" + secrets.token_hex(16)

@@ -1,6 +1,8 @@
 """The workflow file act reads in a rehearsal: the user's, with what GitHub gives a job by its
 `permissions:` made explicit, because act ignores them. A job that may write `id-token` gets
-the OIDC request variables in its `env:`; any other job does not, as on GitHub. Each job gets
+its own OIDC request variables in its `env:` (its tokens carry its claims); any other job does
+not, as on GitHub. Every job gets the variables the runner sets and act does not
+(GITHUB_WORKFLOW_REF, GITHUB_WORKFLOW_SHA). Each job gets
 its own GITHUB_TOKEN (a secret of its own, in place of `secrets.GITHUB_TOKEN` and
 `github.token`, and as our actions' `github-token` and the checkout's `token` default), which
 the API stand-in and the git server know by the job's permissions."""
@@ -55,17 +57,20 @@ def _job_token(job: dict[Any, Any], secret: str) -> dict[Any, Any]:
     return job
 
 
-def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, str],
-               tokens: Mapping[str, str] | None = None) -> Path:
-    """`target`: the workflow with `oidc` (the request URL and token) in the env of every job
-    that may request a token, and each job of `tokens` (job id → secret name) reading its
-    GITHUB_TOKEN from that secret."""
+def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, Mapping[str, str]],
+               tokens: Mapping[str, str] | None = None,
+               runner: Mapping[str, str] | None = None) -> Path:
+    """`target`: the workflow with `oidc[job id]` (the request URL and token) in the env of
+    every job that may request a token, `runner` in every job's env, and each job of `tokens`
+    (job id → secret name) reading its GITHUB_TOKEN from that secret."""
     top: dict[Any, Any] = yaml.load(workflow.path.read_text(encoding="utf-8"), Loader=LOADER)
     if True in top:  # YAML 1.1 reads the key `on` as true
         top["on"] = top.pop(True)
     for job_id, job in (top.get("jobs") or {}).items():
+        if isinstance(job, dict) and runner:
+            job["env"] = {**(job.get("env") or {}), **runner}
         if isinstance(job, dict) and may_request_token(workflow, str(job_id)):
-            job["env"] = {**(job.get("env") or {}), **oidc}
+            job["env"] = {**(job.get("env") or {}), **oidc.get(str(job_id), {})}
         if isinstance(job, dict) and str(job_id) in (tokens or {}):
             top["jobs"][job_id] = _job_token(job, (tokens or {})[str(job_id)])
     target.parent.mkdir(parents=True, exist_ok=True)
