@@ -27,12 +27,13 @@ from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from release_actions.rehearsal.index import PypiServer
 from release_actions.rehearsal.permissions import RESTRICTED_DEFAULT, job_permissions
 from release_actions.rehearsal.providers import FakeProvider
+from release_actions.rehearsal.pythons import PythonDownloads
 from release_actions.rehearsal.view import write_view
 from release_actions.workflows import Workflow
 
 # The environments of the README's release model, which the API stand-in has unless told others.
 ENVIRONMENTS = ("pypi-internal-preview", "pypi-public", "integration-eval-secrets")
-PROVIDER_NAMES = ("deepseek", "glm", "qwen", "litellm", "openai", "github-models")
+PROVIDER_NAMES = ("deepseek", "glm", "qwen", "litellm", "openai", "github-models", "gemini")
 _SECRET = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
 _JOB_END = re.compile(r"^\[[^\]/]+/([^\]]+)\]\s+🏁\s+Job (succeeded|failed)", re.M)
 
@@ -95,6 +96,7 @@ class Rehearsal:
     github: FakeGitHub
     providers: dict[str, FakeProvider]
     progress: Progress = field(default_factory=Progress)
+    pythons: PythonDownloads | None = None  # what `uv python install` downloads
     runs: list[WorkflowRun] = field(default_factory=list)
     canaries: dict[str, str] = field(default_factory=dict)
     next_id: int = 1000
@@ -230,6 +232,7 @@ class Rehearsal:
             "GIT_CONFIG_KEY_1": "protocol.file.allow",
             "GIT_CONFIG_VALUE_1": "always",
         }
+        env.update(self.pythons.env() if self.pythons else {})
         for name, provider in self.providers.items():
             env[f"REHEARSAL_PROVIDER_{name.upper().replace('-', '_')}"] = provider.base_url
         return env
@@ -363,9 +366,10 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
         providers = {name: stack.enter_context(
             FakeProvider("503" if name in options.providers_down else "ok"))
             for name in PROVIDER_NAMES}
+        pythons = stack.enter_context(PythonDownloads(work / "pythons"))
         write_actions(work / "actions")
         run = Rehearsal(work, source, pipeline, options, index, github, providers,
-                        progress or Progress())
+                        progress or Progress(), pythons=pythons)
         run.copy_repository()
         yield run
 
