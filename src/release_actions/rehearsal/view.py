@@ -60,6 +60,8 @@ def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, str],
     if True in top:  # YAML 1.1 reads the key `on` as true
         top["on"] = top.pop(True)
     for job_id, job in (top.get("jobs") or {}).items():
+        if isinstance(job, dict):
+            job.pop("name", None)  # act labels its log with the name; the report reads job ids
         if isinstance(job, dict) and may_request_token(workflow, str(job_id)):
             job["env"] = {**(job.get("env") or {}), **oidc}
         if isinstance(job, dict) and str(job_id) in (tokens or {}):
