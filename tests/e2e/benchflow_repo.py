@@ -125,7 +125,7 @@ def chat(base_url: str, key: str, model: str, prompt: str) -> str:
         return str(json.load(answer)["choices"][0]["message"]["content"])
 '''
 
-CLI = '''"""`bench eval run`: a stand-in for BenchFlow's rollout, one chat request per task."""
+CLI = f'''"""`bench eval run`: a stand-in for BenchFlow's rollout, one chat request per task."""
 
 import argparse
 import json
@@ -133,7 +133,7 @@ from pathlib import Path
 
 from benchflow._env import chat, required
 
-NEEDS = {needs}
+NEEDS = {_tuple(ROLLOUT_NEEDS)}
 OPTIONS = (
     "--source-repo",
     "--source-path",
@@ -180,9 +180,9 @@ def main() -> int:
     (job / "result.json").write_text(json.dumps(result, indent=2) + "\\n")
     print(f"rollout of {{args.include}}: {{args.agent}} with {{args.model}}, reward 1.0")
     return 0
-'''.format(needs=_tuple(ROLLOUT_NEEDS))
+'''
 
-JUDGE = '''"""Agent-as-judge over a rollout: a stand-in for BenchFlow's, one chat request per job."""
+JUDGE = f'''"""Agent-as-judge over a rollout: a stand-in for BenchFlow's, a request per job."""
 
 import argparse
 import json
@@ -193,7 +193,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from benchflow._env import chat, required
 
-NEEDS = {needs}
+NEEDS = {_tuple(JUDGE_NEEDS)}
 
 
 def main() -> int:
@@ -222,7 +222,7 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-'''.format(needs=_tuple(JUDGE_NEEDS))
+'''
 
 SCENARIOS = '''"""The live scenarios, stand-ins: each needs what its job has, and only that."""
 
@@ -319,10 +319,11 @@ FILES = {
 
 def python_312() -> Path:
     """A Python 3.12 on this machine, the one a rehearsal offers `uv python install 3.12`."""
-    found = [prefix for version, prefix in local_installs().items() if version.startswith("3.12.")]
+    found = {tuple(int(part) for part in version.split(".")): prefix
+             for version, prefix in local_installs().items() if version.startswith("3.12.")}
     if not found:
         raise LookupError("no Python 3.12 on this machine (the workflows install 3.12)")
-    return found[-1] / "bin" / "python3.12"
+    return found[max(found)] / "bin" / "python3.12"
 
 
 def make_benchflow(root: Path) -> Path:

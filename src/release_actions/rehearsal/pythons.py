@@ -34,7 +34,7 @@ def local_installs(environ: Mapping[str, str] | None = None) -> dict[str, Path]:
     for prefix in sorted(versions.iterdir()) if versions.is_dir() else []:
         if _VERSION.fullmatch(prefix.name) and (prefix / "bin" / "python3").exists():
             found[prefix.name] = prefix
-    found["%d.%d.%d" % sys.version_info[:3]] = Path(sys.base_prefix)
+    found[".".join(str(part) for part in sys.version_info[:3])] = Path(sys.base_prefix)
     return found
 
 
