@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -52,6 +53,8 @@ BAD_TAG_AT = (
 EXCERPT_LINES = 25
 PUBLISHERS_FROM = {True: "as --trusted-publisher said",
                    False: "one per publishing job: its workflow file and environment"}
+# act's lines that show a step's script, which may echo an `::error::` it never printed.
+SCRIPT_SHOWN = ("⭐ Run ", "✅  Success - ", "❌  Failure - ")
 
 
 class Refused(Exception):
@@ -128,8 +131,7 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
         say(f"\n== Release pull request: main {declaration.version} → {final}")
         write_atomically(plan_rewrite([declaration], final))
         if (run.consumer / "uv.lock").is_file():
-            subprocess.run([sys.executable, "-m", "uv", "lock", "--offline", "--quiet"],
-                           cwd=run.consumer, check=False, capture_output=True)
+            _relock(run)
         run.commit_all(f"Release {final}")
         story.stage("release pull request merged", run.push_main())
     say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
@@ -143,6 +145,17 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
         say(f"   ✔ pull request #{pull['number']} ({pull['head']}): {pull['title']}")
         run.merge_pull_request(pull["number"])
         preview(story, "Next preview, after the bump pull request is merged")
+
+
+def _relock(run: Rehearsal) -> None:
+    """The maintainer's `uv lock` after the version change, with the Pythons the workflows get
+    (a project that requires a Python this one is not would otherwise ask to download it)."""
+    env = {**os.environ, **(run.pythons.env() if run.pythons else {})}
+    done = subprocess.run([sys.executable, "-m", "uv", "lock", "--offline", "--quiet"],
+                          cwd=run.consumer, check=False, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        say(f"   ! uv lock failed, uv.lock is committed unchanged: "
+            f"{(done.stderr.strip().splitlines() or [''])[-1]}")
 
 
 def _commit(run: Rehearsal, ref: str) -> str:
@@ -177,7 +190,9 @@ def _fix(run: WorkflowRun) -> str:
     failed = {job for job, result in run.jobs.items() if result == "failure"}
     if refused := refusal_fix(run.workflow, run.log, failed):
         return refused
-    errors = re.findall(r"::error[^:]*::(.*)", run.log)
+    shown = "\n".join(line for line in run.log.splitlines()
+                      if not any(label in line for label in SCRIPT_SHOWN))
+    errors = re.findall(r"::error[^:]*::(.*)", shown)
     if errors:
         return str(errors[-1]).replace("%0A", "\n").replace("%25", "%")
     return (f"a `run:` step of {run.workflow} failed: its log is above; run the same command "

@@ -34,6 +34,7 @@ from release_actions.rehearsal.publishing import (
     job_identity,
     password_only_secrets,
 )
+from release_actions.rehearsal.pythons import PythonDownloads
 from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
 from release_actions.rehearsal.view import write_view
 from release_actions.sigstore_standins import LocalSigstore
@@ -41,7 +42,7 @@ from release_actions.workflows import Workflow
 
 # The environments of the README's release model, which the API stand-in has unless told others.
 ENVIRONMENTS = ("pypi-internal-preview", "pypi-public", "integration-eval-secrets")
-PROVIDER_NAMES = ("deepseek", "glm", "qwen", "litellm", "openai", "github-models")
+PROVIDER_NAMES = ("deepseek", "glm", "qwen", "litellm", "openai", "github-models", "gemini")
 _SECRET = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
 _JOB_END = re.compile(r"^\[[^\]/]+/([^\]]+)\]\s+🏁\s+Job (succeeded|failed)", re.M)
 
@@ -108,6 +109,7 @@ class Rehearsal:
     git_server: GitOrigin
     progress: Progress = field(default_factory=Progress)
     empty_secrets: tuple[str, ...] = ()  # given empty: they only feed publish's `password`
+    pythons: PythonDownloads | None = None  # what `uv python install` downloads
     runs: list[WorkflowRun] = field(default_factory=list)
     canaries: dict[str, str] = field(default_factory=dict)
     next_id: int = 1000
@@ -266,6 +268,7 @@ class Rehearsal:
             "REQUESTS_CA_BUNDLE": str(self.index.ca_file),
             **self._git_env(),
         }
+        env.update(self.pythons.env() if self.pythons else {})
         for name, provider in self.providers.items():
             env[f"REHEARSAL_PROVIDER_{name.upper().replace('-', '_')}"] = provider.base_url
         return env
@@ -422,9 +425,10 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
         providers = {name: stack.enter_context(
             FakeProvider("503" if name in options.providers_down else "ok"))
             for name in PROVIDER_NAMES}
+        pythons = stack.enter_context(PythonDownloads(work / "pythons"))
         write_actions(work / "actions")
         run = Rehearsal(work, source, pipeline, options, index, sigstore, github, providers,
-                        git_server, progress or Progress())
+                        git_server, progress or Progress(), pythons=pythons)
         run.copy_repository()
         yield run
 

@@ -56,9 +56,9 @@ def _set(environ: MutableMapping[str, str], name: str, value: str) -> None:
 def provider_stand_ins(environ: MutableMapping[str, str]) -> None:
     """Each provider's base URL → its local stand-in (REHEARSAL_PROVIDER_<NAME>), whatever the
     workflow set: the real providers are never reached."""
-    from release_actions.providers import PROVIDERS
+    from release_actions.providers import KNOWN
 
-    for provider in PROVIDERS:
+    for provider in KNOWN:
         local = environ.get(f"REHEARSAL_PROVIDER_{provider.name.upper().replace('-', '_')}")
         if local:
             environ[provider.base_url_env] = local

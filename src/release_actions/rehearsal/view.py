@@ -67,6 +67,8 @@ def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, Mapping[str,
     if True in top:  # YAML 1.1 reads the key `on` as true
         top["on"] = top.pop(True)
     for job_id, job in (top.get("jobs") or {}).items():
+        if isinstance(job, dict):
+            job.pop("name", None)  # act labels its log with the name; the report reads job ids
         if isinstance(job, dict) and runner:
             job["env"] = {**(job.get("env") or {}), **runner}
         if isinstance(job, dict) and may_request_token(workflow, str(job_id)):
