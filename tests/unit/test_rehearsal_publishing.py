@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import certifi
 import pytest
 import requests
 
@@ -16,7 +17,7 @@ from release_actions.rehearsal.publishing import (
     parse_publisher,
     password_only_secrets,
 )
-from release_actions.rehearsal.tp_index import TrustedPublisher
+from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
 from release_actions.sigstore_standins import LocalSigstore, _claims
 from release_actions.workflows import Workflow, read_workflow
 
@@ -155,3 +156,19 @@ def test_a_trusted_publisher_is_read_as_pypi_holds_it(value: str,
 def test_a_trusted_publisher_that_is_not_one_is_refused_with_the_form(value: str) -> None:
     with pytest.raises(ConfigError, match=r"\[OWNER/REPOSITORY:\]WORKFLOW.yml"):
         parse_publisher(value, "octo/lib")
+
+
+def test_the_jobs_bundle_keeps_the_roots_this_machine_trusts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine behind a proxy trusts the proxy's CA through SSL_CERT_FILE: the bundle handed to
+    the jobs replaces that variable, so it must hold those roots too, not only certifi's and the
+    local CA (else a step that reaches the real PyPI, like pip-audit, fails on the certificate)."""
+    proxy_root = tmp_path / "proxy-ca.pem"
+    proxy_root.write_text("-----BEGIN CERTIFICATE-----\nproxy\n-----END CERTIFICATE-----\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(proxy_root))
+
+    with AttestingIndex() as index:
+        bundle = index.ca_file.read_text()
+
+    assert proxy_root.read_text() in bundle
+    assert Path(certifi.where()).read_text() in bundle

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import os
 import re
 import secrets
 import ssl
@@ -108,8 +109,20 @@ def _server_certificate(folder: Path) -> tuple[Path, Path, Path]:
     return files
 
 
+def trusted_roots() -> list[Path]:
+    """The bundles this machine trusts now (a proxy's CA in SSL_CERT_FILE, the system's) and
+    certifi's: the jobs' bundle replaces them, so a step that reaches a real index keeps working."""
+    named = (os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE"),
+             ssl.get_default_verify_paths().cafile, certifi.where())
+    found: dict[Path, None] = {}
+    for name in named:
+        if name and Path(name).is_file():
+            found.setdefault(Path(name).resolve())
+    return list(found)
+
+
 class AttestingIndex:
-    """Served over https by a local CA's certificate: `ca_file` is certifi's bundle plus that
+    """Served over https by a local CA's certificate: `ca_file` is this machine's roots plus that
     CA, for SSL_CERT_FILE (uv) and REQUESTS_CA_BUNDLE (requests)."""
 
     def __init__(self, *, integrity_api: bool = True, accepts_attestations: bool = True,
@@ -132,7 +145,8 @@ class AttestingIndex:
         self._folder = tempfile.TemporaryDirectory(prefix="attesting-index-")
         ca_file, cert_file, key_file = _server_certificate(Path(self._folder.name))
         self.ca_file = Path(self._folder.name) / "ca-bundle.pem"
-        self.ca_file.write_text(Path(certifi.where()).read_text() + ca_file.read_text())
+        self.ca_file.write_text("".join(path.read_text() for path in trusted_roots())
+                                + ca_file.read_text())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
