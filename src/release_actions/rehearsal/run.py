@@ -360,6 +360,7 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
     with ExitStack() as stack:
         index = stack.enter_context(PypiServer.start(work / "index"))
         github = stack.enter_context(fake_github())
+        github.html_base = f"{github.url}/stand-in"  # links it prints are plainly not github.com
         providers = {name: stack.enter_context(
             FakeProvider("503" if name in options.providers_down else "ok"))
             for name in PROVIDER_NAMES}
