@@ -20,7 +20,7 @@ from demo import example_repository
 from demo.__main__ import ARGUMENTS
 
 from release_actions.rehearsal.actions import write_actions
-from release_actions.rehearsal.cli import Story, build_parser, play
+from release_actions.rehearsal.cli import Story, build_parser, conclude, play
 from release_actions.rehearsal.discovery import FOLDER, discover
 from release_actions.rehearsal.narration import Narrator
 from release_actions.rehearsal.run import (
@@ -44,6 +44,7 @@ class Demo:
     run: Rehearsal
     story: Story
     output: str  # what the rehearsal told, as `make demo` prints it
+    code: int  # make demo's exit code
     no_record: WorkflowRun
     side: list[WorkflowRun]
 
@@ -72,9 +73,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with rehearsal(work, repository, pipeline, options, Narrator(down)) as run:
         with redirect_stdout(told):
             story = play(run, args.scenario, args.tag, args.tag_at)
-            no_record = _preview_of_a_run_that_recorded_nothing(run)
-            side = _tag_on_a_side_branch(run)
-        yield Demo(run, story, told.getvalue(), no_record, side)
+            code = conclude(story)
+        no_record = _preview_of_a_run_that_recorded_nothing(run)
+        side = _tag_on_a_side_branch(run)
+        yield Demo(run, story, told.getvalue(), code, no_record, side)
 
 
 def _preview_of_a_run_that_recorded_nothing(run: Rehearsal) -> WorkflowRun:
@@ -102,7 +104,7 @@ def _tag_on_a_side_branch(run: Rehearsal) -> list[WorkflowRun]:
 
 
 def test_every_stage_of_the_demo_is_green(demo: Demo) -> None:
-    assert demo.story.refused is None, demo.output[-6000:]
+    assert (demo.code, demo.story.refused) == (0, None), demo.output[-6000:]
     assert [r.ok for _stage, r in demo.story.stages] == [True] * 10, _logs(demo.story.stages)
 
 

@@ -401,15 +401,21 @@ def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
         except ConfigError as error:
             _error(error.message)
             return 2
-        refused = story.refused
-        if refused is not None:
-            say(f"\n✘ {refused.stage}" + (f": {refused.run.workflow} failed" if refused.run
-                                          else ""))
-            if refused.run is not None and refused.run.log:
-                say(excerpt(refused.run))
-            say(f"\nFix: {refused.fix}")
-        document = report_document(story)
-        tell(document, story)
-        if args.report:
-            args.report.write_text(json.dumps(document, indent=2) + "\n")
-        return 1 if document["canaries_leaked"] or refused is not None else 0
+        return conclude(story, args.report)
+
+
+def conclude(story: Story, report: Path | None = None) -> int:
+    """The end of the story: the red stage with its fix, the report (also as JSON to
+    `report`); the exit code, 1 for a red stage or a leaked canary."""
+    refused = story.refused
+    if refused is not None:
+        say(f"\n✘ {refused.stage}" + (f": {refused.run.workflow} failed" if refused.run
+                                      else ""))
+        if refused.run is not None and refused.run.log:
+            say(excerpt(refused.run))
+        say(f"\nFix: {refused.fix}")
+    document = report_document(story)
+    tell(document, story)
+    if report:
+        report.write_text(json.dumps(document, indent=2) + "\n")
+    return 1 if document["canaries_leaked"] or refused is not None else 0
