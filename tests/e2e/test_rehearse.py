@@ -70,6 +70,8 @@ def test_every_stage_green_on_a_consumer_repository(tmp_path: Path, kind: Kind) 
     assert "none reached a log" in result.output
     # doctor before any workflow runs; the public release installed back from the index
     assert result.output.index("== One-time setup") < result.output.index("▸")
+    # doctor's findings (each kind pins an action by tag) are advice: every stage ran green
+    assert "item(s) to fix before the first real release" in result.output
     assert f"pip install {kind.name}  → {kind.final} (import {module} ok)" in result.output
     assert snapshot(repository) == before
 
