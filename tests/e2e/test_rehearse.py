@@ -79,6 +79,11 @@ def test_every_stage_green_on_a_consumer_repository(tmp_path: Path, kind: Kind) 
         f"Bump version to {major}.{minor}.{int(patch) + 1}.dev0")
     assert report["canaries_leaked"] == 0
     assert "none reached a log" in result.output
+    # doctor before any workflow runs; the public release installed back from the index
+    assert result.output.index("== One-time setup") < result.output.index("▸")
+    # doctor's findings (each kind pins an action by tag) are advice: every stage ran green
+    assert "item(s) to fix before the first real release" in result.output
+    assert f"pip install {kind.name}  → {kind.final} (import {module} ok)" in result.output
     assert snapshot(repository) == before
 
 

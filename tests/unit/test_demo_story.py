@@ -1,14 +1,19 @@
-"""`make demo` tells its story as it goes: each stage's header and each workflow run's start
-reach a pipe when they happen, not when the process ends."""
+"""A rehearsal (and so `make demo`, a rehearsal of examples/) tells its story as it goes: each
+stage's header and each workflow run's start reach a pipe when they happen, not when the
+process ends; the decisions a newcomer could misread are explained; `make demo` is the
+rehearse command run on examples/."""
 
 from __future__ import annotations
 
 import io
 import types
+from pathlib import Path
 
-import demo.__main__ as story
 import pytest
-from demo.pipeline import Pipelines, Step
+
+from release_actions.rehearsal import cli, narration
+from release_actions.rehearsal.bookends import Installed, describe, distribution
+from release_actions.rehearsal.run import WorkflowRun
 
 
 class Pipe(io.StringIO):
@@ -22,45 +27,73 @@ class Pipe(io.StringIO):
         self.arrived = self.getvalue()
 
 
+def _run(log: str = "log", code: int = 0) -> WorkflowRun:
+    return WorkflowRun("test.yml", "test", "push", 1001, 1, "0" * 40, code, log,
+                       {"test": "success" if code == 0 else "failure"})
+
+
 def test_a_workflow_run_is_announced_before_it_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     pipe = Pipe()
     monkeypatch.setattr("sys.stdout", pipe)
-    narrator = story.Narrator()
+    narrator = narration.Narrator()
 
-    narrator.started("test", "test.yml", "push")
+    narrator.started("test.yml", "push")
     assert pipe.arrived.endswith("▸ test.yml (push) … ")
 
-    narrator.finished(Step("test", "test.yml", 0, "log"))
-    assert pipe.arrived.rstrip().endswith("ok in 0 s")
+    narrator.finished(_run())
+    assert pipe.arrived.rstrip().endswith("ok in 0 s (test success)")
+
+
+def test_a_finished_run_is_followed_by_its_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lines our actions printed (act's `| ` prefix), once each, probes explained."""
+    pipe = Pipe()
+    monkeypatch.setattr("sys.stdout", pipe)
+    log = ("[gate/eval] | deepseek: HTTP 503: Stand-in provider simulating an overloaded "
+           "server: the request with Bearer *** refused (HTTP 503)\n"
+           "[gate/eval] | glm: ok (HTTP 200, 3 ms)\n"
+           "[gate/eval] | Rewrote 0.1.0.dev0 → 0.1.0.dev1 in pyproject.toml\n"
+           "[gate/eval] | Rewrote 0.1.0.dev0 → 0.1.0.dev1 in pyproject.toml\n"
+           "[gate/eval] | some other line\n")
+    narrator = narration.Narrator(providers_down=("deepseek",))
+    narrator.started("gate.yml", "workflow_run")
+    narrator.finished(_run(log))
+
+    told = pipe.arrived.splitlines()
+    assert told[0].startswith("   ▸ gate.yml (after the previous workflow) … ok")
+    assert told[1].startswith("     → gate deepseek: HTTP 503") and "--providers-down" in told[1]
+    assert told[2] == "     → gate glm: ok (HTTP 200, 3 ms)"
+    assert told[3:] == ["     → Rewrote 0.1.0.dev0 → 0.1.0.dev1 in pyproject.toml"]
 
 
 def test_each_stage_header_arrives_before_the_stage_runs(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    """Given stages that record what had arrived on the pipe when they started, then each saw
-    its own header already there, and the simulated provider failure is labelled."""
+    """Given a rehearsal whose push records what had arrived on the pipe when it started, then
+    the stage's header was already there, and the simulated provider failure is labelled."""
     pipe = Pipe()
     monkeypatch.setattr("sys.stdout", pipe)
     seen: list[str] = []
 
-    def act(run: Pipelines) -> str:
+    def push_main() -> list[WorkflowRun]:
         seen.append(pipe.arrived)
-        return "done"
+        return [_run()]
 
-    stages = (story.Stage("First", "does one", act), story.Stage("Second", "does two", act))
-    monkeypatch.setattr(story, "STAGES", stages)
-    monkeypatch.setattr(story, "report", lambda run, started: None)
-    story.run_story(types.SimpleNamespace())  # type: ignore[arg-type]
+    fake = types.SimpleNamespace(push_main=push_main,
+                                 index=types.SimpleNamespace(packages=tmp_path / "none"))
+    story = cli.Story(fake)  # type: ignore[arg-type]
+    cli.preview(story, "First")
+    cli.preview(story, "Second")
 
-    assert seen[0].rstrip().endswith("does one")
-    assert "== Stage 2/2: Second" in seen[1] and "✔ done" in seen[1]
-    line = story.explain_probe("deepseek: unauthorized (HTTP 401): refused")
+    assert seen[0].rstrip().endswith("== First: a push to main, and the workflows it starts")
+    assert "== Second" in seen[1]
+    line = narration.explain_probe("deepseek: unauthorized (HTTP 401): Stand-in provider "
+                                   "simulating a wrong key")
     assert "simulated" in line
 
 
 def test_the_refusing_stand_in_says_it_simulates_a_wrong_key() -> None:
-    """The deepseek stand-in's 401 says what it simulates, and the demo's note says *** is the
-    masked key, so `Bearer ***` is not read as a request without a key."""
+    """The provider stand-in's 401 says what it simulates, and the narrator's note says *** is
+    the masked key, so `Bearer ***` is not read as a request without a key."""
     import requests
 
     from release_actions.rehearsal.providers import FakeProvider
@@ -71,26 +104,34 @@ def test_the_refusing_stand_in_says_it_simulates_a_wrong_key() -> None:
     message = answer.json()["error"]["message"]
     assert answer.status_code == 401
     assert message.startswith("Stand-in provider simulating a wrong key:")
-    line = story.explain_probe(f"deepseek: unauthorized (HTTP 401): {message}")
+    line = narration.explain_probe(f"deepseek: unauthorized (HTTP 401): {message}")
     assert "wrong" in line and "*** is the key, masked" in line
+    assert "--providers-down" not in line  # only a provider named there is down on purpose
 
 
 def test_the_judge_models_openai_prefix_is_explained() -> None:
-    line = story.explain_selection("Selected glm (glm-5.1 at http://127.0.0.1:1/v1); rollout "
-                                   "model glm/glm-5.1, judge model openai/glm-5.1")
+    line = narration.explain_selection("Selected glm (glm-5.1 at http://127.0.0.1:1/v1); "
+                                       "rollout model glm/glm-5.1, judge model openai/glm-5.1")
     assert "OpenAI-compatible" in line and "not to OpenAI" in line
-    assert story.explain_selection("rollout: provider=glm") == "rollout: provider=glm"
+    assert narration.explain_selection("rollout: provider=glm") == "rollout: provider=glm"
 
 
-def test_the_demos_github_links_are_the_stand_ins_not_github_com(tmp_path) -> None:
-    """A release the stand-in GitHub creates in the demo links to the stand-in's own address:
-    its page, its generated notes and its assets."""
+def test_a_rehearsals_github_links_are_the_stand_ins_not_github_com(tmp_path: Path) -> None:
+    """A release the stand-in GitHub creates in a rehearsal links to the stand-in's own
+    address: its page, its generated notes and its assets."""
     import requests
-    from demo.pipeline import REPOSITORY, pipelines
+    from demo import example_repository
 
-    with pipelines(tmp_path) as run:
+    from release_actions.rehearsal.actions import write_actions
+    from release_actions.rehearsal.discovery import discover
+    from release_actions.rehearsal.run import Options, rehearsal, repository_name
+
+    source = example_repository(tmp_path / "sample")
+    pipeline = discover(source, write_actions(tmp_path / "work/actions"))
+    options = Options(repository_name(source))
+    with rehearsal(tmp_path / "work", source, pipeline, options) as run:
         created = requests.post(
-            f"{run.github.url}/repos/{REPOSITORY}/releases", timeout=10,
+            f"{run.github.url}/repos/{options.repository}/releases", timeout=10,
             json={"tag_name": "v9.9.9", "generate_release_notes": True},
             headers={"Authorization": "Bearer t"}).json()
     assert created["html_url"].startswith(f"{run.github.url}/")
@@ -98,4 +139,50 @@ def test_the_demos_github_links_are_the_stand_ins_not_github_com(tmp_path) -> No
 
 
 def test_a_provider_never_probed_is_explained() -> None:
-    assert "answered before its turn" in story.explain_probe("github-models: not probed")
+    assert "answered before its turn" in narration.explain_probe("github-models: not probed")
+
+
+def test_make_demo_is_the_rehearse_command_on_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m demo` hands the rehearse command a consumer repository made of examples/
+    (deepseek's stand-in down) and exits with the rehearsal's code."""
+    import demo.__main__ as make_demo
+
+    called: list[tuple[list[str], Path, list[str]]] = []
+
+    def rehearse(argv: list[str], cwd: Path | None = None) -> int:
+        assert cwd is not None
+        workflows = sorted(p.name for p in (cwd / ".github/workflows").iterdir())
+        assert (cwd / "src/release_actions_sample/__init__.py").is_file()
+        called.append((list(argv), cwd, workflows))
+        return 1
+
+    monkeypatch.setattr(cli, "main", rehearse)
+    assert make_demo.main(["--keep"]) == 1
+
+    [(argv, cwd, workflows)] = called
+    assert argv == ["--providers-down", "deepseek", "--keep"]
+    assert workflows == ["integration-eval.yml", "internal-preview-release.yml",
+                         "public-release.yml", "test.yml"]
+    assert not cwd.exists()  # the temporary repository is gone afterwards
+
+
+def test_the_report_shows_each_published_files_provenance_and_the_publishers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = {"stages": [], "release": None, "pull_request": None, "canaries_leaked": 0,
+                "trusted_publishers": ["octo/a:release.yml:pypi"],
+                "published": [{"file": "a-1.0.tar.gz", "version": "1.0", "sha256": "f" * 64,
+                               "channel": "public", "provenance": "verified"}]}
+    cli.tell(document)
+    out = capsys.readouterr().out
+    assert "trusted publishers octo/a:release.yml:pypi" in out
+    assert f"{'f' * 64}  a-1.0.tar.gz  (public 1.0, provenance verified)" in out
+
+
+def test_the_install_lines_say_what_pip_got() -> None:
+    assert distribution(["tiny_lib-0.4.0-py3-none-any.whl"]) == "tiny-lib"
+    got = Installed(True, "tiny-lib", "0.4.1.dev3", ["tiny_lib"])
+    assert describe(got) == "pip install --pre tiny-lib  → 0.4.1.dev3 (import tiny_lib ok)"
+    assert "no public release" in describe(Installed(False, "tiny-lib"))
+    needs = describe(Installed(False, "tiny-lib", "0.4.0", ["tiny_lib"], missing="requests"))
+    assert "needs `requests`" in needs

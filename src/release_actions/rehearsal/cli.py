@@ -22,11 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from release_actions.errors import ConfigError
+from release_actions.rehearsal.bookends import (
+    Doctor,
+    Installed,
+    InstallRefused,
+    describe,
+    distribution,
+    doctor,
+    install,
+)
+from release_actions.rehearsal.narration import Narrator, notices
 from release_actions.rehearsal.run import (
     ENVIRONMENTS,
     PROVIDER_NAMES,
     Options,
-    Progress,
     Rehearsal,
     WorkflowRun,
     published,
@@ -69,27 +78,15 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-class Narrator(Progress):
-    """Each workflow run as it starts and how it ended, flushed: a pipe shows progress."""
-
-    def __init__(self) -> None:
-        self.started_at = 0.0
-
-    def started(self, workflow: str, event: str) -> None:
-        self.started_at = time.monotonic()
-        print(f"   ▸ {workflow} ({event}) … ", end="", flush=True)
-
-    def finished(self, run: WorkflowRun) -> None:
-        jobs = ", ".join(f"{job} {result}" for job, result in run.jobs.items())
-        verdict = "ok" if run.ok else "FAILED"
-        say(f"{verdict} in {time.monotonic() - self.started_at:.0f} s ({jobs})")
-
-
 @dataclass
 class Story:
     rehearsal: Rehearsal
     channels: dict[str, str] = field(default_factory=dict)  # version → channel
     stages: list[tuple[str, WorkflowRun]] = field(default_factory=list)
+    doctor: Doctor | None = None
+    installed: list[Installed] = field(default_factory=list)
+    refused: Refused | None = None
+    started: float = field(default_factory=time.monotonic)
 
     def stage(self, title: str, runs: list[WorkflowRun]) -> None:
         for run in runs:
@@ -107,6 +104,59 @@ def _project_version(checkout: Path) -> Any:
 
     declaration, _name = find_project_version(checkout / "pyproject.toml")
     return declaration
+
+
+def setup(story: Story) -> None:
+    """doctor first: its findings are advice for the real repository, the rehearsal goes on."""
+    say("\n== One-time setup: release-actions doctor on the workflow files and the "
+        "environments on GitHub (the stand-in's)")
+    checked = story.doctor = doctor(story.rehearsal)
+    for channel, file, environment in checked.forms:
+        say(f"     → PyPI publisher ({channel}): workflow {file}, environment {environment}")
+    for finding in checked.findings:
+        say(f"     ✘ {finding}")
+    if checked.code == 0:
+        say("   ✔ no item failed: the setup is ready for the first release")
+    elif checked.findings:
+        say(f"   ⚠ {len(checked.findings)} item(s) to fix before the first real release, each "
+            "with its fix above; the rehearsal goes on")
+    else:
+        say(f"   ⚠ doctor could not check the setup (exit {checked.code}):")
+        say("\n".join(checked.log.strip().splitlines()[-EXCERPT_LINES:]))
+
+
+def play(run: Rehearsal, scenario: str = "all", tag: str | None = None,
+         tag_at: str = "main") -> Story:
+    """The whole story: doctor, the scenario's stages, the install of what was published. A
+    red stage ends it (`story.refused`); bad input raises ConfigError."""
+    story = Story(run)
+    try:
+        setup(story)
+        if scenario in ("preview", "all"):
+            preview(story, "Preview")
+        if scenario in ("public", "all"):
+            public(story, tag, tag_at)
+        install_stage(story)
+    except Refused as refused:
+        story.refused = refused
+    return story
+
+
+def install_stage(story: Story) -> None:
+    files = _files(story)
+    if not files:
+        return
+    name = distribution(files)
+    say("\n== Install from the index: pip, as a user would, into fresh environments")
+    try:
+        for pre in (True, False):
+            story.installed.append(install(story.rehearsal, name, pre=pre))
+            say(f"     → {describe(story.installed[-1])}")
+    except InstallRefused as refused:
+        raise Refused("install from the index", None, refused.fix) from None
+    newest, public = story.installed
+    say(f"   ✔ `pip install --pre` gets {newest.version}; `pip install` gets "
+        f"{public.version or 'nothing until the first public release'}")
 
 
 def preview(story: Story, title: str) -> None:
@@ -133,7 +183,11 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
         if (run.consumer / "uv.lock").is_file():
             _relock(run)
         run.commit_all(f"Release {final}")
-        story.stage("release pull request merged", run.push_main())
+        say("   merged to main: the workflows a push starts run again")
+        runs = run.push_main()
+        story.stage("release pull request merged", runs)
+        for notice in (n for r in runs for n in notices(r.log) if n.startswith("Skipping")):
+            say(f"   ✔ {notice}")
     say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
     before = set(_files(story))
     story.stage(f"public release {tag}", run.push_tag(tag, _commit(run, tag_at)))
@@ -237,18 +291,26 @@ def _publisher(publisher: TrustedPublisher) -> str:
                                   publisher.environment)))
 
 
-def tell(document: dict[str, Any]) -> None:
+def tell(document: dict[str, Any], story: Story | None = None) -> None:
     say("\n# What happened\n")
     say("| workflow | job | event | conclusion |\n|---|---|---|---|")
     for stage in document["stages"]:
         say(f"| {stage['workflow']} | {stage['job']} | {stage['event']} | "
             f"{stage['conclusion']} |")
+    if story is not None and story.doctor is not None:
+        found = len(story.doctor.findings)
+        say("\nSetup (doctor): " + ("no item failed" if story.doctor.code == 0
+                                    else f"{found} item(s) to fix"))
     if document["published"]:
         say("\nPublished through Trusted Publishing (the index's token exchange), trusted "
             f"publishers {', '.join(document['trusted_publishers'])} (sha256, provenance):")
         for item in document["published"]:
             say(f"  {item['sha256']}  {item['file']}  ({item['channel']} {item['version']}, "
                 f"provenance {item['provenance']})")
+    if story is not None and story.installed:
+        say("\nInstalled back from the index:")
+        for installed in story.installed:
+            say(f"  {describe(installed)}")
     if document["release"]:
         say(f"\nGitHub Release {document['release']['tag']}:")
         for line in str(document["release"]["body"]).splitlines():
@@ -262,6 +324,9 @@ def tell(document: dict[str, Any]) -> None:
     leaked = document["canaries_leaked"]
     say(f"\nSecrets: canaries only; {leaked} reached a log, output or file" if leaked else
         "\nSecrets: canaries only; none reached a log, an output or a file.")
+    if story is not None:
+        say(f"\n{len(story.rehearsal.runs)} workflow runs in "
+            f"{time.monotonic() - story.started:.0f} s")
 
 
 # --- the command ---------------------------------------------------------------------------
@@ -374,25 +439,27 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
 
 def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
               args: argparse.Namespace) -> int:
-    with rehearsal(work, source, pipeline, options, Narrator()) as run:
-        story = Story(run)
-        code = 0
+    with rehearsal(work, source, pipeline, options, Narrator(options.providers_down)) as run:
         try:
-            if args.scenario in ("preview", "all"):
-                preview(story, "Preview")
-            if args.scenario in ("public", "all"):
-                public(story, args.tag, args.tag_at)
-        except Refused as refused:
-            code = 1
-            say(f"\n✘ {refused.stage}: {refused.run.workflow if refused.run else ''} failed")
-            if refused.run is not None and refused.run.log:
-                say(excerpt(refused.run))
-            say(f"\nFix: {refused.fix}{_registered(run, refused.fix)}")
+            story = play(run, args.scenario, args.tag, args.tag_at)
         except ConfigError as error:
             _error(error.message)
             return 2
-        document = report_document(story)
-        tell(document)
-        if args.report:
-            args.report.write_text(json.dumps(document, indent=2) + "\n")
-        return 1 if document["canaries_leaked"] else code
+        return conclude(story, args.report)
+
+
+def conclude(story: Story, report: Path | None = None) -> int:
+    """The end of the story: the red stage with its fix, the report (also as JSON to
+    `report`); the exit code, 1 for a red stage or a leaked canary."""
+    refused = story.refused
+    if refused is not None:
+        say(f"\n✘ {refused.stage}" + (f": {refused.run.workflow} failed" if refused.run
+                                      else ""))
+        if refused.run is not None and refused.run.log:
+            say(excerpt(refused.run))
+        say(f"\nFix: {refused.fix}{_registered(story.rehearsal, refused.fix)}")
+    document = report_document(story)
+    tell(document, story)
+    if report:
+        report.write_text(json.dumps(document, indent=2) + "\n")
+    return 1 if document["canaries_leaked"] or refused is not None else 0

@@ -32,7 +32,7 @@ class FakeGitHub:
     """State the tests and the demo read back."""
 
     url: str = ""
-    # Where the web pages (`html_url`) live: GitHub's by default; the demo uses the stand-in's
+    # Where the web pages (`html_url`) live: GitHub's by default; a rehearsal uses the stand-in's
     # own address, so no link it prints looks like a real page on github.com.
     html_base: str = "https://github.com"
     releases: list[dict[str, Any]] = field(default_factory=list)

@@ -422,6 +422,7 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
         github = stack.enter_context(fake_github())
         git_server = stack.enter_context(git_origin(
             {options.repository: work / "origin.git"}, github.tokens))
+        github.html_base = f"{github.url}/stand-in"  # links it prints are plainly not github.com
         providers = {name: stack.enter_context(
             FakeProvider("503" if name in options.providers_down else "ok"))
             for name in PROVIDER_NAMES}
