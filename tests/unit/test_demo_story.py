@@ -79,7 +79,7 @@ def test_each_stage_header_arrives_before_the_stage_runs(
         return [_run()]
 
     fake = types.SimpleNamespace(push_main=push_main,
-                                 index=types.SimpleNamespace(packages=tmp_path / "none"))
+                                 index=types.SimpleNamespace(files={}))
     story = cli.Story(fake)  # type: ignore[arg-type]
     cli.preview(story, "First")
     cli.preview(story, "Second")
@@ -170,7 +170,7 @@ def test_the_report_shows_each_published_files_provenance_and_the_publishers(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     document = {"stages": [], "release": None, "pull_request": None, "canaries_leaked": 0,
-                "trusted_publishers": ["octo/a:release.yml:pypi"],
+                "trusted_publishers": ["octo/a:release.yml:pypi"], "empty_secrets": [],
                 "published": [{"file": "a-1.0.tar.gz", "version": "1.0", "sha256": "f" * 64,
                                "channel": "public", "provenance": "verified"}]}
     cli.tell(document)

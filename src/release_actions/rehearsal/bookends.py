@@ -128,9 +128,13 @@ def install(run: Rehearsal, name: str, *, pre: bool) -> Installed:
          "--disable-pip-version-check", "--no-deps", "--index-url", run.index.simple_url,
          "--cert", str(run.index.ca_file),
          *(["--pre"] if pre else []), name],
-        capture_output=True, text=True, check=False, env=clean_env(), timeout=600)
+        capture_output=True, text=True, check=False, timeout=600,
+        # pip's truststore reads SSL_CERT_FILE, not only --cert: the index's local CA.
+        env=clean_env(SSL_CERT_FILE=str(run.index.ca_file)))
     if done.returncode != 0:
-        if "No matching distribution" in done.stderr:
+        # "No matching distribution" is an answer only when the index holds none (pip takes a
+        # pre-release when nothing else is there); else pip could not read it (e.g. its CA).
+        if "No matching distribution" in done.stderr and not _held(run, name):
             return Installed(pre, name)
         raise InstallRefused(INSTALL_FAILED.format(pre=flag, name=name,
                                                    why=_last(done.stderr)), done.stderr)
@@ -143,6 +147,13 @@ def install(run: Rehearsal, name: str, *, pre: bool) -> Installed:
                              imported.stderr)
     found = json.loads(imported.stdout.strip().splitlines()[-1])
     return Installed(pre, name, found["version"], found["modules"], found["missing"])
+
+
+def _held(run: Rehearsal, name: str) -> bool:
+    from packaging.utils import canonicalize_name
+
+    return any(canonicalize_name(file.split("-")[0]) == canonicalize_name(name)
+               for file in run.index.files)
 
 
 def _pip(venv: Path) -> list[str]:
