@@ -19,15 +19,17 @@ from release_actions.declaration import Declaration
 from release_actions.errors import ConfigError
 from release_actions.gha import Console
 from release_actions.lockfile import find_lock_entry
-from release_actions.pyproject import find_extra_declaration, find_version_source, plan_rewrite
+from release_actions.pyproject import (
+    NOT_IN_FILES,
+    find_extra_declaration,
+    find_version_source,
+    plan_rewrite,
+)
 from release_actions.vcs_version import ReleaseTag, VcsSource
 
 NOT_A_RELEASE_TAG = (
     "{why} Tag releases as {first}X.Y.Z (e.g. {first}1.2.3), or set `tag-prefix` to what your "
     "tags start with."
-)
-NOT_IN_FILES = (
-    "{path} takes its version from {where}; there is no version in a file to check here."
 )
 
 
@@ -106,7 +108,11 @@ class VersionSource:
 
     def declared_version(self) -> Current:
         """The version the files hold; a version from git tags is refused (exit 2)."""
-        return Current.of(self._declaration())
+        if self.tags is not None:
+            raise ConfigError(NOT_IN_FILES.format(path=self.project_file, where=self.tags.where),
+                              file=self.project_file)
+        assert self.declared is not None  # one of the two is always set
+        return Current.of(self.declared)
 
     def current(self, console: Console, prefix: str | None = None) -> Current:
         """The version the project holds at HEAD: the declared one, or the highest release tag
@@ -116,8 +122,9 @@ class VersionSource:
         tag = vcs_version.last_release_tag(self.tags, prefix, console)
         here = (f"HEAD is the release commit of {tag.name}; {versions.TAG_PIPELINE}."
                 if vcs_version.is_head(self.tags, tag) else "")
-        return Current(str(tag.version), tag.version, self._tag_origin(tag.name),
-                       vcs_version.preview_base(tag), released_here=here)
+        origin = f"git tag `{tag.name}` ({self.tags.plugin.name}: {self.tags.where})"
+        return Current(str(tag.version), tag.version, origin, vcs_version.preview_base(tag),
+                       released_here=here)
 
     def read_tag(self, tag: str, prefix: str) -> tuple[ReleaseTag, str]:
         """The version the release tag `tag` names, and by which rule: for a version from tags
@@ -152,16 +159,6 @@ class VersionSource:
         """The new text of every file and what the build needs, to carry `version`."""
         env = self.tags.variables(version) if self.tags is not None else {}
         return Rewrite(plan_rewrite(self.declarations, version), env)
-
-    def _declaration(self) -> Declaration:
-        if self.declared is None:
-            raise ConfigError(NOT_IN_FILES.format(path=self.project_file, where=self.where),
-                              file=self.project_file)
-        return self.declared
-
-    def _tag_origin(self, tag: str) -> str:
-        assert self.tags is not None  # asked of a version from tags only
-        return f"git tag `{tag}` ({self.tags.plugin.name}: {self.tags.where})"
 
 
 def _origin(declaration: Declaration) -> str:
