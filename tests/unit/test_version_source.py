@@ -14,20 +14,9 @@ from release_actions.errors import ConfigError
 from release_actions.gha import Console
 from release_actions.version_source import read_version_source
 from tests.helpers import git
+from tests.integration.test_version_rewrite_vcs import HATCH_VCS
 
 STATIC = '[project]\nname = "mypkg"\nversion = "1.2.4.dev0"\n'
-HATCH_VCS = """\
-[project]
-name = "mypkg"
-dynamic = ["version"]
-
-[build-system]
-requires = ["hatchling", "hatch-vcs"]
-build-backend = "hatchling.build"
-
-[tool.hatch.version]
-source = "vcs"
-"""
 LOCK = """\
 version = 1
 requires-python = ">=3.11"
@@ -48,7 +37,7 @@ def static_project(root: Path, citation: str = "1.2.4.dev0") -> Path:
 
 
 def tagged_project(root: Path, *, commits_after: int) -> Path:
-    (root / "pyproject.toml").write_text(HATCH_VCS)
+    (root / "pyproject.toml").write_text(HATCH_VCS.format(extra=""))
     (root / "CITATION.cff").write_text("cff-version: 1.2.0\nversion: 1.2.3\n")
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -146,7 +135,7 @@ def test_a_version_from_tags_is_the_last_release_tag_and_rewrites_only_the_extra
     assert [d.path.name for d in source.declarations] == ["CITATION.cff"]
     assert list(rewrite.contents) == [tmp_path / "CITATION.cff"]
     assert rewrite.env == {"SETUPTOOLS_SCM_PRETEND_VERSION": "1.2.4.dev9",
-                           "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_MYPKG": "1.2.4.dev9"}
+                           "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_MY_PKG": "1.2.4.dev9"}
     with pytest.raises(ConfigError, match="takes its version from git tags"):
         source.declared_version()
 
