@@ -71,6 +71,11 @@ OTHER_VCS = (
     "[project]."
 )
 
+NOT_IN_FILES = (
+    "{path} takes its version from git tags ({where}); there is no version in a file to check "
+    "here."
+)
+
 
 def regex_declaration(
     path: Path, text: str, pattern: re.Pattern[str], expected: str, where: str
@@ -300,11 +305,8 @@ def find_project_version(project_file: Path) -> tuple[Declaration, str | None]:
     (there is no declaration to compare or rewrite)."""
     found, name = find_version_source(project_file)
     if isinstance(found, VcsSource):
-        raise ConfigError(
-            f"{project_file} takes its version from git tags ({found.where}); there is no "
-            "version in a file to check here.",
-            file=project_file,
-        )
+        raise ConfigError(NOT_IN_FILES.format(path=project_file, where=found.where),
+                          file=project_file)
     return found, name
 
 

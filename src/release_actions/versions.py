@@ -3,6 +3,7 @@ each channel accepts and how a preview version is formed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -93,6 +94,24 @@ def preview_version(
     if version.pre is not None:
         prefix += f"{version.pre[0]}{version.pre[1]}"
     return PreviewDecision(publish=True, version=f"{prefix}.dev{run_number}")
+
+
+# --- release tags -----------------------------------------------------------------------------
+
+_STARTS_WITH_DIGIT = re.compile(r"[0-9]")
+
+
+def version_in_tag(tag: str, prefix: str) -> Version:
+    """The version a release tag names: exactly `prefix`, then a PEP 440 version starting with a
+    digit (v1.2.3, mypkg-v0.4.0). Raises VersionRejected saying why not; whether such a tag is
+    bad input or a refused check is the caller's decision."""
+    if not tag.startswith(prefix):
+        raise VersionRejected(f"it does not start with the tag prefix {prefix!r}.")
+    text = tag[len(prefix):]
+    if not _STARTS_WITH_DIGIT.match(text):
+        shown = f"what follows the tag prefix {prefix!r}, {text!r}," if prefix else repr(text)
+        raise VersionRejected(f"{shown} does not start with a digit as a version does.")
+    return parse(text)
 
 
 # --- the public channel -----------------------------------------------------------------------

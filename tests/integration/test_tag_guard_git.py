@@ -477,7 +477,7 @@ def test_a_monorepo_prefix_and_project_path(upstream: Upstream) -> None:
         pytest.param("vnext", "does not start with a digit", id="no-version"),
         pytest.param("v1.2.x", "not a valid PEP 440 version", id="not-pep440"),
         pytest.param("vv1.2.3", "does not start with a digit", id="double-prefix"),
-        pytest.param("release-1.2.3", "does not start with the prefix", id="other-prefix"),
+        pytest.param("release-1.2.3", "does not start with the tag prefix 'v'", id="other-prefix"),
     ],
 )
 def test_a_tag_that_is_not_prefix_plus_a_version_is_refused(

@@ -37,8 +37,8 @@ def test_release_tags(tag: str, prefix: str, expected: str) -> None:
     pytest.param("v1.3.0.dev0", "v", "not a final release", id="dev"),
     pytest.param("v1.3.0+local", "v", "not a final release", id="local"),
     pytest.param("1.2.3", "v", "does not start with the tag prefix", id="no-prefix"),
-    pytest.param("vv1.2.3", "v", "not a version starting with a digit", id="double-prefix"),
-    pytest.param("vlatest", "v", "not a version starting with a digit", id="word"),
+    pytest.param("vv1.2.3", "v", "does not start with a digit", id="double-prefix"),
+    pytest.param("vlatest", "v", "does not start with a digit", id="word"),
     pytest.param("v1.2.3.x", "v", "not a valid PEP 440", id="not-pep440"),
 ])
 def test_other_tags_are_bad_input(tag: str, prefix: str, message: str) -> None:

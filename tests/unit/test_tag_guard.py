@@ -16,6 +16,7 @@ from release_actions.context import Context
 from release_actions.errors import CheckFailed, ConfigError, InputError
 from release_actions.gha import Console
 from release_actions.pyproject import Declaration
+from release_actions.version_source import Current, read_version_source
 from tests.helpers import parse_inputs
 
 
@@ -38,14 +39,15 @@ def values(**overrides: str) -> tag_guard.Inputs:
         pytest.param("v1!2.0", "v", "1!2.0", id="epoch"),
     ],
 )
-def test_version_from_tag(tag: str, prefix: str, expected: str) -> None:
-    assert tag_guard.version_from_tag(tag, prefix) == Version(expected)
+def test_version_in_tag(tag: str, prefix: str, expected: str) -> None:
+    assert versions.version_in_tag(tag, prefix) == Version(expected)
 
 
 @pytest.mark.parametrize(
     ("tag", "prefix", "phrase"),
     [
-        pytest.param("release-1.2.3", "v", "does not start with the prefix", id="other-prefix"),
+        pytest.param("release-1.2.3", "v", "does not start with the tag prefix 'v'",
+                     id="other-prefix"),
         pytest.param("vnext", "v", "does not start with a digit", id="word"),
         pytest.param("vv1.2.3", "v", "does not start with a digit", id="double-prefix"),
         pytest.param("v1.2.x", "v", "not a valid PEP 440 version", id="not-pep440"),
@@ -53,10 +55,36 @@ def test_version_from_tag(tag: str, prefix: str, expected: str) -> None:
     ],
 )
 def test_a_tag_that_is_not_prefix_plus_a_version_is_refused(
-    tag: str, prefix: str, phrase: str
+    tmp_path: Path, tag: str, prefix: str, phrase: str
 ) -> None:
-    with pytest.raises(CheckFailed, match=phrase):
-        tag_guard.version_from_tag(tag, prefix)
+    """tag-guard reads the tag by the one release-tag rule and refuses (exit 1) what it is not,
+    saying why and how to tag; the rule itself only says why."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "mypkg"\nversion = "1.2.3"\n')
+    source = read_version_source(tmp_path / "pyproject.toml")
+    with pytest.raises(CheckFailed, match=phrase) as caught:
+        tag_guard.read_tag(values(tag=tag, **{"tag-prefix": prefix}), source)
+    assert f"The tag {tag} is not a release tag" in caught.value.message
+    assert f"Tag releases as {prefix}X.Y.Z" in caught.value.message
+    with pytest.raises(versions.VersionRejected, match=phrase):
+        versions.version_in_tag(tag, prefix)
+
+
+@pytest.mark.parametrize("tag", ["release-1.2.3", "vnext", "v1.2.x"])
+def test_tag_guard_and_bump_dev_read_a_tag_by_the_one_rule(tmp_path: Path, tag: str) -> None:
+    """One rule says why a tag names no release; tag-guard refuses it (exit 1), bump-dev takes
+    it as bad input (exit 2), and both say the same why."""
+    from release_actions.commands.bump_dev import released_version
+
+    with pytest.raises(versions.VersionRejected) as rule:
+        versions.version_in_tag(tag, "v")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "mypkg"\nversion = "1.2.3"\n')
+    with pytest.raises(CheckFailed) as guarded:
+        tag_guard.read_tag(values(tag=tag, **{"tag-prefix": "v"}),
+                           read_version_source(tmp_path / "pyproject.toml"))
+    with pytest.raises(InputError) as bumped:
+        released_version(tag, "v")
+    assert str(rule.value) in guarded.value.message
+    assert str(rule.value) in bumped.value.message
 
 
 @pytest.mark.parametrize(
@@ -203,9 +231,9 @@ def test_a_lower_version_at_or_behind_its_own_series_is_always_refused(
 # --- the project version ---------------------------------------------------------------------
 
 
-def declaration(version: str) -> Declaration:
-    return Declaration(Path("pyproject.toml"), "[project].version", version, 4,
-                       lambda text, new: text)
+def declaration(version: str) -> Current:
+    return Current.of(Declaration(Path("pyproject.toml"), "[project].version", version, 4,
+                                  lambda text, new: text))
 
 
 @pytest.mark.parametrize(
@@ -221,7 +249,7 @@ def declaration(version: str) -> Declaration:
     ],
 )
 def test_check_project_version(tag: str, declared: str, match: str, phrase: str | None) -> None:
-    tag_version = tag_guard.version_from_tag(tag, "v")
+    tag_version = versions.version_in_tag(tag, "v")
     if phrase is None:
         tag_guard.check_project_version(tag, "v", tag_version, declaration(declared), match)
         return

@@ -17,15 +17,8 @@ from release_actions.atomic import write_atomically
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import ConfigError, InputError, ReleaseActionsError
-from release_actions.lockfile import find_lock_entry
-from release_actions.pyproject import (
-    Declaration,
-    find_extra_declaration,
-    find_version_source,
-    plan_rewrite,
-    resolve_project_file,
-)
-from release_actions.vcs_version import VcsSource
+from release_actions.pyproject import Declaration, resolve_project_file
+from release_actions.version_source import read_version_source
 
 TAG_HOW_TO = (
     "Run bump-dev in the workflow the release tag triggered (`on: push: tags: ['v*']`, the "
@@ -49,8 +42,8 @@ NOT_A_CHECKOUT = (
     "(actions/checkout) and point `path` inside it."
 )
 VCS_SKIP = (
-    "{file} takes its version from git tags ({plugin}): the tag {tag} already moved the next "
-    "version on; nothing to bump."
+    "{file} takes its version from {where}: the tag {tag} already moved the next version on; "
+    "nothing to bump."
 )
 ALREADY_BUMPED = "origin/{branch} already holds {current}, at or above {target}; nothing to bump."
 PR_BODY = """\
@@ -70,22 +63,15 @@ Close and reopen this pull request to run them, or give bump-dev a GitHub App to
 
 
 def released_version(tag: str, prefix: str) -> Version:
-    """The final version a release tag names; anything else is bad input."""
-    text = tag[len(prefix):]
-    if not tag.startswith(prefix):
-        why = f"it does not start with the tag prefix {prefix!r}."
-    elif not text[:1].isdigit():
-        why = f"after the prefix {prefix!r} comes {text!r}, not a version starting with a digit."
-    else:
-        try:
-            version = versions.parse(text)
-        except versions.VersionRejected as error:
-            why = str(error)
-        else:
-            if versions.is_final(version):
-                return version
-            why = f"{version} is not a final release."
-    raise InputError(NOT_FINAL.format(tag=tag, why=why, prefix=prefix))
+    """The final version a release tag names; any other tag is bad input."""
+    try:
+        version = versions.version_in_tag(tag, prefix)
+    except versions.VersionRejected as error:
+        raise InputError(NOT_FINAL.format(tag=tag, why=error, prefix=prefix)) from None
+    if not versions.is_final(version):
+        why = f"{version} is not a final release."
+        raise InputError(NOT_FINAL.format(tag=tag, why=why, prefix=prefix))
+    return version
 
 
 @dataclass(frozen=True)
@@ -166,7 +152,7 @@ def in_checkout(root: Path, paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
-def _extra(folder: Path, relative: Path, branch: str) -> Declaration:
+def _require_inside(folder: Path, relative: Path, branch: str) -> None:
     path = folder / relative
     try:
         inside = path.resolve().is_relative_to(folder.resolve())
@@ -175,7 +161,6 @@ def _extra(folder: Path, relative: Path, branch: str) -> Declaration:
     if not inside:
         raise ConfigError(f"{relative} on origin/{branch} leads out of the repository (a "
                           "link); name the file it points to in `extra-files`.")
-    return find_extra_declaration(path)
 
 
 def plan(folder: Path, relative: Path, inputs: Inputs, target: Version,
@@ -184,19 +169,18 @@ def plan(folder: Path, relative: Path, inputs: Inputs, target: Version,
     if not project_file.is_file():
         raise ConfigError(f"origin/{inputs.branch} has no {relative}. Point `path` at the "
                           f"project file as it is on {inputs.branch}.")
-    primary, name = find_version_source(project_file)
-    if isinstance(primary, VcsSource):
-        return Plan("", reason=VCS_SKIP.format(file=relative, plugin=primary.where,
+    source = read_version_source(project_file, tuple(folder / path for path in extras or []))
+    if source.from_tags:
+        return Plan("", reason=VCS_SKIP.format(file=relative, where=source.where,
                                                tag=inputs.tag))
-    if primary.parsed() >= target:
-        return Plan(primary.version, reason=ALREADY_BUMPED.format(
-            branch=inputs.branch, current=primary.version, target=target))
-    lock = find_lock_entry(project_file, name)
-    others = [_extra(folder, path, inputs.branch) for path in extras or []]
-    for other in others:
-        other.require_same_as(primary)
-    declarations = [primary] + ([lock] if lock else []) + others
-    return Plan(primary.version, declarations, plan_rewrite(declarations, str(target)))
+    current = source.declared_version()
+    if current.version >= target:
+        return Plan(current.text, reason=ALREADY_BUMPED.format(
+            branch=inputs.branch, current=current.text, target=target))
+    for path in extras or []:
+        _require_inside(folder, path, inputs.branch)
+    source.require_agreement()  # reads the lock and the extra files
+    return Plan(current.text, list(source.declarations), source.rewrite(str(target)).contents)
 
 
 def _planned_on_branch(folder: Path, relative: Path, inputs: Inputs, target: Version,

@@ -7,25 +7,24 @@ the version yet and the version does not go back behind the latest release."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import Version
 
-from release_actions import git, kinds, vcs_version, versions
+from release_actions import git, kinds, versions
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import CheckFailed, ConfigError
 from release_actions.gha import Console
-from release_actions.pyproject import Declaration, find_version_source, resolve_project_file
-from release_actions.vcs_version import VcsSource
+from release_actions.pyproject import resolve_project_file
+from release_actions.vcs_version import ReleaseTag
+from release_actions.version_source import Current, VersionSource, read_version_source
 
 MATCH_MODES = ("exact", "normalized")
 UNREACHABLE_MODES = ("fail", "warn")
 MAX_GIT_TIMEOUT = 3600.0
 
-VERSION_TEXT = re.compile(r"[0-9]")
 TAG_HOW_TO = (
     "tag-guard checks a tag: run it in a workflow triggered by `on: push: tags: ['v*']` (the "
     "pushed tag is the default), or pass `tag: v1.2.3` explicitly."
@@ -54,11 +53,6 @@ INDEX_UNREACHABLE = (
     "lower than its latest release. Re-run the job when the index answers, or set "
     "`index-unreachable: warn` to release without this check (publish still refuses a file "
     "the index already has, but not a version lower than the latest)."
-)
-NOT_READ_BY_PLUGIN = (
-    "The tag {tag} is not a release tag to {rule}: the build would not take its version from "
-    "it. Tag releases as {first}X.Y.Z (e.g. {first}1.2.3), or set `tag-prefix` to what your "
-    "tags start with."
 )
 REFUSE_PUBLISHED = (
     "{name} {version} is already on {index}, and an index never takes a file name twice. "
@@ -146,44 +140,33 @@ class Report:
 # --- the checks --------------------------------------------------------------------------------
 
 
-def version_from_tag(tag: str, prefix: str) -> Version:
-    """The version a tag names: prefix + a PEP 440 version starting with a digit."""
-    if not tag.startswith(prefix):
-        raise CheckFailed(
-            f"The tag {tag} does not start with the prefix {prefix!r}. Tag releases as "
-            f"{prefix}X.Y.Z, or set `tag-prefix` to what your tags start with."
-        )
-    text = tag[len(prefix):]
+def read_tag(inputs: Inputs, source: VersionSource) -> tuple[ReleaseTag, str]:
+    """The version the tag names under the project's release-tag rule, and the rule; a tag
+    that names none is a refused check."""
     try:
-        if not VERSION_TEXT.match(text):
-            raise versions.VersionRejected(f"{text!r} does not start with a digit.")
-        return versions.parse(text)
+        return source.read_tag(inputs.tag, inputs.tag_prefix)
     except versions.VersionRejected as error:
-        raise CheckFailed(
-            f"The tag {tag} is not {prefix!r} + a PEP 440 version: {error} Tag releases as "
-            f"{prefix}X.Y.Z, e.g. {prefix}1.2.3."
-        ) from None
+        raise CheckFailed(f"The tag {inputs.tag} is not a release tag: {error}") from None
 
 
 def check_project_version(
-    tag: str, prefix: str, tag_version: Version, declaration: Declaration, match: str
+    tag: str, prefix: str, tag_version: Version, held: Current, match: str
 ) -> None:
-    """The project declares the tag's version: as text (`exact`) or by PEP 440 (`normalized`)."""
-    where = f"{declaration.where} in {declaration.path}"
-    if declaration.parsed() != tag_version:
+    """The project holds the tag's version: as text (`exact`) or by PEP 440 (`normalized`)."""
+    if held.version != tag_version:
         raise CheckFailed(
-            f"Version mismatch: the tag {tag} says {tag_version} but {where} is "
-            f"{declaration.version}. Tag the commit whose version is {tag_version}, or set the "
-            f"version to \"{tag_version}\" in {declaration.path}, merge it and tag that commit.",
-            file=declaration.path, line=declaration.line,
+            f"Version mismatch: the tag {tag} says {tag_version} but {held.origin} is "
+            f"{held.text}. Tag the commit whose version is {tag_version}, or set the version "
+            f"to \"{tag_version}\" in {held.file}, merge it and tag that commit.",
+            file=held.file, line=held.line,
         )
-    if match == "exact" and tag != prefix + declaration.version:
+    if match == "exact" and tag != prefix + held.text:
         raise CheckFailed(
-            f"Version spelling differs: the tag {tag} and {where} ({declaration.version}) are "
+            f"Version spelling differs: the tag {tag} and {held.origin} ({held.text}) are "
             "equal under PEP 440, but `match: exact` compares the text. Tag "
-            f"{prefix}{declaration.version}, write the version as {tag[len(prefix):]}, or set "
+            f"{prefix}{held.text}, write the version as {tag[len(prefix):]}, or set "
             "`match: normalized`.",
-            file=declaration.path, line=declaration.line,
+            file=held.file, line=held.line,
         )
 
 
@@ -343,29 +326,14 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
     return f"`{name}` {version} not on {inputs.index_url} yet{latest}"
 
 
-def read_tag(inputs: Inputs, source: Declaration | VcsSource) -> tuple[str, Version, str]:
-    """The prefix and version the tag names, and how it was read. A VCS project's tag is read
-    by its plugin's rule (what the build will do); an empty `tag-prefix` is `v` or nothing."""
-    tag = inputs.tag
-    if isinstance(source, VcsSource):
-        rule = source.tag_rule(inputs.tag_prefix or None)
-        found = vcs_version.read_tags([tag], rule, source.path)
-        if not found:
-            raise CheckFailed(NOT_READ_BY_PLUGIN.format(tag=tag, rule=rule.described,
-                                                        first=rule.first_tag))
-        return found[0].prefix, found[0].version, f"read by {rule.described}"
-    prefix = inputs.tag_prefix or ("" if tag[:1].isdigit() else "v")
-    how = f"`tag-prefix: {prefix}`" if inputs.tag_prefix else "`tag-prefix` empty: `v` or nothing"
-    return prefix, version_from_tag(tag, prefix), how
-
-
 def run(inputs: Inputs, ctx: Context) -> Outcome:
     console = ctx.console
     report = Report()
     project_file = resolve_project_file(inputs.path)
-    source, name = find_version_source(project_file)
-    prefix, version, how = read_tag(inputs, source)
-    report.add("tag", f"`{inputs.tag}` = `{prefix}` + `{version}` ({how})")
+    source = read_version_source(project_file)
+    release, how = read_tag(inputs, source)
+    report.add("tag", f"`{inputs.tag}` = `{release.prefix}` + `{release.version}` ({how})")
+    version = release.version
     try:
         versions.public_version(version, allow_prerelease=inputs.allow_prerelease)
     except versions.VersionRejected as error:
@@ -373,25 +341,20 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     kind = "pre-release (allowed)" if version.is_prerelease else "final release"
     report.add("public version", kind)
 
-    if not isinstance(source, VcsSource):
-        kinds.require_in_workspace(source.path, ctx, str(project_file))
+    kinds.require_in_workspace(source.home, ctx, str(project_file))
     workdir = project_file.resolve().parent
     # The checkout before the version: a version read from another commit says nothing.
     sha = resolve_tag(workdir, inputs.tag, console, inputs.git_timeout)
-    if isinstance(source, VcsSource):
-        # The tag is the version: the build backend reads it from the tag at HEAD.
-        report.add("project version", f"from git tags ({source.where}): the build carries "
-                                      f"`{version}` from the tag itself")
-    else:
-        check_project_version(inputs.tag, prefix, version, source, inputs.match)
-        line = f" line {source.line}" if source.line else ""
-        report.add("project version", f"{source.where} = `{source.version}` in "
-                                      f"`{source.path}`{line} (match: {inputs.match})")
+    held = source.at_tag(release)
+    check_project_version(inputs.tag, release.prefix, version, held, inputs.match)
+    line = f" line {held.line}" if held.line else ""
+    report.add("project version", f"`{held.text}` from {held.origin}{line} "
+                                  f"(match: {inputs.match})")
 
     report.add("checkout", f"HEAD is the tag's commit `{sha}`")
     how = check_on_branch(inputs, ctx, workdir, sha)
     report.add(f"on `{inputs.branch}`", f"`{sha[:12]}` is on origin/{inputs.branch} ({how})")
-    report.add("index", check_index(inputs, ctx, name, version))
+    report.add("index", check_index(inputs, ctx, source.name, version))
 
     console.info(f"{inputs.tag} may be released as {version} from {sha}.")
     return Outcome(

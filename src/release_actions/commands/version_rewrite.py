@@ -5,21 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from release_actions import kinds, vcs_version, versions
+from release_actions import kinds, versions
 from release_actions.atomic import put_back, write_atomically
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
 from release_actions.errors import ConfigError
-from release_actions.gha import Console
-from release_actions.lockfile import find_lock_entry
-from release_actions.pyproject import (
-    Declaration,
-    find_extra_declaration,
-    find_version_source,
-    plan_rewrite,
-    resolve_project_file,
-)
-from release_actions.vcs_version import VcsSource
+from release_actions.pyproject import Declaration, resolve_project_file
+from release_actions.version_source import Current, Rewrite, VersionSource, read_version_source
 
 RUN_NUMBER_EXPRESSION = "${{ github.event.workflow_run.run_number || github.run_number }}"
 
@@ -63,62 +55,42 @@ class Plan:
     previous: str
     decision: versions.PreviewDecision
     declarations: list[Declaration]  # the files to rewrite
-    env: dict[str, str]  # what the build step needs (a VCS plugin's override variable)
+    rewrite: Rewrite  # their new text, and what the build step needs (a plugin's variable)
     origin: str  # where the version came from, for the log and the summary
 
 
-def _from_files(inputs: Inputs, ctx: Context, project_file: Path, primary: Declaration,
-                name: str | None) -> Plan:
-    declarations = [primary]
-    lock = find_lock_entry(project_file, name)
-    if lock is not None:
-        declarations.append(lock)
-    declarations += [find_extra_declaration(path) for path in inputs.extra_files]
-    for declaration in declarations:
-        kinds.require_in_workspace(declaration.path, ctx, str(project_file))
-    current = primary.parsed()
-    for other in declarations[1:]:
-        other.require_same_as(primary)
+def _plan(inputs: Inputs, ctx: Context, source: VersionSource) -> Plan:
+    for declaration in source.declarations:
+        kinds.require_in_workspace(declaration.path, ctx, str(source.project_file))
+    source.require_agreement()
+    current = source.current(ctx.console, inputs.tag_prefix or None)
+    decision = _decide(inputs, current)
+    rewrite = source.rewrite(decision.version) if decision.publish else Rewrite({}, {})
+    return Plan(current.text, decision, list(source.declarations), rewrite, current.origin)
+
+
+def _decide(inputs: Inputs, current: Current) -> versions.PreviewDecision:
+    if current.released_here:
+        return versions.PreviewDecision(publish=False, version=current.text,
+                                        reason=current.released_here)
     try:
-        decision = versions.preview_version(
-            current, inputs.run_number, allow_prerelease_base=inputs.allow_prerelease_base,
+        return versions.preview_version(
+            current.base, inputs.run_number, allow_prerelease_base=inputs.allow_prerelease_base,
         )
     except versions.VersionRejected as error:
-        raise ConfigError(
-            f"{primary.where} = {kinds.quote(primary.version)} in {primary.path}: {error}",
-            file=primary.path, line=primary.line,
-        ) from None
-    return Plan(primary.version, decision, declarations, {},
-                f"`{primary.path}` ({primary.where})")
-
-
-def _from_tags(inputs: Inputs, source: VcsSource, console: Console) -> Plan:
-    tag = vcs_version.last_release_tag(source, inputs.tag_prefix or None, console)
-    extras = [find_extra_declaration(path) for path in inputs.extra_files]
-    origin = f"git tag `{tag.name}` ({source.plugin.name}: {source.where})"
-    if vcs_version.is_head(source, tag):
-        reason = f"HEAD is the release commit of {tag.name}; {versions.TAG_PIPELINE}."
-        decision = versions.PreviewDecision(publish=False, version=str(tag.version),
-                                            reason=reason)
-        return Plan(str(tag.version), decision, extras, {}, origin)
-    decision = versions.preview_version(vcs_version.preview_base(tag), inputs.run_number)
-    return Plan(str(tag.version), decision, extras, source.variables(decision.version), origin)
+        raise ConfigError(f"{current.origin} holds {kinds.quote(current.text)}: {error}",
+                          file=current.file, line=current.line) from None
 
 
 def run(inputs: Inputs, ctx: Context) -> Outcome:
     console = ctx.console
-    project_file = resolve_project_file(inputs.path)
-    source, name = find_version_source(project_file)
-    if isinstance(source, VcsSource):
-        plan = _from_tags(inputs, source, console)
-    else:
-        plan = _from_files(inputs, ctx, project_file, source, name)
+    source = read_version_source(resolve_project_file(inputs.path), inputs.extra_files)
+    plan = _plan(inputs, ctx, source)
     decision = plan.decision
     originals: dict[Path, str] = {}
     if decision.publish:
-        contents = plan_rewrite(plan.declarations, decision.version)
         if not inputs.dry_run:
-            originals = write_atomically(contents)
+            originals = write_atomically(plan.rewrite.contents)
         console.info(_done(inputs, plan, _export_verb(inputs, ctx)))
         for caveat in dict.fromkeys(d.caveat for d in plan.declarations if d.caveat):
             console.warning(caveat, title="version-rewrite")
@@ -132,7 +104,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
             "reason": decision.reason,
         },
         summary=_summary(inputs, plan, _export_verb(inputs, ctx)),
-        env={} if inputs.dry_run else plan.env,
+        env={} if inputs.dry_run else plan.rewrite.env,
         undo=(lambda: put_back(originals)) if originals else None,
     )
 
@@ -148,7 +120,7 @@ def _done(inputs: Inputs, plan: Plan, export: str) -> str:
     rewrite = "dry run: would rewrite" if inputs.dry_run else "Rewrote"
     places = ", ".join(f"{d.path} ({d.where})" for d in plan.declarations)
     said = [f"{rewrite} {plan.previous} → {plan.decision.version} in {places}"] if places else []
-    variables = ", ".join(f"{name}={value}" for name, value in plan.env.items())
+    variables = ", ".join(f"{name}={value}" for name, value in plan.rewrite.env.items())
     if variables:
         said.append(f"{export} {variables} for the build" if export else
                     f"the build needs {variables}: GITHUB_ENV is not set, so export them "
@@ -168,7 +140,7 @@ def _summary(inputs: Inputs, plan: Plan, export: str) -> str:
     exported = "".join(
         f"- {export} `{name}={value}` to the build step (GITHUB_ENV)\n" if export else
         f"- not exported (GITHUB_ENV is not set): `export {name}={value}` before the build\n"
-        for name, value in plan.env.items()
+        for name, value in plan.rewrite.env.items()
     )
     return (
         f"### 🔖 Preview version `{decision.version}`\n\n"
