@@ -67,6 +67,7 @@ def _bounded(base: type[Any]) -> type[Any]:
     from github.Requester import RequestsResponse
 
     from release_actions import http
+    from release_actions.deadline import Deadline
 
     class Answer(RequestsResponse):
         def __init__(self, response: Any, body: bytes) -> None:
@@ -88,7 +89,7 @@ def _bounded(base: type[Any]) -> type[Any]:
                 url, headers=self.headers, data=self.input, timeout=self.timeout,
                 verify=self.verify, allow_redirects=False, stream=True,
             ) as response:
-                body = http.read_body(response, http.Budget.starting_now(seconds, seconds),
+                body = http.read_body(response, Deadline.after(seconds),
                                       MAX_ANSWER_BYTES)
             _check_redirect(url, response)
             return Answer(response, body)

@@ -11,6 +11,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from release_actions import http
+from release_actions.deadline import Deadline
 
 # PyPI's JSON for a project with thousands of releases stays well under this.
 MAX_BODY_BYTES = 32 << 20
@@ -33,12 +34,12 @@ def json_api_urls(index_url: str, name: str) -> list[str]:
     return [f"{index_url}/pypi/{project}/json", f"{index_url}/{project}/json"]
 
 
-def published_versions(index_url: str, name: str, budget: http.Budget) -> list[Published]:
+def published_versions(index_url: str, name: str, step: Deadline) -> list[Published]:
     """Every version of `name` on the index; [] when the index does not know the project.
-    Raises IndexUnavailable when it cannot be asked within `budget`."""
+    Raises IndexUnavailable when it cannot be asked before the step's deadline."""
     for url in json_api_urls(index_url, name):
         try:
-            response, body = http.get(url, budget, max_bytes=MAX_BODY_BYTES)
+            response, body = http.get(url, step, max_bytes=MAX_BODY_BYTES)
         except requests.RequestException as error:
             raise IndexUnavailable(f"could not read {url} ({_why(error)})") from None
         if response.status_code != 404:

@@ -12,16 +12,20 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_actions.errors import CheckFailed, ConfigError, ReleaseActionsError
 from release_actions.gha import Console
 
+if TYPE_CHECKING:
+    from release_actions.deadline import Deadline
+
 DOCS = "https://docs.pypi.org/trusted-publishers/troubleshooting/"
 # Reading the claims only explains a failed upload: never worth a long wait.
 CLAIMS_DEADLINE = 30.0
 DEFAULT_AUDIENCE = "pypi"
+MINT_REQUEST_SECONDS = 10.0
 MAX_OIDC_ANSWER_BYTES = 64 << 10  # an OIDC token answer is a few KiB
 
 ID_TOKEN_MISSING = (
@@ -180,11 +184,12 @@ def fetch_claims(job: Job, publish_url: str, console: Console, *,
     The token itself is a credential: masked at once, never printed."""
     if not job.id_token_url or not job.id_token_request_token:
         return {}
-    from release_actions import deadline as deadlines
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
+    step = Deadline.after(deadline)
     try:
-        token = deadlines.within(deadline, lambda: _mint_token(job, publish_url))
-    except deadlines.DeadlineExceeded:
+        token = step.run(lambda: _mint_token(job, publish_url, step))
+    except DeadlineExceeded:
         return {}
     if not token:
         return {}
@@ -192,7 +197,7 @@ def fetch_claims(job: Job, publish_url: str, console: Console, *,
     return decode_claims(token)
 
 
-def _mint_token(job: Job, publish_url: str) -> str:
+def _mint_token(job: Job, publish_url: str, step: Deadline) -> str:
     """An OIDC token for the index's audience, asked of the runner; empty when refused."""
     from requests import RequestException
 
@@ -202,7 +207,7 @@ def _mint_token(job: Job, publish_url: str) -> str:
     parts = urlsplit(publish_url)
     try:
         reply, body = http.get(f"{parts.scheme}://{parts.netloc}/_/oidc/audience",
-                               http.Budget.starting_now(10, 10), retries=1,
+                               step.sooner(MINT_REQUEST_SECONDS), retries=1,
                                max_bytes=MAX_OIDC_ANSWER_BYTES)
         if reply.ok:
             audience = str(http.parse_json(body).get("audience") or DEFAULT_AUDIENCE)
@@ -210,7 +215,7 @@ def _mint_token(job: Job, publish_url: str) -> str:
         pass
     try:
         reply, body = http.get(
-            job.id_token_url, http.Budget.starting_now(10, 10), retries=1,
+            job.id_token_url, step.sooner(MINT_REQUEST_SECONDS), retries=1,
             max_bytes=MAX_OIDC_ANSWER_BYTES, params={"audience": audience},
             headers={"Authorization": f"bearer {job.id_token_request_token}"},
         )

@@ -473,6 +473,7 @@ def test_the_shared_reader_caps_decoded_bytes(encoding: str) -> None:
     from http.server import BaseHTTPRequestHandler
 
     from release_actions import http
+    from release_actions.deadline import Deadline
     from release_actions.rehearsal.servers import serving
 
     body = _packed(encoding)
@@ -490,7 +491,7 @@ def test_the_shared_reader_caps_decoded_bytes(encoding: str) -> None:
 
     with serving(Packed) as port:
         outcome = _traced(f"http.read_body ({encoding})", lambda: http.get(
-            f"http://127.0.0.1:{port}/", http.Budget.starting_now(120, 120)))
+            f"http://127.0.0.1:{port}/", Deadline.after(120)))
     assert isinstance(outcome, http.BodyTooLarge), outcome
 
 

@@ -29,6 +29,7 @@ from release_actions import publish_report as report
 from release_actions.building import DIST, build_distributions, build_tree_wheel
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
+from release_actions.deadline import Deadline
 from release_actions.distributions import Distribution, find_distributions
 from release_actions.errors import CheckFailed, ConfigError, InputError, ReleaseActionsError
 from release_actions.gha import Console
@@ -389,7 +390,8 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
         env.update(UV_PUBLISH_USERNAME=inputs.upload_user, UV_PUBLISH_PASSWORD=inputs.password)
     code, output = processes.stream(ctx.console, "uv publish", argv,
                                     cwd=inputs.working_directory, env=env, obey_masks=True,
-                                    timeout=inputs.upload_timeout, on_timeout=UPLOAD_TIMED_OUT)
+                                    deadline=Deadline.after(inputs.upload_timeout),
+                                    on_timeout=UPLOAD_TIMED_OUT)
     if code != 0:
         if attested:
             attestations_refused(output, inputs.repository_url)

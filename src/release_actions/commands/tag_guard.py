@@ -266,7 +266,8 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
     import requests
     from github import GithubException
 
-    from release_actions import deadline, github
+    from release_actions import github
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
     def compare() -> bool:
         client = github.client(inputs.github_token, ctx.environ, timeout=inputs.timeout)
@@ -274,8 +275,8 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
         return github.branch_contains(repo, inputs.branch, sha)[0]
 
     try:
-        contained = deadline.within(inputs.timeout, compare)
-    except deadline.DeadlineExceeded as error:
+        contained = Deadline.after(inputs.timeout).run(compare)
+    except DeadlineExceeded as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
             f"origin and the GitHub API gave {error} (`timeout`). Re-run the job."
@@ -324,11 +325,12 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
         console.warning("The project declares no name; the index check was skipped.",
                         title="tag-guard")
         return "skipped (no project name)"
-    from release_actions import http, index
+    from release_actions import index
+    from release_actions.deadline import Deadline
 
-    budget = http.Budget.starting_now(min(http.DEFAULT_TIMEOUT, inputs.timeout), inputs.timeout)
     try:
-        published = index.published_versions(inputs.index_url, name, budget)
+        published = index.published_versions(inputs.index_url, name,
+                                             Deadline.after(inputs.timeout))
     except index.IndexUnavailable as error:
         message = INDEX_UNREACHABLE.format(reason=f"The index could not be asked: {error}",
                                            name=name, version=version, index=inputs.index_url)
