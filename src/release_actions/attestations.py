@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
+from release_actions.answers import Malformed, json_field, parse_json
 from release_actions.deadline import Deadline
 from release_actions.distributions import Distribution
 from release_actions.errors import CheckFailed, InputError
@@ -138,12 +139,13 @@ def _identity_token(id_token_url: str, request_token: str, deadline: Deadline,
         max_bytes=MAX_OIDC_ANSWER_BYTES, params={"audience": AUDIENCE},
         headers={"Authorization": f"bearer {request_token}"})
     try:
-        token = str(http.parse_json(body).get("value") or "") if reply.ok else ""
-    except (ValueError, AttributeError):
-        token = ""
+        token = str(json_field(body, "value", id_token_url) or "") if reply.ok else ""
+        detail = f"HTTP {reply.status_code}"
+    except Malformed as error:
+        token, detail = "", f"HTTP {reply.status_code}, {error.why}"
     if not token:
         raise CheckFailed(FAILED.format(step="asking the runner for an OIDC token",
-                                        detail=NO_TOKEN.format(detail=f"HTTP {reply.status_code}")))
+                                        detail=NO_TOKEN.format(detail=detail)))
     console.mask(token)  # before anything else can print it
     return token
 
@@ -253,8 +255,8 @@ def check_provenance(dists: Sequence[Distribution], index: str, signing: Signing
             reply, body = http.get(url, deadline, timeout=PROVENANCE_REQUEST_SECONDS, retries=1,
                                    max_bytes=MAX_PROVENANCE_BYTES,
                                    headers={"Accept": "application/vnd.pypi.integrity.v1+json"})
-            document = http.parse_json(body) if reply.ok else None
-        except (RequestException, ValueError):
+            document = parse_json(body, url) if reply.ok else None
+        except (RequestException, Malformed):
             document = None
         if not isinstance(document, dict):
             console.info(f"Provenance: {url} answers no provenance: the index has no "

@@ -34,8 +34,9 @@ def unusable_answer(*more: type[BaseException]) -> tuple[type[BaseException], ..
     JSON or not UTF-8, JSON nested too deeply."""
     from github import BadAttributeException
 
-    return (*more, BadAttributeException, ValueError, TypeError, KeyError, AttributeError,
-            RecursionError)
+    from release_actions.answers import MALFORMED_ERRORS
+
+    return (*more, BadAttributeException, *MALFORMED_ERRORS)
 
 
 def redirected(location: str) -> Exception:

@@ -8,7 +8,6 @@ start without requests."""
 from __future__ import annotations
 
 import contextlib
-import json
 from functools import partial
 from typing import Any
 
@@ -126,10 +125,3 @@ def get(url: str, step: Deadline, *, timeout: float = DEFAULT_TIMEOUT, retries: 
                                  headers=headers) as response:
         return response, read_body(response, step, max_bytes)
 
-
-def parse_json(body: bytes) -> Any:
-    """JSON from a server, or ValueError: also for nesting too deep to parse."""
-    try:
-        return json.loads(body)
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None

@@ -11,6 +11,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from release_actions import http
+from release_actions.answers import Malformed, parse_json, reading
 from release_actions.deadline import Deadline
 
 # PyPI's JSON for a project with thousands of releases stays well under this.
@@ -59,17 +60,16 @@ def _releases(url: str, status: int, body: bytes) -> list[Published]:
     if not 200 <= status < 300:
         raise IndexUnavailable(f"{url} answered HTTP {status}")
     try:
-        releases: Any = http.parse_json(body)["releases"]
-        found = []
-        for text, files in releases.items():
-            try:
-                version = Version(text)
-            except ValueError:
-                continue  # a legacy, non-PEP 440 release cannot equal or follow ours
-            live = any(not item.get("yanked", False) for item in files)
-            found.append(Published(version, live))
-        return found
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise IndexUnavailable(
-            f"{url} did not give a usable answer ({type(error).__name__})"
-        ) from None
+        with reading(url):
+            releases: Any = parse_json(body, url)["releases"]
+            found = []
+            for text, files in releases.items():
+                try:
+                    version = Version(text)
+                except ValueError:
+                    continue  # a legacy, non-PEP 440 release cannot equal or follow ours
+                live = any(not item.get("yanked", False) for item in files)
+                found.append(Published(version, live))
+            return found
+    except Malformed as error:
+        raise IndexUnavailable(str(error)) from None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from release_actions import __version__
+from release_actions.answers import Malformed, parse_json
 from release_actions.deadline import BodyTooLarge, BodyTooSlow, Deadline, read_capped
 from release_actions.providers import Endpoint
 
@@ -80,8 +81,8 @@ def _error_message(body: bytes) -> str:
     """The message of an OpenAI-style error body (`{"error": {"message": ...}}`), else its text."""
     text = body.decode("utf-8", "replace")
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
+        document = parse_json(text, "the provider")
+    except Malformed:
         return scrub(text)
     error = document.get("error", document) if isinstance(document, dict) else document
     if isinstance(error, dict):
@@ -93,8 +94,8 @@ def classify(status: int, body: bytes) -> tuple[bool, str, str]:
     """(ok, reason, detail) for an HTTP answer: success is a 2xx JSON object with `choices`."""
     if 200 <= status < 300:
         try:
-            document = json.loads(body)
-        except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
+            document = parse_json(body, "the provider")
+        except Malformed:
             return False, BAD_RESPONSE, "the body is not JSON"
         choices = document.get("choices") if isinstance(document, dict) else None
         if isinstance(choices, list) and choices:

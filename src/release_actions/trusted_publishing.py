@@ -7,7 +7,6 @@ what to change, with the identity (OIDC claims) this job actually presented.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from release_actions.answers import Malformed, json_field, parse_json, reading
 from release_actions.errors import CheckFailed, ConfigError, ReleaseActionsError
 from release_actions.gha import Console
 
@@ -169,10 +169,11 @@ def preflight(job: Job, mode: str, *, has_password: bool) -> ConfigError | None:
 def decode_claims(token: str) -> dict[str, Any]:
     """The payload of a JWT, unverified: only to show which identity was presented."""
     try:
-        payload = token.split(".")[1]
-        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        claims = json.loads(decoded)
-    except (IndexError, ValueError, binascii.Error, RecursionError):
+        with reading("the OIDC token"):
+            payload = token.split(".")[1]
+            claims = parse_json(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)),
+                                "the OIDC token")
+    except Malformed:
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -205,22 +206,22 @@ def _mint_token(job: Job, publish_url: str, step: Deadline) -> str:
 
     audience = DEFAULT_AUDIENCE
     parts = urlsplit(publish_url)
+    where = f"{parts.scheme}://{parts.netloc}/_/oidc/audience"
     try:
-        reply, body = http.get(f"{parts.scheme}://{parts.netloc}/_/oidc/audience",
-                               step.sooner(MINT_REQUEST_SECONDS), retries=1,
+        reply, body = http.get(where, step.sooner(MINT_REQUEST_SECONDS), retries=1,
                                max_bytes=MAX_OIDC_ANSWER_BYTES)
         if reply.ok:
-            audience = str(http.parse_json(body).get("audience") or DEFAULT_AUDIENCE)
-    except (RequestException, ValueError, AttributeError):
-        pass
+            audience = str(json_field(body, "audience", where) or DEFAULT_AUDIENCE)
+    except (RequestException, Malformed):
+        pass  # the index's audience endpoint is optional: PyPI's default then
     try:
         reply, body = http.get(
             job.id_token_url, step.sooner(MINT_REQUEST_SECONDS), retries=1,
             max_bytes=MAX_OIDC_ANSWER_BYTES, params={"audience": audience},
             headers={"Authorization": f"bearer {job.id_token_request_token}"},
         )
-        return str(http.parse_json(body).get("value") or "") if reply.ok else ""
-    except (RequestException, ValueError, AttributeError):
+        return str(json_field(body, "value", job.id_token_url) or "") if reply.ok else ""
+    except (RequestException, Malformed):
         return ""
 
 

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
 
+from release_actions.answers import Malformed, reading
 from release_actions.distributions import Distribution
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -154,12 +155,12 @@ class Poller:
         if response.status_code != 200:
             return None, f"HTTP {response.status_code}"
         try:
-            return parse_page(_text(body, response.encoding),
-                              response.headers.get("Content-Type", ""), response.url or page), ""
-        except (ValueError, AttributeError, TypeError, KeyError) as error:
-            return None, f"unreadable page ({str(error)[:200]})"
-        except RecursionError:
-            return None, "unreadable page (nested too deeply)"
+            with reading(page):
+                return parse_page(_text(body, response.encoding),
+                                  response.headers.get("Content-Type", ""),
+                                  response.url or page), ""
+        except Malformed as error:
+            return None, f"unreadable page ({error.why})"
 
     def verify(self, dists: Sequence[Distribution], index_url: str) -> Verification:
         from release_actions.deadline import Deadline
