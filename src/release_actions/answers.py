@@ -22,7 +22,7 @@ class Malformed(Exception):
     """`source` answered something this project cannot read; `why` says what was wrong."""
 
     def __init__(self, source: str, why: str) -> None:
-        super().__init__(f"{source} gave a malformed answer ({why})")
+        super().__init__(f"{source} gave a malformed answer: {why}")
         self.source = source
         self.why = why
 
@@ -34,7 +34,7 @@ def why(error: BaseException) -> str:
     if isinstance(error, UnicodeDecodeError):
         return "not UTF-8 text"
     if isinstance(error, json.JSONDecodeError):
-        return f"not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        return f"not JSON ({error.msg}, line {error.lineno} column {error.colno})"
     if isinstance(error, KeyError | IndexError):
         return f"no {error} in it"[:WHY_CHARS]
     if isinstance(error, TypeError | AttributeError):

@@ -88,8 +88,8 @@ def read_environments(
         raise Unavailable(f"the API gave no complete answer ({error})") from None
     except (GithubException, requests.RequestException) as error:
         raise _failure(error, repository) from None
-    except github.unusable_answer():
-        raise Unavailable("the API's answer is not the JSON it sends") from None
+    except github.unusable_answer() as error:
+        raise Unavailable(str(github.malformed(error, environ))) from None
 
 
 def _environment(repo: Any, name: str) -> Environment | None:

@@ -80,8 +80,11 @@ def open_or_update(token: str, environ: Mapping[str, str], proposal: Proposal, *
         raise CheckFailed(API_UNREACHABLE.format(error=error, head=proposal.head)) from None
     except GithubException as error:
         raise translate(error, action[0], proposal) from None
-    except github.unusable_answer(requests.RequestException) as error:
+    except requests.RequestException as error:
         raise CheckFailed(API_UNREACHABLE.format(error=type(error).__name__,
+                                                 head=proposal.head)) from None
+    except github.unusable_answer() as error:
+        raise CheckFailed(API_UNREACHABLE.format(error=github.malformed(error, environ),
                                                  head=proposal.head)) from None
 
 

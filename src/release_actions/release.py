@@ -214,8 +214,10 @@ def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, 
             )
     except GithubException as error:
         raise _refused(error, action, request, environ) from None
-    except github.unusable_answer(requests.RequestException) as error:
-        # unreachable, or an answer that is not the API's JSON
+    except requests.RequestException as error:
         raise CheckFailed(GITHUB_UNREACHABLE.format(
             action=action, tag=request.tag, error=type(error).__name__)) from None
+    except github.unusable_answer() as error:
+        raise CheckFailed(GITHUB_UNREACHABLE.format(
+            action=action, tag=request.tag, error=github.malformed(error, environ))) from None
     return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))

@@ -296,8 +296,7 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
     except github.unusable_answer() as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
-            f"origin and the GitHub API gave no usable answer ({type(error).__name__}). Re-run "
-            "the job."
+            f"origin and {github.malformed(error, ctx.environ)}. Re-run the job."
         ) from None
     return contained
 

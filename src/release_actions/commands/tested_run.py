@@ -274,8 +274,8 @@ def resolve(inputs: Inputs, ctx: Context) -> Outcome:
     except DeadlineExceeded as error:
         raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=error)) from None
     except github.unusable_answer() as error:
-        why = f"an answer that is not the API's JSON: {type(error).__name__}"
-        raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=why)) from None
+        raise CheckFailed(API_TIMED_OUT.format(
+            run_id=inputs.run_id, error=github.malformed(error, ctx.environ))) from None
     if tested is None:
         return _unavailable(inputs, ctx)
     ctx.console.info(f"Tested commit {tested.sha} (on {inputs.branch}), run number "
