@@ -683,16 +683,15 @@ def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
     such as the files a failed verification found served, win) and, when `say`, a word on
     what was done."""
     version = dists[0].version
-    error.outputs = {**report.outputs(version, dists), "verified": verified, **error.outputs}
-    verified = error.outputs["verified"]
-    error.summary = _summary(inputs, version, dists, present, "", verified=verified,
-                             heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
-                                     f"`{version}` ({inputs.channel})") + (
+    outputs = {**report.outputs(version, dists), "verified": verified, **error.outputs}
+    verified = outputs["verified"]
+    summary = _summary(inputs, version, dists, present, "", verified=verified,
+                       heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
+                               f"`{version}` ({inputs.channel})") + (
         f"\n{error.summary}" if error.summary else "")
-    if say:
-        files = ", ".join(d.filename for d in dists)
-        error.message += AFTER_UPLOAD.format(files=files, index=inputs.repository_url)
-    return error
+    files = ", ".join(d.filename for d in dists)
+    said = AFTER_UPLOAD.format(files=files, index=inputs.repository_url) if say else ""
+    return error.restated(error.message + said, outputs=outputs, summary=summary)
 
 
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],

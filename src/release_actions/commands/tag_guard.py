@@ -51,10 +51,11 @@ NO_SUCH_BRANCH = (
 )
 INDEX_UNREACHABLE = (
     "{reason}, so tag-guard cannot check that {name} {version} is not on {index} yet and not "
-    "lower than its latest release. Re-run the job when the index answers, or set "
+    "lower than its latest release. {then} the job when the index answers, or set "
     "`index-unreachable: warn` to release without this check (publish still refuses a file "
     "the index already has, but not a version lower than the latest)."
 )
+GOING_ON = "Going on because `index-unreachable` is warn; re-run"
 NOT_READ_BY_PLUGIN = (
     "The tag {tag} is not a release tag to {rule}: the build would not take its version from "
     "it. Tag releases as {first}X.Y.Z (e.g. {first}1.2.3), or set `tag-prefix` to what your "
@@ -331,12 +332,13 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
         published = index.published_versions(inputs.index_url, name,
                                              Deadline.after(inputs.timeout))
     except index.IndexUnavailable as error:
-        message = INDEX_UNREACHABLE.format(reason=f"The index could not be asked: {error}",
-                                           name=name, version=version, index=inputs.index_url)
-        if inputs.index_unreachable == "fail":
+        failing = inputs.index_unreachable == "fail"
+        message = INDEX_UNREACHABLE.format(
+            reason=f"The index could not be asked: {error}", name=name, version=version,
+            index=inputs.index_url, then="Re-run" if failing else GOING_ON)
+        if failing:
             raise CheckFailed(message) from None
-        console.warning(message.replace("Re-run", "Going on because `index-unreachable` is "
-                                        "warn; re-run", 1), title="tag-guard")
+        console.warning(message, title="tag-guard")
         return f"skipped: {inputs.index_url} unreachable (`index-unreachable: warn`)"
     if any(item.version == version for item in published):
         message = REFUSE_PUBLISHED.format(name=name, version=version, index=inputs.index_url)
