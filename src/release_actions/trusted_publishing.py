@@ -7,7 +7,6 @@ what to change, with the identity (OIDC claims) this job actually presented.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -119,9 +118,9 @@ def _read_event(path: str) -> Mapping[str, Any]:
     if not path:
         return {}
     try:
-        with open(path, encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError):
+        with open(path, "rb") as handle:
+            event = parse_json(handle.read(), path)
+    except (OSError, Malformed):
         return {}
     return event if isinstance(event, dict) else {}
 
