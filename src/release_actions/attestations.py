@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from release_actions.answers import Malformed, json_field, parse_json
-from release_actions.deadline import Deadline
+from release_actions.deadline import Deadline, DeadlineExceeded
 from release_actions.distributions import Distribution
 from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console
@@ -102,8 +102,6 @@ class _Progress:
 
 def _run(deadline: Deadline, progress: _Progress, work: Callable[[], T]) -> T:
     """`work()` under the one deadline of all Sigstore work, its failures as one CheckFailed."""
-    from release_actions.deadline import DeadlineExceeded
-
     try:
         return deadline.run(work)
     except DeadlineExceeded:

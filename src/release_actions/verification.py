@@ -4,8 +4,9 @@ An index can answer an upload with 200 and not store it, and PyPI takes a while 
 file shows in its simple API. So the project's simple page is polled (PEP 691 JSON when the
 index offers it, else the PEP 503 HTML anchors with `#sha256=`), with backoff, each request and
 the whole wait bounded, until every file is listed with our hash or the deadline passes. Each
-look is one step with its own `Deadline` (never past the wait's), its page read by the one
-bounded reader: capped in decoded bytes, so a small gzip answer cannot expand in memory."""
+look is one step with its own `Deadline` (what is left of the wait, at least a second), its
+page read by the one bounded reader: capped in decoded bytes, so a small gzip answer cannot
+expand in memory."""
 
 from __future__ import annotations
 
