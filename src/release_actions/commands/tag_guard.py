@@ -49,13 +49,14 @@ NO_SUCH_BRANCH = (
     "origin has no branch {branch}, so the tag's commit cannot be on it. Set `branch` to the "
     "branch releases are made from (the default is main)."
 )
+# What INDEX_UNREACHABLE says to do next when `index-unreachable: warn` lets the release go on.
+GOING_ON = "Going on because `index-unreachable` is warn; re-run"
 INDEX_UNREACHABLE = (
     "{reason}, so tag-guard cannot check that {name} {version} is not on {index} yet and not "
     "lower than its latest release. {then} the job when the index answers, or set "
     "`index-unreachable: warn` to release without this check (publish still refuses a file "
     "the index already has, but not a version lower than the latest)."
 )
-GOING_ON = "Going on because `index-unreachable` is warn; re-run"
 NOT_READ_BY_PLUGIN = (
     "The tag {tag} is not a release tag to {rule}: the build would not take its version from "
     "it. Tag releases as {first}X.Y.Z (e.g. {first}1.2.3), or set `tag-prefix` to what your "
