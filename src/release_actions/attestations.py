@@ -3,14 +3,13 @@
 workflow that runs, written beside each distribution as `<file>.publish.attestation` (where
 `uv publish` picks them up), and read back from the index's integrity API after the upload.
 
-Everything Sigstore-facing runs under one deadline (`attestations-timeout`): sigstore's HTTP
-clients set no timeouts of their own, so the work runs in a daemon thread the command stops
-waiting for."""
+Everything Sigstore-facing runs under one `Deadline` (`attestations-timeout`): sigstore's HTTP
+clients set no timeouts of their own, so the work runs under `Deadline.run` (a daemon thread the
+command stops waiting for); this module's own requests read through the one bounded reader."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
+from release_actions.answers import Malformed, json_field, parse_json
+from release_actions.deadline import Deadline, DeadlineExceeded
 from release_actions.distributions import Distribution
 from release_actions.errors import CheckFailed, InputError
 from release_actions.gha import Console
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 SUFFIX = ".publish.attestation"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 AUDIENCE = "sigstore"
+MAX_OIDC_ANSWER_BYTES = 64 << 10  # an OIDC token answer is a few KiB
+# The index's provenance of one file: a few KiB per attestation bundle.
+MAX_PROVENANCE_BYTES = 1 << 20
+PROVENANCE_REQUEST_SECONDS = 30.0
 
 TIMED_OUT = (
     "Attestations: Sigstore did not finish within {seconds:g} s ({step}). Nothing was "
@@ -89,38 +94,23 @@ def attestation_path(dist: Distribution) -> Path:
     return dist.path.with_name(dist.filename + SUFFIX)
 
 
-class _Deadline:
-    """One deadline for every Sigstore step; `step` names the step in progress for the error."""
+class _Progress:
+    """The Sigstore step in progress, named in the error when the deadline passes first."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.ends = time.monotonic() + seconds
-        self.step = "starting"
+    step = "starting"
 
-    def run(self, work: Callable[[], T]) -> T:
-        box: dict[str, Any] = {}
 
-        def target() -> None:
-            try:
-                box["value"] = work()
-            except BaseException as error:  # handed over to the waiting thread, raised there
-                box["error"] = error
-
-        thread = threading.Thread(target=target, name="attestations", daemon=True)
-        thread.start()
-        thread.join(max(0.0, self.ends - time.monotonic()))
-        if thread.is_alive():
-            raise CheckFailed(TIMED_OUT.format(seconds=self.seconds, step=self.step))
-        if "error" in box:
-            error = box["error"]
-            if isinstance(error, CheckFailed | InputError):
-                raise error
-            detail = " ".join(f"{type(error).__name__}: {error}".split())[:400]
-            raise CheckFailed(FAILED.format(step=self.step, detail=detail))
-        return box["value"]  # type: ignore[no-any-return]
-
-    def left(self) -> float:
-        return max(0.1, self.ends - time.monotonic())
+def _run(deadline: Deadline, progress: _Progress, work: Callable[[], T]) -> T:
+    """`work()` under the one deadline of all Sigstore work, its failures as one CheckFailed."""
+    try:
+        return deadline.run(work)
+    except DeadlineExceeded:
+        raise CheckFailed(TIMED_OUT.format(seconds=deadline.seconds, step=progress.step)) from None
+    except (CheckFailed, InputError):
+        raise
+    except Exception as error:
+        detail = " ".join(f"{type(error).__name__}: {error}".split())[:400]
+        raise CheckFailed(FAILED.format(step=progress.step, detail=detail)) from None
 
 
 def _trust(signing: Signing) -> ClientTrustConfig:
@@ -138,20 +128,22 @@ def _trust(signing: Signing) -> ClientTrustConfig:
                          file=signing.trust_config) from None
 
 
-def _identity_token(id_token_url: str, request_token: str, deadline: _Deadline,
+def _identity_token(id_token_url: str, request_token: str, deadline: Deadline,
                     console: Console) -> str:
     from release_actions import http
 
-    reply = http.session(retries=1).get(
-        id_token_url, params={"audience": AUDIENCE}, timeout=deadline.left(),
+    reply, body = http.get(
+        id_token_url, deadline, timeout=deadline.seconds, retries=1,
+        max_bytes=MAX_OIDC_ANSWER_BYTES, params={"audience": AUDIENCE},
         headers={"Authorization": f"bearer {request_token}"})
     try:
-        token = str(reply.json().get("value") or "") if reply.ok else ""
-    except (ValueError, AttributeError):
-        token = ""
+        token = str(json_field(body, "value", id_token_url) or "") if reply.ok else ""
+        detail = f"HTTP {reply.status_code}"
+    except Malformed as error:
+        token, detail = "", f"HTTP {reply.status_code}, {error.why}"
     if not token:
         raise CheckFailed(FAILED.format(step="asking the runner for an OIDC token",
-                                        detail=NO_TOKEN.format(detail=f"HTTP {reply.status_code}")))
+                                        detail=NO_TOKEN.format(detail=detail)))
     console.mask(token)  # before anything else can print it
     return token
 
@@ -161,7 +153,8 @@ def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str
     """Sign each distribution, verify the attestation here, write it beside the file."""
     started = time.monotonic()
     local_trust = _trust(signing) if signing.trust_config else None  # a bad file: exit 2
-    deadline = _Deadline(signing.timeout)
+    deadline = Deadline.after(signing.timeout)
+    progress = _Progress()
 
     def work() -> list[Path]:
         from pypi_attestations import Attestation
@@ -169,18 +162,18 @@ def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str
         from sigstore.oidc import IdentityToken
         from sigstore.sign import SigningContext
 
-        deadline.step = "reading Sigstore's trust configuration"
+        progress.step = "reading Sigstore's trust configuration"
         trust = local_trust or _trust(signing)
-        deadline.step = "asking the runner for an OIDC token"
+        progress.step = "asking the runner for an OIDC token"
         token = _identity_token(id_token_url, request_token, deadline, console)
-        deadline.step = "asking Fulcio for a signing certificate"
+        progress.step = "asking Fulcio for a signing certificate"
         context = SigningContext.from_trust_config(trust)
         written = []
         with context.signer(IdentityToken(token)) as signer:
             for dist in dists:
-                deadline.step = f"signing {dist.filename} (Rekor)"
+                progress.step = f"signing {dist.filename} (Rekor)"
                 attestation = Attestation.sign(signer, AttestedFile.from_file(dist.path))
-                deadline.step = f"verifying the attestation of {dist.filename}"
+                progress.step = f"verifying the attestation of {dist.filename}"
                 verify(attestation.model_dump_json().encode(), dist, signing, trust)
                 path = attestation_path(dist)
                 partial = path.with_name(path.name + ".partial")
@@ -189,7 +182,7 @@ def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str
                 written.append(path)
         return written
 
-    written = deadline.run(work)
+    written = _run(deadline, progress, work)
     console.info(f"Attestations: {len(written)} minted and verified for {signing.identity} "
                  f"({time.monotonic() - started:.2f} s)")
     return written
@@ -252,15 +245,16 @@ def check_provenance(dists: Sequence[Distribution], index: str, signing: Signing
 
     from release_actions import http
 
-    client = http.session(retries=1)
+    deadline = Deadline.after(signing.timeout)
     expected = f"{signing.repository} {signing.workflow_file}"
     for dist in dists:
         url = integrity_url(index, dist.name, str(dist.version), dist.filename)
         try:
-            reply = client.get(url, timeout=min(30.0, signing.timeout),
-                               headers={"Accept": "application/vnd.pypi.integrity.v1+json"})
-            document = reply.json() if reply.ok else None
-        except (RequestException, ValueError):
+            reply, body = http.get(url, deadline, timeout=PROVENANCE_REQUEST_SECONDS, retries=1,
+                                   max_bytes=MAX_PROVENANCE_BYTES,
+                                   headers={"Accept": "application/vnd.pypi.integrity.v1+json"})
+            document = parse_json(body, url) if reply.ok else None
+        except (RequestException, Malformed):
             document = None
         if not isinstance(document, dict):
             console.info(f"Provenance: {url} answers no provenance: the index has no "

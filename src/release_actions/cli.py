@@ -96,6 +96,7 @@ COMMANDS: dict[str, tuple[str, Callable[[], Command[Any]]]] = {
 
 REHEARSE = "rehearse"
 EXIT_INTERNAL = 3
+PUT_BACK = " The files this step changed were put back as they were."
 EXIT_CODES = (
     "Exit codes: 0 done or skipped, 1 a check refused, 2 bad input or configuration, "
     "3 a bug in release-actions (please report it)."
@@ -297,10 +298,10 @@ def _write_runner_files(runner: Runner, outcome: Outcome) -> None:
                 runner.export_env(outcome.env)
             runner.write_summary(outcome.summary, terminal=outcome.terminal)
     except ReleaseActionsError as error:
-        if outcome.undo is not None:
-            outcome.undo()
-            error.message += " The files this step changed were put back as they were."
-        raise
+        if outcome.undo is None:
+            raise
+        outcome.undo()
+        raise error.restated(error.message + PUT_BACK) from None
 
 
 class _Parser(argparse.ArgumentParser):

@@ -74,7 +74,7 @@ def read_environments(
 ) -> dict[str, Environment | None]:
     """Each named environment, or None where the repository has none by that name; all of it
     within `seconds` (a server that trickles bytes never trips a per-read timeout)."""
-    from release_actions import deadline
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
     api = github.client(token, environ, timeout=TIMEOUT, retries=RETRIES)
 
@@ -83,13 +83,13 @@ def read_environments(
         return {name: _environment(repo, name) for name in names}
 
     try:
-        return deadline.within(seconds, read)
-    except deadline.DeadlineExceeded as error:
+        return Deadline.after(seconds).run(read)
+    except DeadlineExceeded as error:
         raise Unavailable(f"the API gave no complete answer ({error})") from None
     except (GithubException, requests.RequestException) as error:
         raise _failure(error, repository) from None
-    except github.unusable_answer():
-        raise Unavailable("the API's answer is not the JSON it sends") from None
+    except github.unusable_answer() as error:
+        raise Unavailable(str(github.malformed(error, environ))) from None
 
 
 def _environment(repo: Any, name: str) -> Environment | None:

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, TypeVar
+
+E = TypeVar("E", bound="ReleaseActionsError")
 
 
 class ReleaseActionsError(Exception):
@@ -37,6 +40,18 @@ class ReleaseActionsError(Exception):
     def terminal(self) -> str:
         """Outside Actions, what the terminal gets instead of `summary` ("": already printed)."""
         return self.summary if self._terminal is None else self._terminal
+
+    def restated(self: E, message: str, **changes: Any) -> E:
+        """A new error of this kind (title, exit code) built with its final text `message`, its
+        other fields kept unless `changes` gives them: what a caller adds on the way up is
+        built into a new error, never edited into one already raised."""
+        fields = {"file": self.file, "line": self.line, "col": self.col,
+                  "summary": self.summary, "outputs": self.outputs, "terminal": self._terminal,
+                  **changes}
+        error = type(self).__new__(type(self))
+        ReleaseActionsError.__init__(error, message, **fields)
+        error.exit_code = self.exit_code
+        return error
 
 
 class InputError(ReleaseActionsError):

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from release_actions import answers
+from release_actions.answers import Malformed
+
 DEFAULT_API_URL = "https://api.github.com"
 # A rate limit is waited out for this long at most, then it is an error (PyGithub's default
 # waits until the limit resets, up to an hour, with the job hanging).
@@ -34,8 +37,16 @@ def unusable_answer(*more: type[BaseException]) -> tuple[type[BaseException], ..
     JSON or not UTF-8, JSON nested too deeply."""
     from github import BadAttributeException
 
-    return (*more, BadAttributeException, ValueError, TypeError, KeyError, AttributeError,
-            RecursionError)
+    return (*more, BadAttributeException, *answers.MALFORMED_ERRORS)
+
+
+def malformed(error: BaseException, environ: Mapping[str, str]) -> Malformed:
+    """The one account of an API answer that is not its JSON (an error of `unusable_answer`)."""
+    from github import BadAttributeException
+
+    why = ("a field of another type than expected" if isinstance(error, BadAttributeException)
+           else answers.why(error))
+    return Malformed(f"GitHub's API ({api_url(environ)})", why)
 
 
 def redirected(location: str) -> Exception:
@@ -67,6 +78,7 @@ def _bounded(base: type[Any]) -> type[Any]:
     from github.Requester import RequestsResponse
 
     from release_actions import http
+    from release_actions.deadline import Deadline
 
     class Answer(RequestsResponse):
         def __init__(self, response: Any, body: bytes) -> None:
@@ -88,7 +100,7 @@ def _bounded(base: type[Any]) -> type[Any]:
                 url, headers=self.headers, data=self.input, timeout=self.timeout,
                 verify=self.verify, allow_redirects=False, stream=True,
             ) as response:
-                body = http.read_body(response, http.Budget.starting_now(seconds, seconds),
+                body = http.read_body(response, Deadline.after(seconds),
                                       MAX_ANSWER_BYTES)
             _check_redirect(url, response)
             return Answer(response, body)

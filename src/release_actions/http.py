@@ -1,15 +1,14 @@
 """The one way this project speaks HTTP: a requests session with urllib3 retries and timeouts.
 
-Every wait is bounded: each request has a timeout, a whole network step has one deadline that
-retries, `Retry-After` sleeps and body reads all count against, and a body is read in chunks up
-to a byte cap. Imported only by commands that talk to a server, so version-rewrite and tag-guard
+Every wait is bounded by the step's `deadline.Deadline`: each request's timeout, the retries and
+`Retry-After` sleeps, and the body, read by the one bounded reader (`deadline.read_capped`) up to
+a byte cap. Imported only by commands that talk to a server, so version-rewrite and tag-guard
 start without requests."""
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass
+import contextlib
+from functools import partial
 from typing import Any
 
 import requests
@@ -17,7 +16,8 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from release_actions import __version__
+from release_actions import __version__, deadline
+from release_actions.deadline import Deadline
 
 USER_AGENT = f"release-actions/{__version__} (+https://github.com/benchflow-ai/release-actions)"
 DEFAULT_TIMEOUT = 15.0
@@ -38,9 +38,9 @@ class BodyTooLarge(requests.RequestException):
 
 class BoundedRetry(Retry):
     """urllib3's Retry with every sleep capped (`Retry-After` and backoff) and no retry started
-    after the step's deadline (`time.monotonic()` value; None: no deadline)."""
+    after the step's deadline (None: no deadline)."""
 
-    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deadline: Deadline | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deadline = deadline
 
@@ -49,7 +49,7 @@ class BoundedRetry(Retry):
         return super().new(**kw)
 
     def _remaining(self) -> float:
-        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+        return float("inf") if self.deadline is None else self.deadline.remaining()
 
     def is_exhausted(self) -> bool:
         return self._remaining() <= 0 or super().is_exhausted()
@@ -64,27 +64,8 @@ class BoundedRetry(Retry):
         return max(0.0, min(super().get_backoff_time(), BACKOFF_CAP, self._remaining()))
 
 
-@dataclass(frozen=True)
-class Budget:
-    """How long one network step may take: `timeout` per request, `deadline` for all of it."""
-
-    timeout: float
-    deadline: float
-
-    @classmethod
-    def starting_now(cls, timeout: float, total: float) -> Budget:
-        return cls(timeout, time.monotonic() + total)
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def request_timeout(self) -> float:
-        """A request's timeout: never past the deadline (and never zero, which means none)."""
-        return max(0.05, min(self.timeout, self.remaining()))
-
-
 def session(*, retries: int = 3, backoff: float = 0.5,
-            deadline: float | None = None) -> requests.Session:
+            deadline: Deadline | None = None) -> requests.Session:
     """A session that retries idempotent requests on connection errors, 429 and 5xx.
 
     `retries=0` gives a session that tries once (probes, where a retry would hide a fault)."""
@@ -109,21 +90,19 @@ def session(*, retries: int = 3, backoff: float = 0.5,
     return http
 
 
-def read_body(response: requests.Response, budget: Budget,
+def read_body(response: requests.Response, step: Deadline,
               max_bytes: int = MAX_BODY_BYTES) -> bytes:
-    """The body of a streamed response, refused when it exceeds `max_bytes` or the deadline (a
-    server trickling bytes would otherwise hold each read just under the timeout forever)."""
-    body = bytearray()
-    while chunk := _read_some(response):
-        body += chunk
-        if len(body) > max_bytes:
-            raise BodyTooLarge(f"the answer is larger than {max_bytes // 1024} KiB")
-        if budget.remaining() <= 0:
-            raise BodyTooSlow("the answer did not arrive in time")
-    return bytes(body)
+    """The body of a streamed response through the one bounded reader, its refusals as
+    requests errors (callers handle a body that never came like a connection that broke)."""
+    try:
+        return deadline.read_capped(partial(read_some, response), step, max_bytes)
+    except deadline.BodyTooLarge as error:
+        raise BodyTooLarge(str(error)) from None
+    except deadline.BodyTooSlow as error:
+        raise BodyTooSlow(str(error)) from None
 
 
-def _read_some(response: requests.Response) -> bytes:
+def read_some(response: requests.Response) -> bytes:
     """What has arrived, up to CHUNK bytes: `read1` returns as soon as bytes come, where
     `read(n)` would wait for all n of them while a server sends one byte at a time."""
     try:
@@ -132,19 +111,17 @@ def _read_some(response: requests.Response) -> bytes:
         raise requests.ConnectionError(str(error)) from None
 
 
-def get(url: str, budget: Budget, *, retries: int = 2, max_bytes: int = MAX_BODY_BYTES,
-        params: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None) -> tuple[requests.Response, bytes]:
-    """GET `url` within `budget`: the response (its status and headers) and its capped body."""
-    with session(retries=retries, deadline=budget.deadline) as http, http.get(
-        url, timeout=budget.request_timeout(), stream=True, params=params, headers=headers
-    ) as response:
-        return response, read_body(response, budget, max_bytes)
+def get(url: str, step: Deadline, *, timeout: float = DEFAULT_TIMEOUT, retries: int = 2,
+        max_bytes: int = MAX_BODY_BYTES, params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        client: requests.Session | None = None) -> tuple[requests.Response, bytes]:
+    """GET `url` within the step's deadline, each request waiting at most `timeout`: the
+    response (its status and headers) and its capped body. `client`: a session of the caller's
+    (its own retries), else one made here with `retries`, bounded by the deadline."""
+    owned: contextlib.AbstractContextManager[requests.Session] = (
+        session(retries=retries, deadline=step) if client is None
+        else contextlib.nullcontext(client))
+    with owned as http, http.get(url, timeout=step.timeout(timeout), stream=True, params=params,
+                                 headers=headers) as response:
+        return response, read_body(response, step, max_bytes)
 
-
-def parse_json(body: bytes) -> Any:
-    """JSON from a server, or ValueError: also for nesting too deep to parse."""
-    try:
-        return json.loads(body)
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None

@@ -11,6 +11,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from release_actions import http
+from release_actions.answers import Malformed, parse_json, reading
+from release_actions.deadline import Deadline
 
 # PyPI's JSON for a project with thousands of releases stays well under this.
 MAX_BODY_BYTES = 32 << 20
@@ -33,12 +35,12 @@ def json_api_urls(index_url: str, name: str) -> list[str]:
     return [f"{index_url}/pypi/{project}/json", f"{index_url}/{project}/json"]
 
 
-def published_versions(index_url: str, name: str, budget: http.Budget) -> list[Published]:
+def published_versions(index_url: str, name: str, step: Deadline) -> list[Published]:
     """Every version of `name` on the index; [] when the index does not know the project.
-    Raises IndexUnavailable when it cannot be asked within `budget`."""
+    Raises IndexUnavailable when it cannot be asked before the step's deadline."""
     for url in json_api_urls(index_url, name):
         try:
-            response, body = http.get(url, budget, max_bytes=MAX_BODY_BYTES)
+            response, body = http.get(url, step, max_bytes=MAX_BODY_BYTES)
         except requests.RequestException as error:
             raise IndexUnavailable(f"could not read {url} ({_why(error)})") from None
         if response.status_code != 404:
@@ -58,17 +60,16 @@ def _releases(url: str, status: int, body: bytes) -> list[Published]:
     if not 200 <= status < 300:
         raise IndexUnavailable(f"{url} answered HTTP {status}")
     try:
-        releases: Any = http.parse_json(body)["releases"]
-        found = []
-        for text, files in releases.items():
-            try:
-                version = Version(text)
-            except ValueError:
-                continue  # a legacy, non-PEP 440 release cannot equal or follow ours
-            live = any(not item.get("yanked", False) for item in files)
-            found.append(Published(version, live))
-        return found
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise IndexUnavailable(
-            f"{url} did not give a usable answer ({type(error).__name__})"
-        ) from None
+        with reading(url):
+            releases: Any = parse_json(body, url)["releases"]
+            found = []
+            for text, files in releases.items():
+                try:
+                    version = Version(text)
+                except ValueError:
+                    continue  # a legacy, non-PEP 440 release cannot equal or follow ours
+                live = any(not item.get("yanked", False) for item in files)
+                found.append(Published(version, live))
+            return found
+    except Malformed as error:
+        raise IndexUnavailable(str(error)) from None

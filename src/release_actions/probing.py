@@ -11,13 +11,17 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from release_actions import __version__
+from release_actions.answers import Malformed, parse_json
+from release_actions.deadline import BodyTooLarge, BodyTooSlow, Deadline, read_capped
 from release_actions.providers import Endpoint
 
 PROBE_PROMPT = "Return OK only."
 PROBE_MAX_TOKENS = 8
 MAX_BODY_BYTES = 1 << 20
+CHUNK = 16384
 DETAIL_CHARS = 160
 USER_AGENT = f"release-actions/{__version__} (+https://github.com/benchflow-ai/release-actions)"
 
@@ -77,8 +81,8 @@ def _error_message(body: bytes) -> str:
     """The message of an OpenAI-style error body (`{"error": {"message": ...}}`), else its text."""
     text = body.decode("utf-8", "replace")
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
+        document = parse_json(text, "the provider")
+    except Malformed:
         return scrub(text)
     error = document.get("error", document) if isinstance(document, dict) else document
     if isinstance(error, dict):
@@ -90,17 +94,25 @@ def classify(status: int, body: bytes) -> tuple[bool, str, str]:
     """(ok, reason, detail) for an HTTP answer: success is a 2xx JSON object with `choices`."""
     if 200 <= status < 300:
         try:
-            document = json.loads(body)
-        except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse
+            document = parse_json(body, "the provider")
+        except Malformed:
             return False, BAD_RESPONSE, "the body is not JSON"
         choices = document.get("choices") if isinstance(document, dict) else None
         if isinstance(choices, list) and choices:
             return True, "", ""
         return False, BAD_RESPONSE, "a JSON body without `choices`"
-    reason = {401: UNAUTHORIZED, 403: UNAUTHORIZED, 404: MODEL_NOT_FOUND, 429: RATE_LIMITED}.get(
+    return False, _status_reason(status), _error_message(body)
+
+
+def _status_reason(status: int) -> str:
+    return {401: UNAUTHORIZED, 403: UNAUTHORIZED, 404: MODEL_NOT_FOUND, 429: RATE_LIMITED}.get(
         status, f"HTTP {status}"
     )
-    return False, reason, _error_message(body)
+
+
+def _too_large(status: int, error: BodyTooLarge) -> tuple[bool, str, str]:
+    """(ok, reason, detail) for an answer past the body cap: never a live provider."""
+    return False, BAD_RESPONSE if 200 <= status < 300 else _status_reason(status), str(error)
 
 
 def _is_timeout(error: BaseException) -> bool:
@@ -133,19 +145,21 @@ def _proxied(url: str) -> bool:
     )
 
 
-def probe_endpoint(endpoint: Endpoint, timeout: float) -> Probe:
+def probe_endpoint(endpoint: Endpoint, deadline: Deadline) -> Probe:
     """POST the tiny chat completion to one provider, once (no retries: a retry hides faults).
 
     The standard library's http.client, not requests: one request without retries needs none
     of it, and its import alone would cost more than the whole sequential selector this gate
-    replaces takes when the top provider answers. Through a proxy, requests is used."""
+    replaces takes when the top provider answers. Through a proxy, requests is used. Either way
+    every socket wait ends by the selection's `deadline` and the body is read by the one bounded
+    reader."""
     if _proxied(endpoint.url):
-        return _probe_with_requests(endpoint, timeout)
+        return _probe_with_requests(endpoint, deadline)
     import http.client
     from urllib.parse import urlsplit
 
     started = time.monotonic()
-    deadline = started + timeout
+    timeout = deadline.timeout(deadline.seconds)
 
     def answered(ok: bool, reason: str, status: int | None = None, detail: str = "") -> Probe:
         elapsed = round((time.monotonic() - started) * 1000)
@@ -168,19 +182,24 @@ def probe_endpoint(endpoint: Endpoint, timeout: float) -> Probe:
                                     "Content-Type": "application/json",
                                     "User-Agent": USER_AGENT})
         response = connection.getresponse()  # a redirect is returned, never followed
-        body = b""
-        while len(body) <= MAX_BODY_BYTES and (chunk := response.read1(16384)):
-            body += chunk
-            if time.monotonic() > deadline:  # a server trickling bytes
-                return answered(False, TIMEOUT)
-    except TimeoutError:
+        ok, reason, detail = _read_answer(response.status, lambda: response.read1(CHUNK),
+                                          deadline)
+    except (TimeoutError, BodyTooSlow):  # BodyTooSlow: a server trickling bytes
         return answered(False, TIMEOUT)
     except (OSError, http.client.HTTPException) as error:
         return answered(False, CONNECTION_ERROR, detail=_os_detail(error))
     finally:
         connection.close()
-    ok, reason, detail = classify(response.status, body)
     return answered(ok, reason, response.status, detail)
+
+
+def _read_answer(status: int, read_some: Callable[[], bytes],
+                 deadline: Deadline) -> tuple[bool, str, str]:
+    """(ok, reason, detail) of an answer whose body `read_some` reads, capped in bytes and time."""
+    try:
+        return classify(status, read_capped(read_some, deadline, MAX_BODY_BYTES))
+    except BodyTooLarge as error:
+        return _too_large(status, error)
 
 
 def _os_detail(error: BaseException) -> str:
@@ -188,10 +207,10 @@ def _os_detail(error: BaseException) -> str:
     return scrub(strerror) if isinstance(strerror, str) else type(error).__name__
 
 
-def _probe_with_requests(endpoint: Endpoint, timeout: float) -> Probe:
+def _probe_with_requests(endpoint: Endpoint, deadline: Deadline) -> Probe:
     import requests
 
-    from release_actions.http import session
+    from release_actions import http
 
     started = time.monotonic()
 
@@ -199,8 +218,9 @@ def _probe_with_requests(endpoint: Endpoint, timeout: float) -> Probe:
         elapsed = round((time.monotonic() - started) * 1000)
         return Probe(endpoint.name, True, ok, reason, status, elapsed, detail)
 
+    timeout = deadline.timeout(deadline.seconds)
     try:
-        with session(retries=0) as http, http.post(
+        with http.session(retries=0) as client, client.post(
             endpoint.url,
             json=probe_body(endpoint.model),
             headers={"Authorization": f"Bearer {endpoint.key}"},
@@ -208,16 +228,14 @@ def _probe_with_requests(endpoint: Endpoint, timeout: float) -> Probe:
             allow_redirects=False,  # a redirect is a misconfigured base URL, not an answer
             stream=True,
         ) as response:
-            body = b""
-            for chunk in response.iter_content(chunk_size=16384):
-                body += chunk
-                if len(body) > MAX_BODY_BYTES:
-                    break
+            ok, reason, detail = _read_answer(
+                response.status_code, partial(http.read_some, response), deadline)
+    except BodyTooSlow:
+        return answered(False, TIMEOUT)
     except requests.RequestException as error:
         if _is_timeout(error):
             return answered(False, TIMEOUT)
         return answered(False, CONNECTION_ERROR, detail=_connection_detail(error))
-    ok, reason, detail = classify(response.status_code, body)
     return answered(ok, reason, response.status_code, detail)
 
 
@@ -246,7 +264,7 @@ def unconfigured(endpoint: Endpoint) -> Probe:
     return Probe(endpoint.name, False, False, endpoint.problem, detail=endpoint.hint)
 
 
-Prober = Callable[[Endpoint, float], Probe]
+Prober = Callable[[Endpoint, Deadline], Probe]
 
 
 def select(endpoints: Sequence[Endpoint], timeout: float,
@@ -255,21 +273,22 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
 
     A probe starts when every one above it has failed, or `hedge` seconds after the one before
     it started without a decision (0: all at once); none starts once a started one has answered
-    ok. `timeout` is the wall limit of the whole selection, so a probe started late gets what
-    is left of it. Threads are daemons: one left hanging never holds the process."""
+    ok. `timeout` is the wall limit of the whole selection: one `Deadline` every probe is given,
+    so a probe started late gets what is left of it. Threads are daemons: one left hanging never
+    holds the process."""
     import http.client  # noqa: F401  # once, here, not under the import lock in 6 threads
 
     started = time.monotonic()
-    deadline = started + timeout
+    deadline = Deadline(timeout, started + timeout)
     results: dict[str, Probe] = {e.name: unconfigured(e) for e in endpoints if not e.configured}
     waiting = [e for e in endpoints if e.configured]  # not started yet, in priority order
     running: set[str] = set()
     answers: queue.SimpleQueue[tuple[str, Probe | BaseException]] = queue.SimpleQueue()
     last_start = started
 
-    def probe_into_queue(endpoint: Endpoint, budget: float) -> None:
+    def probe_into_queue(endpoint: Endpoint) -> None:
         try:
-            answers.put((endpoint.name, prober(endpoint, budget)))
+            answers.put((endpoint.name, prober(endpoint, deadline)))
         except BaseException as error:  # a bug: handed to the main thread to report
             answers.put((endpoint.name, error))
 
@@ -283,8 +302,7 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
             endpoint = waiting.pop(0)
             running.add(endpoint.name)
             last_start = time.monotonic()
-            threading.Thread(target=probe_into_queue,
-                             args=(endpoint, max(0.001, deadline - last_start)),
+            threading.Thread(target=probe_into_queue, args=(endpoint,),
                              name=f"probe-{endpoint.name}", daemon=True).start()
 
     def in_order() -> list[Probe | None]:
@@ -294,10 +312,10 @@ def select(endpoints: Sequence[Endpoint], timeout: float,
     while not decided:
         start_due()
         now = time.monotonic()
-        wait = deadline - now
+        wait = deadline.ends - now
         if may_start() and running:
             wait = min(wait, last_start + hedge - now)
-        if now >= deadline:
+        if now >= deadline.ends:
             break
         try:
             name, answer = answers.get(timeout=max(0.0, wait))

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from release_actions import git
+from release_actions.deadline import Deadline
 from release_actions.errors import CheckFailed, ConfigError
 from release_actions.gha import Console
 
@@ -53,13 +54,13 @@ def _stop(proc: subprocess.Popen[str], stopped: threading.Event) -> None:
 
 
 def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
-           env: Mapping[str, str], obey_masks: bool = False, timeout: float | None = None,
+           env: Mapping[str, str], obey_masks: bool = False, deadline: Deadline | None = None,
            on_timeout: str = "") -> tuple[int, str]:
     """Run `argv`, its output folded in a log group (secrets redacted); returns (exit code,
     output). A child's `::add-mask::` is honoured only when `obey_masks` (uv publish masking
     its upload token); a build backend's is printed as text, so it cannot rewrite the log.
-    After `timeout` seconds the child and everything it started are killed and `TimedOut`
-    (ending with `on_timeout`, how to go on) is raised."""
+    When the step's `deadline` passes, the child and everything it started are killed and
+    `TimedOut` (ending with `on_timeout`, how to go on) is raised."""
     lines = []
     stopped = threading.Event()
     with console.group(title):
@@ -69,7 +70,8 @@ def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
             start_new_session=True,
         )
-        timer = threading.Timer(timeout, _stop, (proc, stopped)) if timeout else None
+        timer = threading.Timer(max(0.0, deadline.remaining()), _stop,
+                                (proc, stopped)) if deadline else None
         if timer:
             timer.daemon = True
             timer.start()
@@ -84,8 +86,8 @@ def stream(console: Console, title: str, argv: Sequence[str], *, cwd: Path,
         code = proc.wait()
         if timer:
             timer.cancel()
-    if stopped.is_set():
-        raise TimedOut(f"`{title}` did not finish within {timeout:g} s and was stopped. "
+    if stopped.is_set() and deadline:
+        raise TimedOut(f"`{title}` did not finish within {deadline.seconds:g} s and was stopped. "
                        f"{on_timeout}".rstrip())
     return code, "\n".join(lines)
 

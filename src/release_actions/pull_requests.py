@@ -31,6 +31,8 @@ API_UNREACHABLE = (
     "opens the pull request, or updates the one already open."
 )
 NOT_PERMITTED_SIGN = "not permitted to create or approve pull requests"
+# Finding, then opening or updating, the pull request: a handful of API calls.
+PULL_REQUEST_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -49,28 +51,40 @@ class Proposal:
     body: str
 
 
-def open_or_update(token: str, environ: Mapping[str, str], proposal: Proposal) -> PullRequest:
+def open_or_update(token: str, environ: Mapping[str, str], proposal: Proposal, *,
+                   seconds: float = PULL_REQUEST_SECONDS) -> PullRequest:
     """The open pull request from `proposal.head`, its title and body refreshed; a new one when
-    none is open."""
+    none is open; all of it within `seconds`."""
     import requests
     from github import GithubException
 
-    action = "find"
-    try:
+    from release_actions.deadline import Deadline, DeadlineExceeded
+
+    action = ["find"]  # the call in progress, for the error
+
+    def work() -> PullRequest:
         repo = github.client(token, environ).get_repo(proposal.repository)
         found = _open_pull(repo, proposal)
         if found is not None:
-            action = "update"
+            action[0] = "update"
             found.edit(title=proposal.title, body=proposal.body)
             return PullRequest(found.number, found.html_url, created=False)
-        action = "open"
+        action[0] = "open"
         pull = repo.create_pull(base=proposal.base, head=proposal.head, title=proposal.title,
                                 body=proposal.body)
         return PullRequest(pull.number, pull.html_url, created=True)
+
+    try:
+        return Deadline.after(seconds).run(work)
+    except DeadlineExceeded as error:
+        raise CheckFailed(API_UNREACHABLE.format(error=error, head=proposal.head)) from None
     except GithubException as error:
-        raise translate(error, action, proposal) from None
-    except github.unusable_answer(requests.RequestException) as error:
+        raise translate(error, action[0], proposal) from None
+    except requests.RequestException as error:
         raise CheckFailed(API_UNREACHABLE.format(error=type(error).__name__,
+                                                 head=proposal.head)) from None
+    except github.unusable_answer() as error:
+        raise CheckFailed(API_UNREACHABLE.format(error=github.malformed(error, environ),
                                                  head=proposal.head)) from None
 
 

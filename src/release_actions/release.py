@@ -157,12 +157,12 @@ def publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, s
                     console: Console, *, timeout: float = 900) -> ReleaseResult:
     """Create (as a draft) or reuse the release of the tag, attach the dists, publish it; all
     of it within `timeout` seconds."""
-    from release_actions import deadline
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
     try:
-        return deadline.within(timeout, lambda: _publish_release(request, token, environ,
-                                                                  console, timeout))
-    except deadline.DeadlineExceeded as error:
+        return Deadline.after(timeout).run(lambda: _publish_release(request, token, environ,
+                                                                     console, timeout))
+    except DeadlineExceeded as error:
         raise CheckFailed(GITHUB_UNREACHABLE.format(
             action="making the release", tag=request.tag,
             error=f"{error}; raise `upload-timeout` for large files")) from None
@@ -214,8 +214,10 @@ def _publish_release(request: ReleaseRequest, token: str, environ: Mapping[str, 
             )
     except GithubException as error:
         raise _refused(error, action, request, environ) from None
-    except github.unusable_answer(requests.RequestException) as error:
-        # unreachable, or an answer that is not the API's JSON
+    except requests.RequestException as error:
         raise CheckFailed(GITHUB_UNREACHABLE.format(
             action=action, tag=request.tag, error=type(error).__name__)) from None
+    except github.unusable_answer() as error:
+        raise CheckFailed(GITHUB_UNREACHABLE.format(
+            action=action, tag=request.tag, error=github.malformed(error, environ))) from None
     return ReleaseResult(str(release.html_url), created, tuple(uploaded), tuple(kept))

@@ -6,7 +6,6 @@ token goes to GitHub's own API host only, never to the host it redirects to."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ import requests
 from github import GithubException, RateLimitExceededException
 
 from release_actions import github, http
+from release_actions.deadline import Deadline
 from release_actions.errors import CheckFailed, ConfigError, InputError
 
 MAX_ZIP_BYTES = 1024 * 1024
@@ -145,23 +145,24 @@ def _next_location(response: requests.Response, url: str, found: Found) -> str:
     return location
 
 
-def _get(session: requests.Session, url: str, token: str, api: str) -> requests.Response:
+def _get(session: requests.Session, url: str, token: str, api: str,
+         step: Deadline) -> requests.Response:
     """One GET, the token sent only to the API's own origin."""
     headers = {"Authorization": f"Bearer {token}"} if token and _same_origin(url, api) else {}
+    connect, read = REQUEST_TIMEOUT
     return session.get(url, headers=headers, allow_redirects=False, stream=True,
-                       timeout=REQUEST_TIMEOUT)
+                       timeout=(step.timeout(connect), step.timeout(read)))
 
 
 def _read_capped(response: requests.Response, found: Found, run_id: int,
-                 deadline: float, seconds: float) -> bytes:
-    budget = http.Budget(REQUEST_TIMEOUT[1], deadline)
+                 step: Deadline) -> bytes:
     try:
-        return http.read_body(response, budget, max_bytes=MAX_ZIP_BYTES)
+        return http.read_body(response, step, max_bytes=MAX_ZIP_BYTES)
     except http.BodyTooLarge:
         raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id,
                                            limit=MAX_ZIP_BYTES)) from None
     except http.BodyTooSlow:
-        raise CheckFailed(SLOW.format(name=found.name, seconds=seconds)) from None
+        raise CheckFailed(SLOW.format(name=found.name, seconds=step.seconds)) from None
 
 
 def _check_status(response: requests.Response, what: str, where: Where) -> None:
@@ -175,11 +176,11 @@ def _check_status(response: requests.Response, what: str, where: Where) -> None:
 
 
 def _follow(session: requests.Session, found: Found, token: str,
-            where: Where) -> requests.Response:
+            where: Where, step: Deadline) -> requests.Response:
     """The final answer for the zip, after at most MAX_REDIRECTS redirects."""
     url = found.download_url
     for _ in range(MAX_REDIRECTS + 1):
-        response = _get(session, url, token, where.api)
+        response = _get(session, url, token, where.api, step)
         if response.status_code not in REDIRECTS:
             return response
         url = _next_location(response, url, found)
@@ -192,12 +193,12 @@ def download(found: Found, run_id: int, token: str, where: Where,
     `seconds` for the whole download."""
     if found.size > MAX_ZIP_BYTES:
         raise CheckFailed(TOO_LARGE.format(name=found.name, run_id=run_id, limit=MAX_ZIP_BYTES))
-    deadline = time.monotonic() + seconds
+    step = Deadline.after(seconds)
     what = f"the artifact {found.name!r} of run {run_id}"
     try:
-        response = _follow(http.session(retries=2), found, token, where)
+        response = _follow(http.session(retries=2, deadline=step), found, token, where, step)
         _check_status(response, what, where)
-        return _read_capped(response, found, run_id, deadline, seconds)
+        return _read_capped(response, found, run_id, step)
     except requests.RequestException as error:
         raise unreachable(error, where, what) from None
 

@@ -17,6 +17,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_actions.answers import Malformed, reading
+
 FILE_NAME = "tested-run.json"
 MAX_BYTES = 1024  # a record is ~80 bytes; anything larger is not ours
 MAX_RUN_NUMBER = 10**12
@@ -76,9 +78,10 @@ def loads(data: bytes) -> Record:
         raise RecordInvalid(f"{FILE_NAME} is {len(data)} bytes, more than a record's "
                             f"{MAX_BYTES}")
     try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise RecordInvalid(f"{FILE_NAME} is not JSON") from None
+        with reading(FILE_NAME):
+            value = json.loads(data.decode("utf-8"))
+    except Malformed as error:
+        raise RecordInvalid(f"{FILE_NAME} is not JSON ({error.why})") from None
     if not isinstance(value, dict) or sorted(value) != sorted(FIELDS):
         raise RecordInvalid(f"{FILE_NAME} must be a JSON object with exactly the fields "
                             f"{', '.join(FIELDS)}")

@@ -7,21 +7,24 @@ what to change, with the identity (OIDC claims) this job actually presented.
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from release_actions.answers import Malformed, json_field, parse_json, reading
 from release_actions.errors import CheckFailed, ConfigError, ReleaseActionsError
 from release_actions.gha import Console
+
+if TYPE_CHECKING:
+    from release_actions.deadline import Deadline
 
 DOCS = "https://docs.pypi.org/trusted-publishers/troubleshooting/"
 # Reading the claims only explains a failed upload: never worth a long wait.
 CLAIMS_DEADLINE = 30.0
 DEFAULT_AUDIENCE = "pypi"
+MINT_REQUEST_SECONDS = 10.0
 MAX_OIDC_ANSWER_BYTES = 64 << 10  # an OIDC token answer is a few KiB
 
 ID_TOKEN_MISSING = (
@@ -115,9 +118,9 @@ def _read_event(path: str) -> Mapping[str, Any]:
     if not path:
         return {}
     try:
-        with open(path, encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError):
+        with open(path, "rb") as handle:
+            event = parse_json(handle.read(), path)
+    except (OSError, Malformed):
         return {}
     return event if isinstance(event, dict) else {}
 
@@ -165,10 +168,11 @@ def preflight(job: Job, mode: str, *, has_password: bool) -> ConfigError | None:
 def decode_claims(token: str) -> dict[str, Any]:
     """The payload of a JWT, unverified: only to show which identity was presented."""
     try:
-        payload = token.split(".")[1]
-        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        claims = json.loads(decoded)
-    except (IndexError, ValueError, binascii.Error, RecursionError):
+        with reading("the OIDC token"):
+            payload = token.split(".")[1]
+            claims = parse_json(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)),
+                                "the OIDC token")
+    except Malformed:
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -180,11 +184,12 @@ def fetch_claims(job: Job, publish_url: str, console: Console, *,
     The token itself is a credential: masked at once, never printed."""
     if not job.id_token_url or not job.id_token_request_token:
         return {}
-    from release_actions import deadline as deadlines
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
+    step = Deadline.after(deadline)
     try:
-        token = deadlines.within(deadline, lambda: _mint_token(job, publish_url))
-    except deadlines.DeadlineExceeded:
+        token = step.run(lambda: _mint_token(job, publish_url, step))
+    except DeadlineExceeded:
         return {}
     if not token:
         return {}
@@ -192,7 +197,7 @@ def fetch_claims(job: Job, publish_url: str, console: Console, *,
     return decode_claims(token)
 
 
-def _mint_token(job: Job, publish_url: str) -> str:
+def _mint_token(job: Job, publish_url: str, step: Deadline) -> str:
     """An OIDC token for the index's audience, asked of the runner; empty when refused."""
     from requests import RequestException
 
@@ -200,22 +205,22 @@ def _mint_token(job: Job, publish_url: str) -> str:
 
     audience = DEFAULT_AUDIENCE
     parts = urlsplit(publish_url)
+    where = f"{parts.scheme}://{parts.netloc}/_/oidc/audience"
     try:
-        reply, body = http.get(f"{parts.scheme}://{parts.netloc}/_/oidc/audience",
-                               http.Budget.starting_now(10, 10), retries=1,
+        reply, body = http.get(where, step.sooner(MINT_REQUEST_SECONDS), retries=1,
                                max_bytes=MAX_OIDC_ANSWER_BYTES)
         if reply.ok:
-            audience = str(http.parse_json(body).get("audience") or DEFAULT_AUDIENCE)
-    except (RequestException, ValueError, AttributeError):
-        pass
+            audience = str(json_field(body, "audience", where) or DEFAULT_AUDIENCE)
+    except (RequestException, Malformed):
+        pass  # the index's audience endpoint is optional: PyPI's default then
     try:
         reply, body = http.get(
-            job.id_token_url, http.Budget.starting_now(10, 10), retries=1,
+            job.id_token_url, step.sooner(MINT_REQUEST_SECONDS), retries=1,
             max_bytes=MAX_OIDC_ANSWER_BYTES, params={"audience": audience},
             headers={"Authorization": f"bearer {job.id_token_request_token}"},
         )
-        return str(http.parse_json(body).get("value") or "") if reply.ok else ""
-    except (RequestException, ValueError, AttributeError):
+        return str(json_field(body, "value", job.id_token_url) or "") if reply.ok else ""
+    except (RequestException, Malformed):
         return ""
 
 

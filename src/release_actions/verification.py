@@ -3,9 +3,10 @@
 An index can answer an upload with 200 and not store it, and PyPI takes a while before a new
 file shows in its simple API. So the project's simple page is polled (PEP 691 JSON when the
 index offers it, else the PEP 503 HTML anchors with `#sha256=`), with backoff, each request and
-the whole wait bounded, until every file is listed with our hash or the deadline passes. A page
-is read with the shared capped reader (`http.read_body`): capped in decoded bytes, so a small
-gzip answer cannot expand in memory."""
+the whole wait bounded, until every file is listed with our hash or the deadline passes. Each
+look is one step with its own `Deadline` (what is left of the wait, at least a second), its
+page read by the one bounded reader: capped in decoded bytes, so a small gzip answer cannot
+expand in memory."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
 
+from release_actions.answers import Malformed, reading
 from release_actions.distributions import Distribution
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -127,31 +129,26 @@ class Poller:
         self.clock = clock
         self.sleep = sleep
 
-    def _get(self, page: str, budget: Any) -> tuple[Any, bytes]:
-        """The answer for `page` and its body, read capped in bytes and time."""
-        from release_actions import http
-
-        with self.http.get(page, timeout=budget.request_timeout(), stream=True, headers={
-                "Accept": ACCEPT, "Cache-Control": "no-cache"}) as response:
-            body = http.read_body(response, budget, MAX_PAGE_BYTES) if (
-                response.status_code == 200) else b""
-        return response, body
-
     def fetch(self, page: str, budget: float) -> tuple[Listing | None, str]:
-        """The page's listing (a 404 is an empty one), or None and why it could not be read."""
+        """The page's listing (a 404 is an empty one), or None and why it could not be read;
+        one look, given `budget` seconds of the wait (at least MIN_REQUEST_TIMEOUT)."""
         import requests
 
-        from release_actions import deadline, http
+        from release_actions import http
+        from release_actions.deadline import Deadline, DeadlineExceeded
 
         wait = max(MIN_REQUEST_TIMEOUT, min(REQUEST_TIMEOUT, budget))
-        bounds = http.Budget.starting_now(wait, wait + 1)
+        look = Deadline.after(wait + 1)
         try:
-            # One bound for the whole answer: a server trickling bytes never trips `timeout`.
-            response, body = deadline.within(wait + 1, lambda: self._get(page, bounds))
-        except deadline.DeadlineExceeded:
-            return None, f"no complete answer within {wait + 1:g} s"
+            # In a thread under the look's deadline: a server trickling header bytes never
+            # trips a per-read timeout (the body reader checks the deadline itself).
+            response, body = look.run(lambda: http.get(
+                page, look, timeout=wait, max_bytes=MAX_PAGE_BYTES, client=self.http,
+                headers={"Accept": ACCEPT, "Cache-Control": "no-cache"}))
         except http.BodyTooLarge:
             return None, f"a page larger than {MAX_PAGE_BYTES >> 20} MiB"
+        except (DeadlineExceeded, http.BodyTooSlow):
+            return None, f"no complete answer within {look.seconds:g} s"
         except requests.RequestException as error:
             return None, type(error).__name__
         if response.status_code == 404:
@@ -159,29 +156,30 @@ class Poller:
         if response.status_code != 200:
             return None, f"HTTP {response.status_code}"
         try:
-            return parse_page(_text(body, response.encoding),
-                              response.headers.get("Content-Type", ""), response.url or page), ""
-        except (ValueError, AttributeError, TypeError, KeyError) as error:
-            return None, f"unreadable page ({str(error)[:200]})"
-        except RecursionError:
-            return None, "unreadable page (nested too deeply)"
+            with reading(page):
+                return parse_page(_text(body, response.encoding),
+                                  response.headers.get("Content-Type", ""),
+                                  response.url or page), ""
+        except Malformed as error:
+            return None, f"unreadable page ({error.why})"
 
     def verify(self, dists: Sequence[Distribution], index_url: str) -> Verification:
+        from release_actions.deadline import Deadline
+
         page = project_page(index_url, dists[0].name)
-        start = self.clock()
-        deadline = start + self.timeout
+        step = Deadline.after(self.timeout, self.clock)
         delay = FIRST_DELAY
         attempts = 0
         while True:
             attempts += 1
-            listing, problem = self.fetch(page, deadline - self.clock())
+            listing, problem = self.fetch(page, step.remaining())
             result = compare(dists, listing or {}, page)
             result.attempts, result.last_problem = attempts, problem
-            remaining = deadline - self.clock()
+            remaining = step.remaining()
             # Index files are immutable: another hash will not turn into ours by waiting.
             settled = listing is not None and (result.ok or bool(result.different))
             if settled or remaining <= 0:
-                result.seconds = self.clock() - start
+                result.seconds = step.seconds - remaining
                 return result
             self.sleep(min(delay, remaining))
             delay = min(delay * 2, MAX_DELAY)

@@ -334,6 +334,26 @@ def test_github_release_is_bounded(servers: dict[str, FaultServer], tmp_path: Pa
         assert seconds <= DEADLINE + MARGIN, (fault, seconds)
 
 
+def test_bump_dev_pull_request_is_bounded(servers: dict[str, FaultServer]) -> None:
+    """bump-dev's pull request (find, then open or update) on the faulty server: one CheckFailed
+    or ConfigError that says the branch is pushed, within the step's deadline."""
+    from release_actions.errors import ReleaseActionsError
+    from release_actions.pull_requests import Proposal, open_or_update
+
+    proposal = Proposal(repository="octo/mypkg", head="release-actions/bump-dev",
+                        base="main", title="Bump", body="body")
+
+    def call(url: str) -> object:
+        return open_or_update("ghs_pull-token-1234", {"GITHUB_API_URL": url}, proposal,
+                              seconds=DEADLINE)
+
+    for fault, (outcome, seconds) in _in_threads(call, servers, "bump-dev pull request",
+                                                 DEADLINE).items():
+        assert isinstance(outcome, ReleaseActionsError), (fault, outcome)
+        assert "release-actions/bump-dev" in outcome.message, (fault, outcome.message)
+        assert seconds <= DEADLINE + MARGIN, (fault, seconds)
+
+
 def test_oidc_claims_are_bounded(servers: dict[str, FaultServer], tmp_path: Path) -> None:
     from release_actions.gha import Console
     from release_actions.trusted_publishing import Job, fetch_claims
@@ -473,6 +493,7 @@ def test_the_shared_reader_caps_decoded_bytes(encoding: str) -> None:
     from http.server import BaseHTTPRequestHandler
 
     from release_actions import http
+    from release_actions.deadline import Deadline
     from release_actions.rehearsal.servers import serving
 
     body = _packed(encoding)
@@ -490,7 +511,7 @@ def test_the_shared_reader_caps_decoded_bytes(encoding: str) -> None:
 
     with serving(Packed) as port:
         outcome = _traced(f"http.read_body ({encoding})", lambda: http.get(
-            f"http://127.0.0.1:{port}/", http.Budget.starting_now(120, 120)))
+            f"http://127.0.0.1:{port}/", Deadline.after(120)))
     assert isinstance(outcome, http.BodyTooLarge), outcome
 
 

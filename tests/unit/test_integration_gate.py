@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from release_actions import kinds, probing, providers
 from release_actions.commands import integration_gate as gate
 from release_actions.context import Context
+from release_actions.deadline import Deadline
 from release_actions.errors import ConfigError, InputError
 from release_actions.gha import Console
 from release_actions.probing import Probe
@@ -235,7 +236,7 @@ def test_a_hung_lower_priority_probe_does_not_delay_a_higher_success(
     timeout)."""
     started = threading.Event()
 
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         if target.name == "glm":
             started.set()
             never.wait()
@@ -253,7 +254,7 @@ def test_a_slower_higher_priority_success_beats_a_faster_lower_one() -> None:
     deepseek."""
     glm_answered = threading.Event()
 
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         if target.name == "glm":
             glm_answered.set()
             return ok("glm")
@@ -268,7 +269,7 @@ def test_a_slower_higher_priority_success_beats_a_faster_lower_one() -> None:
 def test_a_hung_higher_priority_probe_times_out_and_a_lower_success_wins(
     never: threading.Event,
 ) -> None:
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         if target.name == "deepseek":
             never.wait()
         return ok(target.name)
@@ -284,7 +285,7 @@ def test_a_hung_higher_priority_probe_times_out_and_a_lower_success_wins(
 def test_unconfigured_providers_are_never_probed() -> None:
     probed: list[str] = []
 
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         probed.append(target.name)
         return failed(target.name)
 
@@ -298,12 +299,12 @@ def test_unconfigured_providers_are_never_probed() -> None:
 
 def test_nothing_configured_decides_without_waiting() -> None:
     selection = probing.select([endpoint("deepseek", configured=False)], 600,
-                            lambda target, timeout: pytest.fail("no probe expected"))
+                            lambda target, deadline: pytest.fail("no probe expected"))
     assert selection.winner is None
 
 
 def test_a_bug_in_a_probe_reaches_the_caller() -> None:
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         raise RuntimeError("bug")
 
     with pytest.raises(RuntimeError, match="bug"):
@@ -350,7 +351,7 @@ def test_export_names_is_generic_or_benchflow() -> None:
 def test_a_top_answer_within_the_hedge_means_one_probe_in_all() -> None:
     probed: list[str] = []
 
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         probed.append(target.name)
         return ok(target.name)
 
@@ -365,7 +366,7 @@ def test_failures_start_the_next_probe_at_once_in_priority_order() -> None:
     """With a 600 s hedge, only failures can start the next probe: a wait would time out."""
     probed: list[str] = []
 
-    def prober(target: Endpoint, timeout: float) -> Probe:
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
         probed.append(target.name)
         return ok(target.name) if target.name == "qwen" else failed(target.name)
 
@@ -379,8 +380,8 @@ def test_failures_start_the_next_probe_at_once_in_priority_order() -> None:
 def test_a_probe_started_late_gets_what_is_left_of_the_timeout(never: threading.Event) -> None:
     budgets: dict[str, float] = {}
 
-    def prober(target: Endpoint, timeout: float) -> Probe:
-        budgets[target.name] = timeout
+    def prober(target: Endpoint, deadline: Deadline) -> Probe:
+        budgets[target.name] = deadline.remaining()  # what is left of it at the start
         never.wait()
         return failed(target.name)
 

@@ -45,6 +45,7 @@ VCS_SKIP = (
     "{file} takes its version from {where}: the tag {tag} already moved the next version on; "
     "nothing to bump."
 )
+ON_BRANCH = "{message} (on origin/{branch})"
 ALREADY_BUMPED = "origin/{branch} already holds {current}, at or above {target}; nothing to bump."
 PR_BODY = """\
 {tag} is released. This moves `{branch}` to the next development version, `{target}`, so the \
@@ -189,10 +190,10 @@ def _planned_on_branch(folder: Path, relative: Path, inputs: Inputs, target: Ver
     try:
         return plan(folder, relative, inputs, target, extras)
     except ConfigError as error:
-        error.message = (error.message.replace(f"{folder}/", "")
-                         + f" (on origin/{inputs.branch})")
-        error.file = None
-        raise
+        # The file is in a temporary folder the user never sees: named by its path on the branch.
+        raise error.restated(ON_BRANCH.format(
+            message=error.message.replace(f"{folder}/", ""), branch=inputs.branch),
+            file=None) from None
 
 
 def head_branch(inputs: Inputs, target: Version) -> str:
@@ -236,9 +237,9 @@ def _with_pull_request(
         pull = pull_requests.open_or_update(inputs.github_token, ctx.environ, proposal)
     except ReleaseActionsError as error:
         # The branch is pushed: a later step may still open the pull request from it.
-        error.outputs = {"version": str(target), "pr-url": "",
-                         "reason": f"{head} is pushed; GitHub refused the pull request"}
-        raise
+        raise error.restated(error.message, outputs={
+            "version": str(target), "pr-url": "",
+            "reason": f"{head} is pushed; GitHub refused the pull request"}) from None
     verb = "Opened" if pull.created else "Updated"
     ctx.console.info(f"{verb} pull request #{pull.number} ({head} → {inputs.branch}): {pull.url}")
     return Outcome(

@@ -29,6 +29,7 @@ from release_actions import publish_report as report
 from release_actions.building import DIST, build_distributions, build_tree_wheel
 from release_actions.command import Command, Outcome, Output, option
 from release_actions.context import Context
+from release_actions.deadline import Deadline
 from release_actions.distributions import Distribution, find_distributions
 from release_actions.errors import CheckFailed, ConfigError, InputError, ReleaseActionsError
 from release_actions.gha import Console
@@ -389,7 +390,8 @@ def upload(dists: Sequence[Distribution], inputs: Inputs, ctx: Context,
         env.update(UV_PUBLISH_USERNAME=inputs.upload_user, UV_PUBLISH_PASSWORD=inputs.password)
     code, output = processes.stream(ctx.console, "uv publish", argv,
                                     cwd=inputs.working_directory, env=env, obey_masks=True,
-                                    timeout=inputs.upload_timeout, on_timeout=UPLOAD_TIMED_OUT)
+                                    deadline=Deadline.after(inputs.upload_timeout),
+                                    on_timeout=UPLOAD_TIMED_OUT)
     if code != 0:
         if attested:
             attestations_refused(output, inputs.repository_url)
@@ -681,16 +683,15 @@ def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
     such as the files a failed verification found served, win) and, when `say`, a word on
     what was done."""
     version = dists[0].version
-    error.outputs = {**report.outputs(version, dists), "verified": verified, **error.outputs}
-    verified = error.outputs["verified"]
-    error.summary = _summary(inputs, version, dists, present, "", verified=verified,
-                             heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
-                                     f"`{version}` ({inputs.channel})") + (
+    outputs = {**report.outputs(version, dists), "verified": verified, **error.outputs}
+    verified = outputs["verified"]
+    summary = _summary(inputs, version, dists, present, "", verified=verified,
+                       heading=f"### 📦 {'Sent' if verified == 'false' else 'Uploaded'} "
+                               f"`{version}` ({inputs.channel})") + (
         f"\n{error.summary}" if error.summary else "")
-    if say:
-        files = ", ".join(d.filename for d in dists)
-        error.message += AFTER_UPLOAD.format(files=files, index=inputs.repository_url)
-    return error
+    files = ", ".join(d.filename for d in dists)
+    said = AFTER_UPLOAD.format(files=files, index=inputs.repository_url) if say else ""
+    return error.restated(error.message + said, outputs=outputs, summary=summary)
 
 
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],

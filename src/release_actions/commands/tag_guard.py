@@ -48,9 +48,11 @@ NO_SUCH_BRANCH = (
     "origin has no branch {branch}, so the tag's commit cannot be on it. Set `branch` to the "
     "branch releases are made from (the default is main)."
 )
+# What INDEX_UNREACHABLE says to do next when `index-unreachable: warn` lets the release go on.
+GOING_ON = "Going on because `index-unreachable` is warn; re-run"
 INDEX_UNREACHABLE = (
     "{reason}, so tag-guard cannot check that {name} {version} is not on {index} yet and not "
-    "lower than its latest release. Re-run the job when the index answers, or set "
+    "lower than its latest release. {then} the job when the index answers, or set "
     "`index-unreachable: warn` to release without this check (publish still refuses a file "
     "the index already has, but not a version lower than the latest)."
 )
@@ -239,7 +241,8 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
     import requests
     from github import GithubException
 
-    from release_actions import deadline, github
+    from release_actions import github
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
     def compare() -> bool:
         client = github.client(inputs.github_token, ctx.environ, timeout=inputs.timeout)
@@ -247,8 +250,8 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
         return github.branch_contains(repo, inputs.branch, sha)[0]
 
     try:
-        contained = deadline.within(inputs.timeout, compare)
-    except deadline.DeadlineExceeded as error:
+        contained = Deadline.after(inputs.timeout).run(compare)
+    except DeadlineExceeded as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
             f"origin and the GitHub API gave {error} (`timeout`). Re-run the job."
@@ -268,8 +271,7 @@ def _compare_api_says_contained(inputs: Inputs, ctx: Context, sha: str) -> bool:
     except github.unusable_answer() as error:
         raise CheckFailed(
             f"Cannot tell whether {sha} is on origin/{inputs.branch}: git could not fetch "
-            f"origin and the GitHub API gave no usable answer ({type(error).__name__}). Re-run "
-            "the job."
+            f"origin and {github.malformed(error, ctx.environ)}. Re-run the job."
         ) from None
     return contained
 
@@ -297,18 +299,20 @@ def check_index(inputs: Inputs, ctx: Context, name: str | None, version: Version
         console.warning("The project declares no name; the index check was skipped.",
                         title="tag-guard")
         return "skipped (no project name)"
-    from release_actions import http, index
+    from release_actions import index
+    from release_actions.deadline import Deadline
 
-    budget = http.Budget.starting_now(min(http.DEFAULT_TIMEOUT, inputs.timeout), inputs.timeout)
     try:
-        published = index.published_versions(inputs.index_url, name, budget)
+        published = index.published_versions(inputs.index_url, name,
+                                             Deadline.after(inputs.timeout))
     except index.IndexUnavailable as error:
-        message = INDEX_UNREACHABLE.format(reason=f"The index could not be asked: {error}",
-                                           name=name, version=version, index=inputs.index_url)
-        if inputs.index_unreachable == "fail":
+        failing = inputs.index_unreachable == "fail"
+        message = INDEX_UNREACHABLE.format(
+            reason=f"The index could not be asked: {error}", name=name, version=version,
+            index=inputs.index_url, then="Re-run" if failing else GOING_ON)
+        if failing:
             raise CheckFailed(message) from None
-        console.warning(message.replace("Re-run", "Going on because `index-unreachable` is "
-                                        "warn; re-run", 1), title="tag-guard")
+        console.warning(message, title="tag-guard")
         return f"skipped: {inputs.index_url} unreachable (`index-unreachable: warn`)"
     if any(item.version == version for item in published):
         message = REFUSE_PUBLISHED.format(name=name, version=version, index=inputs.index_url)

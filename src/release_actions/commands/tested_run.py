@@ -221,15 +221,16 @@ def resolve(inputs: Inputs, ctx: Context) -> Outcome:
     assert inputs.run_id is not None  # __post_init__: resolve has one
     if not ctx.repository:
         raise InputError(NO_REPOSITORY.format(run_id=inputs.run_id))
-    from release_actions import deadline, github
+    from release_actions import github
+    from release_actions.deadline import Deadline, DeadlineExceeded
 
     try:
-        tested = deadline.within(inputs.timeout, lambda: _read_tested(inputs, ctx))
-    except deadline.DeadlineExceeded as error:
+        tested = Deadline.after(inputs.timeout).run(lambda: _read_tested(inputs, ctx))
+    except DeadlineExceeded as error:
         raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=error)) from None
     except github.unusable_answer() as error:
-        why = f"an answer that is not the API's JSON: {type(error).__name__}"
-        raise CheckFailed(API_TIMED_OUT.format(run_id=inputs.run_id, error=why)) from None
+        raise CheckFailed(API_TIMED_OUT.format(
+            run_id=inputs.run_id, error=github.malformed(error, ctx.environ))) from None
     if tested is None:
         return _unavailable(inputs, ctx)
     ctx.console.info(f"Tested commit {tested.sha} (on {inputs.branch}), run number "
