@@ -5,7 +5,8 @@ at the stand-ins) and passed down, and the console it speaks through.
 Commands read the environment only through it. Below them, two modules read `os.environ`
 themselves for what they hand on: `git.py` (the allow-list of it that git is given, so no
 caller can pass a token along) and `probing.py` (whether a proxy is set, as urllib reads it);
-`rehearsal/act.py` reads the rehearsal's own environment to run act."""
+the rehearsal reads its own environment: `rehearsal/act.py` (to run act), `rehearsal/pythons.py`
+(where uv keeps the Pythons) and `rehearsal/tp_index.py` (the roots this machine trusts)."""
 
 from __future__ import annotations
 

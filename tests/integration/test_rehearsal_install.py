@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from release_actions.rehearsal.act import VENV_BIN
 from release_actions.rehearsal.bookends import InstallRefused, install
 from release_actions.rehearsal.tp_index import AttestingIndex
 
@@ -19,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-package"
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(["uv", "build", "--quiet", "--wheel", "--out-dir", str(out), str(SAMPLE)],
+    subprocess.run([str(VENV_BIN / "uv"), "build", "--quiet", "--wheel", "--out-dir", str(out), str(SAMPLE)],
                    check=True, capture_output=True)
     return next(out.glob("*.whl"))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -204,7 +203,9 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
 def _relock(run: Rehearsal) -> None:
     """The maintainer's `uv lock` after the version change, with the Pythons the workflows get
     (a project that requires a Python this one is not would otherwise ask to download it)."""
-    env = {**os.environ, **(run.pythons.env() if run.pythons else {})}
+    from release_actions.rehearsal.act import clean_env
+
+    env = clean_env(**(run.pythons.env() if run.pythons else {}))
     done = subprocess.run([sys.executable, "-m", "uv", "lock", "--offline", "--quiet"],
                           cwd=run.consumer, check=False, capture_output=True, text=True, env=env)
     if done.returncode != 0:
