@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,68 @@ def report_figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
         _FIGURES.extend(str(value) for name, value in report.user_properties if name == "figure")
+    if report.when == "teardown" and _HEARTBEAT is not None:
+        _HEARTBEAT.ended(report.nodeid)
+
+
+# Under pytest-xdist the main process only reports; when no test has ended for SILENT_SECONDS it
+# names the tests still running, so a long run never looks stuck.
+SILENT_SECONDS = 30.0
+
+
+class _Heartbeat:
+    def __init__(self, reporter: Any) -> None:
+        self.reporter = reporter
+        self.running: dict[str, float] = {}
+        self.last = time.monotonic()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._watch, name="heartbeat", daemon=True).start()
+
+    def started(self, nodeid: str) -> None:
+        with self.lock:
+            self.running[nodeid] = time.monotonic()
+
+    def ended(self, nodeid: str) -> None:
+        with self.lock:
+            self.running.pop(nodeid, None)
+            self.last = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(5):
+            now = time.monotonic()
+            with self.lock:
+                if now - self.last < SILENT_SECONDS or not self.running:
+                    continue
+                self.last = now
+                longest = sorted(self.running.items(), key=lambda item: item[1])[:3]
+                count = len(self.running)
+            names = ", ".join(f"{nodeid} ({now - since:.0f} s)" for nodeid, since in longest)
+            more = f" and {count - len(longest)} more" if count > len(longest) else ""
+            self.reporter.write_line(f"still running: {names}{more}")
+
+
+_HEARTBEAT: _Heartbeat | None = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _HEARTBEAT
+    config = session.config
+    workers = config.getoption("numprocesses", None) if config.pluginmanager.hasplugin(
+        "xdist") else None
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if workers and not hasattr(config, "workerinput") and reporter is not None:
+        _HEARTBEAT = _Heartbeat(reporter)
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if _HEARTBEAT is not None:
+        _HEARTBEAT.started(nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _HEARTBEAT is not None:
+        _HEARTBEAT.stopped.set()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
