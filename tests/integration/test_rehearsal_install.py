@@ -20,8 +20,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-package"
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([str(VENV_BIN / "uv"), "build", "--quiet", "--wheel", "--out-dir", str(out), str(SAMPLE)],
-                   check=True, capture_output=True)
+    subprocess.run([str(VENV_BIN / "uv"), "build", "--quiet", "--wheel", "--out-dir", str(out),
+                    str(SAMPLE)], check=True, capture_output=True)
     return next(out.glob("*.whl"))
 
 
