@@ -339,5 +339,5 @@ trap - ERR INT TERM
 # -I: neither the caller's checkout (the working directory) nor PYTHON* variables can put a
 # module in front of ours or of a dependency; our source goes first on the path explicitly.
 # -B: nothing is written into the venv its manifest does not know.
-exec "$(venv_python "$venv")" -I -B -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from release_actions.cli import main; raise SystemExit(main())' \
+exec "$(venv_python "$venv")" -I -B -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from release_actions.cli import program; program()' \
   "$root/src" "$command_name"

@@ -1,3 +1,3 @@
-from release_actions.cli import main
+from release_actions.cli import program
 
-raise SystemExit(main())
+program()

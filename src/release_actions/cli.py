@@ -7,6 +7,7 @@ Path of a value: `INPUT_*` or a flag → `command.read_values` → the command's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -356,5 +357,26 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_INTERNAL
 
 
+def end(code: int) -> NoReturn:
+    """End the process with `code`. A daemon thread still running (a call abandoned at its
+    deadline) is stopped by the interpreter's shutdown with a forced unwind, which aborts the
+    process ("FATAL: exception not rethrown", SIGABRT) or crashes it when the thread is in
+    native code that catches it (the Rust of cryptography, imported by PyGithub, or of
+    pydantic-core); so then the output is flushed and the process ends without that shutdown."""
+    import threading
+
+    if any(thread.daemon and thread.is_alive() for thread in threading.enumerate()):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to keep
+                stream.flush()
+        os._exit(code)
+    raise SystemExit(code)
+
+
+def program() -> NoReturn:
+    """The process `release-actions`: `main()` on its own command line, ended by `end`."""
+    end(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    program()

@@ -26,6 +26,7 @@ from devtools.fault_server import (
     ECHO,
     FAULTS,
     GZIP_BOMB,
+    MOVED_HERE,
     FaultServer,
     gzip_bomb,
 )
@@ -50,7 +51,7 @@ MEMORY_BOUND_MIB = 200
 # of this program's own memory (ru_maxrss would count the test process it was spawned from).
 MEASURED = (
     "import sys\n"
-    "from release_actions.cli import main\n"
+    "from release_actions.cli import end, main\n"
     "try:\n"
     "    code = main(sys.argv[1:])\n"
     "finally:\n"
@@ -58,7 +59,7 @@ MEASURED = (
     "        peak = next(int(line.split()[1]) for line in status\n"
     "                    if line.startswith('VmHWM:')) // 1024\n"
     "    print(f'peak-memory-mib={peak}', file=sys.stderr)\n"
-    "sys.exit(code)\n"
+    "end(code)\n"
 )
 # (path, fault) -> (seconds taken, configured deadline): the figures the suite reports.
 TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
@@ -393,6 +394,42 @@ def test_tested_run_resolve_is_bounded(tmp_path: Path) -> None:
     results = run_faults(tmp_path, "tested-run resolve", scenario, DEADLINE)
     # A redirect (loop) on the listing is a refusal too, never read as "no tested run".
     assert_bounded(results, codes=(1, 2))
+
+
+# The program as a runner starts it (`python -m release_actions`), threads switched as often as
+# possible: a deadline that expires while its call imports PyGithub leaves that thread in the
+# Rust of cryptography (a module's init calling back into Python) when the interpreter shuts down.
+SWITCHING_PROGRAM = ("import runpy, sys\nsys.setswitchinterval(1e-6)\n"
+                     "runpy.run_module('release_actions', run_name='__main__')\n")
+# Timeouts that end anywhere in that import on this machine or a slower one, 2 runs at a time:
+# before the exit was made safe, 1 or 2 of these 30 ended in SIGABRT.
+EARLY_TIMEOUTS = tuple(round(0.05 + 0.01 * step, 2) for step in range(30))
+
+
+def test_an_expired_deadline_never_crashes_the_exit(tmp_path: Path) -> None:
+    """tested-run against a server that moves every path to itself, its deadline expiring at
+    each moment of the import of PyGithub: each run ends with exit 1, one `::error` and the
+    summary written, never a signal ("FATAL: exception not rethrown")."""
+
+    def one(server: FaultServer, timeout: float) -> Result:
+        base = tmp_path / str(timeout)
+        base.mkdir()
+        workspace = make_workspace(base)
+        environ = clean_env(PYTHONPATH=str(ROOT / "src"))
+        environ.update(workspace.environ({"mode": "resolve", "run-id": "42",
+                                          "github-token": "ghs_tested-token-1234",
+                                          "timeout": str(timeout)}, GITHUB_API_URL=server.url))
+        proc = subprocess.run([sys.executable, "-c", SWITCHING_PROGRAM, "tested-run"],
+                              cwd=workspace.root, env=environ, capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+        return workspace.read_runner_files(Result(proc.returncode, proc.stdout, proc.stderr))
+
+    with FaultServer(MOVED_HERE) as server, ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda timeout: one(server, timeout), EARLY_TIMEOUTS))
+    for timeout, run in zip(EARLY_TIMEOUTS, runs, strict=True):
+        assert run.code == 1, (timeout, run.code, run.log)
+        assert len(run.errors()) == 1, (timeout, run.log)
+        assert run.summary.startswith("### ❌ `tested-run`"), (timeout, run.summary)
 
 
 def test_doctor_environments_are_bounded(tmp_path: Path) -> None:

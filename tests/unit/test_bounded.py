@@ -4,6 +4,8 @@ clock where time is the subject, on real local servers where a socket is."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from release_actions.errors import CheckFailed, ConfigError, Interrupted
 from release_actions.processes import TimedOut
 from release_actions.providers import Endpoint
 from release_actions.rehearsal.servers import serving
+from tests.helpers import ROOT, clean_env
 
 
 class FakeClock:
@@ -76,6 +79,46 @@ def test_run_stops_waiting_for_a_hung_call_at_the_deadline() -> None:
     finally:
         never.set()
     assert time.monotonic() - started < 3
+
+
+# A call abandoned at its deadline inside native code that catches a forced unwind: the Rust of
+# pydantic-core running a validator that never returns. The interpreter's shutdown stops such a
+# thread with that unwind: SIGABRT ("FATAL: exception not rethrown") or SIGSEGV, each time.
+ABANDONED_IN_RUST = """\
+from pydantic import BaseModel, field_validator
+from release_actions.cli import end
+from release_actions.deadline import Deadline, DeadlineExceeded
+
+class Busy(BaseModel):
+    value: int
+
+    @field_validator("value")
+    @classmethod
+    def forever(cls, value):
+        while True:
+            pass
+
+try:
+    Deadline.after(0.2).run(lambda: Busy(value=1))
+except DeadlineExceeded:
+    print("::error::no answer in time")
+end(1)
+"""
+# No thread left: the interpreter shuts down as usual (what is registered to run at exit runs).
+NOTHING_LEFT = ("import atexit\nfrom release_actions.cli import end\n"
+                "atexit.register(print, 'shut down')\nend(2)\n")
+
+
+@pytest.mark.parametrize(("program", "code", "stdout"), [
+    (ABANDONED_IN_RUST, 1, "::error::no answer in time\n"),
+    (NOTHING_LEFT, 2, "shut down\n"),
+], ids=["abandoned-call", "no-thread"])
+def test_the_process_ends_with_its_code_and_its_output(program: str, code: int,
+                                                       stdout: str) -> None:
+    for _ in range(3):
+        proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                              timeout=60, env=clean_env(PYTHONPATH=str(ROOT / "src")))
+        assert (proc.returncode, proc.stdout, proc.stderr) == (code, stdout, "")
 
 
 # --- the one bounded reader --------------------------------------------------------------------

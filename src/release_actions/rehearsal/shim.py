@@ -75,4 +75,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from release_actions.cli import end
+
+    end(main())
