@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from release_actions import versions
 from release_actions.declaration import read_bytes
 
 CANDIDATES = ("CHANGELOG.md", "CHANGES.md", "NEWS.md", "CHANGELOG.rst")
@@ -51,10 +52,7 @@ def heading_version(text: str) -> Version | None:
     match = VERSION_WORD.search(text.replace("[", " ").replace("]", " "))
     if match is None:
         return None
-    try:
-        return Version(match.group(1).rstrip(".-+"))
-    except InvalidVersion:
-        return None
+    return versions.try_parse(match.group(1).rstrip(".-+"))
 
 
 def _is_underline(line: str, title: str) -> bool:

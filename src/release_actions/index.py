@@ -10,7 +10,7 @@ import requests
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from release_actions import http
+from release_actions import http, versions
 from release_actions.answers import Malformed, parse_json, reading
 from release_actions.deadline import Deadline
 
@@ -64,9 +64,8 @@ def _releases(url: str, status: int, body: bytes) -> list[Published]:
             releases: Any = parse_json(body, url)["releases"]
             found = []
             for text, files in releases.items():
-                try:
-                    version = Version(text)
-                except ValueError:
+                version = versions.try_parse(text)
+                if version is None:
                     continue  # a legacy, non-PEP 440 release cannot equal or follow ours
                 live = any(not item.get("yanked", False) for item in files)
                 found.append(Published(version, live))

@@ -256,17 +256,17 @@ def delay(limit: float) -> Kind[float]:
 
 def version(name: str, raw: str, ctx: Context) -> Version | None:
     """A PEP 440 version, or None when empty."""
-    from packaging.version import InvalidVersion, Version
+    from release_actions import versions
 
     if not raw:
         return None
-    try:
-        return Version(raw)
-    except (InvalidVersion, ValueError):  # ValueError: a part of more than 4300 digits
+    parsed = versions.try_parse(raw)
+    if parsed is None:
         raise InputError(
             f"Input `{name}` must be a PEP 440 version such as 1.2.3 or 1.2.3.dev4; got "
             f"{quote(raw)}."
-        ) from None
+        )
+    return parsed
 
 
 def git_ref(name: str, raw: str, ctx: Context) -> str:

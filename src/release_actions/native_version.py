@@ -11,9 +11,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from release_actions import project_regex
+from release_actions import project_regex, versions
 from release_actions.declaration import (
     Declaration,
     line_of,
@@ -82,10 +82,10 @@ def cargo_form(old: str, new: str) -> str:
     match = CARGO_DEV_NUMBER.search(old)
     if match and target.dev is not None:
         written = old[:match.start("number")] + str(target.dev)
-        if Version(written) == target:
+        if versions.try_parse(written) == target:
             return written
     written = semver_spelling(target)
-    if not SEMVER.match(written) or Version(written) != target:
+    if not SEMVER.match(written) or versions.try_parse(written) != target:
         raise ConfigError(f"Cannot spell {new} in Cargo's SemVer (as {old} is written): write "
                           "the version as \"X.Y.Z-dev.0\".")
     return written
@@ -107,10 +107,7 @@ def _checked_cargo_version(path: Path, text: str, table: str, value: Any) -> Dec
     if not isinstance(value, str) or not SEMVER.match(value):
         raise ConfigError(NOT_SEMVER.format(path=path, line=line, version=shown),
                           file=path, line=line)
-    try:
-        parsed = Version(value)
-    except InvalidVersion:
-        parsed = None
+    parsed = versions.try_parse(value)
     if parsed is not None and (parsed.is_devrelease and not CARGO_DEV_NUMBER.search(value)):
         raise ConfigError(NO_CARGO_DEV.format(path=path, line=line, version=shown),
                           file=path, line=line)

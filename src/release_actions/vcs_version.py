@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from release_actions import git, project_regex, versions
 from release_actions.declaration import lookup
@@ -373,9 +373,8 @@ def _read_tag(tag: str, rule: TagRule, spans: project_regex.Spans | None,
         return None
     text, start = found
     lead = len(text) - len(text.lstrip("vV"))
-    try:
-        version = Version(text)
-    except InvalidVersion:
+    version = versions.try_parse(text)
+    if version is None:
         return None
     return ReleaseTag(tag, version, tag[:cut + start + lead])
 
@@ -478,10 +477,8 @@ def _doubts(best: ReleaseTag, found: list[ReleaseTag], tags: list[str], rule: Ta
 
 def _looks_higher(tag: str, than: Version) -> bool:
     match = _VERSION_AT_END.search(tag)
-    try:
-        return match is not None and Version(match.group(0)) > than
-    except InvalidVersion:
-        return False
+    version = versions.try_parse(match.group(0)) if match else None
+    return version is not None and version > than
 
 
 def _no_tag_message(rule: TagRule, tags: list[str]) -> str:

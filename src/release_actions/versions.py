@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 TAG_PIPELINE = "the tag pipeline (tag-guard + publish) releases it"
 # The largest number uv accepts in a version (2**64 - 2; `uv build` refuses 2**64 - 1).
@@ -18,14 +18,22 @@ class VersionRejected(ValueError):
     """A version the policy does not accept; the message says why and what to do."""
 
 
-def parse(text: str) -> Version:
+def try_parse(text: str) -> Version | None:
+    """The one way a version from outside is read: `text` as a PEP 440 version, or None."""
     try:
         return Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number past Python's 4300-digit int() limit
+        return None
+
+
+def parse(text: str) -> Version:
+    version = try_parse(text)
+    if version is None:
         shown = repr(text[:80] + ("…" if len(text) > 80 else ""))
         raise VersionRejected(
             f"{shown} is not a valid PEP 440 version (expected e.g. 1.2.3 or 1.2.3.dev0)."
-        ) from None
+        )
+    return version
 
 
 def is_final(version: Version) -> bool:

@@ -17,6 +17,8 @@ from tests.hostile.conftest import Setup, Workspace, run_in_process, tree_hash
 
 FORGED = "x\r::error::forged"
 HUGE = "x" * 20_000
+# A number past Python's 4300-digit limit of int(), which `packaging` meets parsing a version.
+THOUSANDS_OF_DIGITS = "9" * 5000
 NOT_UTF8 = "bad\udcffbyte"  # how Python hands on a byte that is not UTF-8 (surrogateescape)
 
 # What each command needs to get past its inputs, so only the value under test is wrong.
@@ -227,6 +229,9 @@ def _config_cases() -> list[object]:
         pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "v.bin"},
                           setup=_write("v.bin", "1.2.3.dev0")),
                      id="version-rewrite-extra-file-unknown-kind"),
+        pytest.param(Case("version-rewrite", rewrite, names="file=pyproject.toml,line=3", setup=_write(
+            "pyproject.toml", f'[project]\nname = "a"\nversion = "{THOUSANDS_OF_DIGITS}.dev0"\n')),
+                     id="version-rewrite-version-of-thousands-of-digits"),
     ]
     return cases
 
@@ -351,3 +356,25 @@ def test_real_bytes_from_the_runner_are_one_clear_error(
                                           proc.stderr.decode("utf-8", "replace")))
     check_contract(run, before, tree_hash(workspace.root), 2)
     assert "secret" not in stdout.replace("::add-mask::", "").split("::error")[1]
+
+
+def test_a_tag_of_thousands_of_digits_is_no_release(workspace: Workspace,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """git keeps a tag name of any length in packed-refs (as a fetch writes it): a VCS preview
+    reads past it as a tag that names no version, never a crash."""
+    import subprocess
+
+    from tests.hostile.conftest import VCS_PROJECT
+
+    (workspace.root / "pyproject.toml").write_text(VCS_PROJECT)
+    commit = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "vcs"]
+    for args in (commit, ["git", "tag", "v1.0.0"], [*commit, "--allow-empty"]):
+        subprocess.run(args, cwd=workspace.root, check=True, capture_output=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=workspace.root, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    with (workspace.root / ".git" / "packed-refs").open("a") as refs:
+        refs.write(f"{head} refs/tags/v{THOUSANDS_OF_DIGITS}\n")
+    run = run_in_process(workspace, ["version-rewrite"],
+                         workspace.environ({"run-number": "5", "dry-run": "true"}), monkeypatch)
+    assert (run.code, run.errors()) == (0, []), run.stdout[-2000:]
+    assert "SETUPTOOLS_SCM_PRETEND_VERSION=1.0.1.dev5" in run.stdout

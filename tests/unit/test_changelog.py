@@ -127,6 +127,13 @@ def test_rst_overlined_sections(tmp_path: Path) -> None:
     assert section is not None and section.body == "- New."
 
 
+def test_a_heading_of_thousands_of_digits_names_no_version(tmp_path: Path) -> None:
+    """A number past Python's 4300-digit limit of int() is no version, never a crash."""
+    path = write(tmp_path, "CHANGELOG.md", f"## {'9' * 5000}.0\n\n- x\n\n## 1.2.3\n\n- y\n")
+    section = changelog.find_section(path, Version("1.2.3"))
+    assert section is not None and section.body == "- y"
+
+
 def test_no_section_for_the_version(tmp_path: Path) -> None:
     path = write(tmp_path, "CHANGELOG.md", KEEP_A_CHANGELOG)
     assert changelog.find_section(path, Version("9.9.9")) is None

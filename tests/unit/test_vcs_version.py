@@ -49,6 +49,7 @@ DUNAMAI_DEFAULT = UV_DYNAMIC.rule({}, PATH)
         pytest.param("v2.0.0rc1", SCM_DEFAULT, None, id="scm-default-pre-release"),
         pytest.param("release_1.0.0", SCM_DEFAULT, None, id="scm-default-underscore"),
         pytest.param("nightly", SCM_DEFAULT, None, id="scm-default-no-digit"),
+        pytest.param("v" + "9" * 5000, SCM_DEFAULT, None, id="scm-default-thousands-of-digits"),
         # dunamai's default (uv- and poetry-dynamic-versioning): v required, stage kept
         pytest.param("v5.1.1", DUNAMAI_DEFAULT, "5.1.1", id="dunamai-default-v"),
         pytest.param("7.0.0", DUNAMAI_DEFAULT, None, id="dunamai-default-bare"),
