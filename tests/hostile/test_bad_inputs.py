@@ -229,8 +229,9 @@ def _config_cases() -> list[object]:
         pytest.param(Case("version-rewrite", {**rewrite, "extra-files": "v.bin"},
                           setup=_write("v.bin", "1.2.3.dev0")),
                      id="version-rewrite-extra-file-unknown-kind"),
-        pytest.param(Case("version-rewrite", rewrite, names="file=pyproject.toml,line=3", setup=_write(
-            "pyproject.toml", f'[project]\nname = "a"\nversion = "{THOUSANDS_OF_DIGITS}.dev0"\n')),
+        pytest.param(Case("version-rewrite", rewrite, names="file=pyproject.toml,line=3",
+                          setup=_write("pyproject.toml", '[project]\nname = "a"\nversion = '
+                                       f'"{THOUSANDS_OF_DIGITS}.dev0"\n')),
                      id="version-rewrite-version-of-thousands-of-digits"),
     ]
     return cases
