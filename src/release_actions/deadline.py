@@ -56,7 +56,8 @@ class Deadline:
     def run(self, call: Callable[[], T]) -> T:
         """`call()`'s result, or DeadlineExceeded when the deadline passes first. Exceptions are
         re-raised here. The call runs in a daemon thread, so one still blocked on a socket (a
-        server trickling header bytes never trips a per-read timeout) never holds the process."""
+        server trickling header bytes never trips a per-read timeout) never holds the process;
+        the process then ends through `cli.end` (the interpreter's shutdown can crash on it)."""
         answers: queue.SimpleQueue[tuple[bool, object]] = queue.SimpleQueue()
 
         def target() -> None:
