@@ -63,6 +63,10 @@ PUBLISHERS_FROM = {True: "as --trusted-publisher said",
                    False: "one per publishing job: its workflow file and environment"}
 # act's lines that show a step's script, which may echo an `::error::` it never printed.
 SCRIPT_SHOWN = ("⭐ Run ", "✅  Success - ", "❌  Failure - ")
+# act starts each line it logs with `[workflow/job]`; a line without it continues a shown script.
+_LOGGED = re.compile(r"\[[^\]\s/][^\]/]*/([^\]]+)\] ")
+_STEP_FAILED = re.compile(r"❌  Failure - \w+ (.*?)(?: \[[^\]]*\])?$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class Refused(Exception):
@@ -245,17 +249,33 @@ def _fix(run: WorkflowRun) -> str:
     failed = {job for job, result in run.jobs.items() if result == "failure"}
     if refused := refusal_fix(run.workflow, run.log, failed):
         return refused
-    shown = "\n".join(line for line in run.log.splitlines()
-                      if not any(label in line for label in SCRIPT_SHOWN))
+    lines = _until_failure(run.log)
+    shown = "\n".join(line for line in lines if not any(label in line for label in SCRIPT_SHOWN))
     errors = re.findall(r"::error[^:]*::(.*)", shown)
     if errors:
         return str(errors[-1]).replace("%0A", "\n").replace("%25", "%")
-    return (f"a `run:` step of {run.workflow} failed: its log is above; run the same command "
-            "in your checkout to see why.")
+    step = next(((found[1], _LOGGED.match(line)) for line in lines
+                 if (found := _STEP_FAILED.search(line))), None)
+    where = (f"the step `{step[0]}` of job `{step[1][1]}` in {run.workflow}" if step and step[1]
+             else f"a `run:` step of {run.workflow}")
+    return f"{where} failed: its log is above; run the same command in your checkout to see why."
+
+
+def _until_failure(log: str) -> list[str]:
+    """The lines act logged, without colours, up to the first failed step: what an `if:
+    always()` step does later is not why the run failed."""
+    lines = []
+    for line in log.splitlines():
+        line = _ANSI.sub("", line)
+        if _LOGGED.match(line):
+            lines.append(line)
+            if "❌  Failure - " in line:
+                break
+    return lines
 
 
 def excerpt(run: WorkflowRun) -> str:
-    lines = [line for line in run.log.splitlines() if "| " in line or "::error" in line
+    lines = [line for line in _until_failure(run.log) if "| " in line or "::error" in line
              or "Failure" in line]
     return "\n".join(lines[-EXCERPT_LINES:])
 
