@@ -102,11 +102,24 @@ class Story:
 # --- the stages ----------------------------------------------------------------------------
 
 
-def _project_version(checkout: Path) -> Any:
-    from release_actions.pyproject import find_project_version
+def release_version(checkout: Path, tag: str | None) -> tuple[Any, str]:
+    """The declaration a release pull request moves to the final version (None when the version
+    comes from git tags: the tag alone releases), and that final version: `tag`'s, else the
+    one main would release."""
+    import io
 
-    declaration, _name = find_project_version(checkout / "pyproject.toml")
-    return declaration
+    from release_actions import versions
+    from release_actions.gha import Console
+    from release_actions.version_source import read_version_source
+
+    source = read_version_source(checkout / "pyproject.toml")
+    if source.from_tags:
+        base = source.current(Console(actions=False, stream=io.StringIO())).base
+        return None, tag.lstrip("v") if tag else base.base_version
+    declaration = source.declared
+    assert declaration is not None  # one of the two is always set
+    return declaration, tag.lstrip("v") if tag else versions.parse(
+        declaration.version).base_version
 
 
 def setup(story: Story) -> None:
@@ -172,15 +185,13 @@ def preview(story: Story, title: str) -> None:
 
 
 def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
-    from release_actions import versions
     from release_actions.atomic import write_atomically
     from release_actions.pyproject import plan_rewrite
 
     run = story.rehearsal
-    declaration = _project_version(run.consumer)
-    final = versions.parse(declaration.version).base_version if not tag else tag.lstrip("v")
+    declaration, final = release_version(run.consumer, tag)
     tag = tag or f"v{final}"
-    if declaration.version != final:
+    if declaration is not None and declaration.version != final:
         say(f"\n== Release pull request: main {declaration.version} → {final}")
         write_atomically(plan_rewrite([declaration], final))
         if (run.consumer / "uv.lock").is_file():
