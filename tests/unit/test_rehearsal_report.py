@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from release_actions.rehearsal import shim
-from release_actions.rehearsal.cli import _fix, excerpt
+from release_actions.rehearsal.cli import _error, _fix, excerpt
 from release_actions.rehearsal.run import _JOB_END, PROVIDER_NAMES, WorkflowRun
 from release_actions.rehearsal.view import write_view
 from release_actions.workflows import read_workflow
@@ -97,3 +98,32 @@ def test_the_fix_names_the_failed_step_not_a_script_shown_after_it() -> None:
                           " [162.247562ms]")
     assert "scripts/smoke.py" in shown and "+ pytest==9.2.0" in shown
     assert "\x1b" not in shown and "IF_NONE" not in shown and "no files" not in shown
+
+
+UNKNOWN = ("The release pipeline uses actions a rehearsal cannot stand in:\n"
+           "  .github/workflows/ci.yml:32: octo/build@v2\n"
+           "  .github/workflows/ci.yml:67: octo/setup@v1\n"
+           "Map each to a local folder, e.g. `--map octo/build=path/to/folder`.")
+
+
+def test_an_error_on_a_terminal_is_plain_lines(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Tried as a new user would: the list of unmappable actions came as one `%0A` line."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+    _error(UNKNOWN, ".github/workflows/ci.yml", 32)
+
+    shown = capsys.readouterr()
+    assert shown.err == f"error: .github/workflows/ci.yml:32: {UNKNOWN}\n"
+    assert "%0A" not in shown.err + shown.out
+
+
+def test_an_error_in_actions_is_one_annotation(monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+
+    _error(UNKNOWN, ".github/workflows/ci.yml", 32)
+
+    assert capsys.readouterr().out.splitlines() == [
+        "::error file=.github/workflows/ci.yml,line=32,title=rehearse::"
+        + UNKNOWN.replace("\n", "%0A")]

@@ -398,9 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str, file: str | None = None, line: int | None = None) -> None:
-    where = f" file={file}" + (f",line={line}" if line else "") if file else ""
-    flat = message.replace("%", "%25").replace("\n", "%0A")
-    print(f"::error title=rehearse{where}::{flat}", flush=True)
+    """An annotation in Actions; on a terminal, plain lines (SPEC: no workflow commands)."""
+    import os
+
+    from release_actions.gha import Console
+
+    Console.from_environ(os.environ).error(message, title="rehearse", file=file, line=line)
 
 
 def _shown(file: str | Path | None, cwd: Path) -> str | None:
