@@ -178,10 +178,19 @@ def install_stage(story: Story) -> None:
 def preview(story: Story, title: str) -> None:
     say(f"\n== {title}: a push to main, and the workflows it starts")
     before = set(_files(story))
-    story.stage(title, story.rehearsal.push_main())
+    runs = story.rehearsal.push_main()
+    story.stage(title, runs)
+    _skips(runs)
     for name in sorted(set(_files(story)) - before):
         say(f"   ✔ published {name}")
         story.channels.setdefault(_version_of(name), "preview")
+
+
+def _skips(runs: list[WorkflowRun]) -> None:
+    """version-rewrite's skip is a notice, not a decision line: say it, or a green preview
+    that published nothing looks like one that lost its files."""
+    for notice in (n for r in runs for n in notices(r.log) if n.startswith("Skipping")):
+        say(f"   ✔ {notice}")
 
 
 def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
@@ -200,8 +209,7 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
         say("   merged to main: the workflows a push starts run again")
         runs = run.push_main()
         story.stage("release pull request merged", runs)
-        for notice in (n for r in runs for n in notices(r.log) if n.startswith("Skipping")):
-            say(f"   ✔ {notice}")
+        _skips(runs)
     say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
     before = set(_files(story))
     story.stage(f"public release {tag}", run.push_tag(tag, _commit(run, tag_at)))
