@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from release_actions.cli import main
+from release_actions.gha import Console
 from release_actions.rehearsal import shim
 from release_actions.rehearsal.cli import _error, _fix, excerpt
 from release_actions.rehearsal.run import _JOB_END, PROVIDER_NAMES, WorkflowRun
@@ -106,24 +108,32 @@ UNKNOWN = ("The release pipeline uses actions a rehearsal cannot stand in:\n"
            "Map each to a local folder, e.g. `--map octo/build=path/to/folder`.")
 
 
-def test_an_error_on_a_terminal_is_plain_lines(monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_error_on_a_terminal_is_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
     """Tried as a new user would: the list of unmappable actions came as one `%0A` line."""
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-
-    _error(UNKNOWN, ".github/workflows/ci.yml", 32)
+    _error(Console(actions=False), UNKNOWN, ".github/workflows/ci.yml", 32)
 
     shown = capsys.readouterr()
     assert shown.err == f"error: .github/workflows/ci.yml:32: {UNKNOWN}\n"
     assert "%0A" not in shown.err + shown.out
 
 
-def test_an_error_in_actions_is_one_annotation(monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-
-    _error(UNKNOWN, ".github/workflows/ci.yml", 32)
+def test_an_error_in_actions_is_one_annotation(capsys: pytest.CaptureFixture[str]) -> None:
+    _error(Console(actions=True), UNKNOWN, ".github/workflows/ci.yml", 32)
 
     assert capsys.readouterr().out.splitlines() == [
         "::error file=.github/workflows/ci.yml,line=32,title=rehearse::"
         + UNKNOWN.replace("\n", "%0A")]
+
+
+@pytest.mark.parametrize(("environ", "start"), [({}, "error: "), ({"GITHUB_ACTIONS": "true"},
+                                                                  "::error ")])
+def test_the_entry_point_speaks_as_the_environment_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    environ: dict[str, str], start: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no git checkout: bad input, before anything runs
+
+    assert main(["rehearse"], environ) == 2
+
+    shown = capsys.readouterr()
+    assert (shown.out + shown.err).startswith(start)

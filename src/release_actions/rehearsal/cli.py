@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from release_actions.errors import ConfigError
+from release_actions.gha import Console
 from release_actions.rehearsal.bookends import (
     Doctor,
     Installed,
@@ -405,13 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error(message: str, file: str | None = None, line: int | None = None) -> None:
-    """An annotation in Actions; on a terminal, plain lines (SPEC: no workflow commands)."""
-    import os
-
-    from release_actions.gha import Console
-
-    Console.from_environ(os.environ).error(message, title="rehearse", file=file, line=line)
+def _error(console: Console, message: str, file: str | None = None,
+           line: int | None = None) -> None:
+    """An annotation in Actions; on a terminal, plain lines, not a workflow command."""
+    console.error(message, title="rehearse", file=file, line=line)
 
 
 def _shown(file: str | Path | None, cwd: Path) -> str | None:
@@ -447,11 +445,12 @@ def _providers_down(value: str) -> tuple[str, ...]:
     return names
 
 
-def main(argv: Sequence[str], cwd: Path | None = None) -> int:
+def main(argv: Sequence[str], cwd: Path | None = None, console: Console | None = None) -> int:
     from release_actions.rehearsal.discovery import discover, parse_maps
     from release_actions.rehearsal.publishing import parse_publisher
 
     args = build_parser().parse_args(list(argv))
+    console = console or Console(actions=False)
     work = Path(tempfile.mkdtemp(prefix="release-actions-rehearsal-"))
     try:
         source = _source(cwd or Path.cwd())
@@ -465,14 +464,14 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
 
         pipeline = discover(source, write_actions(work / "actions"), parse_maps(args.map))
     except ConfigError as error:
-        _error(error.message, _shown(error.file, cwd or Path.cwd()), error.line)
+        _error(console, error.message, _shown(error.file, cwd or Path.cwd()), error.line)
         shutil.rmtree(work, ignore_errors=True)
         return 2
     say(f"release-actions rehearse: {options.repository}, workflows "
         f"{', '.join(w.name for w in pipeline.workflows)}, on a throw-away copy whose main is "
         "your HEAD (committed work only; the checkout is only read).")
     try:
-        return _rehearse(work, source, pipeline, options, args)
+        return _rehearse(work, source, pipeline, options, args, console)
     finally:
         if args.keep:
             say(f"\nThe copy is kept in {work}")
@@ -481,12 +480,12 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
 
 
 def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
-              args: argparse.Namespace) -> int:
+              args: argparse.Namespace, console: Console) -> int:
     with rehearsal(work, source, pipeline, options, Narrator(options.providers_down)) as run:
         try:
             story = play(run, args.scenario, args.tag, args.tag_at)
         except ConfigError as error:
-            _error(error.message)
+            _error(console, error.message)
             return 2
         return conclude(story, args.report)
 
