@@ -57,8 +57,9 @@ def test_a_declared_version_is_moved_to_its_final_form(tmp_path: Path) -> None:
     assert (declaration.version, final) == ("4.0.1.dev0", "4.0.1")
 
 
-def test_a_version_from_tags_without_a_release_tag_is_bad_input(tmp_path: Path) -> None:
+def test_a_version_from_tags_without_a_release_tag_needs_the_tag(tmp_path: Path) -> None:
     checkout = _repository(tmp_path / "untagged", HATCH_VCS)
 
     with pytest.raises(ConfigError):
         release_version(checkout, None)
+    assert release_version(checkout, "v0.1.0") == (None, "0.1.0")  # a first release

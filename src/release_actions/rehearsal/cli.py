@@ -110,13 +110,12 @@ def release_version(checkout: Path, tag: str | None) -> tuple[Any, str]:
     import io
 
     from release_actions import versions
-    from release_actions.gha import Console
     from release_actions.version_source import read_version_source
 
     source = read_version_source(checkout / "pyproject.toml")
-    if source.from_tags:
-        base = source.current(Console(actions=False, stream=io.StringIO())).base
-        return None, tag.lstrip("v") if tag else base.base_version
+    if source.from_tags:  # a first release (no tag yet) needs `--tag`
+        return None, tag.lstrip("v") if tag else source.current(
+            Console(actions=False, stream=io.StringIO())).base.base_version
     declaration = source.declared
     assert declaration is not None  # one of the two is always set
     return declaration, tag.lstrip("v") if tag else versions.parse(
