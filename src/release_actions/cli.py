@@ -322,7 +322,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if argv[:1] == [REHEARSE]:  # a laptop command, not an action: its own flags
         from release_actions.rehearsal.cli import main as rehearse
 
-        return rehearse(argv[1:])
+        return rehearse(argv[1:], console=Console.from_environ(environ))
     for stream in (sys.stdout, sys.stderr):
         # Bytes that are not UTF-8 (in a value from outside) are shown escaped, never a crash.
         if hasattr(stream, "reconfigure"):

@@ -17,7 +17,8 @@ CHANGELOG = "# Changelog\n\n## {final}\n\n- First public release of {name}.\n"
 class Kind:
     name: str  # the distribution name
     version: str  # main's version
-    layout: str  # "hatch-path" (__version__ in the module) or "static" ([project].version)
+    layout: str  # "hatch-path" (__version__ in the module), "static" ([project].version) or
+    # "hatch-vcs" (git tags, as hynek/structlog: `version` is what main would release, .dev0)
     files: tuple[str, str, str, str]  # test, gate, preview, public workflow file names
     titles: tuple[str, str, str]  # the `name:` of test, gate, preview
     checkout: str  # the pin of actions/checkout
@@ -42,6 +43,15 @@ ACME = Kind(
     setup="actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065",
     ours="v1.4.0", password="PYPI_PASSWORD",
 )
+# Tried as a new user would on hynek/structlog (commit 025edaf): a version from git tags.
+TAGGED = Kind(
+    name="tagged-log", version="1.2.1.dev0", layout="hatch-vcs",
+    files=("ci.yml", "integration.yml", "preview.yml", "release.yml"),
+    titles=("CI", "Integration", "Release preview"),
+    checkout="actions/checkout@v4",
+    setup="astral-sh/setup-uv@v6",
+    ours="v1",
+)
 TINY = Kind(
     name="tiny-lib", version="0.4.0.dev0", layout="static",
     files=("ci.yml", "record.yml", "preview.yml", "release.yml"),
@@ -65,6 +75,10 @@ def _pyproject(kind: Kind) -> str:
     )
     if kind.layout == "hatch-path":
         body += f'\n[tool.hatch.version]\npath = "src/{kind.module}/__init__.py"\n'
+    if kind.layout == "hatch-vcs":
+        body = body.replace('"hatchling>=1.26"]', '"hatchling>=1.26", "hatch-vcs"]')
+        body += ('\n[tool.hatch.version]\nsource = "vcs"\n'
+                 'raw-options = { local_scheme = "no-local-version" }\n')
     return head + body
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.consumers import ACME, TINY, Kind, make_consumer, snapshot
+from tests.e2e.consumers import ACME, TAGGED, TINY, Kind, make_consumer, snapshot
 from tests.helpers import VENV_BIN, clean_env, git
 
 pytestmark = pytest.mark.e2e
@@ -285,3 +285,26 @@ def test_a_trusted_publisher_for_another_workflow_file_is_red_with_pypis_words(
     assert result.report["published"] == [] and result.report["release"] is None
     assert {"workflow": "release.yml", "job": "release", "event": "push",
             "conclusion": "failure"} in result.report["stages"]
+
+
+def test_a_version_from_git_tags_is_released_by_the_tag(tmp_path: Path) -> None:
+    """Tried as a new user would on a hatch-vcs project: after its last release tag main's
+    preview counts from the next patch, and the public scenario tags main (no release pull
+    request: there is no version in a file), publishes it and installs it back."""
+    repository = make_consumer(tmp_path / "tagged", TAGGED)
+    git(repository, "tag", "v1.2.0")
+    (repository / "NEWS.md").write_text("After 1.2.0.\n")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "After the last release")
+
+    result = rehearse(repository)
+
+    assert result.code == 0, result.output[-6000:]
+    report = result.report
+    assert report is not None
+    assert {stage["conclusion"] for stage in report["stages"]} == {"success"}, report["stages"]
+    assert _versions(report, "preview") == {"1.2.1.dev1"}
+    assert _versions(report, "public") == {"1.2.1"}
+    assert report["release"]["tag"] == "v1.2.1"
+    assert "Release pull request" not in result.output
+    assert "pip install tagged-log  → 1.2.1 (import tagged_log ok)" in result.output

@@ -186,3 +186,20 @@ def test_the_install_lines_say_what_pip_got() -> None:
     assert "no public release" in describe(Installed(False, "tiny-lib"))
     needs = describe(Installed(False, "tiny-lib", "0.4.0", ["tiny_lib"], missing="requests"))
     assert "needs `requests`" in needs
+
+
+def test_a_preview_that_skips_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tried as a new user would, on a project whose main holds a final version (4.0.0): the
+    first preview published nothing and said nothing of version-rewrite's skip."""
+    pipe = Pipe()
+    monkeypatch.setattr("sys.stdout", pipe)
+    log = ("[internal-preview-release/publish]   | Tested commit 541f (on main), run number 1\n"
+           "[internal-preview-release/publish]   ❓ ::notice title=version-rewrite::Skipping the "
+           "preview: main holds the final version 4.0.0\n")
+    fake = types.SimpleNamespace(push_main=lambda: [_run(log)],
+                                 index=types.SimpleNamespace(files={}))
+
+    cli.preview(cli.Story(fake), "Preview")  # type: ignore[arg-type]
+
+    assert pipe.getvalue().splitlines()[-1] == (
+        "   ✔ Skipping the preview: main holds the final version 4.0.0")

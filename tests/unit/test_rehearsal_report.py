@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
+from release_actions.cli import main
+from release_actions.gha import Console
 from release_actions.rehearsal import shim
-from release_actions.rehearsal.cli import _fix
+from release_actions.rehearsal.cli import _error, _fix, excerpt
 from release_actions.rehearsal.run import _JOB_END, PROVIDER_NAMES, WorkflowRun
 from release_actions.rehearsal.view import write_view
 from release_actions.workflows import read_workflow
@@ -66,3 +69,71 @@ def test_every_provider_the_gate_knows_is_sent_to_its_stand_in() -> None:
 
     assert environ["GEMINI_BASE_URL"] == "http://local/gemini"
     assert environ["DEEPSEEK_BASE_URL"] == "http://local/deepseek"
+
+
+# Tried as a new user would: integration-eval.yml copied from examples/workflows/ into a project
+# without scripts/smoke.py. The failed step, then an `if: always()` upload-artifact stand-in whose
+# multi-line script act shows with unprefixed continuation lines, one of them an `::error::`.
+ALWAYS_AFTER = "\n".join([
+    "[integration-eval/eval-and-judge]   | \x1b[32m+\x1b[39m \x1b[1mpytest\x1b[0m==9.2.0",
+    "[integration-eval/eval-and-judge]   | .venv/bin/python: can't open file 'scripts/smoke.py':"
+    " [Errno 2] No such file or directory",
+    "[integration-eval/eval-and-judge]   ❌  Failure - Main Smoke rollout with the chosen provider"
+    " [162.247562ms]",
+    '[integration-eval/eval-and-judge] ⭐ Run Main mkdir -p "$REHEARSAL_ARTIFACTS/$NAME"',
+    '  [ "$IF_NONE" = error ] && { echo "::error::no files at $SOURCE"; exit 1; }',
+    '  echo "no files at $SOURCE"; exit 0',
+    "[integration-eval/eval-and-judge]   | no files at jobs/",
+    '[integration-eval/eval-and-judge]   ✅  Success - Main mkdir -p "$REHEARSAL_ARTIFACTS/$NAME"',
+])
+
+
+def test_the_fix_names_the_failed_step_not_a_script_shown_after_it() -> None:
+    run = WorkflowRun("integration-eval.yml", "eval-and-judge", "workflow_run", 1, 1, "0" * 40,
+                      1, ALWAYS_AFTER, {"eval-and-judge": "failure"})
+
+    assert _fix(run) == ("the step `Smoke rollout with the chosen provider` of job "
+                         "`eval-and-judge` in integration-eval.yml failed: its log is above; "
+                         "run the same command in your checkout to see why.")
+    shown = excerpt(run)
+    assert shown.endswith("❌  Failure - Main Smoke rollout with the chosen provider"
+                          " [162.247562ms]")
+    assert "scripts/smoke.py" in shown and "+ pytest==9.2.0" in shown
+    assert "\x1b" not in shown and "IF_NONE" not in shown and "no files" not in shown
+
+
+UNKNOWN = ("The release pipeline uses actions a rehearsal cannot stand in:\n"
+           "  .github/workflows/ci.yml:32: octo/build@v2\n"
+           "  .github/workflows/ci.yml:67: octo/setup@v1\n"
+           "Map each to a local folder, e.g. `--map octo/build=path/to/folder`.")
+
+
+def test_an_error_on_a_terminal_is_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    """Tried as a new user would: the list of unmappable actions came as one `%0A` line."""
+    _error(Console(actions=False), UNKNOWN, ".github/workflows/ci.yml", 32)
+
+    shown = capsys.readouterr()
+    assert shown.err == f"error: .github/workflows/ci.yml:32: {UNKNOWN}\n"
+    assert "%0A" not in shown.err + shown.out
+
+
+def test_an_error_in_actions_is_one_annotation(capsys: pytest.CaptureFixture[str]) -> None:
+    _error(Console(actions=True), UNKNOWN, ".github/workflows/ci.yml", 32)
+
+    assert capsys.readouterr().out.splitlines() == [
+        "::error file=.github/workflows/ci.yml,line=32,title=rehearse::"
+        + UNKNOWN.replace("\n", "%0A")]
+
+
+@pytest.mark.parametrize(("environ", "start"), [({}, "error: "), ({"GITHUB_ACTIONS": "true"},
+                                                                  "::error ")])
+def test_the_entry_point_speaks_as_the_environment_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    environ: dict[str, str], start: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no git checkout: bad input, before anything runs
+
+    assert main(["rehearse"], environ) == 2
+
+    shown = capsys.readouterr()
+    assert (shown.out + shown.err).startswith(start)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from release_actions.errors import ConfigError
+from release_actions.gha import Console
 from release_actions.rehearsal.bookends import (
     Doctor,
     Installed,
@@ -63,6 +64,10 @@ PUBLISHERS_FROM = {True: "as --trusted-publisher said",
                    False: "one per publishing job: its workflow file and environment"}
 # act's lines that show a step's script, which may echo an `::error::` it never printed.
 SCRIPT_SHOWN = ("⭐ Run ", "✅  Success - ", "❌  Failure - ")
+# act starts each line it logs with `[workflow/job]`; a line without it continues a shown script.
+_LOGGED = re.compile(r"\[[^\]\s/][^\]/]*/([^\]]+)\] ")
+_STEP_FAILED = re.compile(r"❌  Failure - \w+ (.*?)(?: \[[^\]]*\])?$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class Refused(Exception):
@@ -98,11 +103,23 @@ class Story:
 # --- the stages ----------------------------------------------------------------------------
 
 
-def _project_version(checkout: Path) -> Any:
-    from release_actions.pyproject import find_project_version
+def release_version(checkout: Path, tag: str | None) -> tuple[Any, str]:
+    """The declaration a release pull request moves to the final version (None when the version
+    comes from git tags: the tag alone releases), and that final version: `tag`'s, else the
+    one main would release."""
+    import io
 
-    declaration, _name = find_project_version(checkout / "pyproject.toml")
-    return declaration
+    from release_actions import versions
+    from release_actions.version_source import read_version_source
+
+    source = read_version_source(checkout / "pyproject.toml")
+    if source.from_tags:  # a first release (no tag yet) needs `--tag`
+        return None, tag.lstrip("v") if tag else source.current(
+            Console(actions=False, stream=io.StringIO())).base.base_version
+    declaration = source.declared
+    assert declaration is not None  # one of the two is always set
+    return declaration, tag.lstrip("v") if tag else versions.parse(
+        declaration.version).base_version
 
 
 def setup(story: Story) -> None:
@@ -161,22 +178,29 @@ def install_stage(story: Story) -> None:
 def preview(story: Story, title: str) -> None:
     say(f"\n== {title}: a push to main, and the workflows it starts")
     before = set(_files(story))
-    story.stage(title, story.rehearsal.push_main())
+    runs = story.rehearsal.push_main()
+    story.stage(title, runs)
+    _skips(runs)
     for name in sorted(set(_files(story)) - before):
         say(f"   ✔ published {name}")
         story.channels.setdefault(_version_of(name), "preview")
 
 
+def _skips(runs: list[WorkflowRun]) -> None:
+    """version-rewrite's skip is a notice, not a decision line: say it, or a green preview
+    that published nothing looks like one that lost its files."""
+    for notice in (n for r in runs for n in notices(r.log) if n.startswith("Skipping")):
+        say(f"   ✔ {notice}")
+
+
 def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
-    from release_actions import versions
     from release_actions.atomic import write_atomically
     from release_actions.pyproject import plan_rewrite
 
     run = story.rehearsal
-    declaration = _project_version(run.consumer)
-    final = versions.parse(declaration.version).base_version if not tag else tag.lstrip("v")
+    declaration, final = release_version(run.consumer, tag)
     tag = tag or f"v{final}"
-    if declaration.version != final:
+    if declaration is not None and declaration.version != final:
         say(f"\n== Release pull request: main {declaration.version} → {final}")
         write_atomically(plan_rewrite([declaration], final))
         if (run.consumer / "uv.lock").is_file():
@@ -185,8 +209,7 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
         say("   merged to main: the workflows a push starts run again")
         runs = run.push_main()
         story.stage("release pull request merged", runs)
-        for notice in (n for r in runs for n in notices(r.log) if n.startswith("Skipping")):
-            say(f"   ✔ {notice}")
+        _skips(runs)
     say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
     before = set(_files(story))
     story.stage(f"public release {tag}", run.push_tag(tag, _commit(run, tag_at)))
@@ -245,17 +268,33 @@ def _fix(run: WorkflowRun) -> str:
     failed = {job for job, result in run.jobs.items() if result == "failure"}
     if refused := refusal_fix(run.workflow, run.log, failed):
         return refused
-    shown = "\n".join(line for line in run.log.splitlines()
-                      if not any(label in line for label in SCRIPT_SHOWN))
+    lines = _until_failure(run.log)
+    shown = "\n".join(line for line in lines if not any(label in line for label in SCRIPT_SHOWN))
     errors = re.findall(r"::error[^:]*::(.*)", shown)
     if errors:
         return str(errors[-1]).replace("%0A", "\n").replace("%25", "%")
-    return (f"a `run:` step of {run.workflow} failed: its log is above; run the same command "
-            "in your checkout to see why.")
+    step = next(((found[1], _LOGGED.match(line)) for line in lines
+                 if (found := _STEP_FAILED.search(line))), None)
+    where = (f"the step `{step[0]}` of job `{step[1][1]}` in {run.workflow}" if step and step[1]
+             else f"a `run:` step of {run.workflow}")
+    return f"{where} failed: its log is above; run the same command in your checkout to see why."
+
+
+def _until_failure(log: str) -> list[str]:
+    """The lines act logged, without colours, up to the first failed step: what an `if:
+    always()` step does later is not why the run failed."""
+    lines = []
+    for line in log.splitlines():
+        line = _ANSI.sub("", line)
+        if _LOGGED.match(line):
+            lines.append(line)
+            if "❌  Failure - " in line:
+                break
+    return lines
 
 
 def excerpt(run: WorkflowRun) -> str:
-    lines = [line for line in run.log.splitlines() if "| " in line or "::error" in line
+    lines = [line for line in _until_failure(run.log) if "| " in line or "::error" in line
              or "Failure" in line]
     return "\n".join(lines[-EXCERPT_LINES:])
 
@@ -366,10 +405,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error(message: str, file: str | None = None, line: int | None = None) -> None:
-    where = f" file={file}" + (f",line={line}" if line else "") if file else ""
-    flat = message.replace("%", "%25").replace("\n", "%0A")
-    print(f"::error title=rehearse{where}::{flat}", flush=True)
+def _error(console: Console, message: str, file: str | None = None,
+           line: int | None = None) -> None:
+    """An annotation in Actions; on a terminal, plain lines, not a workflow command."""
+    console.error(message, title="rehearse", file=file, line=line)
 
 
 def _shown(file: str | Path | None, cwd: Path) -> str | None:
@@ -405,11 +444,12 @@ def _providers_down(value: str) -> tuple[str, ...]:
     return names
 
 
-def main(argv: Sequence[str], cwd: Path | None = None) -> int:
+def main(argv: Sequence[str], cwd: Path | None = None, console: Console | None = None) -> int:
     from release_actions.rehearsal.discovery import discover, parse_maps
     from release_actions.rehearsal.publishing import parse_publisher
 
     args = build_parser().parse_args(list(argv))
+    console = console or Console(actions=False)
     work = Path(tempfile.mkdtemp(prefix="release-actions-rehearsal-"))
     try:
         source = _source(cwd or Path.cwd())
@@ -423,14 +463,14 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
 
         pipeline = discover(source, write_actions(work / "actions"), parse_maps(args.map))
     except ConfigError as error:
-        _error(error.message, _shown(error.file, cwd or Path.cwd()), error.line)
+        _error(console, error.message, _shown(error.file, cwd or Path.cwd()), error.line)
         shutil.rmtree(work, ignore_errors=True)
         return 2
     say(f"release-actions rehearse: {options.repository}, workflows "
         f"{', '.join(w.name for w in pipeline.workflows)}, on a throw-away copy whose main is "
         "your HEAD (committed work only; the checkout is only read).")
     try:
-        return _rehearse(work, source, pipeline, options, args)
+        return _rehearse(work, source, pipeline, options, args, console)
     finally:
         if args.keep:
             say(f"\nThe copy is kept in {work}")
@@ -439,12 +479,12 @@ def main(argv: Sequence[str], cwd: Path | None = None) -> int:
 
 
 def _rehearse(work: Path, source: Path, pipeline: Any, options: Options,
-              args: argparse.Namespace) -> int:
+              args: argparse.Namespace, console: Console) -> int:
     with rehearsal(work, source, pipeline, options, Narrator(options.providers_down)) as run:
         try:
             story = play(run, args.scenario, args.tag, args.tag_at)
         except ConfigError as error:
-            _error(error.message)
+            _error(console, error.message)
             return 2
         return conclude(story, args.report)
 
