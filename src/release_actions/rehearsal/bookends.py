@@ -152,8 +152,7 @@ def install(run: Rehearsal, name: str, *, pre: bool) -> Installed:
 def _held(run: Rehearsal, name: str) -> bool:
     from packaging.utils import canonicalize_name
 
-    return any(canonicalize_name(file.split("-")[0]) == canonicalize_name(name)
-               for file in run.index.files)
+    return bool(run.index.projects.get(canonicalize_name(name)))
 
 
 def _pip(venv: Path) -> list[str]:
@@ -175,11 +174,9 @@ def _last(text: str) -> str:
 
 def distribution(files: list[str]) -> str:
     """The distribution name the index serves, from a published file's name."""
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+    from release_actions.rehearsal.tp_index import release_of
 
-    name = files[0]
-    return str((parse_wheel_filename(name) if name.endswith(".whl")
-                else parse_sdist_filename(name))[0])
+    return release_of(files[0])[0]
 
 
 def describe(installed: Installed) -> str:

@@ -251,10 +251,9 @@ def _files(story: Story) -> list[str]:
 
 
 def _version_of(name: str) -> str:
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+    from release_actions.rehearsal.tp_index import release_of
 
-    return str((parse_wheel_filename(name) if name.endswith(".whl")
-                else parse_sdist_filename(name))[1])
+    return release_of(name)[1]
 
 
 # --- the report ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from release_actions.rehearsal.publishing import (
     password_only_secrets,
 )
 from release_actions.rehearsal.pythons import PythonDownloads
-from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
+from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher, release_of
 from release_actions.rehearsal.view import write_view
 from release_actions.sigstore_standins import LocalSigstore
 from release_actions.workflows import Workflow
@@ -447,7 +447,6 @@ def published(run: Rehearsal, channel: Mapping[str, str]) -> list[dict[str, str]
     provenance (`verified`, `refused` or `none`: publish/attestations)."""
     import hashlib
 
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
     from sigstore.models import ClientTrustConfig
 
     from release_actions.rehearsal.publishing import provenance
@@ -455,8 +454,7 @@ def published(run: Rehearsal, channel: Mapping[str, str]) -> list[dict[str, str]
     attested = provenance(run.index, ClientTrustConfig.from_json(run.trust_config.read_text()))
     found = []
     for name, data in sorted(run.index.files.items()):
-        version = str((parse_wheel_filename(name) if name.endswith(".whl")
-                       else parse_sdist_filename(name))[1])
+        version = release_of(name)[1]
         found.append({"file": name, "version": version,
                       "sha256": hashlib.sha256(data).hexdigest(),
                       "channel": channel.get(version, "preview"), "provenance": attested[name]})

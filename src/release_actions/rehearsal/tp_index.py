@@ -20,7 +20,6 @@ import hashlib
 import ipaddress
 import json
 import os
-import re
 import secrets
 import ssl
 import tempfile
@@ -38,7 +37,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # PyPI's answer to a token no trusted publisher matches (warehouse/oidc/views.py).
@@ -73,8 +72,11 @@ def _claims(token: str) -> dict[str, Any]:
     return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def release_of(filename: str) -> tuple[str, str]:
+    """A distribution file's project (normalized) and version, read from its name."""
+    name, version = (parse_wheel_filename(filename)[:2] if filename.endswith(".whl")
+                     else parse_sdist_filename(filename))
+    return str(name), str(version)
 
 
 def _certificate(name: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
@@ -206,7 +208,7 @@ class AttestingIndex:
                 subject = statement["subject"][0]
                 if subject["name"] != filename or subject["digest"]["sha256"] != digest:
                     return 400, f"Invalid attestations supplied during upload: {filename}"
-            project = _normalize(form["name"].decode())
+            project = canonicalize_name(form["name"].decode())
             self.files[filename] = content
             self.uploaded_by[filename] = claims
             self.projects.setdefault(project, []).append(filename)
@@ -222,8 +224,7 @@ class AttestingIndex:
         """PyPI's JSON API for a project: its releases, each with its files."""
         releases: dict[str, list[dict[str, Any]]] = {}
         for name in names:
-            version = str((parse_wheel_filename(name) if name.endswith(".whl")
-                           else parse_sdist_filename(name))[1])
+            version = release_of(name)[1]
             releases.setdefault(version, []).append({
                 "filename": name, "url": f"{self.root_url}/files/{name}", "yanked": False,
                 "digests": {"sha256": hashlib.sha256(self.files[name]).hexdigest()}})
@@ -253,7 +254,7 @@ class AttestingIndex:
                 if path == "/_/oidc/audience":
                     self._reply(200, {"audience": "pypi"})
                 elif parts[:1] == ["simple"] and len(parts) == 2:
-                    names = owner.projects.get(_normalize(parts[1]))
+                    names = owner.projects.get(canonicalize_name(parts[1]))
                     if names is None:
                         self._reply(404, {"message": "no such project"})
                         return
@@ -265,7 +266,7 @@ class AttestingIndex:
                     self._reply(200, {"meta": {"api-version": "1.1"}, "name": parts[1],
                                       "files": files}, SIMPLE_JSON)
                 elif parts[:1] == ["pypi"] and len(parts) == 3 and parts[2] == "json":
-                    names = owner.projects.get(_normalize(parts[1]))
+                    names = owner.projects.get(canonicalize_name(parts[1]))
                     if names is None:
                         self._reply(404, {"message": "Not Found"})
                         return
