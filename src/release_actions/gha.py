@@ -98,6 +98,11 @@ def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def unescape_data(text: str) -> str:
+    """A workflow command's message as it was before `escape_data`."""
+    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
 def escape_property(text: str) -> str:
     """Escape a workflow command's property value as @actions/core does."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -28,6 +28,8 @@ def test_read_input_accepts_both_spellings(environ: dict[str, str], expected: st
 
 def test_escape_data_and_property() -> None:
     assert gha.escape_data("50%\r\nnext") == "50%25%0D%0Anext"
+    for text in ("50%\r\nnext", "%0A is literal", "100%25"):
+        assert gha.unescape_data(gha.escape_data(text)) == text
     assert gha.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 
 

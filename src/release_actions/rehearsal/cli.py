@@ -271,7 +271,9 @@ def _fix(run: WorkflowRun) -> str:
     shown = "\n".join(line for line in lines if not any(label in line for label in SCRIPT_SHOWN))
     errors = re.findall(r"::error[^:]*::(.*)", shown)
     if errors:
-        return str(errors[-1]).replace("%0A", "\n").replace("%25", "%")
+        from release_actions.gha import unescape_data
+
+        return unescape_data(str(errors[-1]))
     step = next(((found[1], _LOGGED.match(line)) for line in lines
                  if (found := _STEP_FAILED.search(line))), None)
     where = (f"the step `{step[0]}` of job `{step[1][1]}` in {run.workflow}" if step and step[1]
