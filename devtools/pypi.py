@@ -1,11 +1,11 @@
 """A small sample package to put on the index stand-in (hatchling, a README, `uv build`-able);
-the index itself is `release_actions.rehearsal.index.PypiServer`."""
+the index itself is `devtools.pypi_server.PypiServer`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from release_actions.rehearsal.index import PypiServer
+from devtools.pypi_server import PypiServer
 
 __all__ = ["README_BROKEN_RST", "README_OK", "PypiServer", "write_sample_package"]
 

@@ -4,8 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from release_actions.rehearsal.index import PypiServer
+from devtools.pypi_server import PypiServer
 
 
 @pytest.fixture(scope="module")

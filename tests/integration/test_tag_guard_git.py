@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from devtools.pypi_server import PypiServer
 
 from release_actions import git as git_wrapper
-from release_actions.rehearsal.index import PypiServer
 from tests.helpers import ROOT, Result, clean_env, git, run_cli
 
 PYPROJECT = """[project]

@@ -1,5 +1,6 @@
-"""The package index stand-in: `pypi-server run` (the `rehearse` extra) on 127.0.0.1, uploads
-protected by an htpasswd file, no fallback to pypi.org.
+"""The package index stand-in of the tests: `pypi-server run` (a dev dependency) on 127.0.0.1,
+uploads protected by an htpasswd file, no fallback to pypi.org. (A rehearsal publishes to
+`release_actions.rehearsal.tp_index` instead.)
 
     with PypiServer.start(tmp_path / "index") as index:
         ... upload to index.upload_url (user index.username, password index.password) ...
