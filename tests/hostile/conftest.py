@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from devtools.pypi import write_sample_package
 
 from release_actions import cli
 from tests.helpers import Result, parse_key_values
@@ -122,3 +123,14 @@ def run_in_process(workspace: Workspace, argv: list[str], environ: dict[str, str
 
 
 Setup = Callable[[Workspace], None]
+
+
+@pytest.fixture(scope="module")
+def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One wheel and one sdist of a sample preview version, built once."""
+    root = write_sample_package(tmp_path_factory.mktemp("sample"), "faultpkg", "1.0.0.dev1")
+    from release_actions.processes import uv_binary
+
+    subprocess.run([uv_binary(), "build", "--quiet", "--out-dir", "dist"], cwd=root, check=True,
+                   capture_output=True, timeout=300)
+    return root / "dist"

@@ -18,7 +18,7 @@ from devtools.fault_server import ECHO, FaultServer
 
 from tests.helpers import Result
 from tests.hostile.conftest import Workspace, make_workspace
-from tests.hostile.test_faults import PUBLISH, _run, _tagged, built_dist  # noqa: F401
+from tests.hostile.faults import PUBLISH, run_measured, tagged
 
 # Characters that URL-encoding and JSON change, so each form differs from the raw secret.
 CANARY = "cnry+/=&%-9f3a1c7e"
@@ -82,7 +82,7 @@ def _publish_check_url(workspace: Workspace, url: str) -> Echoed:
 def _tag_guard_index(workspace: Workspace, url: str) -> Echoed:
     bare = workspace.runner / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
-    _tagged(workspace, str(bare))
+    tagged(workspace, str(bare))
     subprocess.run(["git", "push", "-q", "origin", "HEAD:refs/heads/main"], cwd=workspace.root,
                    check=True, capture_output=True)
     return Echoed(["tag-guard"], {"tag": "v1.2.3", "index-url": url, "github-token": CANARY,
@@ -90,7 +90,7 @@ def _tag_guard_index(workspace: Workspace, url: str) -> Echoed:
 
 
 def _tag_guard_compare(workspace: Workspace, url: str) -> Echoed:
-    _tagged(workspace, str(workspace.runner / "no-such-origin.git"))
+    tagged(workspace, str(workspace.runner / "no-such-origin.git"))
     return Echoed(["tag-guard"], {"tag": "v1.2.3", "index-url": "", "github-token": CANARY,
                                   "timeout": "10"}, {"GITHUB_API_URL": url})
 
@@ -146,13 +146,13 @@ ECHOES: dict[str, tuple[Scenario, int]] = {
 
 
 @pytest.mark.parametrize("name", ECHOES)
-def test_no_form_of_a_secret_leaks(name: str, tmp_path: Path, built_dist: Path) -> None:  # noqa: F811
+def test_no_form_of_a_secret_leaks(name: str, tmp_path: Path, built_dist: Path) -> None:
     DIST[:] = [built_dist]
     scenario, status = ECHOES[name]
     workspace = make_workspace(tmp_path)
     with FaultServer(ECHO, status=status) as server:
         echoed = scenario(workspace, server.url)
-        run = _run(workspace, echoed.argv, echoed.inputs, echoed.env)
+        run = run_measured(workspace, echoed.argv, echoed.inputs, echoed.env)
     sent = [request for request in server.requests
             if any(form in str(request["headers"]) for form in forms(CANARY).values())]
     # The scenario is real: the secret went to the echoing server (unless refused before).

@@ -17,7 +17,7 @@ from devtools.pypi import write_sample_package
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import git, run_cli
 from tests.hostile.conftest import VCS_PROJECT, make_workspace
-from tests.hostile.test_faults import _bare_origin
+from tests.hostile.faults import bare_origin
 from tests.integration.test_bump_dev import Project
 
 CANARY = "canary-tok-7f3e1b9d2c"
@@ -123,7 +123,7 @@ def test_tag_guard_gives_git_and_hooks_no_token(tmp_path: Path, spies: Spies) ->
     """tag-guard fetches main (a ref update: reference-transaction) with its token in reach."""
     TRIED.append("tag-guard")
     workspace = make_workspace(_folder(tmp_path / "w"))
-    _bare_origin(workspace)
+    bare_origin(workspace)
     spies.watch(workspace.root)
     result = run_cli("tag-guard", cwd=workspace.root,
                      inputs={"tag": "v1.2.3", "index-url": "", "github-token": CANARY},
