@@ -25,17 +25,21 @@ TEST_WORKERS ?= 4
 # Two phases: every test on TEST_WORKERS workers, then the tests that bound time (marked
 # `alone`: two files, one per core) with the machine to themselves. Every temporary file of the
 # run (pytest's folders, act's cache and work folders) goes into one folder removed afterwards;
-# uv's and pip's package caches stay where they are. Python keeps its bytecode (in the ignored
-# __pycache__ folders of the tree and the venv) even where PYTHONDONTWRITEBYTECODE is set: the
-# hundreds of processes the run starts then compile each module once, not each time.
+# pip's package cache stays where it is. uv's is the tree's own (.cache/uv, kept between runs),
+# with the build backends' bytecode in it (devtools/uv_cache.py), so the hundreds of builds do
+# not each compile their backend. Python keeps its bytecode (in the ignored __pycache__ folders
+# of the tree and the venv) even where PYTHONDONTWRITEBYTECODE is set: the hundreds of
+# processes the run starts then compile each module once, not each time.
 test: .venv/.synced
 	@cache="$${XDG_CACHE_HOME:-$$HOME/.cache}"; tmp=$$(mktemp -d -t release-actions-test.XXXXXX) && \
-	export UV_CACHE_DIR="$${UV_CACHE_DIR:-$$cache/uv}" PIP_CACHE_DIR="$${PIP_CACHE_DIR:-$$cache/pip}" \
+	export UV_CACHE_DIR="$(CURDIR)/.cache/uv" PIP_CACHE_DIR="$${PIP_CACHE_DIR:-$$cache/pip}" \
 		XDG_CACHE_HOME="$$tmp/cache" TMPDIR="$$tmp" && unset PYTHONDONTWRITEBYTECODE && \
+	.venv/bin/python -m devtools.uv_cache && \
 	RELEASE_ACTIONS_TEST_PHASE=parallel .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile \
 		--basetemp="$$tmp/parallel" $(PYTEST_ARGS); first=$$?; [ $$first -eq 5 ] && first=0; \
 	echo "== the time-bounded tests, alone on the machine"; \
-	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 2 --dist loadfile --basetemp="$$tmp/alone" $(PYTEST_ARGS); \
+	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 2 --dist loadfile \
+		--basetemp="$$tmp/alone" $(PYTEST_ARGS); \
 	second=$$?; [ $$second -eq 5 ] && second=0; rm -rf "$$tmp"; \
 	[ $$first -eq 0 ] && [ $$second -eq 0 ]
 
@@ -53,6 +57,6 @@ docs: .venv/.synced
 	.venv/bin/python -m devtools.bootstrap --write
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo dist build
+	rm -rf .venv .tools .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo dist build
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -not -path './.git/*' -exec rm -rf {} +

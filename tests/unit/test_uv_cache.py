@@ -1,0 +1,40 @@
+"""devtools/uv_cache.py, which `make test` runs first: the cache entries a symlinked install
+points into are found (and only those), and a failure leaves the run slower, never stopped."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from devtools import uv_cache
+
+
+def test_the_entries_a_symlinked_install_points_into_are_found(tmp_path: Path) -> None:
+    archive = tmp_path / "cache/archive-v0"
+    for entry, module in (("AAA", "hatchling/build.py"), ("BBB", "pluggy/_hooks.py"),
+                          ("CCC", "unused/mod.py")):
+        (archive / entry / module).parent.mkdir(parents=True)
+        (archive / entry / module).write_text("x = 1\n")
+    site = tmp_path / "venv/lib/python3.11/site-packages"
+    for entry, module in (("AAA", "hatchling/build.py"), ("BBB", "pluggy/_hooks.py")):
+        (site / module).parent.mkdir(parents=True)
+        (site / module).symlink_to(archive / entry / module)
+    (site / "local.py").write_text("y = 2\n")  # a file of the venv's own: no cache entry
+
+    assert uv_cache.archive_roots(site) == {archive / "AAA", archive / "BBB"}
+
+
+def test_a_failure_is_one_line_and_the_run_goes_on(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def fails(uv: str) -> str:
+        raise subprocess.CalledProcessError(2, ["uv", "pip", "install"],
+                                            stderr=b"error: no index reachable")
+
+    monkeypatch.setattr(uv_cache, "warm", fails)
+
+    assert uv_cache.main() == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "uv cache not prepared (the run is only slower)" in err
+    assert "no index reachable" in err
