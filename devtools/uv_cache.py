@@ -1,5 +1,6 @@
-"""`python -m devtools.uv_cache`: `make test` first puts the build backends its tests build with
-into uv's cache (the tree's own, `.cache/uv`) and compiles their modules to bytecode there.
+"""`python -m devtools.uv_cache`: `make test` first puts the build backends its tests build with,
+and the actions' own dependencies, into uv's cache (the tree's own, `.cache/uv`) and compiles
+their modules to bytecode there.
 
 Every `uv build` makes a fresh build environment whose files uv links from its cache, and calls
 the backend in it four times or more (the requirements and the build of the sdist, then of the
@@ -7,10 +8,14 @@ wheel). Without bytecode in the cache each call compiles the backend again: abou
 of the 1.2 s a small hatchling build takes, over several hundred builds in a run. The bytecode
 is what Python would write itself; builds, backends and their results are unchanged.
 
-Best effort: when this fails, the run is slower, never different."""
+Done once per cache: a stamp in it names the lists and the Python it was done for (a newer
+release of a backend that appears later is used uncompiled until the lists change). Best
+effort: when this fails, the run is slower, never different."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +28,9 @@ BACKENDS = (
     "flit-core", "poetry-core", "poetry-dynamic-versioning", "pdm-backend", "scikit-build-core",
     "meson-python",
 )
+# Every runtime dependency, pinned with hashes: what the composite bootstrap installs into the
+# venv it makes per job, then compiles (then finding the bytecode in place).
+RUNTIME = Path(__file__).resolve().parents[1] / "bootstrap/requirements.txt"
 
 
 def archive_roots(site_packages: Path) -> set[Path]:
@@ -40,20 +48,35 @@ def archive_roots(site_packages: Path) -> set[Path]:
     return roots
 
 
-def warm(uv: str) -> str:
-    """Installs BACKENDS once through the cache and compiles the entries they came from."""
+def compiled(uv: str, requirements: list[str]) -> int:
+    """Installs `requirements` once through the cache into a throw-away venv and compiles the
+    cache entries they came from; returns how many entries."""
     with tempfile.TemporaryDirectory(prefix="release-actions-uv-cache-") as scratch:
         venv = Path(scratch) / "venv"
         subprocess.run([uv, "venv", "--quiet", str(venv)], check=True, capture_output=True)
         python = venv / "bin/python"
         subprocess.run([uv, "pip", "install", "--quiet", "--link-mode", "symlink", "--python",
-                        str(python), *BACKENDS], check=True, capture_output=True)
+                        str(python), *requirements], check=True, capture_output=True)
         (site_packages,) = venv.glob("lib/python*/site-packages")
         roots = sorted(archive_roots(site_packages))
         # The venv's Python is the one uv gives build environments, so the bytecode fits them.
         subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", *map(str, roots)],
                        check=True, capture_output=True)
-    return f"{len(BACKENDS)} build backends, {len(roots)} packages in the cache compiled"
+    return len(roots)
+
+
+def warm(uv: str) -> str:
+    backends = compiled(uv, list(BACKENDS))
+    runtime = compiled(uv, ["--no-deps", "--require-hashes", "-r", str(RUNTIME)])
+    return (f"{len(BACKENDS)} build backends ({backends} packages) and the actions' own "
+            f"dependencies ({runtime} packages) compiled")
+
+
+def stamp() -> str:
+    """What the compiled entries depend on: the lists, this Python, uv's cache folder."""
+    return hashlib.sha256("\n".join([
+        *BACKENDS, RUNTIME.read_text(), sys.version, os.environ.get("UV_CACHE_DIR", ""),
+    ]).encode()).hexdigest()
 
 
 def main() -> int:
@@ -62,8 +85,12 @@ def main() -> int:
 
     uv = uv_binary()
     started = time.monotonic()
+    done_before = Path(os.environ.get("UV_CACHE_DIR", ".cache/uv")) / ".release-actions-compiled"
+    if done_before.is_file() and done_before.read_text() == stamp():
+        return 0
     try:
         done = warm(uv)
+        done_before.write_text(stamp())
     except (OSError, ValueError, ReleaseActionsError, subprocess.CalledProcessError) as error:
         detail = getattr(error, "stderr", b"") or b""
         print(f"uv cache not prepared (the run is only slower): {error} "
