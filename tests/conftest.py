@@ -107,10 +107,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 
+# The slow kinds first: a worker that takes an act run or a build-heavy file late would run on
+# alone after the others finish (pytest-xdist hands out files in this order).
+KIND_ORDER = ("e2e", "integration", "hostile", "unit", "static")
+
+
+def _kind_rank(item: pytest.Item) -> int:
+    parts = item.nodeid.split("/")
+    kind = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`make test` runs in two phases (RELEASE_ACTIONS_TEST_PHASE): `parallel`, every test but
     those marked `alone`, on several workers; then `alone`, the tests that bound time, with the
-    machine to themselves. Unset: everything, as plain `pytest` runs it."""
+    machine to themselves. Unset: everything, as plain `pytest` runs it. Either way the slow
+    kinds of test come first (a file's tests stay together and in order)."""
+    items.sort(key=_kind_rank)
     phase = os.environ.get("RELEASE_ACTIONS_TEST_PHASE")
     if phase not in ("parallel", "alone"):
         return
