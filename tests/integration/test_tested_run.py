@@ -31,8 +31,11 @@ class Repo:
     side: str  # a commit only on a side branch
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """One origin for the module: the tests only read it (the stand-in's compare API runs
+    `git rev-parse` and `git merge-base` in it)."""
+    tmp_path = tmp_path_factory.mktemp("repo")
     work = tmp_path / "work"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
