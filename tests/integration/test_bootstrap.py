@@ -44,9 +44,18 @@ def runner_temp(tmp_path: Path) -> Path:
     return tmp_path / "runner-temp"
 
 
+def runner_with_pip(folder: Path, *, uv: Path | None = None) -> str:
+    """`runner_path`, whose `python3` has a recent pip as a runner's Python does: the tests'
+    interpreter with the pip uv.lock pins, not whatever pip the machine's Python has. A link
+    would lose the tests' venv (Python finds it beside the path it is run as)."""
+    path = runner_path(folder, python=False, uv=uv)
+    fake_tool(folder, "python3", f'exec "{sys.executable}" "$@"')
+    return path
+
+
 @pytest.fixture
 def no_uv(tmp_path: Path) -> str:
-    return runner_path(tmp_path / "no-uv")
+    return runner_with_pip(tmp_path / "no-uv")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tests.integration.test_bootstrap import (
     project,
     rewrite,
     runner_temp,
+    runner_with_pip,
     venv_of,
     with_uv,
 )
@@ -79,7 +80,7 @@ def test_two_actions_in_one_job_reuse_and_extend_one_venv(project: Path, runner_
 
 def test_a_failing_uv_falls_back_to_pip_in_one_line(project: Path, runner_temp: Path,
                                                     tmp_path: Path) -> None:
-    path = runner_path(tmp_path / "bad-uv", uv=failing_uv(tmp_path / "fake"))
+    path = runner_with_pip(tmp_path / "bad-uv", uv=failing_uv(tmp_path / "fake"))
     result = rewrite(project, runner_temp, path)
     assert result.returncode == 0, result.stdout + result.stderr
     fallback = [line for line in result.stdout.splitlines() if "failed" in line]
