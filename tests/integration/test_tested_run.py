@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from release_actions import cli
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
-from tests.helpers import Result, git, run_cli
+from tests.helpers import Result, clean_env, git, parse_key_values, run_cli
 
 REPOSITORY = "octo/sample"
 TOKEN = "ghs_tested_run_token_7731"
@@ -84,6 +89,39 @@ def authorizations(github: FakeGitHub, prefix: str) -> list[str]:
             if request.startswith(prefix)]
 
 
+def run_here(command: str, *, cwd: Path, inputs: dict[str, str],
+             env: dict[str, str]) -> Result:
+    """`run_cli` without a new interpreter: the command's own code in this process, with the
+    same environment and runner files, through PyGithub and real HTTP to the stand-in. The
+    round trips below run it as a process."""
+    scratch = Path(tempfile.mkdtemp())
+    files = {name: scratch / name.lower() for name in
+             ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")}
+    for path in files.values():
+        path.write_text("")
+    environment = clean_env(GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(cwd), **env,
+                            **{name: str(path) for name, path in files.items()})
+    for name, value in inputs.items():
+        environment[f"INPUT_{name.upper().replace('-', '_')}"] = value
+    stdout, stderr = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            code = cli.main([command], environment)
+    finally:
+        os.chdir(here)
+    result = Result(code, stdout.getvalue(), stderr.getvalue(),
+                    outputs=parse_key_values(files["GITHUB_OUTPUT"].read_text()),
+                    env=parse_key_values(files["GITHUB_ENV"].read_text()),
+                    summary=files["GITHUB_STEP_SUMMARY"].read_text())
+    shutil.rmtree(scratch)
+    return result
+
+
+Runner = Callable[..., Result]
+
+
 def record(tmp_path: Path, sha: str, run_number: str) -> Result:
     return run_cli("tested-run", cwd=tmp_path, inputs={
         "mode": "record", "sha": sha, "run-number": run_number,
@@ -91,8 +129,9 @@ def record(tmp_path: Path, sha: str, run_number: str) -> Result:
     })
 
 
-def resolve(tmp_path: Path, github: FakeGitHub, run_id: int = RUN_ID) -> Result:
-    return run_cli("tested-run", cwd=tmp_path, inputs={
+def resolve(tmp_path: Path, github: FakeGitHub, run_id: int = RUN_ID,
+            run: Runner = run_here) -> Result:
+    return run("tested-run", cwd=tmp_path, inputs={
         "mode": "resolve", "run-id": str(run_id), "github-token": TOKEN,
     }, env={"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": REPOSITORY})
 
@@ -105,7 +144,7 @@ def test_record_then_resolve_round_trip(tmp_path: Path, repo: Repo, github: Fake
     assert written.code == 0, written.log
     github.add_artifact(RUN_ID, "tested-run", as_artifact(tmp_path / "record"))
 
-    resolved = resolve(tmp_path, github)
+    resolved = resolve(tmp_path, github, run=run_cli)
 
     assert resolved.code == 0, resolved.log
     assert resolved.outputs == {"available": "true", "sha": repo.on_main, "run-number": "41"}
@@ -274,8 +313,8 @@ def record_benchflow(tmp_path: Path, sha: str, run_number: str) -> Result:
     })
 
 
-def resolve_benchflow(tmp_path: Path, github: FakeGitHub) -> Result:
-    return run_cli("tested-run", cwd=tmp_path, inputs={
+def resolve_benchflow(tmp_path: Path, github: FakeGitHub, run: Runner = run_here) -> Result:
+    return run("tested-run", cwd=tmp_path, inputs={
         "mode": "resolve", "run-id": str(RUN_ID), "github-token": TOKEN, "format": "benchflow",
     }, env={"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": REPOSITORY})
 
@@ -303,7 +342,7 @@ def test_benchflow_round_trip_through_a_real_upload(tmp_path: Path, repo: Repo,
     wanted = github.upload_artifact(RUN_ID, PROVENANCE, tmp_path / "release-provenance")
     github.upload_artifact(RUN_ID, "tested-run", tmp_path / "release-provenance")  # ignored
 
-    resolved = resolve_benchflow(tmp_path, github)
+    resolved = resolve_benchflow(tmp_path, github, run=run_cli)
 
     assert resolved.code == 0, resolved.log
     assert resolved.outputs == {"available": "true", "sha": repo.on_main, "run-number": "412"}
