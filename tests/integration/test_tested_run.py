@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from release_actions import cli
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
-from tests.helpers import Result, clean_env, git, parse_key_values, run_cli
+from tests.helpers import Result, git, run_cli
+from tests.in_process import run_here
 
 REPOSITORY = "octo/sample"
 TOKEN = "ghs_tested_run_token_7731"
@@ -89,36 +85,7 @@ def authorizations(github: FakeGitHub, prefix: str) -> list[str]:
             if request.startswith(prefix)]
 
 
-def run_here(command: str, *, cwd: Path, inputs: dict[str, str],
-             env: dict[str, str]) -> Result:
-    """`run_cli` without a new interpreter: the command's own code in this process, with the
-    same environment and runner files, through PyGithub and real HTTP to the stand-in. The
-    round trips below run it as a process."""
-    scratch = Path(tempfile.mkdtemp())
-    files = {name: scratch / name.lower() for name in
-             ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")}
-    for path in files.values():
-        path.write_text("")
-    environment = clean_env(GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(cwd), **env,
-                            **{name: str(path) for name, path in files.items()})
-    for name, value in inputs.items():
-        environment[f"INPUT_{name.upper().replace('-', '_')}"] = value
-    stdout, stderr = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with redirect_stdout(stdout), redirect_stderr(stderr):
-            code = cli.main([command], environment)
-    finally:
-        os.chdir(here)
-    result = Result(code, stdout.getvalue(), stderr.getvalue(),
-                    outputs=parse_key_values(files["GITHUB_OUTPUT"].read_text()),
-                    env=parse_key_values(files["GITHUB_ENV"].read_text()),
-                    summary=files["GITHUB_STEP_SUMMARY"].read_text())
-    shutil.rmtree(scratch)
-    return result
-
-
+# resolve runs in this process (tests/in_process.py) but in the two round trips.
 Runner = Callable[..., Result]
 
 
