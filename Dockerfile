@@ -18,11 +18,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /opt/release-actions
 
 # The locked dependencies, exported from uv.lock with their hashes; this layer is rebuilt only
-# when the lock changes.
+# when the lock changes. The base image's pip installs into the venv (--python), so the venv
+# needs no pip of its own: nothing in the image runs one, and ensurepip is most of the time
+# `python -m venv` takes.
 COPY bootstrap/requirements.txt bootstrap/requirements.txt
-RUN python -m venv venv \
-    && venv/bin/pip install --quiet --no-deps --require-hashes --only-binary=:all: \
-        -r bootstrap/requirements.txt
+RUN python -m venv --without-pip venv \
+    && python -m pip --python venv/bin/python install --quiet --no-deps --require-hashes \
+        --only-binary=:all: -r bootstrap/requirements.txt
 
 # The package itself runs from its source, put on the venv's path by a .pth file: `python -I`
 # below ignores PYTHONPATH and the working directory (the caller's checkout), so nothing the

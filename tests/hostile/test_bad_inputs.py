@@ -5,6 +5,7 @@ kind is covered by adding it to BASELINES' command."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from release_actions import cli, kinds
 from tests.helpers import Result
-from tests.hostile.conftest import Setup, Workspace, run_in_process, tree_hash
+from tests.hostile.conftest import Setup, Workspace, make_workspace, run_in_process, tree_hash
 
 FORGED = "x\r::error::forged"
 HUGE = "x" * 20_000
@@ -152,6 +153,23 @@ def _unwritable_output(workspace: Workspace) -> None:
 def _summary_a_directory(workspace: Workspace) -> None:
     (workspace.runner / "github_step_summary").unlink()
     (workspace.runner / "github_step_summary").mkdir()
+
+
+@pytest.fixture(scope="module")
+def made_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The hostile suites' workspace, made once for the module's hundreds of cases; git's
+    sample hooks (inert files) are left out, so that a copy is quick."""
+    made = make_workspace(tmp_path_factory.mktemp("workspace"))
+    for sample in (made.root / ".git" / "hooks").glob("*.sample"):
+        sample.unlink()
+    return made
+
+
+@pytest.fixture
+def workspace(made_workspace: Workspace, tmp_path: Path) -> Workspace:
+    """A copy of `made_workspace` per case: a case may change its copy (and must not)."""
+    return Workspace(Path(shutil.copytree(made_workspace.root, tmp_path / "ws", symlinks=True)),
+                     Path(shutil.copytree(made_workspace.runner, tmp_path / "runner")))
 
 
 def _links(workspace: Workspace) -> None:

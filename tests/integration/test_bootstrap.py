@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,14 +44,43 @@ def runner_temp(tmp_path: Path) -> Path:
     return tmp_path / "runner-temp"
 
 
+def runner_with_pip(folder: Path, *, uv: Path | None = None) -> str:
+    """`runner_path`, whose `python3` has a recent pip as a runner's Python does: the tests'
+    interpreter with the pip uv.lock pins, not whatever pip the machine's Python has. A link
+    would lose the tests' venv (Python finds it beside the path it is run as)."""
+    path = runner_path(folder, python=False, uv=uv)
+    fake_tool(folder, "python3", f'exec "{sys.executable}" "$@"')
+    return path
+
+
 @pytest.fixture
 def no_uv(tmp_path: Path) -> str:
-    return runner_path(tmp_path / "no-uv")
+    return runner_with_pip(tmp_path / "no-uv")
 
 
 @pytest.fixture
 def with_uv(tmp_path: Path) -> str:
     return runner_path(tmp_path / "with-uv", uv=VENV_BIN / "uv")
+
+
+@pytest.fixture(scope="module")
+def made_by_uv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The venv a first version-rewrite of a job leaves with uv on PATH, made once per module
+    by the real bootstrap; `given_the_jobs_venv` copies it for a test that starts from it."""
+    folder = tmp_path_factory.mktemp("made-by-uv")
+    project, runner_temp = folder / "project", folder / "runner-temp"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.0.dev0"\n')
+    made = rewrite(project, runner_temp, runner_path(folder / "with-uv", uv=VENV_BIN / "uv"))
+    assert made.returncode == 0, made.stdout + made.stderr
+    return venv_of(runner_temp)
+
+
+def given_the_jobs_venv(made_by_uv: Path, runner_temp: Path) -> Path:
+    """A copy of the venv an earlier version-rewrite of the job made (with uv), in this test's
+    RUNNER_TEMP: new files (a test may change them) that its manifest describes."""
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copytree(made_by_uv, runner_temp / made_by_uv.name, symlinks=True))
 
 
 @pytest.fixture(scope="session")
@@ -71,16 +101,6 @@ def old_uv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         (folder / f"uv-{OLD_UV}.data/scripts/uv").rename(binary)
         binary.chmod(0o755)
     return binary
-
-
-@pytest.fixture(scope="session")
-def python_without_pip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder whose `python3` is a Python 3.10+ that has no pip (a venv made without it)."""
-    folder = tmp_path_factory.mktemp("python-without-pip")
-    subprocess.run([str(base_python()), "-m", "venv", "--without-pip", str(folder / "venv")],
-                   check=True)
-    fake_tool(folder / "bin", "python3", f'exec "{folder}/venv/bin/python" "$@"')
-    return folder / "bin"
 
 
 def fake_tool(folder: Path, name: str, script: str) -> Path:
@@ -122,43 +142,6 @@ def rewrite(project: Path, runner_temp: Path, path: str,
                     inputs=INPUTS, env=env)
 
 
-def test_without_uv_pip_installs_only_the_core_set(project: Path, runner_temp: Path,
-                                                    no_uv: str) -> None:
-    """Given a runner with Python (and its pip) but no uv, when version-rewrite runs, then
-    python -m venv makes a venv without pip, the interpreter's pip installs the core set only
-    into it (not PyGithub, twine, uv), and the command runs."""
-    result = rewrite(project, runner_temp, no_uv)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("uv is not on PATH; using python -m venv and pip") == 1
-    assert outputs(runner_temp)["version"] == "1.0.dev5"
-    venv = venv_of(runner_temp)
-    assert (venv / "pyvenv.cfg").exists() and not (venv / "bin/pip").exists()
-    assert sorted(marker.name for marker in venv.glob(".set-*")) == [".set-core"]
-    assert (venv / ".complete").exists()
-    assert imports(venv, "packaging, tomlkit, yaml")
-    assert not imports(venv, "requests") and not imports(venv, "github")
-    assert not list(runner_temp.glob("*.partial")) and not list(runner_temp.glob("*.log"))
-
-
-def test_two_actions_in_one_job_reuse_and_extend_one_venv(project: Path, runner_temp: Path,
-                                                          no_uv: str) -> None:
-    """Given a job that runs version-rewrite, tag-guard, then version-rewrite again, the first
-    makes the venv, the second adds the github set to the same venv, the third reuses it."""
-    first = rewrite(project, runner_temp, no_uv)
-    venv = venv_of(runner_temp)
-    second = run_step("tag-guard", cwd=project, runner_temp=runner_temp, path=no_uv)
-    third = rewrite(project, runner_temp, no_uv)
-    assert first.returncode == 0 and third.returncode == 0, third.stdout + third.stderr
-    assert "adding github to the environment" in second.stdout
-    # tag-guard ran and refused its empty input itself: one ::error, its own.
-    assert second.returncode == 2 and len(errors(second)) == 1
-    assert "Input `tag` is empty" in errors(second)[0]
-    assert f"reusing the environment {venv}" in third.stdout
-    assert venv_of(runner_temp) == venv
-    assert sorted(marker.name for marker in venv.glob(".set-*")) == [".set-core", ".set-github"]
-    assert imports(venv, "github, requests, packaging")
-
-
 def test_uv_makes_the_venv_and_the_second_action_reuses_it(project: Path, runner_temp: Path,
                                                            with_uv: str) -> None:
     first = rewrite(project, runner_temp, with_uv)
@@ -182,46 +165,6 @@ def test_an_old_uv_still_makes_the_venv(project: Path, runner_temp: Path, tmp_pa
     assert outputs(runner_temp)["version"] == "1.0.dev5"
 
 
-def test_a_failing_uv_falls_back_to_pip_in_one_line(project: Path, runner_temp: Path,
-                                                    tmp_path: Path) -> None:
-    path = runner_path(tmp_path / "bad-uv", uv=failing_uv(tmp_path / "fake"))
-    result = rewrite(project, runner_temp, path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    fallback = [line for line in result.stdout.splitlines() if "failed" in line]
-    assert fallback == [f"release-actions: uv {OLD_UV} failed (missing field `version`); "
-                        "using python -m venv and pip instead."]
-    assert "TOML parse error" not in result.stdout + result.stderr
-    assert errors(result) == [] and "(pip)" in result.stdout
-    assert "uv = " not in (venv_of(runner_temp) / "pyvenv.cfg").read_text()  # not made by uv
-
-
-def test_a_python_without_pip_gets_a_venv_with_pip(project: Path, runner_temp: Path,
-                                                   tmp_path: Path,
-                                                   python_without_pip: Path) -> None:
-    tools = runner_path(tmp_path / "bare", python=False)
-    result = rewrite(project, runner_temp, f"{python_without_pip}{os.pathsep}{tools}")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (venv_of(runner_temp) / "bin/pip").exists()
-    assert outputs(runner_temp)["version"] == "1.0.dev5"
-
-
-def test_a_venv_made_by_uv_is_extended_by_pip_when_uv_fails(
-    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path, python_without_pip: Path
-) -> None:
-    """Given a venv that uv made (without pip), when a later action's uv fails and the Python
-    on PATH has no pip either, then pip is put into the venv and adds the set."""
-    assert rewrite(project, runner_temp, with_uv).returncode == 0
-    tools = runner_path(tmp_path / "bad-uv", python=False, uv=failing_uv(tmp_path / "fake"))
-    path = f"{python_without_pip}{os.pathsep}{tools}"
-    result = run_step("integration-gate", cwd=project, runner_temp=runner_temp, path=path)
-    assert "adding gate to the environment" in result.stdout
-    assert "using python -m venv and pip instead" in result.stdout
-    assert not any("release-actions bootstrap" in line for line in errors(result))
-    venv = venv_of(runner_temp)
-    assert imports(venv, "requests") and (venv / ".complete").exists()
-    assert (venv / "bin/pip").exists()
-
-
 def test_without_python_one_error_says_what_to_add(project: Path, runner_temp: Path,
                                                    tmp_path: Path) -> None:
     """Given a runner whose PATH has bash and coreutils but no Python, the step fails with
@@ -242,7 +185,7 @@ def test_an_old_python3_is_refused_but_a_new_python_is_used(project: Path, runne
     (as on Windows runners), it uses that one."""
     fake = tmp_path / "fake"
     fake_tool(fake, "python3", 'echo "3.8"; exit 1')
-    tools = runner_path(tmp_path / "bare", python=False)
+    tools = runner_path(tmp_path / "bare", python=False, uv=VENV_BIN / "uv")
     refused = rewrite(project, runner_temp, f"{fake}{os.pathsep}{tools}")
     assert refused.returncode == 2
     (error,) = errors(refused)
@@ -253,28 +196,8 @@ def test_an_old_python3_is_refused_but_a_new_python_is_used(project: Path, runne
     assert outputs(runner_temp)["version"] == "1.0.dev5"
 
 
-def test_a_pip_failure_is_one_error_with_its_tail_folded(project: Path, runner_temp: Path,
-                                                         no_uv: str, tmp_path: Path) -> None:
-    """Given an index that has none of the packages, pip fails: its last lines are shown in a
-    group that cannot issue workflow commands, then one ::error of ours; nothing is left."""
-    empty = tmp_path / "empty-index"
-    empty.mkdir()
-    result = rewrite(project, runner_temp, no_uv, PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1",
-                     PIP_FIND_LINKS=str(empty))
-    assert result.returncode == 2
-    (error,) = errors(result)
-    assert "pip could not install the dependencies of `version-rewrite` (core)" in error
-    lines = result.stdout.splitlines()
-    start = lines.index("::group::pip: last lines of its output")
-    token = lines[start + 1].removeprefix("::stop-commands::")
-    assert token != lines[start + 1] and len(token) > 20
-    folded = lines[start + 2:lines.index(f"::{token}::")]
-    assert any("No matching distribution" in line or "Could not find" in line for line in folded)
-    assert not list(runner_temp.glob("release-actions-venv-*"))
-
-
 def test_a_cancelled_step_leaves_no_environment(project: Path, runner_temp: Path,
-                                                tmp_path: Path, no_uv: str) -> None:
+                                                tmp_path: Path, with_uv: str) -> None:
     """Given a step cancelled while the venv is being made (the runner interrupts the step's
     processes), the half-made venv is removed, and the next action makes a whole one."""
     started = tmp_path / "started"
@@ -293,16 +216,15 @@ def test_a_cancelled_step_leaves_no_environment(project: Path, runner_temp: Path
     assert step.returncode == 130
     assert "cancelled; the unfinished environment was removed" in stdout
     assert not list(runner_temp.glob("release-actions-venv-*"))
-    again = rewrite(project, runner_temp, no_uv)
+    again = rewrite(project, runner_temp, with_uv)
     assert again.returncode == 0, again.stdout + again.stderr
 
 
 def test_a_killed_step_leftover_is_made_again(project: Path, runner_temp: Path,
-                                              with_uv: str) -> None:
+                                              with_uv: str, made_by_uv: Path) -> None:
     """Given a venv without `.complete` and a stray `.partial` (a step killed outright), the
     next action makes the venv again rather than trusting either."""
-    assert rewrite(project, runner_temp, with_uv).returncode == 0
-    venv = venv_of(runner_temp)
+    venv = given_the_jobs_venv(made_by_uv, runner_temp)
     (venv / ".complete").unlink()
     Path(f"{venv}.partial").mkdir()
     again = rewrite(project, runner_temp, with_uv)
@@ -388,13 +310,13 @@ def _relink_python(venv: Path, marker: Path) -> None:
 @pytest.mark.parametrize("plant", [_plant_pth, _change_module, _relink_python],
                          ids=["pth", "changed-module", "interpreter"])
 def test_a_venv_changed_by_an_earlier_step_is_made_again_unrun(
-    plant: object, project: Path, runner_temp: Path, with_uv: str, tmp_path: Path
+    plant: object, project: Path, runner_temp: Path, with_uv: str, tmp_path: Path,
+    made_by_uv: Path
 ) -> None:
     """Given the job's venv, then an earlier step that plants code in it (a `.pth`, a changed
     module, the interpreter), when the next action runs, then nothing planted runs: the venv
     is made again, with one warning that names what changed."""
-    assert rewrite(project, runner_temp, with_uv).returncode == 0
-    venv = venv_of(runner_temp)
+    venv = given_the_jobs_venv(made_by_uv, runner_temp)
     marker = tmp_path / "planted-ran"
     plant(venv, marker)  # type: ignore[operator]
     result = rewrite(project, runner_temp, with_uv)
@@ -434,13 +356,12 @@ def test_a_runner_temp_with_line_breaks_forges_no_workflow_command(
 
 
 def test_a_planted_file_is_not_blessed_by_extending_the_venv(
-    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path
+    project: Path, runner_temp: Path, with_uv: str, tmp_path: Path, made_by_uv: Path
 ) -> None:
     """The venv is checked before a set is added to it, so the new manifest never records a
     planted file as ours."""
-    assert rewrite(project, runner_temp, with_uv).returncode == 0
     marker = tmp_path / "planted-ran"
-    _plant_pth(venv_of(runner_temp), marker)
+    _plant_pth(given_the_jobs_venv(made_by_uv, runner_temp), marker)
     result = run_step("tag-guard", cwd=project, runner_temp=runner_temp, path=with_uv)
     assert "changed since release-actions made it" in result.stdout
     assert "zz-planted.pth was added" in result.stdout

@@ -105,8 +105,11 @@ def build(image_root: Path) -> tuple[list[str], dict[str, str]]:
     here = lambda text: text.replace(workdir, str(image_root))  # noqa: E731
     shims = image_root.parent / "bin"
     shims.mkdir()
-    # `python` in RUN is the base image's interpreter: here, the one running the tests.
-    (shims / "python").symlink_to(Path(sys.executable).resolve())
+    # `python` in RUN is the base image's interpreter, with its pip: here, the one running the
+    # tests, with the pip uv.lock pins (the image's is as recent), not whatever pip the machine's
+    # Python has. A link would lose the tests' venv (Python finds it beside the path it is run as).
+    (shims / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (shims / "python").chmod(0o755)
     environ = clean_env(PATH=f"{shims}{os.pathsep}{os.environ['PATH']}")
     cwd = image_root
     entrypoint: list[str] = []

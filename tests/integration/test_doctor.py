@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import ROOT, Result, git, run_cli
+from tests.in_process import run_here
 
 TOKEN = "ghs_doctor_token_8841"
 ENVIRONMENTS = ("pypi-internal-preview", "pypi-public", "integration-eval-secrets")
@@ -33,11 +34,14 @@ def github() -> Iterator[FakeGitHub]:
         yield fake
 
 
-def doctor(checkout: Path, github: FakeGitHub | None, **inputs: str) -> Result:
+def doctor(checkout: Path, github: FakeGitHub | None, run: Callable[..., Result] = run_here,
+           **inputs: str) -> Result:
+    """doctor as a runner runs it; in this process (tests/in_process.py) but where a test
+    passes `run=run_cli`."""
     env = {"GITHUB_REPOSITORY": "octo/sample"}
     if github is not None:
         env["GITHUB_API_URL"] = github.url
-    return run_cli("doctor", cwd=checkout, inputs={"github-token": TOKEN, **inputs}, env=env)
+    return run("doctor", cwd=checkout, inputs={"github-token": TOKEN, **inputs}, env=env)
 
 
 def report(result: Result) -> list[dict[str, object]]:
@@ -61,7 +65,7 @@ def test_a_ready_setup_passes_and_prints_the_publisher_forms(
     """Given the reference workflows and the three environments, when doctor runs, then it
     exits 0, lists each environment with its protection rules, and prints (and summarises)
     the values PyPI's form needs for each channel; the token never shows."""
-    result = doctor(checkout, github)
+    result = doctor(checkout, github, run=run_cli)
 
     assert result.code == 0, result.log
     assert result.errors() == []

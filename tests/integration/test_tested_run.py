@@ -9,7 +9,7 @@ import io
 import json
 import subprocess
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pytest
 
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
 from tests.helpers import Result, git, run_cli
+from tests.in_process import run_here
 
 REPOSITORY = "octo/sample"
 TOKEN = "ghs_tested_run_token_7731"
@@ -31,8 +32,11 @@ class Repo:
     side: str  # a commit only on a side branch
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    """One origin for the module: the tests only read it (the stand-in's compare API runs
+    `git rev-parse` and `git merge-base` in it)."""
+    tmp_path = tmp_path_factory.mktemp("repo")
     work = tmp_path / "work"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
@@ -81,6 +85,10 @@ def authorizations(github: FakeGitHub, prefix: str) -> list[str]:
             if request.startswith(prefix)]
 
 
+# resolve runs in this process (tests/in_process.py) but in the two round trips.
+Runner = Callable[..., Result]
+
+
 def record(tmp_path: Path, sha: str, run_number: str) -> Result:
     return run_cli("tested-run", cwd=tmp_path, inputs={
         "mode": "record", "sha": sha, "run-number": run_number,
@@ -88,8 +96,9 @@ def record(tmp_path: Path, sha: str, run_number: str) -> Result:
     })
 
 
-def resolve(tmp_path: Path, github: FakeGitHub, run_id: int = RUN_ID) -> Result:
-    return run_cli("tested-run", cwd=tmp_path, inputs={
+def resolve(tmp_path: Path, github: FakeGitHub, run_id: int = RUN_ID,
+            run: Runner = run_here) -> Result:
+    return run("tested-run", cwd=tmp_path, inputs={
         "mode": "resolve", "run-id": str(run_id), "github-token": TOKEN,
     }, env={"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": REPOSITORY})
 
@@ -102,7 +111,7 @@ def test_record_then_resolve_round_trip(tmp_path: Path, repo: Repo, github: Fake
     assert written.code == 0, written.log
     github.add_artifact(RUN_ID, "tested-run", as_artifact(tmp_path / "record"))
 
-    resolved = resolve(tmp_path, github)
+    resolved = resolve(tmp_path, github, run=run_cli)
 
     assert resolved.code == 0, resolved.log
     assert resolved.outputs == {"available": "true", "sha": repo.on_main, "run-number": "41"}
@@ -271,8 +280,8 @@ def record_benchflow(tmp_path: Path, sha: str, run_number: str) -> Result:
     })
 
 
-def resolve_benchflow(tmp_path: Path, github: FakeGitHub) -> Result:
-    return run_cli("tested-run", cwd=tmp_path, inputs={
+def resolve_benchflow(tmp_path: Path, github: FakeGitHub, run: Runner = run_here) -> Result:
+    return run("tested-run", cwd=tmp_path, inputs={
         "mode": "resolve", "run-id": str(RUN_ID), "github-token": TOKEN, "format": "benchflow",
     }, env={"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": REPOSITORY})
 
@@ -300,7 +309,7 @@ def test_benchflow_round_trip_through_a_real_upload(tmp_path: Path, repo: Repo,
     wanted = github.upload_artifact(RUN_ID, PROVENANCE, tmp_path / "release-provenance")
     github.upload_artifact(RUN_ID, "tested-run", tmp_path / "release-provenance")  # ignored
 
-    resolved = resolve_benchflow(tmp_path, github)
+    resolved = resolve_benchflow(tmp_path, github, run=run_cli)
 
     assert resolved.code == 0, resolved.log
     assert resolved.outputs == {"available": "true", "sha": repo.on_main, "run-number": "412"}
