@@ -27,15 +27,15 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def stop(server: socketserver.BaseServer) -> None:
+def stop(server: socketserver.TCPServer) -> None:
     """`server.shutdown()` without a short poll: serve_forever's default poll (0.5 s) keeps an
     idle server asleep, and a connection made here wakes its loop to see the request at once."""
     stopper = threading.Thread(target=server.shutdown, daemon=True)
     stopper.start()
-    address = server.server_address[:2]
+    host, port = server.server_address[:2]
     while stopper.is_alive():
         with contextlib.suppress(OSError):
-            socket.create_connection((str(address[0]), int(address[1])), timeout=1).close()
+            socket.create_connection((str(host), int(port)), timeout=1).close()
         stopper.join(0.05)
     server.server_close()
 
