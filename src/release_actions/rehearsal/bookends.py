@@ -6,6 +6,7 @@ into fresh environments, with its modules imported, as a user would after the re
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -158,10 +159,12 @@ def _held(run: Rehearsal, name: str) -> bool:
 def _pip(venv: Path) -> list[str]:
     """A fresh environment at `venv` and the pip that installs into it: this Python's own pip
     (`--python`, seconds faster than a copy of pip per environment), else the environment's."""
-    has_pip = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True,
-                             check=False).returncode == 0
-    subprocess.run([sys.executable, "-m", "venv", *(["--without-pip"] if has_pip else []),
-                    str(venv)], check=True, capture_output=True)
+    import importlib.util
+    import venv as venvs
+
+    # In this process: no `python -m pip --version` nor `python -m venv` per environment.
+    has_pip = importlib.util.find_spec("pip") is not None
+    venvs.EnvBuilder(symlinks=os.name != "nt", with_pip=not has_pip).create(venv)
     python = str(venv / "bin/python")
     return [sys.executable, "-m", "pip", "--python", python] if has_pip else \
         [python, "-m", "pip"]

@@ -23,7 +23,7 @@ from release_actions.rehearsal.servers import LocalServer
 
 LIST = "/python-downloads.json"
 _VERSION = re.compile(r"\d+\.\d+\.\d+")
-_ARCHIVE = re.compile(r"/cpython-(\d+\.\d+\.\d+)\.tar\.gz")
+_ARCHIVE = re.compile(r"/cpython-(\d+\.\d+\.\d+)\.tar")
 
 
 def local_installs(environ: Mapping[str, str] | None = None) -> dict[str, Path]:
@@ -59,9 +59,10 @@ def _kept(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
 
 
 def pack(prefix: Path, archive: Path) -> Path:
-    """`prefix` as an install_only archive: everything under `python/`, as uv unpacks it."""
+    """`prefix` as an install_only archive: everything under `python/`, as uv unpacks it. A
+    plain tar: it goes over the loopback once, so compressing it only costs CPU at both ends."""
     partial = archive.with_suffix(".partial")
-    with tarfile.open(partial, "w:gz", compresslevel=1) as tar:
+    with tarfile.open(partial, "w") as tar:
         tar.add(prefix, arcname="python", filter=_kept)
     partial.replace(archive)
     return archive
@@ -92,13 +93,13 @@ class PythonDownloads(LocalServer):
             found[f"cpython-{version}-{system}-{arch}-{libc}"] = {
                 "name": "cpython", "arch": {"family": arch, "variant": None}, "os": system,
                 "libc": libc, "major": major, "minor": minor, "patch": patch,
-                "prerelease": "", "url": f"{self.root_url}/cpython-{version}.tar.gz",
+                "prerelease": "", "url": f"{self.root_url}/cpython-{version}.tar",
                 "sha256": None, "variant": None, "build": "rehearsal"}
         return found
 
     def archive(self, version: str) -> Path:
         with self._lock:
-            archive = self.folder / f"cpython-{version}.tar.gz"
+            archive = self.folder / f"cpython-{version}.tar"
             if not archive.is_file():
                 self.requested.append(version)
                 pack(self.installs[version], archive)
@@ -119,7 +120,7 @@ class PythonDownloads(LocalServer):
                     self.wfile.write(body)
                 elif wanted and wanted.group(1) in downloads.installs:
                     archive = downloads.archive(wanted.group(1))
-                    self.answer(200, "application/gzip", archive.stat().st_size)
+                    self.answer(200, "application/x-tar", archive.stat().st_size)
                     with archive.open("rb") as source:
                         shutil.copyfileobj(source, self.wfile)
                 else:

@@ -3,6 +3,9 @@ for a handler class, `LocalServer` for a server object used as `with Server(...)
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import socketserver
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,15 +27,26 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def stop(server: socketserver.TCPServer) -> None:
+    """`server.shutdown()` without a short poll: serve_forever's default poll (0.5 s) keeps an
+    idle server asleep, and a connection made here wakes its loop to see the request at once."""
+    stopper = threading.Thread(target=server.shutdown, daemon=True)
+    stopper.start()
+    host, port = server.server_address[:2]
+    while stopper.is_alive():
+        with contextlib.suppress(OSError):
+            socket.create_connection((str(host), int(port)), timeout=1).close()
+        stopper.join(0.05)
+    server.server_close()
+
+
 class LocalServer:
     """Subclasses set their own state, then call `super().__init__()`, and give `_handler()`."""
 
     def __init__(self) -> None:
         self.stopping = threading.Event()
         self._server = QuietServer(("127.0.0.1", 0), self._handler())
-        # A short poll keeps shutdown() quick; the default 0.5 s adds up over many tests.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def root_url(self) -> str:
@@ -45,8 +59,7 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        stop(self._server)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError
@@ -61,5 +74,4 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
     try:
         yield int(server.server_address[1])
     finally:
-        server.shutdown()
-        server.server_close()
+        stop(server)

@@ -39,6 +39,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
+from release_actions.rehearsal.servers import stop
+
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # PyPI's answer to a token no trusted publisher matches (warehouse/oidc/views.py).
 INVALID_PUBLISHER = {"message": "Token request failed", "errors": [{
@@ -152,16 +154,14 @@ class AttestingIndex:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> AttestingIndex:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        stop(self._server)
         self._folder.cleanup()
 
     @property

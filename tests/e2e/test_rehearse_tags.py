@@ -1,0 +1,84 @@
+"""`release-actions rehearse`: a version from git tags released by the tag; a canary that reaches
+an artifact; a trusted publisher registered for another workflow file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.consumers import ACME, TAGGED, TINY, make_consumer
+from tests.e2e.rehearsing import rehearse, versions
+from tests.helpers import git
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_version_from_git_tags_is_released_by_the_tag(tmp_path: Path) -> None:
+    """Tried as a new user would on a hatch-vcs project: after its last release tag main's
+    preview counts from the next patch, and the public scenario tags main (no release pull
+    request: there is no version in a file), publishes it and installs it back."""
+    repository = make_consumer(tmp_path / "tagged", TAGGED)
+    git(repository, "tag", "v1.2.0")
+    (repository / "NEWS.md").write_text("After 1.2.0.\n")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "After the last release")
+
+    result = rehearse(repository)
+
+    assert result.code == 0, result.output[-6000:]
+    report = result.report
+    assert report is not None
+    assert {stage["conclusion"] for stage in report["stages"]} == {"success"}, report["stages"]
+    assert versions(report, "preview") == {"1.2.1.dev1"}
+    assert versions(report, "public") == {"1.2.1"}
+    assert report["release"]["tag"] == "v1.2.1"
+    assert "Release pull request" not in result.output
+    assert "pip install tagged-log  → 1.2.1 (import tagged_log ok)" in result.output
+
+
+def test_a_canary_that_reaches_an_artifact_is_reported_and_fails(tmp_path: Path) -> None:
+    """A step that writes a secret into an uploaded file: the report counts the canary and the
+    rehearsal exits 1, although every job succeeded."""
+    leak = (
+        "      - name: Keep the key in a file (the mistake)\n"
+        "        env:\n"
+        "          KEY: ${{ secrets.UPLOAD_KEY }}\n"
+        "        run: mkdir -p out && printf '%s' \"$KEY\" > out/key.txt\n"
+        "      - uses: actions/upload-artifact@v4\n"
+        "        with:\n"
+        "          name: leaked\n"
+        "          path: out/\n"
+    )
+    repository = make_consumer(tmp_path / "acme", ACME, edits={
+        ".github/workflows/gate.yaml": ("        with:\n          mode: record\n",
+                                        "        with:\n          mode: record\n" + leak)})
+
+    result = rehearse(repository, "--scenario", "preview")
+
+    assert result.report is not None, result.output[-4000:]
+    assert {stage["conclusion"] for stage in result.report["stages"]} == {"success"}
+    assert result.report["canaries_leaked"] == 1
+    assert result.code == 1
+
+
+def test_a_trusted_publisher_for_another_workflow_file_is_red_with_pypis_words(
+        tmp_path: Path) -> None:
+    """The user registered `publish.yml` on PyPI, but `release.yml` publishes: the index answers
+    PyPI's invalid-publisher to the token exchange, nothing is uploaded, and the Fix says what
+    the publisher form must hold."""
+    repository = make_consumer(tmp_path / "tiny", TINY)
+
+    result = rehearse(repository, "--scenario", "public",
+                      "--trusted-publisher", "publish.yml:pypi-public")
+
+    assert result.code == 1, result.output[-4000:]
+    fix = result.output.split("Fix:", 1)[1]
+    assert "(invalid-publisher)" in fix
+    assert "Repository name `tiny-lib`, Workflow name `release.yml`, Environment name " \
+           "`pypi-public`" in fix
+    assert "octo/tiny-lib:publish.yml:pypi-public" in fix
+    assert result.report is not None
+    assert result.report["published"] == [] and result.report["release"] is None
+    assert {"workflow": "release.yml", "job": "release", "event": "push",
+            "conclusion": "failure"} in result.report["stages"]
