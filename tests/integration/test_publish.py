@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +12,20 @@ import pytest
 from devtools.pypi import README_BROKEN_RST, PypiServer, write_sample_package
 
 from tests.helpers import Result, run_cli, snapshot
+from tests.integration.prebuilt import Prebuilt, pin_python
+
+# A project no test uploads (its tests are about refusals), built once for the module.
+HELD = ("held-pkg", "1.0.0.dev3")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
+    return Prebuilt(tmp_path_factory.mktemp("prebuilt"))
 
 
 def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
@@ -85,8 +98,9 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     assert stored(pypi_server, "rerun_pkg") == files
     assert "| uploaded |" in third.summary and "| already on the index |" in third.summary
 
-    unchecked = publish(project, pypi_server, **{"check-url": "",
-                                                 "verify-url": pypi_server.simple_url})
+    # The files the third run built are the ones on the index: no need to build them again.
+    unchecked = publish(project, pypi_server, build="false",
+                        **{"check-url": "", "verify-url": pypi_server.simple_url})
 
     assert unchecked.code == 1, unchecked.log
     assert "Set `check-url`" in unchecked.errors()[0]
@@ -94,39 +108,39 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
 
 
 @pytest.mark.parametrize(
-    ("channel", "version", "extra", "code", "message"),
+    ("channel", "extra", "code", "message"),
     [
-        pytest.param("public", "1.0.0.dev3", {}, 1, "is a development release",
-                     id="public-refuses-dev"),
-        pytest.param("preview", "1.0.0.dev3", {"expected-version": "1.0.0.dev4"}, 1,
+        pytest.param("public", {}, 1, "is a development release", id="public-refuses-dev"),
+        pytest.param("preview", {"expected-version": "1.0.0.dev4"}, 1,
                      "expected-version is 1.0.0.dev4", id="expected-version-mismatch"),
     ],
 )
 def test_refused_versions_upload_nothing(
-    tmp_path: Path, pypi_server: PypiServer, channel: str, version: str,
+    tmp_path: Path, pypi_server: PypiServer, prebuilt: Prebuilt, channel: str,
     extra: dict[str, str], code: int, message: str,
 ) -> None:
-    """Given distributions the channel must not publish, when publish runs, then one ::error
-    explains it, the exit code is 1 and the index holds no file of the project."""
-    name = re.sub(r"[^a-z0-9]+", "-", f"refused-{channel}-{version}-{len(extra)}")
-    project = write_sample_package(tmp_path / "p", name, version)
+    """Given distributions (of 1.0.0.dev3) the channel must not publish, when publish runs,
+    then one ::error explains it, the exit code is 1 and the index holds no file of the
+    project."""
+    project = prebuilt.project(tmp_path / "p", *HELD)
 
-    result = publish(project, pypi_server, channel=channel, **extra,
+    result = publish(project, pypi_server, channel=channel, build="false", **extra,
                      **{"github-release": "false"})
 
     assert result.code == code, result.log
     assert len(result.errors()) == 1 and message in result.errors()[0], result.log
-    assert stored(pypi_server, name.replace("-", "_")) == {}
+    assert stored(pypi_server, "held_pkg") == {}
     assert "::group::uv publish" not in result.log
 
 
-def test_preview_skips_a_final_version(tmp_path: Path, pypi_server: PypiServer) -> None:
+def test_preview_skips_a_final_version(tmp_path: Path, pypi_server: PypiServer,
+                                       prebuilt: Prebuilt) -> None:
     """Given main holding the final 2.0.0 during a release, when the preview pipeline runs
     publish, then it exits 0 with skipped=true, says the tag pipeline releases it, and uploads
     nothing."""
-    project = write_sample_package(tmp_path / "p", "final-pkg", "2.0.0")
+    project = prebuilt.project(tmp_path / "p", "final-pkg", "2.0.0")
 
-    result = publish(project, pypi_server)
+    result = publish(project, pypi_server, build="false")
 
     assert result.code == 0, result.log
     assert result.outputs["skipped"] == "true"
@@ -204,27 +218,27 @@ def test_rebuilt_different_file_is_refused(tmp_path: Path, pypi_server: PypiServ
     assert stored(pypi_server, "changed_pkg") == before
 
 
-def test_wrong_password_is_explained(tmp_path: Path, pypi_server: PypiServer) -> None:
+def test_wrong_password_is_explained(tmp_path: Path, pypi_server: PypiServer,
+                                     prebuilt: Prebuilt) -> None:
     """Given a wrong password, when publish uploads, then the error says the index refused the
     upload and points at the credentials, without printing the password."""
-    project = write_sample_package(tmp_path / "p", "auth-pkg", "0.1.0.dev9")
+    project = prebuilt.project(tmp_path / "p", *HELD)
 
-    result = publish(project, pypi_server, password="not-the-password-93")
+    result = publish(project, pypi_server, password="not-the-password-93", build="false")
 
     assert result.code == 1, result.log
     assert "refused the upload" in result.errors()[0]
     assert not leaks(result, "not-the-password-93")
-    assert stored(pypi_server, "auth_pkg") == {}
+    assert stored(pypi_server, "held_pkg") == {}
 
 
-def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
-    """Given a dist/ still holding the build of 0.5.0.dev1 when 0.5.0.dev2 is built, when
+def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiServer,
+                                              prebuilt: Prebuilt) -> None:
+    """Given a dist/ still holding the build of 1.0.0.dev3 when 1.0.0.dev4 is built, when
     publish runs (building, or with `build: false`), then it refuses (exit 2) naming both
     versions, uploads nothing, and with `build: false` changes no file."""
-    project = write_sample_package(tmp_path / "p", "stale-pkg", "0.5.0.dev1")
-    assert publish(project, pypi_server).code == 0
-    uploaded = stored(pypi_server, "stale_pkg")
-    write_sample_package(project, "stale-pkg", "0.5.0.dev2")
+    project = prebuilt.project(tmp_path / "p", *HELD)
+    write_sample_package(project, "held-pkg", "1.0.0.dev4")
 
     built = publish(project, pypi_server)
     before = snapshot(project)
@@ -233,9 +247,9 @@ def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiS
     for result in (built, reused):
         assert result.code == 2, result.log
         assert "more than one release" in result.errors()[0]
-        assert "0.5.0.dev1" in result.errors()[0] and "0.5.0.dev2" in result.errors()[0]
+        assert "1.0.0.dev3" in result.errors()[0] and "1.0.0.dev4" in result.errors()[0]
     assert snapshot(project) == before
-    assert stored(pypi_server, "stale_pkg") == uploaded
+    assert stored(pypi_server, "held_pkg") == {}
 
 
 def test_a_dry_run_leaves_no_dist_behind(tmp_path: Path, pypi_server: PypiServer) -> None:
@@ -272,14 +286,16 @@ def test_a_folder_without_pyproject_is_refused_before_uv_runs(
 
 
 def test_trusted_publishing_preflight_stops_before_uploading(
-    tmp_path: Path, pypi_server: PypiServer
+    tmp_path: Path, pypi_server: PypiServer, prebuilt: Prebuilt
 ) -> None:
     """Given a job on Actions without `id-token: write` (no ACTIONS_ID_TOKEN_REQUEST_URL), when
     publish runs with Trusted Publishing, then a dry run warns and succeeds, a real run stops
     with exit 2 saying where to add the permission, and a fork pull request is told why OIDC is
     unavailable — and nothing reaches the index."""
-    project = write_sample_package(tmp_path / "p", "oidc-pkg", "0.9.0.dev1")
-    without_password = {"password": "", "username": "", "trusted-publishing": "always"}
+    project = prebuilt.project(tmp_path / "p", *HELD)
+    # The preflight is about the job, not the files: they are built once for the module.
+    without_password = {"password": "", "username": "", "trusted-publishing": "always",
+                        "build": "false"}
     workflow = {"GITHUB_WORKFLOW_REF": "octo/oidc/.github/workflows/preview.yml@refs/heads/main"}
     event = tmp_path / "event.json"
     event.write_text('{"pull_request": {"head": {"repo": {"full_name": "mallory/oidc", '
@@ -288,13 +304,12 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     dry = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password, "dry-run": "true"})
-    # The dry run leaves no dist/ behind: the real runs build their own.
     real = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password})
     fork = run_cli("publish", cwd=project, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
-        **without_password, "build": "false"},
+        **without_password},
         env={**workflow, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)})
 
     assert dry.code == 0, dry.log
@@ -304,4 +319,4 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     assert "::group::uv publish" not in real.log
     assert fork.code == 2, fork.log
     assert "mallory/oidc" in fork.errors()[0]
-    assert stored(pypi_server, "oidc_pkg") == {}
+    assert stored(pypi_server, "held_pkg") == {}
