@@ -12,8 +12,14 @@ from devtools.blackhole_index import blackhole_index
 from devtools.pypi import PypiServer, write_sample_package
 
 from tests.helpers import Result, run_cli
+from tests.integration.prebuilt import Prebuilt, pin_python
 
 ALLOW_DIRECT = "\n[tool.hatch.metadata]\nallow-direct-references = true\n"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
 
 
 def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
@@ -190,7 +196,8 @@ def test_do_not_upload_classifier_is_refused_unless_skipped(tmp_path: Path,
     assert "`Private :: Do Not Upload`" in error and "`do-not-upload`" in error
     assert stored(pypi_server, "private_pkg") == []
 
-    allowed = publish(project, pypi_server, **{"skip-checks": "do-not-upload"})
+    # The refused run's dist/ is what a private index should receive: no need to rebuild it.
+    allowed = publish(project, pypi_server, build="false", **{"skip-checks": "do-not-upload"})
 
     assert allowed.code == 0, allowed.log
     assert allowed.outputs["verified"] == "true"
@@ -256,7 +263,8 @@ def oversized_wheel(dist: Path, name: str, size: int) -> Path:
                          f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0.dev1\n")
         archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
                                           "Tag: py3-none-any\n")
-        archive.writestr(f"{module}/blob.bin", bytes(size % 251 for size in range(size)))
+        # Byte i is i % 251: a period no compressor or deduplication shortens.
+        archive.writestr(f"{module}/blob.bin", (bytes(range(251)) * (size // 251 + 1))[:size])
         archive.writestr(f"{info}/RECORD", "")
     return path
 
@@ -317,18 +325,22 @@ def test_unknown_check_name_is_bad_input(tmp_path: Path, pypi_server: PypiServer
     assert not (project / "dist").exists()
 
 
-def test_index_that_never_lists_fails_verification_at_the_timeout(tmp_path: Path) -> None:
+def test_index_that_never_lists_fails_verification_at_the_timeout(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Given an index that answers every upload with 200 but lists nothing, when publish runs
     with `verify-timeout: 4`, then uv reports the upload done, and publish exits 1 after about
     4 s saying the index accepted but does not serve the files; `verified` is false and no
     file is reported as published."""
-    project = write_sample_package(tmp_path / "p", "lost-pkg", "0.1.0.dev1")
+    # The verification is the subject, not the build: publish a real build made beforehand.
+    project = Prebuilt(tmp_path_factory.mktemp("prebuilt")).project(
+        tmp_path / "p", "lost-pkg", "0.1.0.dev1")
     with blackhole_index() as index:
         started = time.monotonic()
         result = run_cli("publish", cwd=project, inputs={
             "channel": "preview", "repository-url": index.upload_url,
             "check-url": index.simple_url, "trusted-publishing": "never",
-            "password": "pypi-token", "verify-timeout": "4"})
+            "password": "pypi-token", "verify-timeout": "4", "build": "false"})
         elapsed = time.monotonic() - started
 
         assert sorted(index.uploads) == ["lost_pkg-0.1.0.dev1-py3-none-any.whl",
