@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,14 @@ HELD = ("held-pkg", "1.0.0.dev3")
 @pytest.fixture(autouse=True)
 def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
     pin_python(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer]:
+    """The index stand-in, reading each upload in full before it answers, as a real index's
+    proxy does: a wrong password is then its 403, never a `Broken pipe` while uv still sends."""
+    with PypiServer.start(tmp_path_factory.mktemp("index"), buffered=True) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
