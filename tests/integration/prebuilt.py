@@ -26,6 +26,13 @@ def pin_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UV_PYTHON", TESTS_PYTHON)
 
 
+def build(project: Path) -> None:
+    """`uv build --no-sources` of `project` into its dist/, as publish builds."""
+    subprocess.run([uv_binary(), "build", "--no-sources", "--quiet", "--out-dir", "dist"],
+                   cwd=project, check=True, capture_output=True,
+                   env=clean_env(UV_PYTHON=TESTS_PYTHON))
+
+
 class Prebuilt:
     """Sample packages with their dist/ built, one build per (name, version), under `root`."""
 
@@ -36,9 +43,7 @@ class Prebuilt:
         project = self.root / f"{name}-{version}"
         if not (project / "dist").is_dir():
             write_sample_package(project, name, version)
-            subprocess.run([uv_binary(), "build", "--no-sources", "--quiet", "--out-dir", "dist"],
-                           cwd=project, check=True, capture_output=True,
-                           env=clean_env(UV_PYTHON=TESTS_PYTHON))
+            build(project)
         return project
 
     def project(self, to: Path, name: str, version: str) -> Path:

@@ -12,7 +12,7 @@ from devtools.blackhole_index import blackhole_index
 from devtools.pypi import PypiServer, write_sample_package
 
 from tests.helpers import Result, run_cli
-from tests.integration.prebuilt import Prebuilt, pin_python
+from tests.integration.prebuilt import Prebuilt, build, pin_python
 
 ALLOW_DIRECT = "\n[tool.hatch.metadata]\nallow-direct-references = true\n"
 
@@ -242,7 +242,9 @@ def test_unknown_classifier_from_setuptools_is_refused(tmp_path: Path,
     (project / "pyproject.toml").write_text(SETUPTOOLS_PROJECT.replace(
         '    "Programming Language :: Python :: 3",\n',
         '    "Private :: Do Not Upload",\n'))
-    both = publish(project, pypi_server)
+    # The two metadata checks are the subject here: the files are built, then inspected.
+    build(project)
+    both = publish(project, pypi_server, build="false")
 
     assert both.code == 1, both.log
     assert [e.split("::")[2][:40] for e in both.errors()] == [
