@@ -92,8 +92,9 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     assert f"::add-mask::{pypi_server.password}" in first.log
     assert not leaks(first, pypi_server.password)
 
-    # The files as the first run built them (the third run rebuilds: byte for byte the same).
-    second = publish(project, pypi_server, build="false")
+    # The files as the first run built and checked them (the third run rebuilds: byte for byte
+    # the same).
+    second = publish(project, pypi_server, build="false", check="false")
 
     assert second.code == 0, second.log
     assert stored(pypi_server, "rerun_pkg") == files
@@ -108,8 +109,8 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     assert stored(pypi_server, "rerun_pkg") == files
     assert "| uploaded |" in third.summary and "| already on the index |" in third.summary
 
-    # The files the third run built are the ones on the index: no need to build them again.
-    unchecked = publish(project, pypi_server, build="false",
+    # The files the third run built and checked are the ones on the index: no need to redo it.
+    unchecked = publish(project, pypi_server, build="false", check="false",
                         **{"check-url": "", "verify-url": pypi_server.simple_url})
 
     assert unchecked.code == 1, unchecked.log
@@ -217,7 +218,7 @@ def test_rebuilt_different_file_is_refused(tmp_path: Path, pypi_server: PypiServ
     built again, then the upload is refused with the reason (index files are immutable) and the
     stored files are unchanged."""
     project = prebuilt.project(tmp_path / "p", "changed-pkg", "0.3.0.dev1")
-    assert publish(project, pypi_server, build="false").code == 0
+    assert publish(project, pypi_server, build="false", check="false").code == 0
     before = stored(pypi_server, "changed_pkg")
     (project / "src/changed_pkg/__init__.py").write_text("VALUE = 2\n")
     shutil.rmtree(project / "dist")
@@ -235,7 +236,8 @@ def test_wrong_password_is_explained(tmp_path: Path, pypi_server: PypiServer,
     upload and points at the credentials, without printing the password."""
     project = prebuilt.project(tmp_path / "p", *HELD)
 
-    result = publish(project, pypi_server, password="not-the-password-93", build="false")
+    result = publish(project, pypi_server, password="not-the-password-93", build="false",
+                     check="false")
 
     assert result.code == 1, result.log
     assert "refused the upload" in result.errors()[0]
@@ -304,9 +306,10 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     with exit 2 saying where to add the permission, and a fork pull request is told why OIDC is
     unavailable — and nothing reaches the index."""
     project = prebuilt.project(tmp_path / "p", *HELD)
-    # The preflight is about the job, not the files: they are built once for the module.
+    # The preflight is about the job, not the files: they are built once for the module (and
+    # twine's check of them is another test's subject).
     without_password = {"password": "", "username": "", "trusted-publishing": "always",
-                        "build": "false"}
+                        "build": "false", "check": "false"}
     workflow = {"GITHUB_WORKFLOW_REF": "octo/oidc/.github/workflows/preview.yml@refs/heads/main"}
     event = tmp_path / "event.json"
     event.write_text('{"pull_request": {"head": {"repo": {"full_name": "mallory/oidc", '

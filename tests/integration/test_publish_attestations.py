@@ -52,7 +52,8 @@ def project(tmp_path: Path, sigstore: LocalSigstore) -> Path:
 @pytest.fixture
 def built(tmp_path: Path, sigstore: LocalSigstore, prebuilt: Prebuilt) -> Path:
     """The project with its dist/ already built (a copy of the module's one build), for the
-    tests about what happens after the build: they publish with `build: false`."""
+    tests about what happens after the build: they publish with `build: false` (and `check:
+    false`: twine's check of these files is no subject of theirs)."""
     folder = prebuilt.project(tmp_path / "b", "attest-pkg", "1.0.0")
     (folder / "ci").mkdir()
     (folder / "ci" / "sigstore.json").write_text(json.dumps(sigstore.trust_config()))
@@ -105,7 +106,7 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         assert all(t not in shown(first) for t in sigstore.tokens_issued)
 
         # A re-run uploads nothing twice: the index already holds both files.
-        second = publish(project, sigstore, index, build="false")
+        second = publish(project, sigstore, index, build="false", check="false")
         assert second.code == 0, second.log
         assert sorted(index.uploads) == sorted([WHEEL, SDIST])
         assert second.outputs["provenance"] == "verified"
@@ -113,7 +114,7 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         # After a partial upload (the sdist lost), a re-run uploads the sdist alone, with its
         # attestation.
         index.forget(SDIST)
-        third = publish(project, sigstore, index, build="false")
+        third = publish(project, sigstore, index, build="false", check="false")
         assert third.code == 0, third.log
         assert index.uploads[2:] == [SDIST]
         assert sorted(index.attestations) == [WHEEL, SDIST]
@@ -129,7 +130,7 @@ def test_a_token_no_trusted_publisher_matches_is_refused_with_what_the_form_must
     job lacks, when publish exchanges the job's token, then the index answers PyPI's
     invalid-publisher, nothing is uploaded, and the error says what the form must hold."""
     with AttestingIndex(publisher=publisher) as index:
-        result = publish(built, sigstore, index, build="false")
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "(invalid-publisher)" in error
@@ -149,7 +150,7 @@ def test_a_token_its_trusted_publisher_matches_uploads(tmp_path: Path,
         folder = prebuilt.project(tmp_path / "p", "attest-pkg", "1.0.0")
         (folder / "ci").mkdir()
         (folder / "ci" / "sigstore.json").write_text(json.dumps(server.trust_config()))
-        result = publish(folder, server, index, build="false")
+        result = publish(folder, server, index, build="false", check="false")
     assert result.code == 0, result.log
     assert sorted(index.files) == [WHEEL, SDIST]
     assert index.publishers[WHEEL]["environment"] == "PyPI"
@@ -158,7 +159,7 @@ def test_a_token_its_trusted_publisher_matches_uploads(tmp_path: Path,
 def test_an_index_without_an_integrity_api_gives_provenance_unavailable(
         built: Path, sigstore: LocalSigstore) -> None:
     with AttestingIndex(integrity_api=False) as index:
-        result = publish(built, sigstore, index, build="false")
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 0, result.log
     assert result.outputs["provenance"] == "unavailable"
     assert sorted(index.attestations) == [WHEEL, SDIST]
@@ -167,7 +168,7 @@ def test_an_index_without_an_integrity_api_gives_provenance_unavailable(
 def test_an_index_that_refuses_attestations_is_an_error_naming_the_input(
         built: Path, sigstore: LocalSigstore) -> None:
     with AttestingIndex(accepts_attestations=False) as index:
-        result = publish(built, sigstore, index, build="false")
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 1, result.log
     [error] = result.errors()
     assert "refused the upload with its attestations" in error
@@ -186,7 +187,7 @@ def test_sigstore_failing_is_one_error_and_nothing_is_uploaded(
         built: Path, sigstore: LocalSigstore) -> None:
     sigstore.fault = unreachable_fulcio
     with AttestingIndex() as index:
-        result = publish(built, sigstore, index, build="false")
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 1, result.log
     [error] = result.errors()
     assert "asking Fulcio for a signing certificate failed" in error
@@ -206,7 +207,8 @@ def test_dry_run_and_the_preview_channel_mint_nothing(
         (project / "pyproject.toml").write_text(
             (project / "pyproject.toml").read_text().replace('"1.0.0"', '"1.0.1.dev3"'))
         shutil.copytree(prebuilt.dist("attest-pkg", "1.0.1.dev3"), project / "dist")
-        preview = publish(project, sigstore, index, channel="preview", build="false")
+        preview = publish(project, sigstore, index, channel="preview", build="false",
+                          check="false")
         assert preview.code == 0, preview.log
         assert preview.outputs["provenance"] == "skipped"
         assert sorted(index.files) == ["attest_pkg-1.0.1.dev3-py3-none-any.whl",
@@ -221,7 +223,7 @@ def test_a_token_upload_skips_attestations_with_one_notice(
         prebuilt: Prebuilt) -> None:
     project = prebuilt.project(tmp_path / "t", "attest-pkg", "1.0.0")
     result = run_cli("publish", cwd=project, inputs={
-        "channel": "public", "github-release": "false", "build": "false",
+        "channel": "public", "github-release": "false", "build": "false", "check": "false",
         "repository-url": pypi_server.upload_url, "check-url": pypi_server.simple_url,
         "username": pypi_server.username, "password": pypi_server.password})
     assert result.code == 0, result.log

@@ -39,8 +39,10 @@ def test_public_release_then_rerun_keeps_one_release(
 
         first = run_cli("publish", cwd=project, inputs=inputs, env=env)
         files = {n: d for n, d in pypi_server.files().items() if n.startswith("released_pkg")}
-        # The re-run publishes the files the first run built (the release is the subject).
-        second = run_cli("publish", cwd=project, inputs={**inputs, "build": "false"}, env=env)
+        # The re-run publishes the files the first run built and checked (the release is the
+        # subject).
+        second = run_cli("publish", cwd=project, env=env,
+                         inputs={**inputs, "build": "false", "check": "false"})
 
         assert first.code == 0, first.log
         assert second.code == 0, second.log
@@ -85,12 +87,14 @@ def test_changelog_section_tops_the_release_body(
     the release body is that section with GitHub's generated notes below it; when the job is
     re-run, the section is not added twice. Given a version without a section (2.2.0), then a
     warning names the changelog and the body is the generated notes only."""
-    # The release notes are the subject, not the build: each version is built once, beforehand.
+    # The release notes are the subject, not the build nor twine's check: each version is built
+    # once, beforehand.
     prebuilt = Prebuilt(tmp_path_factory.mktemp("prebuilt"))
     project = prebuilt.project(tmp_path / "p", "noted-pkg", "2.1.0")
     (project / "CHANGELOG.md").write_text(CHANGELOG)
     inputs = {
-        "channel": "public", "build": "false", "repository-url": pypi_server.upload_url,
+        "channel": "public", "build": "false", "check": "false",
+        "repository-url": pypi_server.upload_url,
         "check-url": pypi_server.simple_url, "trusted-publishing": "never",
         "password": pypi_server.password, "username": pypi_server.username,
         "tag": "v2.1.0", "github-token": "ghs_test_token_8812",

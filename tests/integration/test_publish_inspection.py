@@ -23,10 +23,12 @@ def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
+    """publish with the inspection as the only check before the upload: twine's check, which
+    runs before it, is test_publish.py's subject."""
     values = {
         "channel": "preview", "repository-url": index.upload_url,
         "check-url": index.simple_url, "trusted-publishing": "never",
-        "username": index.username, "password": index.password,
+        "username": index.username, "password": index.password, "check": "false",
     }
     values.update(inputs)
     return run_cli("publish", cwd=project, inputs=values)
@@ -277,7 +279,7 @@ def test_file_over_pypis_limit_is_refused(tmp_path: Path, pypi_server: PypiServe
     project = write_sample_package(tmp_path / "p", "huge-pkg", "0.1.0.dev1")
     oversized_wheel(project / "dist", "huge-pkg", 101 * 1024 * 1024)
 
-    result = publish(project, pypi_server, build="false", check="false")
+    result = publish(project, pypi_server, build="false")
 
     assert result.code == 1, result.log
     [error] = result.errors()
@@ -296,7 +298,7 @@ def test_max_file_size_is_the_limit_applied(tmp_path: Path, pypi_server: PypiSer
     project = write_sample_package(tmp_path / "p", "big-pkg", "0.1.0.dev1")
     oversized_wheel(project / "dist", "big-pkg", 3 * 1024 * 1024)
 
-    result = publish(project, pypi_server, build="false", check="false", verify="false",
+    result = publish(project, pypi_server, build="false", verify="false",
                      **{"max-file-size": limit, "dry-run": "true"})
 
     assert result.code == (1 if refused else 0), result.log
@@ -342,7 +344,8 @@ def test_index_that_never_lists_fails_verification_at_the_timeout(
         result = run_cli("publish", cwd=project, inputs={
             "channel": "preview", "repository-url": index.upload_url,
             "check-url": index.simple_url, "trusted-publishing": "never",
-            "password": "pypi-token", "verify-timeout": "4", "build": "false"})
+            "password": "pypi-token", "verify-timeout": "4", "build": "false",
+            "check": "false"})
         elapsed = time.monotonic() - started
 
         assert sorted(index.uploads) == ["lost_pkg-0.1.0.dev1-py3-none-any.whl",
