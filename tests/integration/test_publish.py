@@ -103,7 +103,8 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
 
     wheel = "rerun_pkg-0.4.0.dev17-py3-none-any.whl"
     (pypi_server.packages / wheel).unlink()
-    third = publish(project, pypi_server)
+    # (The sdist's contents are test_publish_inspection.py's subject: not checked again here.)
+    third = publish(project, pypi_server, **{"skip-checks": "sdist-contents"})
 
     assert third.code == 0, third.log
     assert stored(pypi_server, "rerun_pkg") == files
@@ -223,7 +224,8 @@ def test_rebuilt_different_file_is_refused(tmp_path: Path, pypi_server: PypiServ
     (project / "src/changed_pkg/__init__.py").write_text("VALUE = 2\n")
     shutil.rmtree(project / "dist")
 
-    result = publish(project, pypi_server, check="false")  # the upload is the subject
+    # The upload is the subject: neither twine nor the sdist-contents check runs.
+    result = publish(project, pypi_server, check="false", **{"skip-checks": "sdist-contents"})
 
     assert result.code == 1, result.log
     assert "immutable" in result.errors()[0]
@@ -277,7 +279,8 @@ def test_a_dry_run_leaves_no_dist_behind(tmp_path: Path, pypi_server: PypiServer
     assert not (project / "dist").exists()
 
     write_sample_package(project, "dry-twice-pkg", "0.6.0.dev2")
-    real = publish(project, pypi_server, check="false")  # the dry run is the subject
+    # The dry run is the subject: neither twine nor the sdist-contents check runs.
+    real = publish(project, pypi_server, check="false", **{"skip-checks": "sdist-contents"})
     assert real.code == 0, real.log
     assert sorted(stored(pypi_server, "dry_twice_pkg")) == [
         "dry_twice_pkg-0.6.0.dev2-py3-none-any.whl", "dry_twice_pkg-0.6.0.dev2.tar.gz"]

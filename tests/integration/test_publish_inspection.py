@@ -15,6 +15,9 @@ from tests.helpers import Result, run_cli
 from tests.integration.prebuilt import Prebuilt, build, pin_python
 
 ALLOW_DIRECT = "\n[tool.hatch.metadata]\nallow-direct-references = true\n"
+# The metadata checks' tests: the sdist-contents check (and the wheel it builds from the tree)
+# is the subject of this file's sdist tests.
+METADATA_ONLY = {"skip-checks": "sdist-contents"}
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +175,7 @@ def test_direct_url_dependency_is_refused(tmp_path: Path, pypi_server: PypiServe
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
                                             + ALLOW_DIRECT)
 
-    result = publish(project, pypi_server)
+    result = publish(project, pypi_server, **METADATA_ONLY)
 
     assert result.code == 1, result.log
     [error] = result.errors()
@@ -191,7 +194,7 @@ def test_do_not_upload_classifier_is_refused_unless_skipped(tmp_path: Path,
     project = write_sample_package(tmp_path / "p", "private-pkg", "0.1.0.dev1")
     add_to_project(project, 'classifiers = ["Private :: Do Not Upload"]\n')
 
-    refused = publish(project, pypi_server)
+    refused = publish(project, pypi_server, **METADATA_ONLY)
 
     assert refused.code == 1, refused.log
     [error] = refused.errors()
@@ -233,7 +236,7 @@ def test_unknown_classifier_from_setuptools_is_refused(tmp_path: Path,
     (project / "README.md").write_text("# setuptools-pkg\n")
     (project / "pyproject.toml").write_text(SETUPTOOLS_PROJECT)
 
-    result = publish(project, pypi_server)
+    result = publish(project, pypi_server, **METADATA_ONLY)
 
     assert result.code == 1, result.log
     [error] = result.errors()
