@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import os
 import socket
 import subprocess
 import time
@@ -81,17 +82,23 @@ class PypiServer:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, root: Path) -> Iterator[PypiServer]:
-        """Start an index serving `root/packages`; stopped when the block ends."""
-        server = cls.launch(root)
+    def start(cls, root: Path, *, buffered: bool = False) -> Iterator[PypiServer]:
+        """Start an index serving `root/packages`; stopped when the block ends. `buffered`: it
+        reads each request's body before answering (`devtools.pypi_server_buffered`)."""
+        server = cls.launch(root, buffered=buffered)
         try:
             yield server
         finally:
             server.stop()
 
     @classmethod
-    def launch(cls, root: Path, *, attempts: int = 3) -> PypiServer:
+    def launch(cls, root: Path, *, attempts: int = 3, buffered: bool = False) -> PypiServer:
         (root / "packages").mkdir(parents=True, exist_ok=True)
+        program = [str(VENV_BIN / "pypi-server")]
+        env = None
+        if buffered:
+            program = [str(VENV_BIN / "python"), "-m", "devtools.pypi_server_buffered"]
+            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
         (root / "htpasswd").write_text(htpasswd_line(USERNAME, PASSWORD))
         for _ in range(attempts):
             # The port is free now; another process may take it before the server binds, in
@@ -99,11 +106,11 @@ class PypiServer:
             port = free_port()
             log = open(root / "server.log", "ab")  # noqa: SIM115 - owned by the process
             process = subprocess.Popen(
-                [str(VENV_BIN / "pypi-server"), "run", "--host", "127.0.0.1",
+                [*program, "run", "--host", "127.0.0.1",
                  "--port", str(port), "--passwords", str(root / "htpasswd"),
                  "--authenticate", "update", "--disable-fallback",
                  "--server", "wsgiref", str(root / "packages")],
-                stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
             )
             log.close()
             server = cls(root, port, process)

@@ -61,17 +61,17 @@ def test_pypi_attestations_verify_accepts_what_was_minted_and_refuses_a_tampered
                                                                          stream=io.StringIO()))
     assert [p.name for p in written] == [d.filename + ".publish.attestation" for d in dists]
     identity = "https://github.com/" + WORKFLOW_REF
+    accepted = cli_verify(sigstore.trust_config(), tmp_path, [d.path for d in dists], identity)
+    assert accepted.returncode == 0, accepted.stderr
     for dist in dists:
-        accepted = cli_verify(sigstore.trust_config(), tmp_path, dist.path, identity)
-        assert accepted.returncode == 0, accepted.stderr
-        assert "OK:" in accepted.stderr + accepted.stdout
-    other = cli_verify(sigstore.trust_config(), tmp_path, dists[0].path,
+        assert f"OK: {dist.path}.publish.attestation" in accepted.stderr + accepted.stdout
+    other = cli_verify(sigstore.trust_config(), tmp_path, [dists[0].path],
                        "https://github.com/octo-org/octo-lib/.github/workflows/evil.yml@refs/"
                        "tags/v1.0.0")
     assert other.returncode != 0
     with dists[0].path.open("ab") as handle:
         handle.write(b"tampered")
-    refused = cli_verify(sigstore.trust_config(), tmp_path, dists[0].path, identity)
+    refused = cli_verify(sigstore.trust_config(), tmp_path, [dists[0].path], identity)
     assert refused.returncode != 0
     assert "does not match distribution digest" in refused.stderr + refused.stdout
     # two Rekor entries, one signing certificate for both files

@@ -16,8 +16,14 @@ import yaml
 from devtools.pypi import PypiServer
 
 from tests.helpers import ROOT, VENV_BIN, clean_env, copy_tracked_tree, git, run_cli
+from tests.integration.prebuilt import pin_python
 
 VERSION_FILE = "src/release_actions/__init__.py"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
 
 
 @pytest.fixture(scope="module")

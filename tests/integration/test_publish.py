@@ -5,14 +5,36 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from devtools.pypi import README_BROKEN_RST, PypiServer, write_sample_package
 
 from tests.helpers import Result, run_cli, snapshot
+from tests.integration.prebuilt import Prebuilt, pin_python
+
+# A project no test uploads (its tests are about refusals), built once for the module.
+HELD = ("held-pkg", "1.0.0.dev3")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def pypi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer]:
+    """The index stand-in, reading each upload in full before it answers, as a real index's
+    proxy does: a wrong password is then its 403, never a `Broken pipe` while uv still sends."""
+    with PypiServer.start(tmp_path_factory.mktemp("index"), buffered=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
+    return Prebuilt(tmp_path_factory.mktemp("prebuilt"))
 
 
 def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
@@ -70,7 +92,9 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
     assert f"::add-mask::{pypi_server.password}" in first.log
     assert not leaks(first, pypi_server.password)
 
-    second = publish(project, pypi_server)
+    # The files as the first run built and checked them (the third run rebuilds: byte for byte
+    # the same).
+    second = publish(project, pypi_server, build="false", check="false")
 
     assert second.code == 0, second.log
     assert stored(pypi_server, "rerun_pkg") == files
@@ -79,14 +103,16 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
 
     wheel = "rerun_pkg-0.4.0.dev17-py3-none-any.whl"
     (pypi_server.packages / wheel).unlink()
-    third = publish(project, pypi_server)
+    # (The sdist's contents are test_publish_inspection.py's subject: not checked again here.)
+    third = publish(project, pypi_server, **{"skip-checks": "sdist-contents"})
 
     assert third.code == 0, third.log
     assert stored(pypi_server, "rerun_pkg") == files
     assert "| uploaded |" in third.summary and "| already on the index |" in third.summary
 
-    unchecked = publish(project, pypi_server, **{"check-url": "",
-                                                 "verify-url": pypi_server.simple_url})
+    # The files the third run built and checked are the ones on the index: no need to redo it.
+    unchecked = publish(project, pypi_server, build="false", check="false",
+                        **{"check-url": "", "verify-url": pypi_server.simple_url})
 
     assert unchecked.code == 1, unchecked.log
     assert "Set `check-url`" in unchecked.errors()[0]
@@ -94,39 +120,39 @@ def test_preview_upload_then_rerun_converges(tmp_path: Path, pypi_server: PypiSe
 
 
 @pytest.mark.parametrize(
-    ("channel", "version", "extra", "code", "message"),
+    ("channel", "extra", "code", "message"),
     [
-        pytest.param("public", "1.0.0.dev3", {}, 1, "is a development release",
-                     id="public-refuses-dev"),
-        pytest.param("preview", "1.0.0.dev3", {"expected-version": "1.0.0.dev4"}, 1,
+        pytest.param("public", {}, 1, "is a development release", id="public-refuses-dev"),
+        pytest.param("preview", {"expected-version": "1.0.0.dev4"}, 1,
                      "expected-version is 1.0.0.dev4", id="expected-version-mismatch"),
     ],
 )
 def test_refused_versions_upload_nothing(
-    tmp_path: Path, pypi_server: PypiServer, channel: str, version: str,
+    tmp_path: Path, pypi_server: PypiServer, prebuilt: Prebuilt, channel: str,
     extra: dict[str, str], code: int, message: str,
 ) -> None:
-    """Given distributions the channel must not publish, when publish runs, then one ::error
-    explains it, the exit code is 1 and the index holds no file of the project."""
-    name = re.sub(r"[^a-z0-9]+", "-", f"refused-{channel}-{version}-{len(extra)}")
-    project = write_sample_package(tmp_path / "p", name, version)
+    """Given distributions (of 1.0.0.dev3) the channel must not publish, when publish runs,
+    then one ::error explains it, the exit code is 1 and the index holds no file of the
+    project."""
+    project = prebuilt.project(tmp_path / "p", *HELD)
 
-    result = publish(project, pypi_server, channel=channel, **extra,
+    result = publish(project, pypi_server, channel=channel, build="false", **extra,
                      **{"github-release": "false"})
 
     assert result.code == code, result.log
     assert len(result.errors()) == 1 and message in result.errors()[0], result.log
-    assert stored(pypi_server, name.replace("-", "_")) == {}
+    assert stored(pypi_server, "held_pkg") == {}
     assert "::group::uv publish" not in result.log
 
 
-def test_preview_skips_a_final_version(tmp_path: Path, pypi_server: PypiServer) -> None:
+def test_preview_skips_a_final_version(tmp_path: Path, pypi_server: PypiServer,
+                                       prebuilt: Prebuilt) -> None:
     """Given main holding the final 2.0.0 during a release, when the preview pipeline runs
     publish, then it exits 0 with skipped=true, says the tag pipeline releases it, and uploads
     nothing."""
-    project = write_sample_package(tmp_path / "p", "final-pkg", "2.0.0")
+    project = prebuilt.project(tmp_path / "p", "final-pkg", "2.0.0")
 
-    result = publish(project, pypi_server)
+    result = publish(project, pypi_server, build="false")
 
     assert result.code == 0, result.log
     assert result.outputs["skipped"] == "true"
@@ -187,44 +213,47 @@ def test_dry_run_uploads_nothing(tmp_path: Path, pypi_server: PypiServer) -> Non
     assert stored(pypi_server, "dry_pkg") == {}
 
 
-def test_rebuilt_different_file_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
+def test_rebuilt_different_file_is_refused(tmp_path: Path, pypi_server: PypiServer,
+                                           prebuilt: Prebuilt) -> None:
     """Given 0.3.0.dev1 already on the index, when the code changes and the same version is
     built again, then the upload is refused with the reason (index files are immutable) and the
     stored files are unchanged."""
-    project = write_sample_package(tmp_path / "p", "changed-pkg", "0.3.0.dev1")
-    assert publish(project, pypi_server).code == 0
+    project = prebuilt.project(tmp_path / "p", "changed-pkg", "0.3.0.dev1")
+    assert publish(project, pypi_server, build="false", check="false").code == 0
     before = stored(pypi_server, "changed_pkg")
     (project / "src/changed_pkg/__init__.py").write_text("VALUE = 2\n")
     shutil.rmtree(project / "dist")
 
-    result = publish(project, pypi_server)
+    # The upload is the subject: neither twine nor the sdist-contents check runs.
+    result = publish(project, pypi_server, check="false", **{"skip-checks": "sdist-contents"})
 
     assert result.code == 1, result.log
     assert "immutable" in result.errors()[0]
     assert stored(pypi_server, "changed_pkg") == before
 
 
-def test_wrong_password_is_explained(tmp_path: Path, pypi_server: PypiServer) -> None:
+def test_wrong_password_is_explained(tmp_path: Path, pypi_server: PypiServer,
+                                     prebuilt: Prebuilt) -> None:
     """Given a wrong password, when publish uploads, then the error says the index refused the
     upload and points at the credentials, without printing the password."""
-    project = write_sample_package(tmp_path / "p", "auth-pkg", "0.1.0.dev9")
+    project = prebuilt.project(tmp_path / "p", *HELD)
 
-    result = publish(project, pypi_server, password="not-the-password-93")
+    result = publish(project, pypi_server, password="not-the-password-93", build="false",
+                     check="false")
 
     assert result.code == 1, result.log
     assert "refused the upload" in result.errors()[0]
     assert not leaks(result, "not-the-password-93")
-    assert stored(pypi_server, "auth_pkg") == {}
+    assert stored(pypi_server, "held_pkg") == {}
 
 
-def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiServer) -> None:
-    """Given a dist/ still holding the build of 0.5.0.dev1 when 0.5.0.dev2 is built, when
+def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiServer,
+                                              prebuilt: Prebuilt) -> None:
+    """Given a dist/ still holding the build of 1.0.0.dev3 when 1.0.0.dev4 is built, when
     publish runs (building, or with `build: false`), then it refuses (exit 2) naming both
     versions, uploads nothing, and with `build: false` changes no file."""
-    project = write_sample_package(tmp_path / "p", "stale-pkg", "0.5.0.dev1")
-    assert publish(project, pypi_server).code == 0
-    uploaded = stored(pypi_server, "stale_pkg")
-    write_sample_package(project, "stale-pkg", "0.5.0.dev2")
+    project = prebuilt.project(tmp_path / "p", *HELD)
+    write_sample_package(project, "held-pkg", "1.0.0.dev4")
 
     built = publish(project, pypi_server)
     before = snapshot(project)
@@ -233,9 +262,9 @@ def test_dist_holding_two_versions_is_refused(tmp_path: Path, pypi_server: PypiS
     for result in (built, reused):
         assert result.code == 2, result.log
         assert "more than one release" in result.errors()[0]
-        assert "0.5.0.dev1" in result.errors()[0] and "0.5.0.dev2" in result.errors()[0]
+        assert "1.0.0.dev3" in result.errors()[0] and "1.0.0.dev4" in result.errors()[0]
     assert snapshot(project) == before
-    assert stored(pypi_server, "stale_pkg") == uploaded
+    assert stored(pypi_server, "held_pkg") == {}
 
 
 def test_a_dry_run_leaves_no_dist_behind(tmp_path: Path, pypi_server: PypiServer) -> None:
@@ -250,7 +279,8 @@ def test_a_dry_run_leaves_no_dist_behind(tmp_path: Path, pypi_server: PypiServer
     assert not (project / "dist").exists()
 
     write_sample_package(project, "dry-twice-pkg", "0.6.0.dev2")
-    real = publish(project, pypi_server)
+    # The dry run is the subject: neither twine nor the sdist-contents check runs.
+    real = publish(project, pypi_server, check="false", **{"skip-checks": "sdist-contents"})
     assert real.code == 0, real.log
     assert sorted(stored(pypi_server, "dry_twice_pkg")) == [
         "dry_twice_pkg-0.6.0.dev2-py3-none-any.whl", "dry_twice_pkg-0.6.0.dev2.tar.gz"]
@@ -272,14 +302,17 @@ def test_a_folder_without_pyproject_is_refused_before_uv_runs(
 
 
 def test_trusted_publishing_preflight_stops_before_uploading(
-    tmp_path: Path, pypi_server: PypiServer
+    tmp_path: Path, pypi_server: PypiServer, prebuilt: Prebuilt
 ) -> None:
     """Given a job on Actions without `id-token: write` (no ACTIONS_ID_TOKEN_REQUEST_URL), when
     publish runs with Trusted Publishing, then a dry run warns and succeeds, a real run stops
     with exit 2 saying where to add the permission, and a fork pull request is told why OIDC is
     unavailable — and nothing reaches the index."""
-    project = write_sample_package(tmp_path / "p", "oidc-pkg", "0.9.0.dev1")
-    without_password = {"password": "", "username": "", "trusted-publishing": "always"}
+    project = prebuilt.project(tmp_path / "p", *HELD)
+    # The preflight is about the job, not the files: they are built once for the module (and
+    # twine's check of them is another test's subject).
+    without_password = {"password": "", "username": "", "trusted-publishing": "always",
+                        "build": "false", "check": "false"}
     workflow = {"GITHUB_WORKFLOW_REF": "octo/oidc/.github/workflows/preview.yml@refs/heads/main"}
     event = tmp_path / "event.json"
     event.write_text('{"pull_request": {"head": {"repo": {"full_name": "mallory/oidc", '
@@ -288,13 +321,12 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     dry = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password, "dry-run": "true"})
-    # The dry run leaves no dist/ behind: the real runs build their own.
     real = run_cli("publish", cwd=project, env=workflow, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
         **without_password})
     fork = run_cli("publish", cwd=project, inputs={
         "channel": "preview", "repository-url": pypi_server.upload_url,
-        **without_password, "build": "false"},
+        **without_password},
         env={**workflow, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)})
 
     assert dry.code == 0, dry.log
@@ -304,4 +336,4 @@ def test_trusted_publishing_preflight_stops_before_uploading(
     assert "::group::uv publish" not in real.log
     assert fork.code == 2, fork.log
     assert "mallory/oidc" in fork.errors()[0]
-    assert stored(pypi_server, "oidc_pkg") == {}
+    assert stored(pypi_server, "held_pkg") == {}

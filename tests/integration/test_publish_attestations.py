@@ -5,6 +5,7 @@ that takes the attestations and serves them back through PyPI's integrity API.""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -16,11 +17,22 @@ from devtools.sigstore_verify import cli_verify
 from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
 from release_actions.sigstore_standins import LocalSigstore, WorkflowIdentity
 from tests.helpers import Result, run_cli
+from tests.integration.prebuilt import Prebuilt, pin_python
 
 WORKFLOW_REF = "octo-org/attest-pkg/.github/workflows/release.yml@refs/tags/v1.0.0"
 IDENTITY = WorkflowIdentity(repository="octo-org/attest-pkg", ref="refs/tags/v1.0.0")
 WHEEL = "attest_pkg-1.0.0-py3-none-any.whl"
 SDIST = "attest_pkg-1.0.0.tar.gz"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Prebuilt:
+    return Prebuilt(tmp_path_factory.mktemp("prebuilt"))
 
 
 @pytest.fixture
@@ -32,6 +44,17 @@ def sigstore() -> Iterator[LocalSigstore]:
 @pytest.fixture
 def project(tmp_path: Path, sigstore: LocalSigstore) -> Path:
     folder = write_sample_package(tmp_path / "p", "attest-pkg", "1.0.0")
+    (folder / "ci").mkdir()
+    (folder / "ci" / "sigstore.json").write_text(json.dumps(sigstore.trust_config()))
+    return folder
+
+
+@pytest.fixture
+def built(tmp_path: Path, sigstore: LocalSigstore, prebuilt: Prebuilt) -> Path:
+    """The project with its dist/ already built (a copy of the module's one build), for the
+    tests about what happens after the build: they publish with `build: false` (and `check:
+    false`: twine's check of these files is no subject of theirs)."""
+    folder = prebuilt.project(tmp_path / "b", "attest-pkg", "1.0.0")
     (folder / "ci").mkdir()
     (folder / "ci" / "sigstore.json").write_text(json.dumps(sigstore.trust_config()))
     return folder
@@ -59,7 +82,8 @@ def shown(result: Result) -> str:
 def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_workflow(
         project: Path, sigstore: LocalSigstore, tmp_path: Path) -> None:
     with AttestingIndex() as index:
-        first = publish(project, sigstore, index)
+        # Built here; the sdist's contents are test_publish_inspection.py's subject.
+        first = publish(project, sigstore, index, **{"skip-checks": "sdist-contents"})
         assert first.code == 0, first.log
         assert sorted(index.attestations) == [WHEEL, SDIST]
         assert first.outputs["provenance"] == "verified"
@@ -71,15 +95,19 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         for name in (WHEEL, SDIST):
             beside = project / "dist" / (name + ".publish.attestation")
             assert json.loads(beside.read_text()) == index.attestations[name][0]
-            verdict = cli_verify(sigstore.trust_config(), tmp_path, project / "dist" / name,
-                                 "https://github.com/" + WORKFLOW_REF)
-            assert verdict.returncode == 0, verdict.stderr
+        # One verifier run for both files: it exits 0 only when each one verifies.
+        verdict = cli_verify(sigstore.trust_config(), tmp_path,
+                             [project / "dist" / WHEEL, project / "dist" / SDIST],
+                             "https://github.com/" + WORKFLOW_REF)
+        assert verdict.returncode == 0, verdict.stderr
+        for name in (WHEEL, SDIST):
+            assert f"OK: {project / 'dist' / name}.publish.attestation" in verdict.stderr
         token = sigstore.tokens_issued[0]
         assert f"::add-mask::{token}" in first.log
         assert all(t not in shown(first) for t in sigstore.tokens_issued)
 
         # A re-run uploads nothing twice: the index already holds both files.
-        second = publish(project, sigstore, index)
+        second = publish(project, sigstore, index, build="false", check="false")
         assert second.code == 0, second.log
         assert sorted(index.uploads) == sorted([WHEEL, SDIST])
         assert second.outputs["provenance"] == "verified"
@@ -87,7 +115,7 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
         # After a partial upload (the sdist lost), a re-run uploads the sdist alone, with its
         # attestation.
         index.forget(SDIST)
-        third = publish(project, sigstore, index)
+        third = publish(project, sigstore, index, build="false", check="false")
         assert third.code == 0, third.log
         assert index.uploads[2:] == [SDIST]
         assert sorted(index.attestations) == [WHEEL, SDIST]
@@ -98,12 +126,12 @@ def test_the_upload_carries_attestations_that_verify_and_the_index_names_the_wor
     TrustedPublisher(IDENTITY.repository, "release.yml", environment="pypi"),
 ], ids=["another-workflow", "another-environment"])
 def test_a_token_no_trusted_publisher_matches_is_refused_with_what_the_form_must_hold(
-        project: Path, sigstore: LocalSigstore, publisher: TrustedPublisher) -> None:
+        built: Path, sigstore: LocalSigstore, publisher: TrustedPublisher) -> None:
     """Given an index whose trusted publisher names another workflow file or an environment the
     job lacks, when publish exchanges the job's token, then the index answers PyPI's
     invalid-publisher, nothing is uploaded, and the error says what the form must hold."""
     with AttestingIndex(publisher=publisher) as index:
-        result = publish(project, sigstore, index)
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "(invalid-publisher)" in error
@@ -112,35 +140,36 @@ def test_a_token_no_trusted_publisher_matches_is_refused_with_what_the_form_must
     assert index.files == {}
 
 
-def test_a_token_its_trusted_publisher_matches_uploads(tmp_path: Path) -> None:
+def test_a_token_its_trusted_publisher_matches_uploads(tmp_path: Path,
+                                                      prebuilt: Prebuilt) -> None:
     """Given a publisher with an environment, when the job runs in that environment (the claim
     GitHub sends), then the exchange succeeds and the index records the environment."""
     identity = WorkflowIdentity(repository=IDENTITY.repository, ref=IDENTITY.ref,
                                 environment="PyPI")
     publisher = TrustedPublisher(IDENTITY.repository, "Release.yml", environment="pypi")
     with LocalSigstore(identity) as server, AttestingIndex(publisher=publisher) as index:
-        folder = write_sample_package(tmp_path / "p", "attest-pkg", "1.0.0")
+        folder = prebuilt.project(tmp_path / "p", "attest-pkg", "1.0.0")
         (folder / "ci").mkdir()
         (folder / "ci" / "sigstore.json").write_text(json.dumps(server.trust_config()))
-        result = publish(folder, server, index)
+        result = publish(folder, server, index, build="false", check="false")
     assert result.code == 0, result.log
     assert sorted(index.files) == [WHEEL, SDIST]
     assert index.publishers[WHEEL]["environment"] == "PyPI"
 
 
 def test_an_index_without_an_integrity_api_gives_provenance_unavailable(
-        project: Path, sigstore: LocalSigstore) -> None:
+        built: Path, sigstore: LocalSigstore) -> None:
     with AttestingIndex(integrity_api=False) as index:
-        result = publish(project, sigstore, index)
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 0, result.log
     assert result.outputs["provenance"] == "unavailable"
     assert sorted(index.attestations) == [WHEEL, SDIST]
 
 
 def test_an_index_that_refuses_attestations_is_an_error_naming_the_input(
-        project: Path, sigstore: LocalSigstore) -> None:
+        built: Path, sigstore: LocalSigstore) -> None:
     with AttestingIndex(accepts_attestations=False) as index:
-        result = publish(project, sigstore, index)
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 1, result.log
     [error] = result.errors()
     assert "refused the upload with its attestations" in error
@@ -156,10 +185,10 @@ def unreachable_fulcio(handler: BaseHTTPRequestHandler) -> bool:
 
 
 def test_sigstore_failing_is_one_error_and_nothing_is_uploaded(
-        project: Path, sigstore: LocalSigstore) -> None:
+        built: Path, sigstore: LocalSigstore) -> None:
     sigstore.fault = unreachable_fulcio
     with AttestingIndex() as index:
-        result = publish(project, sigstore, index)
+        result = publish(built, sigstore, index, build="false", check="false")
     assert result.code == 1, result.log
     [error] = result.errors()
     assert "asking Fulcio for a signing certificate failed" in error
@@ -170,16 +199,18 @@ def test_sigstore_failing_is_one_error_and_nothing_is_uploaded(
 
 
 def test_dry_run_and_the_preview_channel_mint_nothing(
-        project: Path, sigstore: LocalSigstore) -> None:
+        project: Path, sigstore: LocalSigstore, prebuilt: Prebuilt) -> None:
     with AttestingIndex() as index:
-        dry = publish(project, sigstore, index, **{"dry-run": "true"})
+        dry = publish(project, sigstore, index, check="false",
+                      **{"dry-run": "true", "skip-checks": "sdist-contents"})
         assert dry.code == 0, dry.log
         assert dry.outputs["provenance"] == "skipped"
         assert not (project / "dist").exists()  # a dry run builds in a folder of its own
         (project / "pyproject.toml").write_text(
             (project / "pyproject.toml").read_text().replace('"1.0.0"', '"1.0.1.dev3"'))
-        preview = publish(project, sigstore, index,
-                          channel="preview")
+        shutil.copytree(prebuilt.dist("attest-pkg", "1.0.1.dev3"), project / "dist")
+        preview = publish(project, sigstore, index, channel="preview", build="false",
+                          check="false")
         assert preview.code == 0, preview.log
         assert preview.outputs["provenance"] == "skipped"
         assert sorted(index.files) == ["attest_pkg-1.0.1.dev3-py3-none-any.whl",
@@ -190,10 +221,11 @@ def test_dry_run_and_the_preview_channel_mint_nothing(
 
 
 def test_a_token_upload_skips_attestations_with_one_notice(
-        tmp_path: Path, pypi_server: PypiServer, sigstore: LocalSigstore) -> None:
-    project = write_sample_package(tmp_path / "t", "token-pkg", "2.0.0")
+        tmp_path: Path, pypi_server: PypiServer, sigstore: LocalSigstore,
+        prebuilt: Prebuilt) -> None:
+    project = prebuilt.project(tmp_path / "t", "attest-pkg", "1.0.0")
     result = run_cli("publish", cwd=project, inputs={
-        "channel": "public", "github-release": "false",
+        "channel": "public", "github-release": "false", "build": "false", "check": "false",
         "repository-url": pypi_server.upload_url, "check-url": pypi_server.simple_url,
         "username": pypi_server.username, "password": pypi_server.password})
     assert result.code == 0, result.log

@@ -7,10 +7,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from devtools.pypi import PypiServer, write_sample_package
 
 from release_actions.rehearsal.github_api import fake_github, generated_notes
 from tests.helpers import run_cli
+from tests.integration.prebuilt import Prebuilt, pin_python
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
 
 
 def test_public_release_then_rerun_keeps_one_release(
@@ -30,9 +37,14 @@ def test_public_release_then_rerun_keeps_one_release(
     with fake_github() as github:
         env = {"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": "octo/released"}
 
-        first = run_cli("publish", cwd=project, inputs=inputs, env=env)
+        # The release is the subject: the sdist's contents are another test's.
+        first = run_cli("publish", cwd=project, env=env,
+                        inputs={**inputs, "skip-checks": "sdist-contents"})
         files = {n: d for n, d in pypi_server.files().items() if n.startswith("released_pkg")}
-        second = run_cli("publish", cwd=project, inputs=inputs, env=env)
+        # The re-run publishes the files the first run built and checked (the release is the
+        # subject).
+        second = run_cli("publish", cwd=project, env=env,
+                         inputs={**inputs, "build": "false", "check": "false"})
 
         assert first.code == 0, first.log
         assert second.code == 0, second.log
@@ -70,16 +82,21 @@ CHANGELOG = """# Changelog
 """
 
 
-def test_changelog_section_tops_the_release_body(tmp_path: Path,
-                                                 pypi_server: PypiServer) -> None:
+def test_changelog_section_tops_the_release_body(
+    tmp_path: Path, pypi_server: PypiServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Given a Keep a Changelog file with a 2.1.0 section, when publish releases v2.1.0, then
     the release body is that section with GitHub's generated notes below it; when the job is
     re-run, the section is not added twice. Given a version without a section (2.2.0), then a
     warning names the changelog and the body is the generated notes only."""
-    project = write_sample_package(tmp_path / "p", "noted-pkg", "2.1.0")
+    # The release notes are the subject, not the build nor twine's check: each version is built
+    # once, beforehand.
+    prebuilt = Prebuilt(tmp_path_factory.mktemp("prebuilt"))
+    project = prebuilt.project(tmp_path / "p", "noted-pkg", "2.1.0")
     (project / "CHANGELOG.md").write_text(CHANGELOG)
     inputs = {
-        "channel": "public", "repository-url": pypi_server.upload_url,
+        "channel": "public", "build": "false", "check": "false",
+        "repository-url": pypi_server.upload_url,
         "check-url": pypi_server.simple_url, "trusted-publishing": "never",
         "password": pypi_server.password, "username": pypi_server.username,
         "tag": "v2.1.0", "github-token": "ghs_test_token_8812",
@@ -99,6 +116,7 @@ def test_changelog_section_tops_the_release_body(tmp_path: Path,
 
         write_sample_package(project, "noted-pkg", "2.2.0")
         shutil.rmtree(project / "dist")
+        shutil.copytree(prebuilt.dist("noted-pkg", "2.2.0"), project / "dist")
         later = run_cli("publish", cwd=project, inputs={**inputs, "tag": "v2.2.0"}, env=env)
 
         assert later.code == 0, later.log

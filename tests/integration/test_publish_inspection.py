@@ -12,15 +12,26 @@ from devtools.blackhole_index import blackhole_index
 from devtools.pypi import PypiServer, write_sample_package
 
 from tests.helpers import Result, run_cli
+from tests.integration.prebuilt import Prebuilt, build, pin_python
 
 ALLOW_DIRECT = "\n[tool.hatch.metadata]\nallow-direct-references = true\n"
+# The metadata checks' tests: the sdist-contents check (and the wheel it builds from the tree)
+# is the subject of this file's sdist tests.
+METADATA_ONLY = {"skip-checks": "sdist-contents"}
+
+
+@pytest.fixture(autouse=True)
+def _pinned_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_python(monkeypatch)
 
 
 def publish(project: Path, index: PypiServer, **inputs: str) -> Result:
+    """publish with the inspection as the only check before the upload: twine's check, which
+    runs before it, is test_publish.py's subject."""
     values = {
         "channel": "preview", "repository-url": index.upload_url,
         "check-url": index.simple_url, "trusted-publishing": "never",
-        "username": index.username, "password": index.password,
+        "username": index.username, "password": index.password, "check": "false",
     }
     values.update(inputs)
     return run_cli("publish", cwd=project, inputs=values)
@@ -164,7 +175,7 @@ def test_direct_url_dependency_is_refused(tmp_path: Path, pypi_server: PypiServe
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
                                             + ALLOW_DIRECT)
 
-    result = publish(project, pypi_server)
+    result = publish(project, pypi_server, **METADATA_ONLY)
 
     assert result.code == 1, result.log
     [error] = result.errors()
@@ -183,14 +194,15 @@ def test_do_not_upload_classifier_is_refused_unless_skipped(tmp_path: Path,
     project = write_sample_package(tmp_path / "p", "private-pkg", "0.1.0.dev1")
     add_to_project(project, 'classifiers = ["Private :: Do Not Upload"]\n')
 
-    refused = publish(project, pypi_server)
+    refused = publish(project, pypi_server, **METADATA_ONLY)
 
     assert refused.code == 1, refused.log
     [error] = refused.errors()
     assert "`Private :: Do Not Upload`" in error and "`do-not-upload`" in error
     assert stored(pypi_server, "private_pkg") == []
 
-    allowed = publish(project, pypi_server, **{"skip-checks": "do-not-upload"})
+    # The refused run's dist/ is what a private index should receive: no need to rebuild it.
+    allowed = publish(project, pypi_server, build="false", **{"skip-checks": "do-not-upload"})
 
     assert allowed.code == 0, allowed.log
     assert allowed.outputs["verified"] == "true"
@@ -224,7 +236,7 @@ def test_unknown_classifier_from_setuptools_is_refused(tmp_path: Path,
     (project / "README.md").write_text("# setuptools-pkg\n")
     (project / "pyproject.toml").write_text(SETUPTOOLS_PROJECT)
 
-    result = publish(project, pypi_server)
+    result = publish(project, pypi_server, **METADATA_ONLY)
 
     assert result.code == 1, result.log
     [error] = result.errors()
@@ -235,7 +247,9 @@ def test_unknown_classifier_from_setuptools_is_refused(tmp_path: Path,
     (project / "pyproject.toml").write_text(SETUPTOOLS_PROJECT.replace(
         '    "Programming Language :: Python :: 3",\n',
         '    "Private :: Do Not Upload",\n'))
-    both = publish(project, pypi_server)
+    # The two metadata checks are the subject here: the files are built, then inspected.
+    build(project)
+    both = publish(project, pypi_server, build="false")
 
     assert both.code == 1, both.log
     assert [e.split("::")[2][:40] for e in both.errors()] == [
@@ -256,7 +270,8 @@ def oversized_wheel(dist: Path, name: str, size: int) -> Path:
                          f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0.dev1\n")
         archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
                                           "Tag: py3-none-any\n")
-        archive.writestr(f"{module}/blob.bin", bytes(size % 251 for size in range(size)))
+        # Byte i is i % 251: a period no compressor or deduplication shortens.
+        archive.writestr(f"{module}/blob.bin", (bytes(range(251)) * (size // 251 + 1))[:size])
         archive.writestr(f"{info}/RECORD", "")
     return path
 
@@ -267,7 +282,7 @@ def test_file_over_pypis_limit_is_refused(tmp_path: Path, pypi_server: PypiServe
     project = write_sample_package(tmp_path / "p", "huge-pkg", "0.1.0.dev1")
     oversized_wheel(project / "dist", "huge-pkg", 101 * 1024 * 1024)
 
-    result = publish(project, pypi_server, build="false", check="false")
+    result = publish(project, pypi_server, build="false")
 
     assert result.code == 1, result.log
     [error] = result.errors()
@@ -286,7 +301,7 @@ def test_max_file_size_is_the_limit_applied(tmp_path: Path, pypi_server: PypiSer
     project = write_sample_package(tmp_path / "p", "big-pkg", "0.1.0.dev1")
     oversized_wheel(project / "dist", "big-pkg", 3 * 1024 * 1024)
 
-    result = publish(project, pypi_server, build="false", check="false", verify="false",
+    result = publish(project, pypi_server, build="false", verify="false",
                      **{"max-file-size": limit, "dry-run": "true"})
 
     assert result.code == (1 if refused else 0), result.log
@@ -317,18 +332,23 @@ def test_unknown_check_name_is_bad_input(tmp_path: Path, pypi_server: PypiServer
     assert not (project / "dist").exists()
 
 
-def test_index_that_never_lists_fails_verification_at_the_timeout(tmp_path: Path) -> None:
+def test_index_that_never_lists_fails_verification_at_the_timeout(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Given an index that answers every upload with 200 but lists nothing, when publish runs
     with `verify-timeout: 4`, then uv reports the upload done, and publish exits 1 after about
     4 s saying the index accepted but does not serve the files; `verified` is false and no
     file is reported as published."""
-    project = write_sample_package(tmp_path / "p", "lost-pkg", "0.1.0.dev1")
+    # The verification is the subject, not the build: publish a real build made beforehand.
+    project = Prebuilt(tmp_path_factory.mktemp("prebuilt")).project(
+        tmp_path / "p", "lost-pkg", "0.1.0.dev1")
     with blackhole_index() as index:
         started = time.monotonic()
         result = run_cli("publish", cwd=project, inputs={
             "channel": "preview", "repository-url": index.upload_url,
             "check-url": index.simple_url, "trusted-publishing": "never",
-            "password": "pypi-token", "verify-timeout": "4"})
+            "password": "pypi-token", "verify-timeout": "4", "build": "false",
+            "check": "false"})
         elapsed = time.monotonic() - started
 
         assert sorted(index.uploads) == ["lost_pkg-0.1.0.dev1-py3-none-any.whl",
