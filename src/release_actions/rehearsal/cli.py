@@ -225,15 +225,20 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
 
 def _relock(run: Rehearsal) -> None:
     """The maintainer's `uv lock` after the version change, with the Pythons the workflows get
-    (a project that requires a Python this one is not would otherwise ask to download it)."""
+    (a project that requires a Python this one is not would otherwise ask to download it).
+    From uv's cache first; from the index when the cache lacks a dependency's index page (the
+    jobs' `uv sync --locked` fetches files, never pages: a fresh cache has none)."""
     from release_actions.rehearsal.act import clean_env
 
     env = clean_env(**(run.pythons.env() if run.pythons else {}))
-    done = subprocess.run([sys.executable, "-m", "uv", "lock", "--offline", "--quiet"],
-                          cwd=run.consumer, check=False, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        say(f"   ! uv lock failed, uv.lock is committed unchanged: "
-            f"{(done.stderr.strip().splitlines() or [''])[-1]}")
+    for network in (["--offline"], []):
+        done = subprocess.run([sys.executable, "-m", "uv", "lock", *network, "--quiet"],
+                              cwd=run.consumer, check=False, capture_output=True, text=True,
+                              env=env)
+        if done.returncode == 0:
+            return
+    say(f"   ! uv lock failed, uv.lock is committed unchanged: "
+        f"{(done.stderr.strip().splitlines() or [''])[-1]}")
 
 
 def _commit(run: Rehearsal, ref: str) -> str:
