@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, snapshot
+from tests.integration.regex_bound import SECONDS, short_regex_bound
 
 UV_LOCK = """\
 version = 1
@@ -394,7 +395,7 @@ def test_run_number_at_uv_limit_is_accepted(tmp_path: Path) -> None:
     ],
 )
 def test_a_version_pattern_that_backtracks_for_ever_is_refused_in_bounded_time(
-    tmp_path: Path, project: str, setting: str
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, project: str, setting: str
 ) -> None:
     """Given a project's own version-file pattern that backtracks exponentially on its version
     file, when version-rewrite reads it, then it stops within the bound, exit 2, naming the
@@ -402,8 +403,10 @@ def test_a_version_pattern_that_backtracks_for_ever_is_refused_in_bounded_time(
     (tmp_path / "pyproject.toml").write_text(project)
     (tmp_path / "x.py").write_text("v" * 40 + "1.x\n")
     before = snapshot(tmp_path)
-    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "3"}, timeout=60)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "3"}, timeout=60,
+                     env=short_regex_bound(tmp_path_factory.mktemp("bound")))
     assert result.code == 2, result.log
     [error] = result.errors()
     assert setting in error and "backtracks" in error, error
+    assert f"no answer within {SECONDS:g} s" in error, error
     assert snapshot(tmp_path) == before and "Traceback" not in result.log

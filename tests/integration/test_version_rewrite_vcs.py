@@ -14,6 +14,7 @@ import pytest
 from packaging.version import Version
 
 from tests.helpers import VENV_BIN, clean_env, git, run_cli, snapshot
+from tests.integration.regex_bound import SECONDS, short_regex_bound
 
 HATCH_VCS = """\
 [project]
@@ -342,7 +343,9 @@ def test_the_tag_settings_a_project_declares_are_read_as_its_plugin_reads_them(
     assert built_version(tmp_path, {}).public == expected
 
 
-def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(tmp_path: Path) -> None:
+def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Given a tag_regex that backtracks exponentially on a tag of the repository, when the
     preview is computed, then it stops within the bound, names the pattern and exports
     nothing (before the bound it hung for ever)."""
@@ -351,11 +354,13 @@ def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(tmp_path: Path) -> 
                      tags=("v" * 40 + "1x", "v1.0.0"))
     before = snapshot(root)
     started = time.monotonic()
-    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"}, timeout=60)
+    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"}, timeout=60,
+                     env=short_regex_bound(tmp_path_factory.mktemp("bound")))
     assert time.monotonic() - started < 30
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "tag_regex" in error and repr(pattern) in error and "backtracks" in error
+    assert f"no answer within {SECONDS:g} s" in error, error
     assert result.outputs == {} and result.env == {}
     assert snapshot(root) == before
     assert "Traceback" not in result.log
