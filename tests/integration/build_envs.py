@@ -44,6 +44,10 @@ class BuildEnvs:
         """`uv build` flags that build in the prepared environment instead of a fresh one."""
         return ["--no-build-isolation", "--python", str(self.python_for(project))]
 
+    def environment(self, project: Path) -> dict[str, str]:
+        """The same, for a `uv build` the product runs: uv reads these variables."""
+        return {"UV_NO_BUILD_ISOLATION": "1", "UV_PYTHON": str(self.python_for(project))}
+
     def uv_build(self, project: Path, *flags: str, env: dict[str, str] | None = None,
                  ) -> subprocess.CompletedProcess[str]:
         """`uv build --out-dir dist <flags>` in `project`, in its prepared environment."""
