@@ -13,7 +13,8 @@ import pytest
 from release_actions.bump import basic_credential
 from release_actions.rehearsal.git_http import GitOrigin, git_origin
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
-from tests.helpers import Result, git, run_cli, snapshot
+from tests.helpers import Result, run_cli, snapshot
+from tests.quiet_git import git
 
 TOKEN = "ghs_bumpDevTestToken0123456789"
 EXPECTED = f"Basic {basic_credential(TOKEN)}"

@@ -18,7 +18,8 @@ import pytest
 from devtools.pypi_server import PypiServer
 
 from release_actions import git as git_wrapper
-from tests.helpers import ROOT, Result, clean_env, git, run_cli
+from tests.helpers import ROOT, Result, clean_env, run_cli
+from tests.quiet_git import git
 
 PYPROJECT = """[project]
 name = "mypkg"

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from tests.helpers import VENV_BIN, clean_env, git, run_cli, snapshot
+from tests.helpers import VENV_BIN, clean_env, run_cli, snapshot
 from tests.integration.build_envs import BuildEnvs
 from tests.integration.regex_bound import SECONDS, short_regex_bound
+from tests.quiet_git import git
 
 HATCH_VCS = """\
 [project]
