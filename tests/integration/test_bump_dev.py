@@ -4,6 +4,7 @@ of the tag) and the local GitHub stand-in for the pull request, run as the runne
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,12 +94,27 @@ class Project:
         return found or None
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    project = Project(tmp_path)
-    git(tmp_path, "init", "--quiet", "--bare", str(project.origin))
-    git(tmp_path, "clone", "--quiet", project.origin.as_uri(), str(project.work))
+@pytest.fixture(scope="module")
+def started(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """origin and the maintainers' clone with main at 1.2.3.dev0, made once per module."""
+    root = tmp_path_factory.mktemp("started")
+    project = Project(root)
+    git(root, "init", "--quiet", "--bare", str(project.origin))
+    # origin stands in for GitHub, whose housekeeping after a push is none of bump-dev's.
+    git(project.origin, "config", "receive.autogc", "false")
+    git(root, "clone", "--quiet", project.origin.as_uri(), str(project.work))
     project.commit("1.2.3.dev0", "start")
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path, started: Project) -> Project:
+    """A copy of `started` of the test's own; its clone's `origin` is the copy's origin."""
+    shutil.copytree(started.root, tmp_path, symlinks=True, dirs_exist_ok=True)
+    project = Project(tmp_path)
+    config = project.work / ".git/config"
+    config.write_text(config.read_text().replace(started.origin.as_uri(),
+                                                 project.origin.as_uri()))
     return project
 
 

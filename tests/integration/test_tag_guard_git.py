@@ -5,6 +5,7 @@ variables and the GITHUB_OUTPUT/GITHUB_STEP_SUMMARY files read back."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -55,6 +56,14 @@ class Upstream:
         git(root, "init", "--quiet", "--bare", str(upstream.origin))
         git(root, "clone", "--quiet", upstream.url, str(upstream.work))
         return upstream
+
+    def copy(self, root: Path) -> Upstream:
+        """An independent copy of this (new) upstream at `root`: its clone's `origin` is the
+        copy's origin."""
+        shutil.copytree(self.root, root, symlinks=True, dirs_exist_ok=True)
+        config = root / "maintainer/.git/config"
+        config.write_text(config.read_text().replace(self.url, Upstream(root).url))
+        return Upstream(root)
 
     def commit(self, version: str, *, project: str = ".", note: str = "") -> str:
         """Write the project's version (and a note so every commit differs), commit, push."""
@@ -107,9 +116,15 @@ class Upstream:
         return target
 
 
+@pytest.fixture(scope="module")
+def new_upstream(tmp_path_factory: pytest.TempPathFactory) -> Upstream:
+    """An empty origin and its clone, made once per module; each test takes a copy."""
+    return Upstream.create(tmp_path_factory.mktemp("new-upstream"))
+
+
 @pytest.fixture
-def upstream(tmp_path: Path) -> Upstream:
-    return Upstream.create(tmp_path)
+def upstream(tmp_path: Path, new_upstream: Upstream) -> Upstream:
+    return new_upstream.copy(tmp_path)
 
 
 def guard(checkout: Path, tag: str, *, env: dict[str, str] | None = None,
