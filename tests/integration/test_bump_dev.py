@@ -100,7 +100,7 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("started")
     project = Project(root)
     git(root, "init", "--quiet", "--bare", str(project.origin))
-    # origin stands in for GitHub, whose housekeeping after a push is none of bump-dev's.
+    # origin stands in for GitHub: its gc after a push is none of bump-dev's (nor of the test).
     git(project.origin, "config", "receive.autogc", "false")
     git(root, "clone", "--quiet", project.origin.as_uri(), str(project.work))
     project.commit("1.2.3.dev0", "start")

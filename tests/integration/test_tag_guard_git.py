@@ -54,6 +54,9 @@ class Upstream:
         upstream = cls(root)
         root.mkdir(parents=True, exist_ok=True)
         git(root, "init", "--quiet", "--bare", str(upstream.origin))
+        # git drops `-c` settings when it starts receive-pack on a local origin: the origin
+        # itself says no gc after a push (housekeeping of the stand-in, not of the project).
+        git(upstream.origin, "config", "receive.autogc", "false")
         git(root, "clone", "--quiet", upstream.url, str(upstream.work))
         return upstream
 
