@@ -36,6 +36,7 @@ class Upstream:
     """A project's `origin` (bare) and the maintainers' clone that commits, tags and pushes."""
 
     root: Path
+    branch_name: str = "main"  # the maintainers' clone's branch (switched only through here)
 
     @property
     def origin(self) -> Path:
@@ -76,8 +77,7 @@ class Upstream:
         (folder / "NOTES").write_text(f"{version} {note}\n")
         git(self.work, "add", "-A")
         git(self.work, "commit", "--quiet", "-m", f"{version} {note}")
-        branch = git(self.work, "branch", "--show-current")
-        git(self.work, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+        git(self.work, "push", "--quiet", "origin", f"HEAD:refs/heads/{self.branch_name}")
         return git(self.work, "rev-parse", "HEAD")
 
     def tag(self, name: str, *, annotated: bool = True) -> None:
@@ -87,9 +87,11 @@ class Upstream:
 
     def branch(self, name: str) -> None:
         git(self.work, "checkout", "--quiet", "-b", name)
+        self.branch_name = name
 
     def switch(self, name: str) -> None:
         git(self.work, "checkout", "--quiet", name)
+        self.branch_name = name
 
     def checkout(self, tag: str, how: str) -> Path:
         """A consumer's checkout of `tag`: `full` clone, `depth-1` clone, `partial` (blobless)
