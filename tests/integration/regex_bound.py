@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.helpers import ROOT
 
-SECONDS = 1.0
+SECONDS = 0.5
 
 
 def short_regex_bound(folder: Path) -> dict[str, str]:
