@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from release_actions.declaration import Declaration, line_of, read_text
 from release_actions.errors import ConfigError
 
@@ -89,6 +87,10 @@ def _check_package_shape(lock: Path, text: str) -> None:
 
 def own_entry(lock: Path, text: str, name: str) -> Entry | None:
     """The entry uv writes for the project itself (an editable or virtual source)."""
+    # Imported here: packaging.utils brings packaging.tags (platform, sysconfig, logging), a
+    # third of a command's start, which a project without a uv.lock never needs.
+    from packaging.utils import canonicalize_name
+
     wanted = canonicalize_name(name)
     for header in _HEADER.finditer(text):
         if canonicalize_name(header["name"]) != wanted:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CHECKOUT, git, run_act
+from tests.helpers import CHECKOUT, run_act
+from tests.quiet_git import git
 
 pytestmark = pytest.mark.e2e
 

@@ -4,6 +4,7 @@ of the tag) and the local GitHub stand-in for the pull request, run as the runne
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 from release_actions.bump import basic_credential
 from release_actions.rehearsal.git_http import GitOrigin, git_origin
 from release_actions.rehearsal.github_api import FakeGitHub, fake_github
-from tests.helpers import Result, git, run_cli, snapshot
+from tests.helpers import Result, run_cli, snapshot
+from tests.quiet_git import git
 
 TOKEN = "ghs_bumpDevTestToken0123456789"
 EXPECTED = f"Basic {basic_credential(TOKEN)}"
@@ -92,13 +94,38 @@ class Project:
         return found or None
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    project = Project(tmp_path)
-    git(tmp_path, "init", "--quiet", "--bare", str(project.origin))
-    git(tmp_path, "clone", "--quiet", project.origin.as_uri(), str(project.work))
+@pytest.fixture(scope="module")
+def started(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """origin and the maintainers' clone with main at 1.2.3.dev0, made once per module."""
+    root = tmp_path_factory.mktemp("started")
+    project = Project(root)
+    git(root, "init", "--quiet", "--bare", str(project.origin))
+    # origin stands in for GitHub: its gc after a push is none of bump-dev's (nor of the test).
+    git(project.origin, "config", "receive.autogc", "false")
+    git(root, "clone", "--quiet", project.origin.as_uri(), str(project.work))
     project.commit("1.2.3.dev0", "start")
     return project
+
+
+# A project after `released_and_moved_on`, and main's tip.
+MovedOn = tuple[Project, str]
+
+
+def copy_project(template: Project, root: Path) -> Project:
+    """A copy of `template` of the test's own: its clones' `origin` is the copy's origin."""
+    shutil.copytree(template.root, root, symlinks=True, dirs_exist_ok=True)
+    project = Project(root)
+    for clone in (project.work, project.job):
+        config = clone / ".git/config"
+        if config.exists():
+            config.write_text(config.read_text().replace(template.origin.as_uri(),
+                                                         project.origin.as_uri()))
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path, started: Project) -> Project:
+    return copy_project(started, tmp_path)
 
 
 @pytest.fixture
@@ -122,11 +149,26 @@ def released_and_moved_on(project: Project) -> str:
     return project.commit("1.2.3", "a fix merged after the tag")
 
 
-def test_opens_a_pull_request_built_on_mains_tip(project: Project, github: FakeGitHub) -> None:
+@pytest.fixture(scope="module")
+def moved_on_template(tmp_path_factory: pytest.TempPathFactory,
+                      started: Project) -> MovedOn:
+    """`released_and_moved_on` of a started project, made once per module."""
+    project = copy_project(started, tmp_path_factory.mktemp("moved-on"))
+    return project, released_and_moved_on(project)
+
+
+@pytest.fixture
+def moved_on(tmp_path: Path, moved_on_template: MovedOn) -> MovedOn:
+    """A copy of `moved_on_template` of the test's own, and main's tip."""
+    template, tip = moved_on_template
+    return copy_project(template, tmp_path), tip
+
+
+def test_opens_a_pull_request_built_on_mains_tip(moved_on: MovedOn, github: FakeGitHub) -> None:
     """Given v1.2.3 released and main moved on since, when bump-dev runs in the tag's checkout,
     then a branch on origin holds main's tip + one commit moving both declarations to 1.2.4.dev0,
     and one pull request into main is opened."""
-    tip = released_and_moved_on(project)
+    project, tip = moved_on
     job_before = snapshot(project.job)
     job_head = git(project.job, "rev-parse", "HEAD")
 
@@ -152,10 +194,10 @@ def test_opens_a_pull_request_built_on_mains_tip(project: Project, github: FakeG
     assert "pull/1" in result.summary
 
 
-def test_rewrites_only_the_version_bytes(project: Project, github: FakeGitHub) -> None:
+def test_rewrites_only_the_version_bytes(moved_on: MovedOn, github: FakeGitHub) -> None:
     """The project file keeps its quoting and comment; uv.lock changes in the project's own
     entry only (idna's equal version stays), every other byte as it was."""
-    tip = released_and_moved_on(project)
+    project, tip = moved_on
 
     assert bump(project, github).code == 0
     pyproject = git(project.origin, "show", f"{HEAD}:pyproject.toml") + "\n"
@@ -170,11 +212,11 @@ def test_rewrites_only_the_version_bytes(project: Project, github: FakeGitHub) -
 
 
 def test_a_rerun_updates_the_same_branch_and_pull_request(
-    project: Project, github: FakeGitHub
+    moved_on: MovedOn, github: FakeGitHub
 ) -> None:
     """Given bump-dev already ran, when the release job is re-run, then the branch holds the
     same commit and the open pull request is updated, never a second one opened."""
-    released_and_moved_on(project)
+    project, _ = moved_on
     first = bump(project, github)
     pushed = project.origin_commit(f"refs/heads/{HEAD}")
 
@@ -189,9 +231,9 @@ def test_a_rerun_updates_the_same_branch_and_pull_request(
 
 
 def test_a_rerun_after_main_moved_again_rebuilds_on_the_new_tip(
-    project: Project, github: FakeGitHub
+    moved_on: MovedOn, github: FakeGitHub
 ) -> None:
-    released_and_moved_on(project)
+    project, _ = moved_on
     bump(project, github)
     newer = project.commit("1.2.3", "another fix")
 
@@ -223,9 +265,9 @@ def test_main_already_bumped_pushes_nothing(project: Project, github: FakeGitHub
     pytest.param("major", "2.0.0.dev0", id="major"),
 ])
 def test_part_picks_the_next_version(
-    project: Project, github: FakeGitHub, part: str, expected: str
+    moved_on: MovedOn, github: FakeGitHub, part: str, expected: str
 ) -> None:
-    released_and_moved_on(project)
+    project, _ = moved_on
 
     result = bump(project, github, part=part)
 
@@ -235,8 +277,8 @@ def test_part_picks_the_next_version(
     assert f"version = '{expected}'" in git(project.origin, "show", f"{branch}:pyproject.toml")
 
 
-def test_dry_run_decides_and_pushes_nothing(project: Project, github: FakeGitHub) -> None:
-    released_and_moved_on(project)
+def test_dry_run_decides_and_pushes_nothing(moved_on: MovedOn, github: FakeGitHub) -> None:
+    project, _ = moved_on
 
     result = bump(project, github, **{"dry-run": "true", "github-token": ""})
 
@@ -265,10 +307,10 @@ def test_vcs_versioned_project_needs_no_bump(project: Project, github: FakeGitHu
     assert project.origin_commit(f"refs/heads/{HEAD}") is None
 
 
-def test_repository_setting_403_is_translated(project: Project, github: FakeGitHub) -> None:
+def test_repository_setting_403_is_translated(moved_on: MovedOn, github: FakeGitHub) -> None:
     """Given the repository forbids Actions to create pull requests, bump-dev fails with the
     setting to change; the branch is pushed so the pull request can be opened by hand."""
-    released_and_moved_on(project)
+    project, _ = moved_on
     github.forbid_pull_requests = True
 
     result = bump(project, github)
@@ -283,9 +325,9 @@ def test_repository_setting_403_is_translated(project: Project, github: FakeGitH
     assert "Traceback" not in result.log
 
 
-def test_protected_branch_rejection_is_translated(project: Project, github: FakeGitHub) -> None:
+def test_protected_branch_rejection_is_translated(moved_on: MovedOn, github: FakeGitHub) -> None:
     """A pre-receive hook answers as GitHub does for a protected branch (GH006)."""
-    released_and_moved_on(project)
+    project, _ = moved_on
     hook = project.origin / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'error: GH006: Protected branch update failed for "
                     "refs/heads/release-actions/bump-v1.2.4.dev0.' >&2\nexit 1\n")
@@ -299,8 +341,8 @@ def test_protected_branch_rejection_is_translated(project: Project, github: Fake
     assert github.requests == []
 
 
-def test_the_token_is_never_stored_or_printed(project: Project, github: FakeGitHub) -> None:
-    released_and_moved_on(project)
+def test_the_token_is_never_stored_or_printed(moved_on: MovedOn, github: FakeGitHub) -> None:
+    project, _ = moved_on
 
     result = bump(project, github)
 
@@ -323,9 +365,9 @@ def test_the_token_is_never_stored_or_printed(project: Project, github: FakeGitH
     pytest.param({"branch": "-main"}, "not a plain git ref name", id="branch"),
 ])
 def test_bad_input_is_exit_2_and_changes_nothing(
-    project: Project, github: FakeGitHub, inputs: dict[str, str], expected: str
+    moved_on: MovedOn, github: FakeGitHub, inputs: dict[str, str], expected: str
 ) -> None:
-    released_and_moved_on(project)
+    project, _ = moved_on
     refs_before = git(project.origin, "for-each-ref")
     job_before = snapshot(project.job)
 
@@ -340,8 +382,8 @@ def test_bad_input_is_exit_2_and_changes_nothing(
     assert "Traceback" not in result.log
 
 
-def test_no_branch_on_origin_is_a_config_error(project: Project, github: FakeGitHub) -> None:
-    released_and_moved_on(project)
+def test_no_branch_on_origin_is_a_config_error(moved_on: MovedOn, github: FakeGitHub) -> None:
+    project, _ = moved_on
 
     result = bump(project, github, branch="trunk")
 
@@ -443,11 +485,11 @@ def test_a_token_that_may_read_but_not_push_is_translated(
 
 
 def test_git_configuration_from_the_environment_is_kept(
-    project: Project, github: FakeGitHub
+    moved_on: MovedOn, github: FakeGitHub
 ) -> None:
     """Given the runner maps origin's https URL to another place through GIT_CONFIG_COUNT (as
     the demo does), the token's header is added after those settings, not instead of them."""
-    released_and_moved_on(project)
+    project, _ = moved_on
     url = "https://github.example/acme/mypkg.git"
     git(project.job, "remote", "set-url", "origin", url)
 

@@ -13,8 +13,9 @@ import responses
 
 from release_actions import cli
 from release_actions.gha import Console
-from tests.helpers import Result, git, parse_key_values
+from tests.helpers import Result, parse_key_values
 from tests.integration.test_tag_guard_git import Upstream
+from tests.quiet_git import git
 
 API = "https://ghe.example.com/api/v3"
 # What PyGithub requests: the same API with the port spelled out.

@@ -5,6 +5,7 @@ variables and the GITHUB_OUTPUT/GITHUB_STEP_SUMMARY files read back."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +19,8 @@ import pytest
 from devtools.pypi_server import PypiServer
 
 from release_actions import git as git_wrapper
-from tests.helpers import ROOT, Result, clean_env, git, run_cli
+from tests.helpers import ROOT, Result, clean_env, run_cli
+from tests.quiet_git import git
 
 PYPROJECT = """[project]
 name = "mypkg"
@@ -34,6 +36,7 @@ class Upstream:
     """A project's `origin` (bare) and the maintainers' clone that commits, tags and pushes."""
 
     root: Path
+    branch_name: str = "main"  # the maintainers' clone's branch (switched only through here)
 
     @property
     def origin(self) -> Path:
@@ -52,8 +55,19 @@ class Upstream:
         upstream = cls(root)
         root.mkdir(parents=True, exist_ok=True)
         git(root, "init", "--quiet", "--bare", str(upstream.origin))
+        # git drops `-c` settings when it starts receive-pack on a local origin: the origin
+        # itself says no gc after a push (housekeeping of the stand-in, not of the project).
+        git(upstream.origin, "config", "receive.autogc", "false")
         git(root, "clone", "--quiet", upstream.url, str(upstream.work))
         return upstream
+
+    def copy(self, root: Path) -> Upstream:
+        """An independent copy of this (new) upstream at `root`: its clone's `origin` is the
+        copy's origin."""
+        shutil.copytree(self.root, root, symlinks=True, dirs_exist_ok=True)
+        config = root / "maintainer/.git/config"
+        config.write_text(config.read_text().replace(self.url, Upstream(root).url))
+        return Upstream(root)
 
     def commit(self, version: str, *, project: str = ".", note: str = "") -> str:
         """Write the project's version (and a note so every commit differs), commit, push."""
@@ -63,8 +77,7 @@ class Upstream:
         (folder / "NOTES").write_text(f"{version} {note}\n")
         git(self.work, "add", "-A")
         git(self.work, "commit", "--quiet", "-m", f"{version} {note}")
-        branch = git(self.work, "branch", "--show-current")
-        git(self.work, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+        git(self.work, "push", "--quiet", "origin", f"HEAD:refs/heads/{self.branch_name}")
         return git(self.work, "rev-parse", "HEAD")
 
     def tag(self, name: str, *, annotated: bool = True) -> None:
@@ -74,9 +87,11 @@ class Upstream:
 
     def branch(self, name: str) -> None:
         git(self.work, "checkout", "--quiet", "-b", name)
+        self.branch_name = name
 
     def switch(self, name: str) -> None:
         git(self.work, "checkout", "--quiet", name)
+        self.branch_name = name
 
     def checkout(self, tag: str, how: str) -> Path:
         """A consumer's checkout of `tag`: `full` clone, `depth-1` clone, `partial` (blobless)
@@ -106,9 +121,15 @@ class Upstream:
         return target
 
 
+@pytest.fixture(scope="module")
+def new_upstream(tmp_path_factory: pytest.TempPathFactory) -> Upstream:
+    """An empty origin and its clone, made once per module; each test takes a copy."""
+    return Upstream.create(tmp_path_factory.mktemp("new-upstream"))
+
+
 @pytest.fixture
-def upstream(tmp_path: Path) -> Upstream:
-    return Upstream.create(tmp_path)
+def upstream(tmp_path: Path, new_upstream: Upstream) -> Upstream:
+    return new_upstream.copy(tmp_path)
 
 
 def guard(checkout: Path, tag: str, *, env: dict[str, str] | None = None,
@@ -683,13 +704,14 @@ def test_an_unusable_index_refuses_or_warns_as_asked(
 
 def test_without_index_or_api_no_http_library_is_imported(tagged_123: Path) -> None:
     """Given git answers and the index check is off, when tag-guard runs, then neither requests
-    nor PyGithub is imported (they cost start-up time in every release job)."""
+    nor PyGithub is imported (they cost start-up time in every release job), nor, without a
+    uv.lock, packaging.tags (what packaging.utils brings for the lock's names)."""
     probe = (
         "import sys\n"
         "from release_actions import cli\n"
         "code = cli.main(['tag-guard'])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('requests', 'github', 'urllib3'))\n"
+        "('requests', 'github', 'urllib3') or m == 'packaging.tags')\n"
         "print('HEAVY=' + ','.join(heavy))\n"
         "raise SystemExit(code)\n"
     )

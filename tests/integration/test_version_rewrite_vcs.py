@@ -5,15 +5,20 @@ plugin's own variable; real `uv build`s take that variable."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from packaging.version import Version
 
-from tests.helpers import VENV_BIN, clean_env, git, run_cli, snapshot
+from tests.helpers import VENV_BIN, clean_env, run_cli, snapshot
+from tests.integration.build_envs import BuildEnvs
+from tests.integration.regex_bound import SECONDS, short_regex_bound
+from tests.quiet_git import git
 
 HATCH_VCS = """\
 [project]
@@ -238,8 +243,8 @@ def stray_repo(root: Path, pyproject: str) -> Path:
     return root
 
 
-def built_version(root: Path, env: dict[str, str]) -> Version:
-    [wheel] = uv_build(root, env)
+def built_version(root: Path, env: dict[str, str], build_envs: BuildEnvs) -> Version:
+    [wheel] = uv_build(root, env, build_envs)
     shutil.rmtree(root / "dist")
     return Version(wheel.split("-")[1])
 
@@ -261,7 +266,7 @@ def notices(log: str) -> list[str]:
     ],
 )
 def test_a_stray_tag_under_another_prefix_does_not_pick_the_preview(
-    tmp_path: Path, pyproject: str
+    tmp_path: Path, pyproject: str, build_envs: BuildEnvs
 ) -> None:
     """Given releases tagged 7.0.0 and one old stray v5.1.1, and a plugin whose rule reads both,
     when run 3 previews with the default `tag-prefix`, then the preview is 7.0.1.dev3, a
@@ -273,8 +278,8 @@ def test_a_stray_tag_under_another_prefix_does_not_pick_the_preview(
     assert outputs["version"] == "7.0.1.dev3" and outputs["previous-version"] == "7.0.0"
     [notice] = notices(log)
     assert "v5.1.1" in notice and "follows 7.0.0" in notice
-    assert built_version(root, {}).public == "7.0.1.dev3"
-    assert built_version(root, env) == Version("7.0.1.dev3")
+    assert built_version(root, {}, build_envs).public == "7.0.1.dev3"
+    assert built_version(root, env, build_envs) == Version("7.0.1.dev3")
 
 
 @pytest.mark.parametrize(
@@ -285,7 +290,7 @@ def test_a_stray_tag_under_another_prefix_does_not_pick_the_preview(
     ],
 )
 def test_dunamai_default_pattern_reads_v_tags_only_as_the_build_does(
-    tmp_path: Path, pyproject: str
+    tmp_path: Path, pyproject: str, build_envs: BuildEnvs
 ) -> None:
     """dunamai's default pattern needs the `v`: the plugin itself builds from v5.1.1, so the
     preview does too (5.1.2.dev4), and a notice says 7.0.0 looks higher but is not read."""
@@ -295,7 +300,7 @@ def test_dunamai_default_pattern_reads_v_tags_only_as_the_build_does(
     assert outputs["version"] == "5.1.2.dev4"
     [notice] = notices(log)
     assert "7.0.0 looks like a higher release than v5.1.1" in notice
-    assert built_version(root, {}).public == "5.1.2.dev4"
+    assert built_version(root, {}, build_envs).public == "5.1.2.dev4"
 
 
 def test_an_explicit_tag_prefix_is_exact(tmp_path: Path) -> None:
@@ -326,7 +331,7 @@ def test_an_explicit_tag_prefix_is_exact(tmp_path: Path) -> None:
     ],
 )
 def test_the_tag_settings_a_project_declares_are_read_as_its_plugin_reads_them(
-    tmp_path: Path, pyproject: str, tags: tuple[str, str], expected: str
+    tmp_path: Path, pyproject: str, tags: tuple[str, str], expected: str, build_envs: BuildEnvs
 ) -> None:
     """Given a project whose settings make its plugin read the old tag only, the preview
     follows the old tag, and the plugin alone builds the same version (distance 4). No
@@ -339,10 +344,12 @@ def test_the_tag_settings_a_project_declares_are_read_as_its_plugin_reads_them(
     assert code == 0, log
     assert outputs["version"] == expected
     assert notices(log) == []
-    assert built_version(tmp_path, {}).public == expected
+    assert built_version(tmp_path, {}, build_envs).public == expected
 
 
-def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(tmp_path: Path) -> None:
+def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Given a tag_regex that backtracks exponentially on a tag of the repository, when the
     preview is computed, then it stops within the bound, names the pattern and exports
     nothing (before the bound it hung for ever)."""
@@ -351,11 +358,13 @@ def test_a_catastrophic_tag_regex_is_refused_in_bounded_time(tmp_path: Path) -> 
                      tags=("v" * 40 + "1x", "v1.0.0"))
     before = snapshot(root)
     started = time.monotonic()
-    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"}, timeout=60)
+    result = run_cli("version-rewrite", cwd=root, inputs={"run-number": "3"}, timeout=60,
+                     env=short_regex_bound(tmp_path_factory.mktemp("bound")))
     assert time.monotonic() - started < 30
     assert result.code == 2, result.log
     [error] = result.errors()
     assert "tag_regex" in error and repr(pattern) in error and "backtracks" in error
+    assert f"no answer within {SECONDS:g} s" in error, error
     assert result.outputs == {} and result.env == {}
     assert snapshot(root) == before
     assert "Traceback" not in result.log
@@ -427,13 +436,16 @@ def test_a_shallow_checkout_without_origin_names_fetch_depth(tmp_path: Path) -> 
 # --- real builds take the exported version -----------------------------------------------------
 
 
-def uv_build(root: Path, env: dict[str, str]) -> list[str]:
-    """`uv build --wheel` as the publish step would run it (build requirements from PyPI, kept
-    in uv's cache); the wheel names built."""
-    subprocess.run(
-        [str(VENV_BIN / "uv"), "build", "--wheel", "--quiet", "--out-dir", "dist"],
-        cwd=root, env=clean_env(**env), check=True, capture_output=True, timeout=300,
-    )
+@pytest.fixture(scope="module")
+def build_envs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuildEnvs]:
+    yield BuildEnvs(tmp_path_factory.mktemp("build-envs"))
+
+
+def uv_build(root: Path, env: dict[str, str], build_envs: BuildEnvs) -> list[str]:
+    """`uv build --wheel` as the publish step would run it (build requirements from PyPI, in an
+    environment made once per requires list); the wheel names built."""
+    build = build_envs.uv_build(root, "--wheel", "--quiet", env=env)
+    assert build.returncode == 0, build.stderr[-3000:]
     return sorted(path.name for path in (root / "dist").glob("*.whl"))
 
 
@@ -447,20 +459,22 @@ def uv_build(root: Path, env: dict[str, str]) -> list[str]:
     ],
 )
 def test_uv_build_with_the_exported_variable_builds_the_preview(
-    tmp_path: Path, pyproject: str, wheel: str
+    tmp_path: Path, pyproject: str, wheel: str, build_envs: BuildEnvs
 ) -> None:
     """Without the variable the plugin would build 1.4.3.dev1+g<sha> (distance 1); with what
     version-rewrite exported, the wheel is exactly the preview version."""
     root = make_repo(tmp_path, pyproject)
     code, _, env, log = rewrite(root)
     assert code == 0, log
-    assert uv_build(root, env) == [wheel]
+    assert uv_build(root, env, build_envs) == [wheel]
 
 
 # --- on a laptop: GITHUB_ENV unset ------------------------------------------------------------
 
 
-def test_outside_actions_it_prints_the_exports_and_claims_none(tmp_path: Path) -> None:
+def test_outside_actions_it_prints_the_exports_and_claims_none(
+    tmp_path: Path, build_envs: BuildEnvs
+) -> None:
     """Given a hatch-vcs project on a laptop (no GITHUB_ENV), version-rewrite says nothing was
     exported and prints the `export` lines to run; run as printed, a real build then carries
     the preview version."""
@@ -474,7 +488,9 @@ def test_outside_actions_it_prints_the_exports_and_claims_none(tmp_path: Path) -
                if line.strip().startswith("export ")]
     assert exports == ["export SETUPTOOLS_SCM_PRETEND_VERSION=1.4.3.dev9",
                        "export SETUPTOOLS_SCM_PRETEND_VERSION_FOR_MY_PKG=1.4.3.dev9"]
-    script = "\n".join([*exports, f"{VENV_BIN / 'uv'} build --wheel --quiet --out-dir dist"])
+    flags = shlex.join(build_envs.flags(root))
+    script = "\n".join([*exports,
+                        f"{VENV_BIN / 'uv'} build --wheel --quiet --out-dir dist {flags}"])
     subprocess.run(["bash", "-e", "-c", script], cwd=root, env=clean_env(), check=True,
                    capture_output=True, timeout=300)
     assert [p.name for p in (root / "dist").glob("*.whl")] == [
@@ -482,14 +498,14 @@ def test_outside_actions_it_prints_the_exports_and_claims_none(tmp_path: Path) -
 
 
 def test_publish_names_the_missing_override_when_the_build_carries_a_local_part(
-    tmp_path: Path
+    tmp_path: Path, build_envs: BuildEnvs
 ) -> None:
     """Given the laptop run above without the exports, publish builds 1.4.3.dev1+g<sha>: the
     refusal says the override variable was not set, not that the version was changed."""
     root = make_repo(tmp_path, HATCH_VCS.format(extra=""))
     result = run_cli("publish", cwd=root, actions=False, inputs={
         "channel": "preview", "expected-version": "1.4.3.dev9", "dry-run": "true",
-        "skip-checks": "sdist-contents"})
+        "skip-checks": "sdist-contents"}, env=build_envs.environment(root))
     assert result.code == 1, result.log
     [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert "+g" in error and "override variable" in error and "export" in error
