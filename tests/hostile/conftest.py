@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
-from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from devtools.fault_server import FAULTS, FaultServer
 from devtools.pypi import write_sample_package
 
 from release_actions import cli
@@ -134,3 +135,9 @@ def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([uv_binary(), "build", "--quiet", "--out-dir", "dist"], cwd=root, check=True,
                    capture_output=True, timeout=300)
     return root / "dist"
+
+
+@pytest.fixture
+def servers() -> Iterator[dict[str, FaultServer]]:
+    with ExitStack() as stack:
+        yield {fault: stack.enter_context(FaultServer(fault)) for fault in FAULTS}

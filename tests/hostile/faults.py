@@ -181,3 +181,19 @@ def with_dist(dist: Path) -> Callable[[Workspace], None]:
 PUBLISH = {"channel": "preview", "build": "false", "check": "false", "username": "uploader",
            "password": "pw-upload-secret-77", "trusted-publishing": "never",
            "upload-timeout": str(DEADLINE), "verify": "false"}
+
+
+def in_threads(call: Callable[[str], object], servers: dict[str, FaultServer],
+                path: str, deadline: float) -> dict[str, tuple[object, float]]:
+    def one(fault: str) -> tuple[object, float]:
+        started = time.monotonic()
+        try:
+            outcome: object = call(servers[fault].url)
+        except Exception as error:  # the outcome is asserted by the caller
+            outcome = error
+        seconds = time.monotonic() - started
+        TIMINGS[(path, fault)] = (seconds, deadline)
+        return outcome, seconds
+
+    with ThreadPoolExecutor(len(servers)) as pool:
+        return dict(zip(servers, pool.map(one, servers), strict=True))

@@ -1,5 +1,5 @@
 """The fault suite, part one: the paths that reach GitHub (git, the compare and runs API, the
-Release, the pull request, the OIDC token) against a real local server that misbehaves; each
+Release, the pull request, the environments) against a real local server that misbehaves; each
 ends within its deadline and memory bound with one `::error` (tests/hostile/faults.py says how)."""
 
 from __future__ import annotations
@@ -7,15 +7,12 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from devtools.fault_server import (
-    FAULTS,
     MOVED_HERE,
     FaultServer,
 )
@@ -25,9 +22,9 @@ from tests.hostile.conftest import Workspace, make_workspace
 from tests.hostile.faults import (
     DEADLINE,
     MARGIN,
-    TIMINGS,
     assert_bounded,
     bare_origin,
+    in_threads,
     report_figures,
     run_faults,
     tagged,
@@ -72,28 +69,6 @@ def test_tag_guard_git_fetch_then_compare_api_is_bounded(tmp_path: Path) -> None
 # --- the GitHub Release and the OIDC token (called in-process: one network step each) --------
 
 
-@pytest.fixture
-def servers() -> Iterator[dict[str, FaultServer]]:
-    with ExitStack() as stack:
-        yield {fault: stack.enter_context(FaultServer(fault)) for fault in FAULTS}
-
-
-def _in_threads(call: Callable[[str], object], servers: dict[str, FaultServer],
-                path: str, deadline: float) -> dict[str, tuple[object, float]]:
-    def one(fault: str) -> tuple[object, float]:
-        started = time.monotonic()
-        try:
-            outcome: object = call(servers[fault].url)
-        except Exception as error:  # the outcome is asserted by the caller
-            outcome = error
-        seconds = time.monotonic() - started
-        TIMINGS[(path, fault)] = (seconds, deadline)
-        return outcome, seconds
-
-    with ThreadPoolExecutor(len(servers)) as pool:
-        return dict(zip(servers, pool.map(one, servers), strict=True))
-
-
 def test_github_release_is_bounded(servers: dict[str, FaultServer], tmp_path: Path) -> None:
     from packaging.version import Version
 
@@ -108,7 +83,7 @@ def test_github_release_is_bounded(servers: dict[str, FaultServer], tmp_path: Pa
         return publish_release(request, "ghs_release-token-1234", {"GITHUB_API_URL": url},
                                console, timeout=DEADLINE)
 
-    for fault, (outcome, seconds) in _in_threads(call, servers, "publish GitHub Release",
+    for fault, (outcome, seconds) in in_threads(call, servers, "publish GitHub Release",
                                                  DEADLINE).items():
         assert isinstance(outcome, CheckFailed), (fault, outcome)
         assert seconds <= DEADLINE + MARGIN, (fault, seconds)
@@ -127,27 +102,10 @@ def test_bump_dev_pull_request_is_bounded(servers: dict[str, FaultServer]) -> No
         return open_or_update("ghs_pull-token-1234", {"GITHUB_API_URL": url}, proposal,
                               seconds=DEADLINE)
 
-    for fault, (outcome, seconds) in _in_threads(call, servers, "bump-dev pull request",
+    for fault, (outcome, seconds) in in_threads(call, servers, "bump-dev pull request",
                                                  DEADLINE).items():
         assert isinstance(outcome, ReleaseActionsError), (fault, outcome)
         assert "release-actions/bump-dev" in outcome.message, (fault, outcome.message)
-        assert seconds <= DEADLINE + MARGIN, (fault, seconds)
-
-
-def test_oidc_claims_are_bounded(servers: dict[str, FaultServer], tmp_path: Path) -> None:
-    from release_actions.gha import Console
-    from release_actions.trusted_publishing import Job, fetch_claims
-
-    def call(url: str) -> object:
-        job = Job.from_environ({"ACTIONS_ID_TOKEN_REQUEST_URL": f"{url}/token",
-                                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-1234",
-                                "GITHUB_WORKSPACE": str(tmp_path)})
-        return fetch_claims(job, f"{url}/legacy/", Console(actions=True, stream=io.StringIO()),
-                            deadline=DEADLINE)
-
-    for fault, (outcome, seconds) in _in_threads(call, servers, "publish OIDC claims",
-                                                 DEADLINE).items():
-        assert outcome == {}, (fault, outcome)
         assert seconds <= DEADLINE + MARGIN, (fault, seconds)
 
 

@@ -1,5 +1,5 @@
-"""The fault suite, part two: publish's paths (upload, check-url, verification), the gate's
-probe, a project's own catastrophic regex, and the shared reader's caps against bombs; each
+"""The fault suite, part two: publish's paths (upload, check-url, verification, the OIDC token),
+the gate's probe, a project's own catastrophic regex, and the shared reader's caps against bombs; each
 ends within its deadline and memory bound with one `::error` (tests/hostile/faults.py says how)."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from tests.hostile.faults import (
     PUBLISH,
     TIMINGS,
     assert_bounded,
+    in_threads,
     report_figures,
     run_faults,
     run_measured,
@@ -121,6 +122,23 @@ def test_integration_gate_probe_is_bounded(tmp_path: Path) -> None:
     assert_bounded(results)
     for result in results:
         assert result.run.outputs["provider"] == ""
+
+
+def test_oidc_claims_are_bounded(servers: dict[str, FaultServer], tmp_path: Path) -> None:
+    from release_actions.gha import Console
+    from release_actions.trusted_publishing import Job, fetch_claims
+
+    def call(url: str) -> object:
+        job = Job.from_environ({"ACTIONS_ID_TOKEN_REQUEST_URL": f"{url}/token",
+                                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-1234",
+                                "GITHUB_WORKSPACE": str(tmp_path)})
+        return fetch_claims(job, f"{url}/legacy/", Console(actions=True, stream=io.StringIO()),
+                            deadline=DEADLINE)
+
+    for fault, (outcome, seconds) in in_threads(call, servers, "publish OIDC claims",
+                                                 DEADLINE).items():
+        assert outcome == {}, (fault, outcome)
+        assert seconds <= DEADLINE + MARGIN, (fault, seconds)
 
 
 # --- a project's own regex (no server: the fault is the pattern) ------------------------------
