@@ -1,6 +1,7 @@
-"""The fault suite, part two: publish's paths (upload, check-url, verification, the OIDC token),
-the gate's probe, a project's own catastrophic regex, and the shared reader's caps against bombs; each
-ends within its deadline and memory bound with one `::error` (tests/hostile/faults.py says how)."""
+"""The fault suite, part two: publish's paths (upload, check-url, verification, the OIDC
+token), the gate's probe, a project's own catastrophic regex, and the shared reader's caps
+against bombs; each ends within its deadline and memory bound with one `::error`
+(tests/hostile/faults.py says how)."""
 
 from __future__ import annotations
 
