@@ -1,5 +1,5 @@
 """native_version: the Cargo, meson.build and scikit-build-core readers on hand-made files (the
-real builds are in tests/integration/test_version_rewrite_files.py)."""
+real builds are in tests/integration/test_version_rewrite_builds.py)."""
 
 from __future__ import annotations
 
