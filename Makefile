@@ -24,7 +24,7 @@ TEST_WORKERS ?= 6
 	touch $@
 
 # Two phases: every test on TEST_WORKERS workers, then the tests that bound time (marked
-# `alone`: two files, one per core) with the machine to themselves. Every temporary file of the
+# `alone`: four files side by side, mostly waiting on deadlines) with the machine to themselves. Every temporary file of the
 # run (pytest's folders, act's cache and work folders) goes into one folder removed afterwards;
 # pip's package cache stays where it is. uv's is the tree's own (.cache/uv, kept between runs),
 # with the build backends' bytecode in it (devtools/uv_cache.py), so the hundreds of builds do
@@ -43,7 +43,7 @@ test: .venv/.synced
 	RELEASE_ACTIONS_TEST_PHASE=parallel .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile \
 		--basetemp="$$tmp/parallel" $(PYTEST_ARGS); first=$$?; [ $$first -eq 5 ] && first=0; \
 	echo "== the time-bounded tests, alone on the machine"; \
-	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 2 --dist loadfile \
+	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 4 --dist loadfile \
 		--basetemp="$$tmp/alone" $(PYTEST_ARGS); \
 	second=$$?; [ $$second -eq 5 ] && second=0; rm -rf "$$tmp"; \
 	[ $$first -eq 0 ] && [ $$second -eq 0 ]

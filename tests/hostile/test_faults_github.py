@@ -1,6 +1,7 @@
-"""The fault suite, part one: the paths that reach GitHub (git, the compare and runs API, the
-Release, the pull request, the environments) against a real local server that misbehaves; each
-ends within its deadline and memory bound with one `::error` (tests/hostile/faults.py says how)."""
+"""The fault suite, part one: the paths that reach GitHub's API (the Release, the pull request,
+the runs of tested-run, the environments of doctor) against a real local server that
+misbehaves; each ends within its deadline and memory bound with one `::error`
+(tests/hostile/faults.py says how)."""
 
 from __future__ import annotations
 
@@ -23,50 +24,15 @@ from tests.hostile.faults import (
     DEADLINE,
     MARGIN,
     assert_bounded,
-    bare_origin,
     in_threads,
     report_figures,
     run_faults,
-    tagged,
 )
 
 pytestmark = pytest.mark.alone
 
 
-# --- tag-guard ---------------------------------------------------------------------------------
-
-
-def test_tag_guard_index_check_is_bounded(tmp_path: Path) -> None:
-    """The index check (git answers): refused, since `index-unreachable` defaults to fail."""
-
-    def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
-                                                            dict[str, str]]:
-        return ["tag-guard"], {"tag": "v1.2.3", "index-url": url, "timeout": str(DEADLINE)}, {}
-
-    results = run_faults(tmp_path, "tag-guard index", scenario, DEADLINE, bare_origin)
-    assert_bounded(results)
-    for result in results:
-        assert "index-unreachable: warn" in result.run.errors()[0], result.run.errors()[0]
-
-
-def test_tag_guard_git_fetch_then_compare_api_is_bounded(tmp_path: Path) -> None:
-    """origin and GitHub's API both on the faulty server: git fetch, then the compare API, each
-    within its own deadline."""
-
-    def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
-                                                            dict[str, str]]:
-        tagged(workspace, f"{url}/octo/mypkg.git")
-        inputs = {"tag": "v1.2.3", "index-url": "", "timeout": str(DEADLINE),
-                  "git-timeout": str(DEADLINE), "github-token": "ghs_compare-token-1234"}
-        return ["tag-guard"], inputs, {"GITHUB_API_URL": url}
-
-    results = run_faults(tmp_path, "tag-guard git + compare API", scenario, 2 * DEADLINE)
-    # A server that lists no refs (200 with garbage) tells git origin has no such branch: a
-    # configuration error (exit 2) that names the branch.
-    assert_bounded(results, codes=(1, 2))
-
-
-# --- the GitHub Release and the OIDC token (called in-process: one network step each) --------
+# --- the GitHub Release and the pull request (called in-process: one network step each) ------
 
 
 def test_github_release_is_bounded(servers: dict[str, FaultServer], tmp_path: Path) -> None:
