@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from devtools.act import (  # noqa: F401  (re-exported for the tests)
     git,
     run_act,
 )
+
+from tests import forked
 
 # The runner ends a line at any of these (actions/runner reads the step's output line by line).
 RUNNER_LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -80,7 +81,8 @@ def run_cli(
     actions: bool = True,
     timeout: float = 120,
 ) -> Result:
-    """Run `python -m release_actions <command>` as a runner would: INPUT_* variables and
+    """Run `release-actions <command>` in a process of its own as a runner would (forked from a
+    server that has imported the libraries: tests/forked.py): INPUT_* variables and
     GITHUB_OUTPUT/GITHUB_ENV/GITHUB_STEP_SUMMARY files in a scratch folder."""
     scratch = cwd / ".runner" if (cwd / ".runner").exists() else Path(
         subprocess.check_output(["mktemp", "-d"], text=True).strip()
@@ -97,12 +99,10 @@ def run_cli(
     for name, value in (inputs or {}).items():
         environment[f"INPUT_{name.upper().replace('-', '_')}"] = value
     environment.update(env or {})
-    proc = subprocess.run(
-        [sys.executable, "-m", "release_actions", command, *args],
-        cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    result = Result(proc.returncode, proc.stdout, proc.stderr)
+    ran = forked.run([command, *args], cwd=cwd, env=environment, limit=timeout)
+    if ran.code is None:
+        raise subprocess.TimeoutExpired(["release-actions", command, *args], timeout, ran.stdout)
+    result = Result(ran.code, ran.stdout, ran.stderr)
     if actions:
         result.outputs = parse_key_values(files["GITHUB_OUTPUT"].read_text())
         result.env = parse_key_values(files["GITHUB_ENV"].read_text())

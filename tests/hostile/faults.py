@@ -4,17 +4,14 @@ path against a real local server that misbehaves (hang, trickle, reset, 5xx, 429
 another host, to the same URL and onward, a gzip bomb) must end within its configured deadline
 (plus a margin for a loaded machine; a bound, not a benchmark) and within a memory bound, with
 one `::error` and no traceback. The faults of one path run concurrently (all at once), each in
-its own process (forked from a server that has imported the libraries: see FORKS), so a suite
+its own process (forked from a server that has imported the libraries: tests/forked.py), so a suite
 costs about one deadline per path. The four files run side by side in `make test`'s second
 phase: mostly waiting on deadlines, they use about one core of the two."""
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +26,7 @@ from devtools.fault_server import (
     FaultServer,
 )
 
-from tests import measured
+from tests import forked
 from tests.helpers import ROOT, Result, clean_env
 from tests.hostile.conftest import Workspace, make_workspace
 
@@ -43,28 +40,6 @@ ANSWERS_200 = ANSWERED_200
 # Our process's peak memory (its children, uv and git, not counted): the interpreter and its
 # imports take about 60 MiB; every cap together (32 MiB API answers, 8 MiB bodies) stays below.
 MEMORY_BOUND_MIB = 200
-# The CLI run with its peak resident memory printed last on stderr: VmHWM, the high-water mark
-# of this program's own memory (ru_maxrss would count the test process it was spawned from).
-# Used where a run brings a sitecustomize of its own (a PYTHONPATH entry), which only a new
-# interpreter reads; every other run is forked from the server below (tests/measured.py).
-MEASURED = (
-    "import sys\n"
-    "from release_actions.cli import end, main\n"
-    "try:\n"
-    "    code = main(sys.argv[1:])\n"
-    "finally:\n"
-    "    with open('/proc/self/status') as status:\n"
-    "        peak = next(int(line.split()[1]) for line in status\n"
-    "                    if line.startswith('VmHWM:')) // 1024\n"
-    "    print(f'peak-memory-mib={peak}', file=sys.stderr)\n"
-    "end(code)\n"
-)
-# A server process that has imported the libraries the commands use, started once per test
-# process on the first measured run: each run is a fork of it (a process of its own, killed at
-# its limit like any other), and costs a fork, not an interpreter's start and its imports
-# (about 0.5 s of CPU each, 150 runs in the fault suites).
-FORKS = multiprocessing.get_context("forkserver")
-FORKS.set_forkserver_preload(list(measured.PRELOAD))
 # (path, fault) -> (seconds taken, configured deadline): the figures the suite reports.
 TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
 # (path, fault) -> peak memory in MiB of the command's own process.
@@ -84,45 +59,21 @@ class Faulted:
         """The peak memory the run printed last (0 when it was killed before)."""
         lines = self.run.stderr.strip().splitlines()
         last = lines[-1] if lines else ""
-        return int(last.partition("=")[2]) if last.startswith("peak-memory-mib=") else 0
+        return int(last.partition("=")[2]) if last.startswith(forked.PEAK) else 0
 
 
 def run_measured(workspace: Workspace, argv: list[str], inputs: dict[str, str],
          env: dict[str, str], limit: float = 120) -> Result:
-    """The CLI in a process of its own; one still running after `limit` seconds is killed and
-    reported as exit code -1 (an unbounded wait)."""
+    """The CLI in a process of its own (tests/forked.py), its peak memory printed last on
+    stderr; one still running after `limit` seconds is killed and reported as exit code -1 (an
+    unbounded wait)."""
     environ = clean_env(PYTHONPATH=str(ROOT / "src"))
     environ.update(workspace.environ(inputs, **env))
     environ["PATH"] = clean_env()["PATH"]
-    if environ["PYTHONPATH"] != str(ROOT / "src"):
-        return _run_interpreter(workspace, argv, environ, limit)
-    streams = Path(tempfile.mkdtemp(prefix="measured-", dir=workspace.root.parent))
-    stdout, stderr = streams / "stdout", streams / "stderr"
-    process = FORKS.Process(target=measured.run_cli,
-                            args=(argv, str(workspace.root), environ, str(stdout), str(stderr)))
-    process.start()
-    process.join(limit)
-    unbounded = process.is_alive()
-    if unbounded:
-        process.kill()
-        process.join()
-    code = process.exitcode
-    process.close()
-    out, err = (path.read_text(errors="replace") for path in (stdout, stderr))
-    if unbounded:
-        return Result(-1, out, f"still running after {limit:g} s")
-    return workspace.read_runner_files(Result(code if code is not None else -1, out, err))
-
-
-def _run_interpreter(workspace: Workspace, argv: list[str], environ: dict[str, str],
-                     limit: float) -> Result:
-    try:
-        proc = subprocess.run([sys.executable, "-c", MEASURED, *argv],
-                              cwd=workspace.root, env=environ, capture_output=True, text=True,
-                              timeout=limit, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as expired:
-        return Result(-1, str(expired.stdout or ""), f"still running after {limit:g} s")
-    return workspace.read_runner_files(Result(proc.returncode, proc.stdout, proc.stderr))
+    ran = forked.run(argv, cwd=workspace.root, env=environ, limit=limit, peak=True)
+    if ran.code is None:
+        return Result(-1, ran.stdout, f"still running after {limit:g} s")
+    return workspace.read_runner_files(Result(ran.code, ran.stdout, ran.stderr))
 
 
 Scenario = Callable[[Workspace, str], tuple[list[str], dict[str, str], dict[str, str]]]
