@@ -1,7 +1,6 @@
 """The fault suite, part one: the paths that reach GitHub's API (the Release, the pull request,
-the runs of tested-run, the environments of doctor) against a real local server that
-misbehaves; each ends within its deadline and memory bound with one `::error`
-(tests/hostile/faults.py says how)."""
+the runs of tested-run) against a real local server that misbehaves; each ends within its
+deadline and memory bound with one `::error` (tests/hostile/faults.py says how)."""
 
 from __future__ import annotations
 
@@ -126,19 +125,6 @@ def test_an_expired_deadline_never_crashes_the_exit(tmp_path: Path) -> None:
         assert run.code == 1, (timeout, run.code, run.log)
         assert len(run.errors()) == 1, (timeout, run.log)
         assert run.summary.startswith("### ❌ `tested-run`"), (timeout, run.summary)
-
-
-def test_doctor_environments_are_bounded(tmp_path: Path) -> None:
-    """The environments read through GitHub's API on the faulty server."""
-
-    def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
-                                                            dict[str, str]]:
-        inputs = {"github-token": "ghs_doctor-token-1234", "repository": "octo/mypkg",
-                  "timeout": str(DEADLINE)}
-        return ["doctor"], inputs, {"GITHUB_API_URL": url}
-
-    results = run_faults(tmp_path, "doctor environments", scenario, DEADLINE)
-    assert_bounded(results, codes=(1, 2), checklist=True)
 
 
 # --- the figures ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The fault suite, part two: tag-guard's paths (the index check; git, then the compare API)
-against a real local server that misbehaves, and a project's own catastrophic tag regex; each
-ends within its deadline and memory bound with one `::error` (tests/hostile/faults.py says how)."""
+and doctor's (the environments) against a real local server that misbehaves, and a project's
+own catastrophic tag regex; each ends within its deadline and memory bound with one `::error`
+(tests/hostile/faults.py says how)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,22 @@ def test_a_catastrophic_tag_pattern_is_bounded(tmp_path: Path) -> None:
         assert "backtracks catastrophically" in error, (name, error)
         assert f"no answer within {SECONDS:g} s" in error, (name, error)
         assert "Traceback" not in log and run.env == {}, (name, log)
+
+
+# --- doctor (GitHub's API; here to even out the four files' times) -------------------------
+
+
+def test_doctor_environments_are_bounded(tmp_path: Path) -> None:
+    """The environments read through GitHub's API on the faulty server."""
+
+    def scenario(workspace: Workspace, url: str) -> tuple[list[str], dict[str, str],
+                                                            dict[str, str]]:
+        inputs = {"github-token": "ghs_doctor-token-1234", "repository": "octo/mypkg",
+                  "timeout": str(DEADLINE)}
+        return ["doctor"], inputs, {"GITHUB_API_URL": url}
+
+    results = run_faults(tmp_path, "doctor environments", scenario, DEADLINE)
+    assert_bounded(results, codes=(1, 2), checklist=True)
 
 
 # --- the figures ---------------------------------------------------------------------------------
