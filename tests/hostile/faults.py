@@ -32,13 +32,14 @@ from tests.hostile.conftest import Workspace, make_workspace
 
 DEADLINE = 3.0  # seconds, given to every timeout input below
 MARGIN = 10.0  # a loaded 2-core machine: start-up, imports, a killed child's clean-up
-# Runs of one path at once: all its faults. Each starts Python (about 0.3 s of CPU, compiled
-# once per run), so 14 start-ups on 2 cores take about 2 s of the margin.
+# Runs of one path at once: all its faults. Each is a fork of a server that has imported the
+# libraries (tests/forked.py), so 14 start-ups cost a fraction of a second, not 2 s of CPU.
 CONCURRENT_RUNS = len(FAULTS)
 # An upload endpoint that answers 200 whatever the body: `uv publish` exits 0 on these.
 ANSWERS_200 = ANSWERED_200
 # Our process's peak memory (its children, uv and git, not counted): the interpreter and its
-# imports take about 60 MiB; every cap together (32 MiB API answers, 8 MiB bodies) stays below.
+# imports take about 60 MiB (a forked run counts the pages it shares with its server too);
+# every cap together (32 MiB API answers, 8 MiB bodies) stays below.
 MEMORY_BOUND_MIB = 200
 # (path, fault) -> (seconds taken, configured deadline): the figures the suite reports.
 TIMINGS: dict[tuple[str, str], tuple[float, float]] = {}
