@@ -118,6 +118,18 @@ def _kind_rank(item: pytest.Item) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+# Where the tests marked `alone` live (a static test keeps it so): the `alone` phase collects
+# only these files, not the whole suite on each of its workers.
+ALONE_FILES = "test_faults_*.py"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if (os.environ.get("RELEASE_ACTIONS_TEST_PHASE") == "alone" and collection_path.is_file()
+            and not collection_path.match(ALONE_FILES)):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`make test` runs in two phases (RELEASE_ACTIONS_TEST_PHASE): `parallel`, every test but
     those marked `alone`, on several workers; then `alone`, the tests that bound time, with the

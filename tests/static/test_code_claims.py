@@ -117,3 +117,15 @@ def test_the_readme_names_every_bootstrap_set() -> None:
     rows = (ROOT / "bootstrap" / "sets.txt").read_text().splitlines()
     used = {name for row in rows if row and not row.startswith("#") for name in row.split()[1:]}
     assert set(re.findall(r"`([a-z]+)`", listed.group(1))) == used
+
+
+def test_every_test_that_bounds_time_lives_where_the_alone_phase_collects() -> None:
+    """`make test`'s second phase collects only ALONE_FILES: a test marked `alone` elsewhere
+    would never run."""
+    from tests.conftest import ALONE_FILES
+
+    mark = re.compile(r"^(pytestmark = |@)pytest\.mark\.alone\b", re.M)
+    marked = [path for path in (ROOT / "tests").rglob("test_*.py") if mark.search(path.read_text())]
+    assert marked, "no test marked alone: the second phase has nothing to run"
+    assert [path.relative_to(ROOT).as_posix() for path in marked
+            if not path.match(ALONE_FILES)] == []
