@@ -28,7 +28,7 @@ def summary(index: str, channel: str, version: Version, dists: Sequence[Distribu
             verified: str = "skipped", heading: str = "") -> str:
     """The Markdown table of the files on `index`; `present`: those it already held."""
     if dry_run:
-        heading = f"### 🧪 Dry run: `{version}` built and checked, nothing uploaded"
+        heading = heading or f"### 🧪 Dry run: `{version}`, nothing uploaded"
     heading = heading or f"### 📦 Published `{version}` ({channel})"
 
     def state(dist: Distribution) -> str:

@@ -210,6 +210,9 @@ def test_dry_run_uploads_nothing(tmp_path: Path, pypi_server: PypiServer) -> Non
     assert len(result.outputs["hashes"].splitlines()) == 2
     assert "Dry run" in result.summary
     assert "::group::twine check --strict" in result.log
+    done = "(removed; dist/ untouched), checked (twine check --strict, inspection)"
+    assert f"{done}; nothing uploaded" in result.log
+    assert f"{done}, nothing uploaded" in result.summary
     assert stored(pypi_server, "dry_pkg") == {}
 
 

@@ -273,3 +273,20 @@ def test_unusable_dist_dirs_are_config_errors(tmp_path: Path, setup: str, messag
 
     with pytest.raises(ConfigError, match=message):
         find_distributions(dist)
+
+
+@pytest.mark.parametrize(("inputs", "said"), [
+    ({}, "built in a temporary folder (removed; dist/ untouched), checked "
+         "(twine check --strict, inspection)"),
+    ({"build": "false", "check": "false"}, "read from dist/, checked (inspection)"),
+    ({"check": "false", "inspect": "false"},
+     "built in a temporary folder (removed; dist/ untouched), not checked (`check` and "
+     "`inspect` are false)"),
+])
+def test_a_dry_run_says_only_the_checks_that_ran(tmp_path: Path, inputs: dict[str, str],
+                                                  said: str) -> None:
+    """A dry run's notice and summary call the files checked only by the checks that ran:
+    with `check: false` twine never read them."""
+    parsed = values(tmp_path, channel="preview", **{"dry-run": "true", **inputs})
+
+    assert publish.dry_run_done(parsed) == said

@@ -128,10 +128,6 @@ ATTESTATIONS_SKIPPED = (
     "attestations only from Trusted Publishing. Set `attestations: false` to silence this notice."
 )
 
-DRY_RUN_FILES = {
-    True: "built in a temporary folder (removed; dist/ untouched) and checked",
-    False: "checked in dist/",
-}
 NO_CHANGELOG = "No changelog found in {directory} (looked for {names}): generated notes only."
 
 
@@ -572,12 +568,14 @@ def _run(inputs: Inputs, ctx: Context, dist_dir: Path) -> Outcome:
                             has_password=bool(inputs.password))
         if problem is not None:
             console.warning(f"A real run would fail: {problem.message}", title="publish")
-        console.notice(f"Dry run: {len(dists)} file(s) of {version} "
-                       f"{DRY_RUN_FILES[inputs.build]}; nothing uploaded, no release made.",
-                       title="publish")
+        done = dry_run_done(inputs)
+        console.notice(f"Dry run: {len(dists)} file(s) of {version} {done}; nothing uploaded, "
+                       "no release made.", title="publish")
         return Outcome(outputs={**report.outputs(version, dists), "verified": "skipped",
                                 "provenance": "skipped"},
-                       summary=_summary(inputs, version, dists, [], "", dry_run=True))
+                       summary=_summary(inputs, version, dists, [], "", dry_run=True,
+                                        heading=f"### 🧪 Dry run: `{version}` {done}, nothing "
+                                                "uploaded"))
 
     problem = preflight(Job.from_environ(ctx.environ), inputs.trusted_publishing,
                         has_password=bool(inputs.password))
@@ -692,6 +690,18 @@ def _uploaded_anyway(error: ReleaseActionsError, inputs: Inputs,
     files = ", ".join(d.filename for d in dists)
     said = AFTER_UPLOAD.format(files=files, index=inputs.repository_url) if say else ""
     return error.restated(error.message + said, outputs=outputs, summary=summary)
+
+
+def dry_run_done(inputs: Inputs) -> str:
+    """What a dry run did with the files, as its notice and summary say: only the checks that
+    ran are called done."""
+    where = ("built in a temporary folder (removed; dist/ untouched)" if inputs.build
+             else "read from dist/")
+    checks = [name for name, ran in (("twine check --strict", inputs.check),
+                                     ("inspection", inputs.inspect)) if ran]
+    checked = (f"checked ({', '.join(checks)})" if checks
+               else "not checked (`check` and `inspect` are false)")
+    return f"{where}, {checked}"
 
 
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
