@@ -79,7 +79,7 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], limit: float,
         process.join()
     code = process.exitcode
     process.close()
-    out, err = (path.read_text(errors="replace") for path in (stdout, stderr))
+    out, err = (path.read_text(encoding="utf-8", errors="replace") for path in (stdout, stderr))
     shutil.rmtree(streams, ignore_errors=True)
     return Ran(None if unbounded else code, out, err)
 
