@@ -4,9 +4,9 @@ path against a real local server that misbehaves (hang, trickle, reset, 5xx, 429
 another host, to the same URL and onward, a gzip bomb) must end within its configured deadline
 (plus a margin for a loaded machine; a bound, not a benchmark) and within a memory bound, with
 one `::error` and no traceback. The faults of one path run concurrently (all at once), each in
-its own process (forked from a server that has imported the libraries: tests/forked.py), so a suite
-costs about one deadline per path. The four files run side by side in `make test`'s second
-phase: mostly waiting on deadlines, they use about one core of the two."""
+its own process (forked from a server that has imported the libraries: tests/forked.py), so a
+suite costs about one deadline per path. The four files run side by side in `make test`'s
+second phase, with the machine to themselves."""
 
 from __future__ import annotations
 
