@@ -71,7 +71,11 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], limit: float,
     stdout, stderr = streams / "stdout", streams / "stderr"
     process = _FORKS.Process(target=_child,
                              args=(argv, str(cwd), env, str(stdout), str(stderr), peak))
-    process.start()
+    try:
+        process.start()
+    except OSError:  # no forkserver on this machine (say, a TMPDIR too long for its socket)
+        shutil.rmtree(streams, ignore_errors=True)
+        return _interpreter(argv, cwd=cwd, env=env, limit=limit, peak=peak)
     process.join(limit)
     unbounded = process.is_alive()
     if unbounded:
