@@ -83,7 +83,9 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], limit: float,
         process.join()
     code = process.exitcode
     process.close()
-    out, err = (path.read_text(encoding="utf-8", errors="replace") for path in (stdout, stderr))
+    # A child that died before opening its streams (its error went to the server's) left none.
+    out, err = (path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+                for path in (stdout, stderr))
     shutil.rmtree(streams, ignore_errors=True)
     return Ran(None if unbounded else code, out, err)
 
