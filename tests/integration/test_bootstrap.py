@@ -201,9 +201,14 @@ def test_a_cancelled_step_leaves_no_environment(project: Path, runner_temp: Path
     """Given a step cancelled while the venv is being made (the runner interrupts the step's
     processes), the half-made venv is removed, and the next action makes a whole one."""
     started = tmp_path / "started"
+    # The process that marks `started` is the one that then sleeps: once the mark exists, the
+    # interrupt reaches the sleeper. (A shell's `touch` then `exec sleep` left a window: an
+    # interrupt there ended `touch` normally, and the shell went on to sleep for 60 s.)
+    sleeper = ("import sys, time; open(sys.argv[1], 'w').close(); time.sleep(60)")
     slow_uv = fake_tool(tmp_path / "fake", "uv",
                         'if [ "$1" = --version ]; then echo "uv 9.9"; exit 0; fi\n'
-                        f'mkdir -p "${{!#}}"; touch "{started}"; exec sleep 60')
+                        f'mkdir -p "${{!#}}"; exec "{sys.executable}" -c "{sleeper}" '
+                        f'"{started}"')
     path = runner_path(tmp_path / "slow-uv", uv=slow_uv)
     step = start_step("version-rewrite", cwd=project, runner_temp=runner_temp, path=path,
                       inputs=INPUTS)
