@@ -24,11 +24,12 @@ def outputs(version: Version, dists: Sequence[Distribution], *, release_url: str
 
 
 def summary(index: str, channel: str, version: Version, dists: Sequence[Distribution],
-            present: Sequence[str], release_url: str, *, dry_run: bool = False,
+            present: Sequence[str], release_url: str, *, dry_run: str = "",
             verified: str = "skipped", heading: str = "") -> str:
-    """The Markdown table of the files on `index`; `present`: those it already held."""
+    """The Markdown table of the files on `index`; `present`: those it already held;
+    `dry_run`: what a dry run did with the files (empty: not a dry run)."""
     if dry_run:
-        heading = heading or f"### 🧪 Dry run: `{version}`, nothing uploaded"
+        heading = f"### 🧪 Dry run: `{version}` {dry_run}, nothing uploaded"
     heading = heading or f"### 📦 Published `{version}` ({channel})"
 
     def state(dist: Distribution) -> str:

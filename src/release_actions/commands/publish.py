@@ -573,9 +573,7 @@ def _run(inputs: Inputs, ctx: Context, dist_dir: Path) -> Outcome:
                        "no release made.", title="publish")
         return Outcome(outputs={**report.outputs(version, dists), "verified": "skipped",
                                 "provenance": "skipped"},
-                       summary=_summary(inputs, version, dists, [], "", dry_run=True,
-                                        heading=f"### 🧪 Dry run: `{version}` {done}, nothing "
-                                                "uploaded"))
+                       summary=_summary(inputs, version, dists, [], "", dry_run=done))
 
     problem = preflight(Job.from_environ(ctx.environ), inputs.trusted_publishing,
                         has_password=bool(inputs.password))
@@ -705,7 +703,7 @@ def dry_run_done(inputs: Inputs) -> str:
 
 
 def _summary(inputs: Inputs, version: Version, dists: Sequence[Distribution],
-             present: Sequence[str], release_url: str, *, dry_run: bool = False,
+             present: Sequence[str], release_url: str, *, dry_run: str = "",
              verified: str = "skipped", heading: str = "") -> str:
     return report.summary(inputs.repository_url, inputs.channel, version, dists, present,
                           release_url, dry_run=dry_run, verified=verified, heading=heading)
