@@ -7,7 +7,9 @@ PYTEST_ARGS ?=
 # Parallel workers (pytest-xdist): most tests wait on processes and local servers, so more
 # workers than cores pays (on 2 cores: 6 workers 4 min 30 s, 4 workers 5 min 24 s, 8 workers
 # 5 min 33 s). A test file runs on one worker, in order: its tests may share state (a
-# module-scoped pipeline run, the hostile suites' figures).
+# module-scoped pipeline run, the hostile suites' figures). Files are handed out in the order
+# tests/conftest.py sorts them, slow kinds first (--no-loadscope-reorder: by default xdist
+# hands out first the files with the most tests, which put the e2e files last).
 TEST_WORKERS ?= 6
 
 .PHONY: test demo lint docs clean
@@ -41,11 +43,11 @@ test: .venv/.synced
 	python=$$(.venv/bin/python -c 'import os, sys; print(os.path.realpath(sys._base_executable))') && \
 	case "$$(command -v python3)" in "$${python%/*}"/*) ;; *) export PATH="$${python%/*}:$$PATH";; esac && \
 	.venv/bin/python -m devtools.uv_cache && \
-	RELEASE_ACTIONS_TEST_PHASE=parallel .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile \
+	RELEASE_ACTIONS_TEST_PHASE=parallel .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 		--basetemp="$$tmp/parallel" $(PYTEST_ARGS); first=$$?; [ $$first -eq 5 ] && first=0; \
 	mv "$$tmp" "$$tmp.parallel" && mkdir "$$tmp" && { rm -rf "$$tmp.parallel" & } ; \
 	echo "== the time-bounded tests, alone on the machine"; \
-	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 4 --dist loadfile \
+	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 4 --dist loadfile --no-loadscope-reorder \
 		--basetemp="$$tmp/alone" $(PYTEST_ARGS); \
 	second=$$?; [ $$second -eq 5 ] && second=0; wait; rm -rf "$$tmp"; \
 	[ $$first -eq 0 ] && [ $$second -eq 0 ]

@@ -108,7 +108,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 # The slow kinds first: a worker that takes an act run or a build-heavy file late would run on
-# alone after the others finish (pytest-xdist hands out files in this order).
+# alone after the others finish (pytest-xdist hands out files in this order: `make test` gives
+# it --no-loadscope-reorder).
 KIND_ORDER = ("e2e", "integration", "hostile", "unit", "static")
 
 
