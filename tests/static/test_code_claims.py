@@ -1,7 +1,8 @@
 """What the code says about itself stays true: every input kind lives in kinds.py, the README's
 development map names each module that exists (and nothing else), the modules that read
-`os.environ` are the ones context.py names, and no reference points to a text outside the
-repository."""
+`os.environ` are the ones context.py names, importing a module of the commands reads nothing
+of the process (tests/forked.py's server imports them once for every run), and no reference
+points to a text outside the repository."""
 
 from __future__ import annotations
 
@@ -129,3 +130,41 @@ def test_every_test_that_bounds_time_lives_where_the_alone_phase_collects() -> N
     assert marked, "no test marked alone: the second phase has nothing to run"
     assert [path.relative_to(ROOT).as_posix() for path in marked
             if not path.match(ALONE_FILES)] == []
+
+
+_PROCESS_STATE = {("os", "environ"), ("os", "getenv"), ("os", "getcwd"), ("Path", "cwd"),
+                  ("sys", "argv"), ("sys", "stdin")}
+
+
+def _read_on_import(node: ast.AST) -> list[str]:
+    """What of the process's state the statements run at import read (a function's body runs
+    later; its decorators and defaults, and a class body, at once)."""
+    found = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            now = [*getattr(child, "decorator_list", []), *child.args.defaults,
+                   *(default for default in child.args.kw_defaults if default)]
+            found += [read for part in now for read in _read_on_import(ast.Expression(part))]
+            continue
+        if (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)
+                and (child.value.id, child.attr) in _PROCESS_STATE):
+            found.append(f"{child.lineno}: {child.value.id}.{child.attr}")
+        found += _read_on_import(child)
+    return found
+
+
+def test_importing_a_module_of_the_commands_reads_nothing_of_the_process() -> None:
+    """tests/forked.py's server imports these modules once for hundreds of runs, each with its
+    own environment, folder and arguments: none may read them when it is imported."""
+    from tests import forked
+
+    modules = [name for name in forked.PRELOAD if name.startswith("release_actions")]
+    read = {}
+    for name in modules:
+        path = ROOT / "src" / (name.replace(".", "/") + ".py")
+        if not path.exists():
+            path = path.with_suffix("") / "__init__.py"
+        if found := _read_on_import(ast.parse(path.read_text())):
+            read[name] = found
+    assert len(modules) > 40, "the server preloads fewer modules than the package holds"
+    assert read == {}
