@@ -76,6 +76,8 @@ def test_a_push_after_a_checkout_without_persisted_credentials_is_red(tmp_path: 
             "conclusion": "success"} in result.report["stages"]
     assert {"workflow": "release.yml", "job": "bump", "event": "push",
             "conclusion": "failure"} in result.report["stages"]
+    # The preflight's own items come first, each with a Fix: the stage's is after them.
     fix = result.output.split("Fix:", 1)[1]
-    assert "job `bump` of release.yml" in fix and "persist-credentials: true" in fix
+    assert "job `bump` of release.yml" in fix and "persist-credentials: true" in fix, (
+        result.output[-6000:])
     assert result.report["canaries_leaked"] == 0
