@@ -46,18 +46,19 @@ PRELOAD = ("requests", "urllib3", "github", "packaging.version", "packaging.requ
 # The peak resident memory (VmHWM, the high-water mark of this process's own memory), printed
 # last on stderr when asked for.
 PEAK = "peak-memory-mib="
+# A new interpreter's program: the CLI, then the peak as a forked run prints it (the tree goes
+# last on its path, for this module, so it shadows nothing the run's own path holds).
 NEW_INTERPRETER = (
     "import sys\n"
+    "sys.path.append(sys.argv.pop(1))\n"
     "from release_actions.cli import end, main\n"
+    "from tests.forked import print_peak\n"
     "peak = sys.argv.pop(1) == 'peak'\n"
     "try:\n"
     "    code = main(sys.argv[1:])\n"
     "finally:\n"
     "    if peak:\n"
-    "        with open('/proc/self/status') as status:\n"
-    "            high = next(int(line.split()[1]) for line in status\n"
-    "                        if line.startswith('VmHWM:'))\n"
-    f"        print(f'{PEAK}{{high // 1024}}', file=sys.stderr)\n"
+    "        print_peak()\n"
     "end(code)\n"
 )
 _FORKS = multiprocessing.get_context("forkserver")
@@ -115,7 +116,8 @@ def _needs_interpreter(env: dict[str, str]) -> bool:
 
 def _interpreter(argv: list[str], *, cwd: Path, env: dict[str, str], limit: float,
                  peak: bool) -> Ran:
-    program = [sys.executable, "-c", NEW_INTERPRETER, "peak" if peak else "-", *argv]
+    program = [sys.executable, "-c", NEW_INTERPRETER, str(Path(SRC).parent),
+               "peak" if peak else "-", *argv]
     try:
         done = subprocess.run(program, cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=limit, stdin=subprocess.DEVNULL)

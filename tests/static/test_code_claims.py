@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -156,15 +157,16 @@ def _read_on_import(node: ast.AST) -> list[str]:
 def test_importing_a_module_of_the_commands_reads_nothing_of_the_process() -> None:
     """tests/forked.py's server imports these modules once for hundreds of runs, each with its
     own environment, folder and arguments: none may read them when it is imported."""
+    import importlib.util
+
     from tests import forked
 
     modules = [name for name in forked.PRELOAD if name.startswith("release_actions")]
     read = {}
     for name in modules:
-        path = ROOT / "src" / (name.replace(".", "/") + ".py")
-        if not path.exists():
-            path = path.with_suffix("") / "__init__.py"
-        if found := _read_on_import(ast.parse(path.read_text())):
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin, name
+        if found := _read_on_import(ast.parse(Path(spec.origin).read_text())):
             read[name] = found
     assert len(modules) > 40, "the server preloads fewer modules than the package holds"
     assert read == {}
