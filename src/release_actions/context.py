@@ -6,7 +6,9 @@ Commands read the environment only through it. Below them, two modules read `os.
 themselves for what they hand on: `git.py` (the allow-list of it that git is given, so no
 caller can pass a token along) and `probing.py` (whether a proxy is set, as urllib reads it);
 the rehearsal reads its own environment: `rehearsal/act.py` (to run act), `rehearsal/pythons.py`
-(where uv keeps the Pythons) and `rehearsal/tp_index.py` (the roots this machine trusts)."""
+(where uv keeps the Pythons) and `rehearsal/tp_index.py` (the roots this machine trusts); a
+rehearsal's step hands its environment on: `rehearsal/step_client.py` sends it to the step
+server, and `rehearsal/steps.py` gives it to the step it forks."""
 
 from __future__ import annotations
 

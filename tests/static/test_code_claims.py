@@ -139,9 +139,12 @@ _PROCESS_STATE = {("os", "environ"), ("os", "getenv"), ("os", "getcwd"), ("Path"
 
 def _read_on_import(node: ast.AST) -> list[str]:
     """What of the process's state the statements run at import read (a function's body runs
-    later; its decorators and defaults, and a class body, at once)."""
+    later; its decorators and defaults, and a class body, at once; `if __name__ ==
+    "__main__":` only when run as a program)."""
     found = []
     for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and ast.unparse(child.test) == "__name__ == '__main__'":
+            continue
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             now = [*getattr(child, "decorator_list", []), *child.args.defaults,
                    *(default for default in child.args.kw_defaults if default)]
@@ -154,14 +157,30 @@ def _read_on_import(node: ast.AST) -> list[str]:
     return found
 
 
+def test_the_import_walker_finds_what_runs_at_import_and_only_that() -> None:
+    snippet = (
+        "import os, sys\n"
+        "HOME = os.environ['HOME']\n"
+        "class Config:\n    folder = os.getcwd()\n"
+        "def later(flag=sys.argv):\n    return os.getenv('X')\n"
+        "if __name__ == '__main__':\n    print(sys.stdin.read())\n"
+    )
+    assert _read_on_import(ast.parse(snippet)) == ["2: os.environ", "4: os.getcwd",
+                                                   "5: sys.argv"]
+
+
 def test_importing_a_module_of_the_commands_reads_nothing_of_the_process() -> None:
-    """tests/forked.py's server imports these modules once for hundreds of runs, each with its
-    own environment, folder and arguments: none may read them when it is imported."""
+    """tests/forked.py's server imports these modules once for hundreds of runs, and the
+    rehearsal's step server (rehearsal/steps.py) the commands and the shim once for every step
+    of a rehearsal, each with its own environment, folder and arguments: none may read them
+    when it is imported."""
     import importlib.util
 
     from tests import forked
 
     modules = [name for name in forked.PRELOAD if name.startswith("release_actions")]
+    modules += ["release_actions.rehearsal", "release_actions.rehearsal.shim",
+                "release_actions.rehearsal.steps", "release_actions.rehearsal.step_client"]
     read = {}
     for name in modules:
         spec = importlib.util.find_spec(name)

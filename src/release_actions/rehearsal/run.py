@@ -110,6 +110,7 @@ class Rehearsal:
     progress: Progress = field(default_factory=Progress)
     empty_secrets: tuple[str, ...] = ()  # given empty: they only feed publish's `password`
     pythons: PythonDownloads | None = None  # what `uv python install` downloads
+    steps: dict[str, str] = field(default_factory=dict)  # how the steps reach the step server
     runs: list[WorkflowRun] = field(default_factory=list)
     canaries: dict[str, str] = field(default_factory=dict)
     next_id: int = 1000
@@ -269,6 +270,7 @@ class Rehearsal:
             **self._git_env(),
         }
         env.update(self.pythons.env() if self.pythons else {})
+        env.update(self.steps)
         for name, provider in self.providers.items():
             env[f"REHEARSAL_PROVIDER_{name.upper().replace('-', '_')}"] = provider.base_url
         return env
@@ -413,8 +415,10 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
               progress: Progress | None = None) -> Iterator[Rehearsal]:
     """Every stand-in started and the copy made; all stopped afterwards."""
     from release_actions.rehearsal.actions import write_actions
+    from release_actions.rehearsal.steps import step_server
 
     with ExitStack() as stack:
+        steps = stack.enter_context(step_server(work))  # its imports while the rest starts
         publishers = options.trusted_publishers or default_publishers(pipeline.workflows,
                                                                       options.repository)
         index = stack.enter_context(AttestingIndex(publishers=publishers))
@@ -429,7 +433,7 @@ def rehearsal(work: Path, source: Path, pipeline: Pipeline, options: Options,
         pythons = stack.enter_context(PythonDownloads(work / "pythons"))
         write_actions(work / "actions")
         run = Rehearsal(work, source, pipeline, options, index, sigstore, github, providers,
-                        git_server, progress or Progress(), pythons=pythons)
+                        git_server, progress or Progress(), pythons=pythons, steps=steps)
         run.copy_repository()
         yield run
 

@@ -1,0 +1,73 @@
+"""An action step of a rehearsal, as a job runs it: `python -I -S step_client.py COMMAND`.
+
+It hands its command, folder, environment, umask and standard streams to the rehearsal's step
+server (`steps.py`), which forks the step from a process that has already imported the
+commands, forwards the signals it gets, and ends with the step's exit code. Without a server
+(none started, or none answering) it becomes the step itself: `python -I -m
+release_actions.rehearsal.shim COMMAND`. The standard library only, so that `-S` (no site, a
+start of about 10 ms) can run it from any installation."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+SERVER = "REHEARSAL_STEP_SERVER"
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+LOST = "rehearsal: the step server lost this step before it ended\n"
+
+
+def on_its_own(argv: list[str]) -> None:
+    """The step in this process: the shim on a fresh interpreter (with its site)."""
+    os.execv(sys.executable,
+             [sys.executable, "-I", "-m", "release_actions.rehearsal.shim", *argv])
+
+
+def connect(path: str) -> socket.socket | None:
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.connect(path)
+    except OSError:
+        client.close()
+        return None
+    return client
+
+
+def request(argv: list[str]) -> bytes:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
+                       "umask": umask}).encode()
+
+
+def main(argv: list[str]) -> int:
+    path = os.environ.get(SERVER, "")
+    server = connect(path) if path else None
+    if server is None:
+        on_its_own(argv)
+    assert server is not None
+    body = request(argv)
+    socket.send_fds(server, [struct.pack("!I", len(body))], [0, 1, 2])
+    server.sendall(body)
+
+    def forward(number: int, _frame: object) -> None:
+        server.sendall(bytes([number]))
+
+    for number in FORWARDED:
+        signal.signal(number, forward)
+    reply = b""
+    while len(reply) < 4:
+        chunk = server.recv(4 - len(reply))  # retried after a forwarded signal (PEP 475)
+        if not chunk:
+            sys.stderr.write(LOST)
+            return 1
+        reply += chunk
+    return int(struct.unpack("!i", reply)[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
