@@ -106,9 +106,11 @@ def doctor(run: Rehearsal) -> Doctor:
     import secrets
 
     token = run.canaries.setdefault(DOCTOR_TOKEN, f"ghs_canary{secrets.token_hex(12)}")
+    from release_actions.rehearsal.steps import step_command
+
     env = clean_env(GITHUB_REPOSITORY=run.options.repository, GITHUB_API_URL=run.github.url,
-                    GITHUB_TOKEN=token)
-    done = subprocess.run([sys.executable, "-m", "release_actions", "doctor", *_channels(run)],
+                    GITHUB_TOKEN=token, **run.steps)
+    done = subprocess.run([*step_command(run.steps), "doctor", *_channels(run)],
                           cwd=run.consumer, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     log = done.stderr + done.stdout

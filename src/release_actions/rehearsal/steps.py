@@ -25,6 +25,7 @@ from typing import Any
 
 from release_actions.rehearsal import step_client
 
+CLIENT = "REHEARSAL_STEP_CLIENT"
 READY = b"ready\n"
 # A step's request: its command line, folder and environment (a runner's is tens of KiB).
 MAX_REQUEST = 16 * 1024 * 1024
@@ -41,7 +42,7 @@ PRELOAD = ("requests", "urllib3", "github", "packaging.version", "packaging.requ
 def step_server(folder: Path) -> Iterator[dict[str, str]]:
     """The server for one rehearsal's steps, running until the block ends; yields what the
     steps' environment needs to reach it (only the client's path where no server runs)."""
-    env = {"REHEARSAL_STEP_CLIENT": str(Path(step_client.__file__).resolve())}
+    env = {CLIENT: str(Path(step_client.__file__).resolve())}
     path = folder / "steps.sock"
     if sys.platform != "linux" or len(os.fsencode(path)) > MAX_SOCKET_PATH:
         yield env
@@ -63,6 +64,14 @@ def step_server(folder: Path) -> Iterator[dict[str, str]]:
         for stream in (server.stdin, server.stdout):
             if stream is not None:
                 stream.close()
+
+
+def step_command(steps: dict[str, str]) -> list[str]:
+    """The command line that runs one command as a step (forked from the server when one runs,
+    `steps` being what `step_server` yielded), its arguments to follow."""
+    client = steps.get(CLIENT)
+    return ([sys.executable, "-I", "-S", client] if client else
+            [sys.executable, "-I", "-m", "release_actions.rehearsal.shim"])
 
 
 def serve(path: str) -> None:
