@@ -35,6 +35,16 @@ def server(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
 
 
+def test_a_socket_path_too_long_for_the_folder_goes_to_a_short_folder(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    with step_server(deep) as env:
+        path = env.get(step_client.SERVER, "")
+        assert path.startswith("/tmp/release-actions-steps-") and Path(path).is_socket()
+        assert server_pid(env)
+    assert not Path(path).parent.exists()
+
+
 def client(command: str, workspace: Workspace, env: dict[str, str],
            **popen: object) -> subprocess.Popen[str]:
     """The step as the composite action starts it: `python -I -S step_client.py COMMAND`."""

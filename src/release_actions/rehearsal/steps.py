@@ -43,10 +43,20 @@ def step_server(folder: Path) -> Iterator[dict[str, str]]:
     """The server for one rehearsal's steps, running until the block ends; yields what the
     steps' environment needs to reach it (only the client's path where no server runs)."""
     env = {CLIENT: str(Path(step_client.__file__).resolve())}
-    path = folder / "steps.sock"
-    if sys.platform != "linux" or len(os.fsencode(path)) > MAX_SOCKET_PATH:
+    if sys.platform != "linux":
         yield env
         return
+    with contextlib.ExitStack() as stack:
+        path = folder / "steps.sock"
+        if len(os.fsencode(path)) > MAX_SOCKET_PATH:  # a deep TMPDIR: a short folder of ours
+            import tempfile
+
+            path = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="release-actions-steps-", dir="/tmp"))) / "s"
+        yield from _serving(folder, path, env)
+
+
+def _serving(folder: Path, path: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
     with open(folder / "steps.log", "wb") as log:
         # stdin stays open while the rehearsal runs: its end tells the server to stop.
         # A session of its own: a terminal's Ctrl-C reaches the steps through their clients.
