@@ -6,7 +6,9 @@ Every `uv build` makes a fresh build environment whose files uv links from its c
 the backend in it four times or more (the requirements and the build of the sdist, then of the
 wheel). Without bytecode in the cache each call compiles the backend again: about 0.5 s of CPU
 of the 1.2 s a small hatchling build takes, over several hundred builds in a run. The bytecode
-is what Python would write itself; builds, backends and their results are unchanged.
+is what Python would write itself; builds, backends and their results are unchanged. The
+backends are compiled for the local Python 3.12 as well, which the BenchFlow stand-in builds
+with.
 
 Done once per cache: a stamp in it names the lists and the Python it was done for (a newer
 release of a backend that appears later is used uncompiled until the lists change). Best
@@ -50,9 +52,10 @@ def archive_roots(site_packages: Path) -> set[Path]:
     return roots
 
 
-def compiled(uv: str, requirements: list[str]) -> int:
+def compiled(uv: str, requirements: list[str], for_others: bool = False) -> int:
     """Installs `requirements` once through the cache into a throw-away venv and compiles the
-    cache entries they came from; returns how many entries."""
+    cache entries they came from (`for_others`: for `other_pythons()` too); returns how many
+    entries."""
     with tempfile.TemporaryDirectory(prefix="release-actions-uv-cache-") as scratch:
         venv = Path(scratch) / "venv"
         subprocess.run([uv, "venv", "--quiet", str(venv)], check=True, capture_output=True)
@@ -61,17 +64,32 @@ def compiled(uv: str, requirements: list[str]) -> int:
                         str(python), *requirements], check=True, capture_output=True)
         (site_packages,) = venv.glob("lib/python*/site-packages")
         roots = sorted(archive_roots(site_packages))
-        # The venv's Python is the one uv gives build environments, so the bytecode fits them.
+        # The venv's Python is the one uv gives most build environments, so the bytecode fits
+        # them; the other Pythons the tests build with get theirs beside it (best effort).
         subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", *map(str, roots)],
                        check=True, capture_output=True)
+        for other in other_pythons() if for_others else []:
+            subprocess.run([str(other), "-I", "-m", "compileall", "-q", "-j", "0",
+                            *map(str, roots)], check=False, capture_output=True)
     return len(roots)
+
+
+def other_pythons() -> list[Path]:
+    """The local Python 3.12 the BenchFlow stand-in (requires-python >= 3.12) builds and syncs
+    with in its rehearsal, about 30 backend calls: without its own bytecode each compiled the
+    backend again (0.3 s of CPU a call)."""
+    from release_actions.rehearsal.pythons import local_installs
+
+    found = {tuple(int(part) for part in version.split(".")): prefix
+             for version, prefix in local_installs().items() if version.startswith("3.12.")}
+    return [found[max(found)] / "bin" / "python3.12"] if found else []
 
 
 def warm(uv: str) -> str:
     """Both lists at once: on a fresh machine most of the time is downloads."""
     with ThreadPoolExecutor(2) as pool:
         backends, runtime = pool.map(partial(compiled, uv), [
-            list(BACKENDS), ["--no-deps", "--require-hashes", "-r", str(RUNTIME)]])
+            list(BACKENDS), ["--no-deps", "--require-hashes", "-r", str(RUNTIME)]], [True, False])
     return (f"{len(BACKENDS)} build backends ({backends} packages) and the actions' own "
             f"dependencies ({runtime} packages) compiled")
 
@@ -80,6 +98,7 @@ def stamp() -> str:
     """What the compiled entries depend on: the lists, this Python, uv's cache folder."""
     return hashlib.sha256("\n".join([
         *BACKENDS, RUNTIME.read_text(), sys.version, os.environ.get("UV_CACHE_DIR", ""),
+        *map(str, other_pythons()),
     ]).encode()).hexdigest()
 
 
