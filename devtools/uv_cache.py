@@ -6,9 +6,8 @@ Every `uv build` makes a fresh build environment whose files uv links from its c
 the backend in it four times or more (the requirements and the build of the sdist, then of the
 wheel). Without bytecode in the cache each call compiles the backend again: about 0.5 s of CPU
 of the 1.2 s a small hatchling build takes, over several hundred builds in a run. The bytecode
-is what Python would write itself; builds, backends and their results are unchanged. The
-backends are compiled for the local Python 3.12 as well, which the BenchFlow stand-in builds
-with.
+is what Python would write itself; builds, backends and their results are unchanged. hatchling
+is compiled for the local Python 3.12 as well, which the BenchFlow stand-in builds with.
 
 Done once per cache: a stamp in it names the lists and the Python it was done for (a newer
 release of a backend that appears later is used uncompiled until the lists change). Best
@@ -23,7 +22,6 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 # The backends (and the plugins they load) that the tests' projects name in `build-system`.
@@ -52,32 +50,28 @@ def archive_roots(site_packages: Path) -> set[Path]:
     return roots
 
 
-def compiled(uv: str, requirements: list[str], for_others: bool = False) -> int:
-    """Installs `requirements` once through the cache into a throw-away venv and compiles the
-    cache entries they came from (`for_others`: for `other_pythons()` too); returns how many
-    entries."""
+def compiled(uv: str, requirements: list[str], python: Path | None = None) -> int:
+    """Installs `requirements` once through the cache into a throw-away venv (of `python`,
+    else this one) and compiles the cache entries they came from with the venv's Python, the
+    one uv gives the build environments; returns how many entries."""
     with tempfile.TemporaryDirectory(prefix="release-actions-uv-cache-") as scratch:
         venv = Path(scratch) / "venv"
-        subprocess.run([uv, "venv", "--quiet", str(venv)], check=True, capture_output=True)
-        python = venv / "bin/python"
+        subprocess.run([uv, "venv", "--quiet", *(["--python", str(python)] if python else []),
+                        str(venv)], check=True, capture_output=True)
         subprocess.run([uv, "pip", "install", "--quiet", "--link-mode", "symlink", "--python",
-                        str(python), *requirements], check=True, capture_output=True)
+                        str(venv / "bin/python"), *requirements], check=True,
+                       capture_output=True)
         (site_packages,) = venv.glob("lib/python*/site-packages")
         roots = sorted(archive_roots(site_packages))
-        # The venv's Python is the one uv gives most build environments, so the bytecode fits
-        # them; the other Pythons the tests build with get theirs beside it (best effort).
-        subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", *map(str, roots)],
-                       check=True, capture_output=True)
-        for other in other_pythons() if for_others else []:
-            subprocess.run([str(other), "-I", "-m", "compileall", "-q", "-j", "0",
-                            *map(str, roots)], check=False, capture_output=True)
+        subprocess.run([str(venv / "bin/python"), "-m", "compileall", "-q", "-j", "0",
+                        *map(str, roots)], check=True, capture_output=True)
     return len(roots)
 
 
-def other_pythons() -> list[Path]:
-    """The local Python 3.12 the BenchFlow stand-in (requires-python >= 3.12) builds and syncs
-    with in its rehearsal, about 30 backend calls: without its own bytecode each compiled the
-    backend again (0.3 s of CPU a call)."""
+def python_312() -> list[Path]:
+    """The local Python 3.12 the BenchFlow stand-in (requires-python >= 3.12, hatchling) builds
+    and syncs with in its rehearsal, about 30 backend calls: without bytecode of its own each
+    compiled hatchling again (0.3 s of CPU a call)."""
     from release_actions.rehearsal.pythons import local_installs
 
     found = {tuple(int(part) for part in version.split(".")): prefix
@@ -86,19 +80,21 @@ def other_pythons() -> list[Path]:
 
 
 def warm(uv: str) -> str:
-    """Both lists at once: on a fresh machine most of the time is downloads."""
-    with ThreadPoolExecutor(2) as pool:
-        backends, runtime = pool.map(partial(compiled, uv), [
-            list(BACKENDS), ["--no-deps", "--require-hashes", "-r", str(RUNTIME)]], [True, False])
-    return (f"{len(BACKENDS)} build backends ({backends} packages) and the actions' own "
-            f"dependencies ({runtime} packages) compiled")
+    """The lists at once: on a fresh machine most of the time is downloads."""
+    jobs = [(list(BACKENDS), None), (["--no-deps", "--require-hashes", "-r", str(RUNTIME)], None),
+            *((["hatchling"], python) for python in python_312())]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        counts = list(pool.map(lambda job: compiled(uv, *job), jobs))
+    return (f"{len(BACKENDS)} build backends ({counts[0]} packages), the actions' own "
+            f"dependencies ({counts[1]} packages)"
+            f"{', hatchling for Python 3.12' if len(jobs) > 2 else ''} compiled")
 
 
 def stamp() -> str:
     """What the compiled entries depend on: the lists, this Python, uv's cache folder."""
     return hashlib.sha256("\n".join([
         *BACKENDS, RUNTIME.read_text(), sys.version, os.environ.get("UV_CACHE_DIR", ""),
-        *map(str, other_pythons()),
+        *map(str, python_312()),
     ]).encode()).hexdigest()
 
 
