@@ -4,9 +4,13 @@ an earlier step of the job planted or changed (a `.pth`, a module, the interpret
 the bootstrap build the venv again instead of running it with the job's token in reach.
 
 Run by the interpreter that made the venv, never the venv's own:
-`python -I manifest.py write VENV` or `python -I manifest.py check VENV` (exit 3 and the first
-difference on stdout; exit 2 when this Python is older than 3.10, so the bootstrap tries the
-next one). The check hashes only what changed in size, inode or ctime since the
+`python -I manifest.py write VENV [FOLDER...]` or `python -I manifest.py check VENV` (exit 3
+and the first difference on stdout; exit 2 when this Python is older than 3.10, so the
+bootstrap tries the next one). `write` first compiles the modules of the venv and of each
+FOLDER that have no current bytecode (the command then runs with -B and writes none): in
+parallel when there are many (a venv of fresh downloads), in this process when there are few
+(a venv whose files came with their bytecode: compileall -j0 would start a pool and send it
+every file, ten times the CPU). The check hashes only what changed in size, inode or ctime since the
 manifest was written (no call sets ctime back), so a reuse costs a walk of the folder."""
 
 from __future__ import annotations
@@ -73,9 +77,64 @@ def _unchanged(record: list[object] | None, kind: str, info: os.stat_result) -> 
         info.st_size, info.st_ino, info.st_ctime_ns]
 
 
-def write(venv: str) -> int:
-    """The manifest of `venv`; an extended venv's old one (checked at the step's start) lends
-    the digests of the files that did not change."""
+# Fewer modules than this to compile: one process does it.
+PARALLEL_FROM = 200
+
+
+def _stale(folders: list[str]) -> list[str]:
+    """The modules under `folders` whose bytecode is missing or not that of the source (the
+    check compileall makes: magic number, flags and the source's mtime)."""
+    import importlib.util
+    import struct
+
+    found = []
+    for top in folders:
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [name for name in dirs if name != "__pycache__"]
+            for name in files:
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    expected = struct.pack("<4sLL", importlib.util.MAGIC_NUMBER, 0,
+                                           int(os.stat(path).st_mtime) & 0xFFFF_FFFF)
+                    with open(importlib.util.cache_from_source(path), "rb") as handle:
+                        current = handle.read(12) == expected
+                except (OSError, ValueError):
+                    current = False
+                if not current:
+                    found.append(path)
+    return found
+
+
+def _compile(path: str) -> bool:
+    import compileall
+
+    return bool(compileall.compile_file(path, quiet=2))
+
+
+def compile_modules(folders: list[str]) -> None:
+    """Bytecode for every module under `folders` that lacks it (one that does not compile, say
+    a test file of a package written for another Python, is left without, as compileall does)."""
+    stale = _stale(folders)
+    if len(stale) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        try:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor() as pool:
+                list(pool.map(_compile, stale, chunksize=16))
+            return
+        except (ImportError, OSError):  # no pool here (say, no /dev/shm): one process then
+            pass
+    for path in stale:
+        _compile(path)
+
+
+def write(venv: str, also: list[str] | None = None) -> int:
+    """The manifest of `venv`, its modules and those of `also` compiled first; an extended
+    venv's old one (checked at the step's start) lends the digests of the files that did not
+    change."""
+    compile_modules([venv, *(also or [])])
     old = _load(venv) or {}
     entries = {}
     for relative, (kind, info) in sorted(_walk(venv).items()):
@@ -112,5 +171,5 @@ def check(venv: str) -> int:
 if __name__ == "__main__":
     if sys.version_info < (3, 10):  # noqa: UP036  (run by whatever python3 is on PATH)
         raise SystemExit(2)
-    action, folder = sys.argv[1:3]
-    raise SystemExit(write(folder) if action == "write" else check(folder))
+    action, folder, *others = sys.argv[1:]
+    raise SystemExit(write(folder, others) if action == "write" else check(folder))

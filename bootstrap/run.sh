@@ -250,14 +250,13 @@ pip_install() {
 }
 
 # Compiles the venv's modules and ours (so the run, with -B, writes none), then records every
-# file of the venv in its manifest; `.complete` last.
+# file of the venv in its manifest (both manifest.py's `write`); `.complete` last.
 mark_sets() {
   local set
   for set in "${missing[@]}"; do
     touch "$1/.set-$set"
   done
-  "$python" -I -m compileall -q -j0 "$1" "$root/src" >"$log" 2>&1 || true
-  "$python" -I "$root/bootstrap/manifest.py" write "$1"
+  "$python" -I "$root/bootstrap/manifest.py" write "$1" "$root/src"
   touch "$1/.complete"
 }
 
