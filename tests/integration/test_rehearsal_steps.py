@@ -180,3 +180,4 @@ def test_the_server_stops_with_its_rehearsal(tmp_path: Path) -> None:
     with step_server(tmp_path) as env:
         pid = server_pid(env)
     assert not Path(f"/proc/{pid}").exists()
+

@@ -9,6 +9,7 @@ start of about 10 ms) can run it from any installation."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -45,17 +46,26 @@ def request(argv: list[str]) -> bytes:
 
 
 def main(argv: list[str]) -> int:
+    for fd in (0, 1, 2):  # a stream the step was started without: /dev/null, as for its children
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
     path = os.environ.get(SERVER, "")
     server = connect(path) if path else None
     if server is None:
         on_its_own(argv)
     assert server is not None
     body = request(argv)
-    socket.send_fds(server, [struct.pack("!I", len(body))], [0, 1, 2])
-    server.sendall(body)
+    try:
+        socket.send_fds(server, [struct.pack("!I", len(body))], [0, 1, 2])
+        server.sendall(body)
+    except OSError:  # the server went away before it read the step: run it here
+        on_its_own(argv)
 
     def forward(number: int, _frame: object) -> None:
-        server.sendall(bytes([number]))
+        with contextlib.suppress(OSError):  # the step ended meanwhile: its code is on its way
+            server.sendall(bytes([number]))
 
     for number in FORWARDED:
         signal.signal(number, forward)

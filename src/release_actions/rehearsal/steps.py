@@ -151,8 +151,11 @@ def _session(connection: socket.socket) -> None:
     for fd in fds:
         os.close(fd)
 
+    ended = threading.Event()
+
     def answer() -> None:
         _, status = os.waitpid(worker, 0)
+        ended.set()
         code = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(OSError):
             connection.sendall(struct.pack("!i", code if code >= 0 else 128 - code))
@@ -164,8 +167,9 @@ def _session(connection: socket.socket) -> None:
             if number in step_client.FORWARDED:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker, number)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker, signal.SIGKILL)
+    if not ended.is_set():  # the client is gone first: the step goes with it
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker, signal.SIGKILL)
     threading.Event().wait()  # until `answer` ends the session
 
 
