@@ -102,6 +102,31 @@ def test_the_fix_names_the_failed_step_not_a_script_shown_after_it() -> None:
     assert "\x1b" not in shown and "IF_NONE" not in shown and "no files" not in shown
 
 
+# Seen under load: act (host mode) logged the composite step's failure before the last lines
+# the command printed, which came after it, before the job's next step.
+LATE_ERROR = "\n".join([
+    "[Preview build/ship]   ❌  Failure - Main \"$REHEARSAL_PYTHON\" -I -S "
+    "\"$REHEARSAL_STEP_CLIENT\" tested-run [213.431227ms]",
+    "[Preview build/ship]   ❌  Failure - Main benchflow-ai/release-actions/tested-run@v1.4.0"
+    " [399.789786ms]",
+    "[Preview build/ship] exit status 2",
+    "[Preview build/ship]   ❗  ::error title=Invalid project configuration::The token may not"
+    " read the artifacts. Give the job `permissions: actions: read`.",
+    "[Preview build/ship] ⭐ Run Post benchflow-ai/release-actions/tested-run@v1.4.0",
+    "[Preview build/ship]   | ::error::a post step's error is not why it failed",
+    "[Preview build/ship] 🏁  Job failed",
+])
+
+
+def test_the_fix_is_the_failed_steps_error_logged_after_its_failure_line() -> None:
+    run = WorkflowRun("nightly-preview.yml", "ship", "workflow_run", 1, 1, "0" * 40, 1,
+                      LATE_ERROR, {"ship": "failure"})
+
+    assert _fix(run) == "The token may not read the artifacts. Give the job " \
+                        "`permissions: actions: read`."
+    assert "post step" not in excerpt(run)
+
+
 UNKNOWN = ("The release pipeline uses actions a rehearsal cannot stand in:\n"
            "  .github/workflows/ci.yml:32: octo/build@v2\n"
            "  .github/workflows/ci.yml:67: octo/setup@v1\n"

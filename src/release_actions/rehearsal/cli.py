@@ -287,15 +287,24 @@ def _fix(run: WorkflowRun) -> str:
 
 
 def _until_failure(log: str) -> list[str]:
-    """The lines act logged, without colours, up to the first failed step: what an `if:
-    always()` step does later is not why the run failed."""
-    lines = []
+    """The lines act logged, without colours, up to the first failed step and the rest of that
+    step's output: what an `if: always()` step does later is not why the run failed. act (host
+    mode) logs a failed command's end without waiting for the last lines it printed, which
+    then follow the failure line, before the job's next step starts."""
+    lines: list[str] = []
+    failed = None
     for line in log.splitlines():
         line = _ANSI.sub("", line)
-        if _LOGGED.match(line):
+        logged = _LOGGED.match(line)
+        if not logged:
+            continue
+        if failed is None:
             lines.append(line)
-            if "❌  Failure - " in line:
+            failed = logged.group(0) if "❌  Failure - " in line else None
+        elif line.startswith(failed):
+            if line[len(failed):].lstrip().startswith(("⭐ Run ", "🏁")):
                 break
+            lines.append(line)
     return lines
 
 

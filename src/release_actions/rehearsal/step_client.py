@@ -16,9 +16,11 @@ import signal
 import socket
 import struct
 import sys
+import time
 
 SERVER = "REHEARSAL_STEP_SERVER"
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+FAILED_GRACE = 0.25  # seconds
 LOST = "rehearsal: the step server lost this step before it ended\n"
 
 
@@ -74,9 +76,16 @@ def main(argv: list[str]) -> int:
         chunk = server.recv(4 - len(reply))  # retried after a forwarded signal (PEP 475)
         if not chunk:
             sys.stderr.write(LOST)
-            return 1
+            reply = struct.pack("!i", 1)
+            break
         reply += chunk
-    return int(struct.unpack("!i", reply)[0])
+    code = int(struct.unpack("!i", reply)[0])
+    if code != 0:
+        # act (host mode) stops reading a step's terminal as soon as a failed step's process
+        # ends: the lines the step printed last (its ::error, the reason) would be lost when
+        # it ends at once. A new interpreter's shutdown used to give act that moment.
+        time.sleep(FAILED_GRACE)
+    return code
 
 
 if __name__ == "__main__":
