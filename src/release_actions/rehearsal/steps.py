@@ -92,7 +92,12 @@ def serve(path: str) -> None:
     listener.listen(64)
     sys.stdout.buffer.write(READY)
     sys.stdout.flush()
-    _preload()
+    try:
+        _preload()
+    except Exception:  # each step then imports what it needs itself
+        import traceback
+
+        traceback.print_exc()
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [], 1.0)
         _reap()
