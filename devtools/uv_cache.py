@@ -69,9 +69,10 @@ def compiled(uv: str, requirements: list[str], python: Path | None = None) -> in
 
 
 def python_312() -> list[Path]:
-    """The local Python 3.12 the BenchFlow stand-in (requires-python >= 3.12, hatchling) builds
-    and syncs with in its rehearsal, about 30 backend calls: without bytecode of its own each
-    compiled hatchling again (0.3 s of CPU a call)."""
+    """The newest local Python 3.12 (none: []): the BenchFlow stand-in (requires-python >= 3.12,
+    hatchling) builds and syncs with it in its rehearsal (tests/e2e/benchflow_repo.py), about
+    30 backend calls, each compiling hatchling again without bytecode of its own (0.3 s of
+    CPU a call)."""
     from release_actions.rehearsal.pythons import local_installs
 
     found = {tuple(int(part) for part in version.split(".")): prefix

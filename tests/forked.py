@@ -23,6 +23,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_actions.rehearsal.steps import LIBRARIES  # the standard library and step_client
+
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
 
@@ -37,12 +39,12 @@ def _own_modules() -> list[str]:
     return names
 
 
-# The libraries the commands use, then the project's own modules: importing one of ours reads
-# nothing of the process (its environment, folder or arguments: a static test holds it), so
-# nothing the server read when it started reaches a run. Each run then pays only for its own
+# The libraries the commands use (those the rehearsal's step server preloads), then the
+# project's own modules: importing one of ours reads nothing of the process (its environment,
+# folder or arguments: a static test holds it), so nothing the server read when it started
+# reaches a run. Each run then pays only for its own
 # work: the project's imports cost 0.02 to 0.1 s of CPU a run.
-PRELOAD = ("requests", "urllib3", "github", "packaging.version", "packaging.requirements",
-           "packaging.metadata", "tomlkit", "yaml", "tests.forked", *_own_modules())
+PRELOAD = (*LIBRARIES, "tests.forked", *_own_modules())
 # The peak resident memory (VmHWM, the high-water mark of this process's own memory), printed
 # last on stderr when asked for.
 PEAK = "peak-memory-mib="

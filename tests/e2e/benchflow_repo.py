@@ -18,7 +18,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from release_actions.rehearsal.pythons import local_installs
 from tests.helpers import ROOT, VENV_BIN, clean_env, git
 
 VERSION = "0.7.6.dev0"
@@ -319,11 +318,11 @@ FILES = {
 
 def python_312() -> Path:
     """A Python 3.12 on this machine, the one a rehearsal offers `uv python install 3.12`."""
-    found = {tuple(int(part) for part in version.split(".")): prefix
-             for version, prefix in local_installs().items() if version.startswith("3.12.")}
-    if not found:
+    from devtools.uv_cache import python_312 as found
+
+    if not found():
         raise LookupError("no Python 3.12 on this machine (the workflows install 3.12)")
-    return found[max(found)] / "bin" / "python3.12"
+    return found()[0]
 
 
 def make_benchflow(root: Path) -> Path:

@@ -110,7 +110,7 @@ def doctor(run: Rehearsal) -> Doctor:
 
     env = clean_env(GITHUB_REPOSITORY=run.options.repository, GITHUB_API_URL=run.github.url,
                     GITHUB_TOKEN=token, **run.steps)
-    done = subprocess.run([*step_command(run.steps), "doctor", *_channels(run)],
+    done = subprocess.run([*step_command(), "doctor", *_channels(run)],
                           cwd=run.consumer, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     log = done.stderr + done.stdout

@@ -40,6 +40,17 @@ def connect(path: str) -> socket.socket | None:
     return client
 
 
+def exactly(connection: socket.socket, size: int, start: bytes = b"") -> bytes | None:
+    """`size` bytes from `connection` (`start` those already read); None when it ends first."""
+    data = bytearray(start)
+    while len(data) < size:
+        more = connection.recv(min(size - len(data), 1 << 20))  # retried after a signal
+        if not more:
+            return None
+        data += more
+    return bytes(data)
+
+
 def request(argv: list[str]) -> bytes:
     umask = os.umask(0o022)
     os.umask(umask)
@@ -71,15 +82,10 @@ def main(argv: list[str]) -> int:
 
     for number in FORWARDED:
         signal.signal(number, forward)
-    reply = b""
-    while len(reply) < 4:
-        chunk = server.recv(4 - len(reply))  # retried after a forwarded signal (PEP 475)
-        if not chunk:
-            sys.stderr.write(LOST)
-            reply = struct.pack("!i", 1)
-            break
-        reply += chunk
-    code = int(struct.unpack("!i", reply)[0])
+    reply = exactly(server, 4)
+    if reply is None:
+        sys.stderr.write(LOST)
+    code = 1 if reply is None else int(struct.unpack("!i", reply)[0])
     if code != 0:
         # act (host mode) stops reading a step's terminal as soon as a failed step's process
         # ends: the lines the step printed last (its ::error, the reason) would be lost when

@@ -26,6 +26,7 @@ from typing import Any
 from release_actions.rehearsal import step_client
 
 CLIENT = "REHEARSAL_STEP_CLIENT"
+CLIENT_FILE = str(Path(step_client.__file__).resolve())
 READY = b"ready\n"
 # A step's request: its command line, folder and environment (a runner's is tens of KiB).
 MAX_REQUEST = 16 * 1024 * 1024
@@ -34,15 +35,16 @@ MAX_SOCKET_PATH = 100
 # What the steps import: the libraries first, then the commands (`cli.load` imports each). None
 # of our modules reads the process's environment, folder or arguments when imported (a static
 # test holds it), so nothing the server saw when it started reaches a step.
-PRELOAD = ("requests", "urllib3", "github", "packaging.version", "packaging.requirements",
-           "tomlkit", "yaml", "release_actions.rehearsal.shim")
+LIBRARIES = ("requests", "urllib3", "github", "packaging.version", "packaging.requirements",
+             "packaging.metadata", "tomlkit", "yaml")
+PRELOAD = (*LIBRARIES, "release_actions.rehearsal.shim")
 
 
 @contextlib.contextmanager
 def step_server(folder: Path) -> Iterator[dict[str, str]]:
     """The server for one rehearsal's steps, running until the block ends; yields what the
     steps' environment needs to reach it (only the client's path where no server runs)."""
-    env = {CLIENT: str(Path(step_client.__file__).resolve())}
+    env = {CLIENT: CLIENT_FILE}
     if sys.platform != "linux":
         yield env
         return
@@ -76,12 +78,11 @@ def _serving(folder: Path, path: Path, env: dict[str, str]) -> Iterator[dict[str
                 stream.close()
 
 
-def step_command(steps: dict[str, str]) -> list[str]:
-    """The command line that runs one command as a step (forked from the server when one runs,
-    `steps` being what `step_server` yielded), its arguments to follow."""
-    client = steps.get(CLIENT)
-    return ([sys.executable, "-I", "-S", client] if client else
-            [sys.executable, "-I", "-m", "release_actions.rehearsal.shim"])
+def step_command() -> list[str]:
+    """The command line that runs one command as a step (the client: forked from the server
+    when the step's environment names one, else the shim on its own), its arguments to
+    follow."""
+    return [sys.executable, "-I", "-S", CLIENT_FILE]
 
 
 def serve(path: str) -> None:
@@ -179,21 +180,16 @@ def _session(connection: socket.socket) -> None:
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    header, fds, _, _ = socket.recv_fds(connection, 4, 3)
-    while len(header) < 4:
-        more = connection.recv(4 - len(header))
-        if not more:
-            raise EOFError("the step's request ended early")
-        header += more
+    start, fds, _, _ = socket.recv_fds(connection, 4, 3)
+    header = step_client.exactly(connection, 4, start)
+    if header is None:
+        raise EOFError("the step's request ended early")
     (size,) = struct.unpack("!I", header)
     if size > MAX_REQUEST or len(fds) != 3:
         raise ValueError(f"a step's request of {size} bytes with {len(fds)} streams")
-    body = bytearray()
-    while len(body) < size:
-        more = connection.recv(min(size - len(body), 1 << 20))
-        if not more:
-            raise EOFError("the step's request ended early")
-        body += more
+    body = step_client.exactly(connection, size)
+    if body is None:
+        raise EOFError("the step's request ended early")
     return json.loads(body), fds
 
 
