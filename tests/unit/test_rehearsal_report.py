@@ -11,7 +11,7 @@ import yaml
 from release_actions.cli import main
 from release_actions.gha import Console
 from release_actions.rehearsal import shim
-from release_actions.rehearsal.cli import _error, _fix, excerpt
+from release_actions.rehearsal.cli import Refused, _error, _fix, excerpt
 from release_actions.rehearsal.run import _JOB_END, PROVIDER_NAMES, WorkflowRun
 from release_actions.rehearsal.view import write_view
 from release_actions.workflows import read_workflow
@@ -125,6 +125,20 @@ def test_the_fix_is_the_failed_steps_error_logged_after_its_failure_line() -> No
     assert _fix(run) == "The token may not read the artifacts. Give the job " \
                         "`permissions: actions: read`."
     assert "post step" not in excerpt(run)
+
+
+def test_a_red_stage_met_by_a_test_says_why() -> None:
+    """A test that calls a stage itself shows the Refused it meets: the fix and the failed
+    step's lines, not the stage's title alone."""
+    run = WorkflowRun("nightly-preview.yml", "ship", "workflow_run", 1, 1, "0" * 40, 1,
+                      LATE_ERROR, {"ship": "failure"})
+
+    shown = str(Refused("Preview", run, _fix(run)))
+
+    assert shown.startswith("Preview: The token may not read the artifacts.")
+    assert "❌  Failure - " in shown and "post step" not in shown
+    assert str(Refused("install from the index", None, "pip failed")) == \
+        "install from the index: pip failed"
 
 
 UNKNOWN = ("The release pipeline uses actions a rehearsal cannot stand in:\n"

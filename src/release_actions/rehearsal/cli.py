@@ -77,6 +77,12 @@ class Refused(Exception):
         super().__init__(stage)
         self.stage, self.run, self.fix = stage, run, fix
 
+    def __str__(self) -> str:
+        """The stage, the fix and the failed run's last lines up to its failure: what a test
+        that meets a red stage shows (the command prints these itself)."""
+        tail = excerpt(self.run) if self.run else ""
+        return f"{self.stage}: {self.fix}" + (f"\n{tail}" if tail else "")
+
 
 def say(text: str = "") -> None:
     print(text, flush=True)
