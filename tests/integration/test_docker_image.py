@@ -146,6 +146,16 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], dict[str
     return build(root)
 
 
+def test_the_image_compiles_nothing_at_build(image: tuple[list[str], dict[str, str]]) -> None:
+    """GitHub builds the image in every job: its pip writes no bytecode (--no-compile); a
+    command compiles what it imports when it runs. (First of the tests that run the image: a
+    run writes the bytecode of what it imported, `python -I` ignoring PYTHONDONTWRITEBYTECODE.)"""
+    entrypoint, _ = image
+    venv = Path(entrypoint[0]).parent.parent
+    assert (venv / "bin/python").exists()
+    assert [path for path in venv.rglob("*.pyc")][:5] == []
+
+
 def test_the_built_image_runs_a_command_from_its_entrypoint(
     image: tuple[list[str], dict[str, str]], tmp_path: Path
 ) -> None:
@@ -181,3 +191,4 @@ def test_the_image_holds_every_dependency_and_tool_the_commands_use(
     for tool in ("uv", "twine"):
         found = shutil.which(tool, path=image_env["PATH"])
         assert found and found.startswith(str(Path(python).parent)), tool
+
