@@ -25,11 +25,11 @@ TEST_WORKERS ?= 6
 	$(UV) sync --locked --quiet
 	touch $@
 
-# Two phases: every test on TEST_WORKERS workers, then the tests that bound time (marked
-# `alone`: four files side by side) with the machine to themselves but for the removal of the
-# first phase's temporary files. Every temporary file of the run (pytest's folders, act's cache
-# and work folders) goes into one folder removed afterwards; pip's package cache stays where it
-# is. uv's is the tree's own (.cache/uv, kept between runs),
+# One run of every test on TEST_WORKERS workers; the tests that bound time (marked `alone`, the
+# fault suite) are handed out last, when the other files are finishing (tests/conftest.py).
+# Every temporary file of the run (pytest's folders, act's cache and work folders) goes into one
+# folder removed afterwards; pip's package cache stays where it is. uv's is the tree's own
+# (.cache/uv, kept between runs),
 # with the build backends' bytecode in it (devtools/uv_cache.py), so the hundreds of builds do
 # not each compile their backend. Python keeps its bytecode (in the ignored __pycache__ folders
 # of the tree and the venv) even where PYTHONDONTWRITEBYTECODE is set: the hundreds of
@@ -49,14 +49,8 @@ test: .venv/.synced
 	{ .venv/bin/python -m devtools.uv_cache & prepared=$$!; \
 	  .venv/bin/pytest --collect-only -q -p no:cacheprovider $(PYTEST_ARGS) >/dev/null 2>&1; \
 	  wait $$prepared; } && \
-	RELEASE_ACTIONS_TEST_PHASE=parallel .venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
-		--basetemp="$$tmp/parallel" $(PYTEST_ARGS); first=$$?; [ $$first -eq 5 ] && first=0; \
-	mv "$$tmp" "$$tmp.parallel" && mkdir "$$tmp" && { rm -rf "$$tmp.parallel" & } ; \
-	echo "== the time-bounded tests, alone on the machine"; \
-	RELEASE_ACTIONS_TEST_PHASE=alone .venv/bin/pytest -n 4 --dist loadfile --no-loadscope-reorder \
-		--basetemp="$$tmp/alone" $(PYTEST_ARGS); \
-	second=$$?; [ $$second -eq 5 ] && second=0; wait; rm -rf "$$tmp"; \
-	[ $$first -eq 0 ] && [ $$second -eq 0 ]
+	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		--basetemp="$$tmp/pytest" $(PYTEST_ARGS); status=$$?; rm -rf "$$tmp"; exit $$status
 
 demo: .venv/.synced
 	.venv/bin/python -m demo

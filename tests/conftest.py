@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -106,43 +105,26 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
-
 # The slow kinds first: a worker that takes an act run or a build-heavy file late would run on
 # alone after the others finish (pytest-xdist hands out files in this order: `make test` gives
-# it --no-loadscope-reorder).
+# it --no-loadscope-reorder). The tests that bound time (marked `alone`, the fault suite's
+# files) come last of all: they spend most of their time waiting on deadlines, so they fill the
+# cores the other files leave idle as they finish, and they run while the machine is least
+# loaded (each bound allows for a loaded machine: tests/hostile/faults.py's MARGIN).
 KIND_ORDER = ("e2e", "integration", "hostile", "unit", "static")
-
-
-def _kind_rank(item: pytest.Item) -> int:
-    parts = item.nodeid.split("/")
-    kind = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-
-
-# Where the tests marked `alone` live (a static test keeps it so): the `alone` phase collects
-# only these files, not the whole suite on each of its workers.
+# Where the tests marked `alone` live (a static test keeps it so): whole files, so that each
+# such file is handed out as one, after every other.
 ALONE_FILES = "test_faults_*.py"
 
 
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if (os.environ.get("RELEASE_ACTIONS_TEST_PHASE") == "alone" and collection_path.is_file()
-            and not collection_path.match(ALONE_FILES)):
-        return True
-    return None
+def _rank(item: pytest.Item) -> tuple[bool, int]:
+    parts = item.nodeid.split("/")
+    kind = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+    return (item.get_closest_marker("alone") is not None,
+            KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`make test` runs in two phases (RELEASE_ACTIONS_TEST_PHASE): `parallel`, every test but
-    those marked `alone`, on several workers; then `alone`, the tests that bound time, with the
-    machine to themselves. Unset: everything, as plain `pytest` runs it. Either way the slow
-    kinds of test come first (a file's tests stay together and in order)."""
-    items.sort(key=_kind_rank)
-    phase = os.environ.get("RELEASE_ACTIONS_TEST_PHASE")
-    if phase not in ("parallel", "alone"):
-        return
-    wanted = phase == "alone"
-    keep = [item for item in items if (item.get_closest_marker("alone") is not None) == wanted]
-    dropped = [item for item in items if item not in keep]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    """The slow kinds of test first, the time-bounded ones last; a file's tests stay together
+    and in order (the sort is stable)."""
+    items.sort(key=_rank)

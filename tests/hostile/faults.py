@@ -5,8 +5,8 @@ another host, to the same URL and onward, a gzip bomb) must end within its confi
 (plus a margin for a loaded machine; a bound, not a benchmark) and within a memory bound, with
 one `::error` and no traceback. The faults of one path run concurrently (all at once), each in
 its own process (forked from a server that has imported the libraries: tests/forked.py), so a
-suite costs about one deadline per path. The four files run side by side in `make test`'s
-second phase, with the machine to themselves."""
+suite costs about one deadline per path. `make test` hands the four files out after every
+other (tests/conftest.py): they mostly wait on deadlines, on cores the others are leaving."""
 
 from __future__ import annotations
 

@@ -121,14 +121,18 @@ def test_the_readme_names_every_bootstrap_set() -> None:
     assert set(re.findall(r"`([a-z]+)`", listed.group(1))) == used
 
 
-def test_every_test_that_bounds_time_lives_where_the_alone_phase_collects() -> None:
-    """`make test`'s second phase collects only ALONE_FILES: a test marked `alone` elsewhere
-    would never run."""
+def test_the_tests_that_bound_time_are_whole_files_handed_out_last() -> None:
+    """A file is handed out to a worker as one (`--dist loadfile`): the tests marked `alone`
+    come last only if they fill files of their own, ALONE_FILES, marked as a whole."""
     from tests.conftest import ALONE_FILES
 
+    whole = re.compile(r"^pytestmark = pytest\.mark\.alone\b", re.M)
     mark = re.compile(r"^(pytestmark = |@)pytest\.mark\.alone\b", re.M)
-    marked = [path for path in (ROOT / "tests").rglob("test_*.py") if mark.search(path.read_text())]
-    assert marked, "no test marked alone: the second phase has nothing to run"
+    files = list((ROOT / "tests").rglob("test_*.py"))
+    marked = [path for path in files if mark.search(path.read_text())]
+    assert marked, "no test marked alone"
+    assert [path.relative_to(ROOT).as_posix() for path in files
+            if path.match(ALONE_FILES) != bool(whole.search(path.read_text()))] == []
     assert [path.relative_to(ROOT).as_posix() for path in marked
             if not path.match(ALONE_FILES)] == []
 
