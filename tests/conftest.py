@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,16 @@ from tests.helpers import copy_tracked_tree
 def actions_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clean copy of this repository, as a consumer's runner would download it."""
     return copy_tracked_tree(tmp_path_factory.mktemp("release-actions"))
+
+
+@pytest.fixture(autouse=True)
+def _working_directory_kept() -> Iterator[None]:
+    """A test that changes the working directory puts it back (monkeypatch.chdir does): a
+    passed test's folder is removed at its teardown, and the next test would start in a folder
+    that no longer exists."""
+    before = os.getcwd()
+    yield
+    assert os.getcwd() == before, f"the test left the working directory at {os.getcwd()}"
 
 
 # The hostile suites' figures (cases tried, leaks, the longest faulted run): a test hands its
