@@ -3,8 +3,9 @@ target, written when the venv is made or extended and checked before it is used 
 an earlier step of the job planted or changed (a `.pth`, a module, the interpreter link) makes
 the bootstrap build the venv again instead of running it with the job's token in reach.
 
-Run by the interpreter that made the venv, never the venv's own:
-`python -I manifest.py write VENV [FOLDER...]` or `python -I manifest.py check VENV` (exit 3
+Run by the interpreter that made the venv, never the venv's own, without its site (`-S`: the
+standard library is all this needs, and no `.pth` file of that Python runs code before the check):
+`python -I -S manifest.py write VENV [FOLDER...]` or `python -I -S manifest.py check VENV` (exit 3
 and the first difference on stdout; exit 2 when this Python is older than 3.10, so the
 bootstrap tries the next one). `write` first compiles the modules of the venv and of each
 FOLDER that have no current bytecode (the command then runs with -B and writes none): in

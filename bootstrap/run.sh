@@ -152,7 +152,7 @@ find_python() {
       found+="${found:+, }no \`$candidate\`"
       continue
     fi
-    if version="$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2]); sys.exit(sys.version_info < (3, 10))' 2>/dev/null)"; then
+    if version="$("$candidate" -I -S -c 'import sys; print("%d.%d" % sys.version_info[:2]); sys.exit(sys.version_info < (3, 10))' 2>/dev/null)"; then
       python="$(command -v "$candidate")"
       return 0
     fi
@@ -256,7 +256,7 @@ mark_sets() {
   for set in "${missing[@]}"; do
     touch "$1/.set-$set"
   done
-  "$python" -I "$root/bootstrap/manifest.py" write "$1" "$root/src"
+  "$python" -I -S "$root/bootstrap/manifest.py" write "$1" "$root/src"
   touch "$1/.complete"
 }
 
@@ -269,7 +269,7 @@ verify_environment() {
   for candidate in python3 python; do
     command -v "$candidate" >/dev/null 2>&1 || continue
     status=0
-    difference="$("$candidate" -I "$root/bootstrap/manifest.py" check "$venv" 2>/dev/null)" ||
+    difference="$("$candidate" -I -S "$root/bootstrap/manifest.py" check "$venv" 2>/dev/null)" ||
       status=$?
     if [ "$status" -eq 0 ]; then
       python="$(command -v "$candidate")"
