@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,15 @@ from tests.helpers import copy_tracked_tree
 def actions_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clean copy of this repository, as a consumer's runner would download it."""
     return copy_tracked_tree(tmp_path_factory.mktemp("release-actions"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A launcher that ignores SIGINT (a `&` job of a non-interactive shell, nohup) passes the
+    ignore on to every process the tests start, and bash cannot trap a signal ignored at its
+    start: a test that interrupts a step waited 60 s on a step that could not be interrupted. A
+    runner starts its steps with the default, so the tests' processes get it too."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
