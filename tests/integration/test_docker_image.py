@@ -153,7 +153,7 @@ def test_the_image_compiles_nothing_at_build(image: tuple[list[str], dict[str, s
     entrypoint, _ = image
     venv = Path(entrypoint[0]).parent.parent
     assert (venv / "bin/python").exists()
-    assert [path for path in venv.rglob("*.pyc")][:5] == []
+    assert list(venv.rglob("*.pyc"))[:5] == []
 
 
 def test_the_built_image_runs_a_command_from_its_entrypoint(
@@ -191,4 +191,3 @@ def test_the_image_holds_every_dependency_and_tool_the_commands_use(
     for tool in ("uv", "twine"):
         found = shutil.which(tool, path=image_env["PATH"])
         assert found and found.startswith(str(Path(python).parent)), tool
-

@@ -128,11 +128,11 @@ def test_the_tests_that_bound_time_are_whole_files_handed_out_last() -> None:
 
     whole = re.compile(r"^pytestmark = pytest\.mark\.alone\b", re.M)
     mark = re.compile(r"^(pytestmark = |@)pytest\.mark\.alone\b", re.M)
-    files = list((ROOT / "tests").rglob("test_*.py"))
-    marked = [path for path in files if mark.search(path.read_text())]
+    texts = {path: path.read_text() for path in (ROOT / "tests").rglob("test_*.py")}
+    marked = [path for path, text in texts.items() if mark.search(text)]
     assert marked, "no test marked alone"
-    assert [path.relative_to(ROOT).as_posix() for path in files
-            if path.match(ALONE_FILES) != bool(whole.search(path.read_text()))] == []
+    assert [path.relative_to(ROOT).as_posix() for path, text in texts.items()
+            if path.match(ALONE_FILES) != bool(whole.search(text))] == []
     assert [path.relative_to(ROOT).as_posix() for path in marked
             if not path.match(ALONE_FILES)] == []
 
