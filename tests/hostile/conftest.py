@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, redirect_stderr, redirect_stdout
@@ -43,14 +44,20 @@ build-backend = "hatchling.build"
 
 
 def tree_hash(folder: Path) -> str:
-    """One digest over every file name, link target and file content under `folder`."""
+    """One digest over every file name, link target and file content under `folder` (links
+    are not followed: a link's target is what is hashed)."""
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape"))
-        if path.is_symlink():
-            digest.update(b"->" + str(path.readlink()).encode("utf-8", "surrogateescape"))
-        elif path.is_file():
-            digest.update(path.read_bytes())
+    entries = []
+    for top, dirs, files in os.walk(folder):
+        entries += (os.path.join(top, name) for name in (*dirs, *files))
+    start = len(str(folder)) + 1
+    for path in sorted(entries):
+        digest.update(os.fsencode(path[start:]))
+        if os.path.islink(path):
+            digest.update(b"->" + os.fsencode(os.readlink(path)))
+        elif os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
     return digest.hexdigest()
 
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,21 @@ def test_dev_null_stays_a_sink(workspace: Workspace, monkeypatch: pytest.MonkeyP
 def test_runner_file_cases_are_reported(report_figure: Callable[[str], None]) -> None:
     report_figure(f"runner-file cases tried: {len(TRIED)}")
     assert TRIED
+
+
+def test_the_tree_hash_sees_every_kind_of_change(tmp_path: Path) -> None:
+    """`tree_hash` stands behind every "nothing on disk changed" of these suites: a changed
+    byte, a new empty file or folder, a removed file and a link's new target each change it."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "file").write_bytes(b"one")
+    (tmp_path / "link").symlink_to("sub/file")
+    seen = {tree_hash(tmp_path)}
+    for change in (lambda: (tmp_path / "sub" / "file").write_bytes(b"two"),
+                   lambda: (tmp_path / "empty").touch(),
+                   lambda: (tmp_path / "folder").mkdir(),
+                   lambda: ((tmp_path / "link").unlink(), (tmp_path / "link").symlink_to("sub")),
+                   lambda: (tmp_path / "sub" / "file").unlink()):
+        change()
+        seen.add(tree_hash(tmp_path))
+    assert len(seen) == 6
+    assert tree_hash(tmp_path) == tree_hash(tmp_path)
