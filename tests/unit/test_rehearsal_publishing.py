@@ -5,6 +5,8 @@ the secrets left empty because they only feed publish's `password`. Real local s
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import certifi
 import pytest
@@ -17,6 +19,7 @@ from release_actions.rehearsal.publishing import (
     parse_publisher,
     password_only_secrets,
 )
+from release_actions.rehearsal.run import published
 from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher
 from release_actions.sigstore_standins import LocalSigstore, _claims
 from release_actions.workflows import Workflow, read_workflow
@@ -172,3 +175,18 @@ def test_the_jobs_bundle_keeps_the_roots_this_machine_trusts(
 
     assert proxy_root.read_text() in bundle
     assert Path(certifi.where()).read_text() in bundle
+
+
+
+def test_files_without_attestations_are_none_and_sigstores_trust_is_not_loaded(
+        tmp_path: Path) -> None:
+    """A preview rehearsal uploads no attestations: each file's provenance is `none`, and the
+    trusted root (Sigstore's models, about 0.3 s of CPU to load) is not read at all."""
+    index = SimpleNamespace(files={"a-1.0.tar.gz": b"sdist", "a-1.0-py3-none-any.whl": b"wheel"},
+                            attestations={"a-1.0.tar.gz": []}, uploaded_by={})
+    run = SimpleNamespace(index=index, trust_config=tmp_path / "no-trust-config.json")
+
+    found = published(cast(Any, run), {"1.0": "public"})
+
+    assert [(item["file"], item["channel"], item["provenance"]) for item in found] == [
+        ("a-1.0-py3-none-any.whl", "public", "none"), ("a-1.0.tar.gz", "public", "none")]

@@ -98,10 +98,11 @@ def job_identity(workflow: Workflow, job: Job, repository: str, event: str,
         event_name=event)
 
 
-def provenance(index: AttestingIndex, trust: ClientTrustConfig) -> dict[str, str]:
+def provenance(index: AttestingIndex, trust_config: Path) -> dict[str, str]:
     """Per file on the index: `verified` when its attestations verify (Sigstore's verifier,
-    the local trusted root) for the workflow that uploaded it and name its bytes, `refused`
-    when one does not, `none` without attestations."""
+    the local trusted root `trust_config`) for the workflow that uploaded it and name its bytes,
+    `refused` when one does not, `none` without attestations. Sigstore is loaded only for a
+    file that has some (a preview rehearsal uploads none)."""
     from packaging.version import Version
 
     from release_actions.attestations import Signing, verify
@@ -109,11 +110,16 @@ def provenance(index: AttestingIndex, trust: ClientTrustConfig) -> dict[str, str
     from release_actions.errors import CheckFailed
 
     found = {}
+    trust: ClientTrustConfig | None = None
     for filename, content in index.files.items():
         attested = index.attestations.get(filename)
         if not attested:
             found[filename] = "none"
             continue
+        if trust is None:
+            from sigstore.models import ClientTrustConfig
+
+            trust = ClientTrustConfig.from_json(trust_config.read_text())
         claims = index.uploaded_by[filename]
         dist = Distribution(Path(filename), "", Version("0"),
                             hashlib.sha256(content).hexdigest())

@@ -451,11 +451,9 @@ def published(run: Rehearsal, channel: Mapping[str, str]) -> list[dict[str, str]
     provenance (`verified`, `refused` or `none`: publish/attestations)."""
     import hashlib
 
-    from sigstore.models import ClientTrustConfig
-
     from release_actions.rehearsal.publishing import provenance
 
-    attested = provenance(run.index, ClientTrustConfig.from_json(run.trust_config.read_text()))
+    attested = provenance(run.index, run.trust_config)
     found = []
     for name, data in sorted(run.index.files.items()):
         version = release_of(name)[1]
