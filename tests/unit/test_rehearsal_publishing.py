@@ -177,7 +177,6 @@ def test_the_jobs_bundle_keeps_the_roots_this_machine_trusts(
     assert Path(certifi.where()).read_text() in bundle
 
 
-
 def test_files_without_attestations_are_none_and_sigstores_trust_is_not_loaded(
         tmp_path: Path) -> None:
     """A preview rehearsal uploads no attestations: each file's provenance is `none`, and the
