@@ -113,7 +113,8 @@ def _run(deadline: Deadline, progress: _Progress, work: Callable[[], T]) -> T:
         raise CheckFailed(FAILED.format(step=progress.step, detail=detail)) from None
 
 
-def _trust(signing: Signing) -> ClientTrustConfig:
+def trust_of(signing: Signing) -> ClientTrustConfig:
+    """The Sigstore that `signing` names: its trust-config file, else the public-good one."""
     from sigstore.models import ClientTrustConfig
 
     if signing.trust_config is None:
@@ -152,7 +153,7 @@ def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str
          signing: Signing, console: Console) -> list[Path]:
     """Sign each distribution, verify the attestation here, write it beside the file."""
     started = time.monotonic()
-    local_trust = _trust(signing) if signing.trust_config else None  # a bad file: exit 2
+    local_trust = trust_of(signing) if signing.trust_config else None  # a bad file: exit 2
     deadline = Deadline.after(signing.timeout)
     progress = _Progress()
 
@@ -163,7 +164,7 @@ def mint(dists: Sequence[Distribution], *, id_token_url: str, request_token: str
         from sigstore.sign import SigningContext
 
         progress.step = "reading Sigstore's trust configuration"
-        trust = local_trust or _trust(signing)
+        trust = local_trust or trust_of(signing)
         progress.step = "asking the runner for an OIDC token"
         token = _identity_token(id_token_url, request_token, deadline, console)
         progress.step = "asking Fulcio for a signing certificate"
@@ -195,7 +196,7 @@ def verify(raw: bytes, dist: Distribution, signing: Signing,
     from pypi_attestations import Attestation
     from sigstore.verify import Verifier, policy
 
-    trust = trust or _trust(signing)
+    trust = trust or trust_of(signing)
     attestation = Attestation.model_validate_json(raw)
     verifier = Verifier(trusted_root=trust.trusted_root)
     try:

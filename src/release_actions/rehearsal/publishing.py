@@ -105,7 +105,7 @@ def provenance(index: AttestingIndex, trust_config: Path) -> dict[str, str]:
     file that has some (a preview rehearsal uploads none)."""
     from packaging.version import Version
 
-    from release_actions.attestations import Signing, verify
+    from release_actions.attestations import Signing, trust_of, verify
     from release_actions.distributions import Distribution
     from release_actions.errors import CheckFailed
 
@@ -116,15 +116,12 @@ def provenance(index: AttestingIndex, trust_config: Path) -> dict[str, str]:
         if not attested:
             found[filename] = "none"
             continue
-        if trust is None:
-            from sigstore.models import ClientTrustConfig
-
-            trust = ClientTrustConfig.from_json(trust_config.read_text())
         claims = index.uploaded_by[filename]
         dist = Distribution(Path(filename), "", Version("0"),
                             hashlib.sha256(content).hexdigest())
-        signing = Signing(None, 30.0, str(claims["repository"]),
+        signing = Signing(trust_config, 30.0, str(claims["repository"]),
                           str(claims["job_workflow_ref"]))
+        trust = trust or trust_of(signing)
         try:
             for attestation in attested:
                 verify(json.dumps(attestation).encode(), dist, signing, trust)
