@@ -2,7 +2,10 @@
 uv-dynamic-versioning, pdm-backend's scm source, poetry-dynamic-versioning).
 
 No file changes: the preview is the next patch after the highest release tag reachable from
-HEAD, `.devN`, and the build step gets it through the plugin's own override variable. Which tags
+HEAD, `.devN`, and the build step gets it through the plugin's own override variable. A
+development tag reachable from HEAD (`X.Y.Z.dev0`: setuptools-scm's way to say main works toward
+X.Y.Z, as pytest tags main when it branches a release) counts from X.Y.Z when that is higher,
+as setuptools-scm does. Which tags
 are releases is the plugin's own rule (its default regex or pattern, or what the project
 declares: a tag regex, `git describe --match`, a tag filter), read here as the plugin reads it;
 an explicit `tag-prefix` replaces the default with an exact prefix."""
@@ -71,6 +74,16 @@ SCM_DEFAULT_TAG_REGEX = r"^(?:[\w-]+-)?(?P<version>[vV]?\d+(?:\.\d+){0,2}[^\+]*)
 DUNAMAI_DEFAULT_PATTERN = (
     r"(?x)^v((?P<epoch>\d+)!)?(?P<base>\d+(\.\d+)*)"
     r"([-._]?((?P<stage>[a-zA-Z]+)[-._]?(?P<revision>\d+)?))?(\+(?P<tagged_metadata>.+))?$"
+)
+MARKER_FOLLOWED = (
+    "The preview follows the development tag {marker}, which names the next release, "
+    "{upcoming}: it is higher than {last}. setuptools-scm reads it the same way."
+)
+PRE_RELEASE_ABOVE = (
+    "{pre} is reachable from HEAD and sorts above the preview ({base}.devN): `pip install "
+    "--pre` gets {pre}, not the preview, until a higher release is tagged. To preview the next "
+    "pre-release instead, tag main with its `.dev0` (e.g. `{marker}`) and set "
+    "`allow-prerelease-base: true`."
 )
 _VERSION_AT_END = re.compile(r"[0-9]+(?:\.[0-9]+)+\Z")
 
@@ -423,9 +436,16 @@ def _complete_shallow_checkout(workdir: Path, console: Console) -> None:
         raise ConfigError(SHALLOW.format(detail=error.detail or error.message)) from None
 
 
+def is_marker(version: Version) -> bool:
+    """A development tag's version (`X.Y.Z.dev0`, or a pre-release's `.devN`): what main works
+    toward, not a release."""
+    return version.is_devrelease and version.post is None and version.local is None
+
+
 def last_release_tag(source: VcsSource, prefix: str | None, console: Console) -> ReleaseTag:
-    """The highest final version among the release tags reachable from HEAD, under the tag
-    rule in force (`prefix`: an explicit `tag-prefix`; None: the plugin's own rule)."""
+    """The tag reachable from HEAD that the preview counts from, under the tag rule in force
+    (`prefix`: an explicit `tag-prefix`; None: the plugin's own rule): the highest final
+    release, or a development tag whose release is higher (`preview_base` orders them)."""
     workdir = source.path.parent
     try:
         git.run(workdir, "rev-parse", "--git-dir")
@@ -437,11 +457,29 @@ def last_release_tag(source: VcsSource, prefix: str | None, console: Console) ->
     _complete_shallow_checkout(workdir, console)
     tags = git.merged_tags(workdir)
     rule = source.tag_rule(prefix)
-    found = release_tags(tags, rule, source.path)
-    if not found:
+    read = read_tags(tags, rule, source.path)
+    found = [tag for tag in read if versions.is_final(tag.version)]
+    markers = [tag for tag in read if is_marker(tag.version)]
+    if not found and not markers:
         raise ConfigError(_no_tag_message(rule, tags))
-    best = max(found, key=lambda tag: tag.version)
-    for notice in _doubts(best, found, tags, rule, explicit=prefix is not None):
+    best = max([*found, *markers], key=preview_base)
+    notices = _doubts(best, found, tags, rule, explicit=prefix is not None)
+    base = preview_base(best)
+    if is_marker(best.version):
+        last = max(found, key=lambda tag: tag.version).name if found else None
+        notices.insert(0, MARKER_FOLLOWED.format(
+            marker=best.name, upcoming=base.base_version,
+            last=f"{last}, the last release reachable from HEAD" if last else
+            "every release (none is reachable from HEAD)"))
+    above = [tag for tag in read if tag.version.pre is not None
+             and not tag.version.is_devrelease and tag.version > base]
+    if above:
+        top = max(above, key=lambda tag: tag.version)
+        kind, number = top.version.pre or ("rc", 0)
+        notices.append(PRE_RELEASE_ABOVE.format(
+            pre=top.name, base=base.base_version,
+            marker=f"{top.prefix}{top.version.base_version}{kind}{number + 1}.dev0"))
+    for notice in notices:
         console.notice(notice, title="version-rewrite")
     return best
 
@@ -482,7 +520,7 @@ def _looks_higher(tag: str, than: Version) -> bool:
 
 
 def _no_tag_message(rule: TagRule, tags: list[str]) -> str:
-    wanted = f"no tag is a final release under {rule.described}"
+    wanted = f"no tag is a final release (nor a development tag X.Y.Z.dev0) under {rule.described}"
     shown = ", ".join(tags[:5]) + (", …" if len(tags) > 5 else "")
     seen = (f"Tags reachable from HEAD, newest first: {shown}. " if tags
             else "HEAD reaches no tag at all. ")
@@ -496,5 +534,8 @@ def is_head(source: VcsSource, tag: ReleaseTag) -> bool:
 
 
 def preview_base(tag: ReleaseTag) -> Version:
-    """What a static project would hold on main after that release: the next patch's .dev0."""
+    """What a static project would hold on main after that tag: after a release, the next
+    patch's .dev0; at a development tag, its own release's .dev0."""
+    if is_marker(tag.version):
+        return Version(str(tag.version).rsplit(".dev", 1)[0] + ".dev0")
     return versions.next_dev(tag.version, "patch")

@@ -121,7 +121,8 @@ class VersionSource:
             return self.declared_version()
         tag = vcs_version.last_release_tag(self.tags, prefix, console)
         here = (f"HEAD is the release commit of {tag.name}; {versions.TAG_PIPELINE}."
-                if vcs_version.is_head(self.tags, tag) else "")
+                if versions.is_final(tag.version) and vcs_version.is_head(self.tags, tag)
+                else "")
         origin = f"git tag `{tag.name}` ({self.tags.plugin.name}: {self.tags.where})"
         return Current(str(tag.version), tag.version, origin, vcs_version.preview_base(tag),
                        released_here=here)

@@ -303,6 +303,90 @@ def test_dunamai_default_pattern_reads_v_tags_only_as_the_build_does(
     assert built_version(root, {}, build_envs).public == "5.1.2.dev4"
 
 
+# --- development tags: pytest's shape ---------------------------------------------------------
+
+# pytest (pytest-dev/pytest) releases from branches (9.1.x carries 9.1.0, 9.1.1); main reaches
+# only its old 8.3.0 and the `9.2.0.dev0` it was tagged with when 9.1.x branched.
+def pytest_repo(root: Path, pyproject: str) -> Path:
+    """8.3.0 on the first commit; 9.1.0 and 9.1.1 on a release branch; main tagged 9.2.0.dev0,
+    then two commits (distance 2)."""
+    make_repo(root, pyproject, tags=("8.3.0",), commits_after=1)
+    git(root, "checkout", "-qb", "9.1.x")
+    for tag in ("9.1.0", "9.1.1"):
+        git(root, "commit", "-q", "--allow-empty", "-m", f"release {tag}")
+        git(root, "tag", tag)
+    git(root, "checkout", "-q", "main")
+    git(root, "tag", "9.2.0.dev0")
+    for number in range(2):
+        git(root, "commit", "-q", "--allow-empty", "-m", f"on main {number}")
+    return root
+
+
+def test_a_development_tag_above_the_last_release_names_the_next_release(
+    tmp_path: Path, build_envs: BuildEnvs
+) -> None:
+    """Given pytest's tags, when run 7 previews, then the preview is 9.2.0.dev7 (never 8.3.1,
+    which sorts below 9.1.1 on PyPI), a notice says it follows 9.2.0.dev0 over 8.3.0, the
+    plugin alone builds a 9.2.0 development release too, and with the variable exactly it."""
+    root = pytest_repo(tmp_path, SETUPTOOLS_SCM.format(extra=""))
+    code, outputs, env, log = rewrite(root, "7")
+    assert code == 0, log
+    assert outputs["version"] == "9.2.0.dev7" and outputs["previous-version"] == "9.2.0.dev0"
+    [notice] = notices(log)
+    assert "follows the development tag 9.2.0.dev0" in notice and "8.3.0" in notice
+    alone = built_version(root, {}, build_envs)
+    assert alone.release == (9, 2, 0) and alone.dev is not None
+    assert built_version(root, env, build_envs) == Version("9.2.0.dev7")
+
+
+@pytest.mark.parametrize(
+    ("tags", "at_head", "expected", "said"),
+    [
+        # A release tagged after the development tag: the release wins, no notice.
+        pytest.param(("v9.2.0.dev0", "v9.2.0"), False, "9.2.1.dev5", None, id="released-since"),
+        # Never released: the development tag alone is enough.
+        pytest.param(("v0.1.0.dev0",), False, "0.1.0.dev5", "none is reachable", id="first"),
+        # HEAD is the development tag's commit: a preview, not a release commit.
+        pytest.param(("v1.0.0", "v1.1.0.dev0"), True, "1.1.0.dev5", "higher than v1.0.0",
+                     id="at-head"),
+    ],
+)
+def test_development_tags_count_from_the_release_they_name(
+    tmp_path: Path, tags: tuple[str, ...], at_head: bool, expected: str, said: str | None
+) -> None:
+    root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=(), commits_after=0)
+    for tag in tags:
+        git(root, "commit", "-q", "--allow-empty", "-m", f"toward {tag}")
+        git(root, "tag", tag)
+    if not at_head:
+        git(root, "commit", "-q", "--allow-empty", "-m", "after")
+    code, outputs, _, log = rewrite(root, "5")
+    assert code == 0, log
+    assert outputs["publish"] == "true" and outputs["version"] == expected
+    if said is None:
+        assert notices(log) == []
+    else:
+        [notice] = notices(log)
+        assert said in notice and f"follows the development tag {tags[-1]}" in notice
+
+
+def test_a_pre_release_tag_above_the_preview_is_a_notice_with_the_way_above_it(
+    tmp_path: Path
+) -> None:
+    """Given v1.9.0 and then v2.0.0rc1 on main, the preview stays 1.9.1.devN (no pre-release
+    base without `allow-prerelease-base`), and a notice says `pip install --pre` gets
+    v2.0.0rc1 and how to preview above it."""
+    root = make_repo(tmp_path, HATCH_VCS.format(extra=""), tags=("v1.9.0",))
+    git(root, "tag", "v2.0.0rc1")
+    git(root, "commit", "-q", "--allow-empty", "-m", "after the candidate")
+    code, outputs, _, log = rewrite(root, "5")
+    assert code == 0, log
+    assert outputs["version"] == "1.9.1.dev5"
+    [notice] = notices(log)
+    assert "v2.0.0rc1 is reachable from HEAD and sorts above the preview (1.9.1.devN)" in notice
+    assert "`v2.0.0rc2.dev0`" in notice and "allow-prerelease-base: true" in notice
+
+
 def test_an_explicit_tag_prefix_is_exact(tmp_path: Path) -> None:
     """`tag-prefix: v` given is what it says (monorepos, and users who set it before)."""
     root = stray_repo(tmp_path, SETUPTOOLS_SCM.format(extra=""))

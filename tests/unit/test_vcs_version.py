@@ -19,6 +19,9 @@ from release_actions.vcs_version import (
     UV_DYNAMIC,
     Plugin,
     TagRule,
+    is_marker,
+    preview_base,
+    read_tags,
     tag_version,
 )
 
@@ -217,3 +220,21 @@ def test_hatch_own_describe_match_narrows_the_rule_and_says_so() -> None:
     assert [tag.name for tag in found] == ["hatch-v1.18.0", "hatch-v1.17.1"]
     assert rule.described.endswith("with git describe --match hatch-v*")
     assert rule.first_tag == "hatch-v" and rule.custom and not rule.declared
+
+
+@pytest.mark.parametrize(
+    ("tag", "base"),
+    [
+        ("v1.4.2", "1.4.3.dev0"),  # a release: the next patch
+        ("v1.4.2.post1", "1.4.3.dev0"),  # a post-release is final
+        ("9.2.0.dev0", "9.2.0.dev0"),  # a development tag: the release it names
+        ("v2.0.0rc1.dev3", "2.0.0rc1.dev0"),
+        ("v1!2.0.dev0", "1!2.0.dev0"),
+    ],
+)
+def test_the_preview_counts_from_a_release_or_the_release_a_development_tag_names(
+    tag: str, base: str
+) -> None:
+    [read] = read_tags([tag], SCM_DEFAULT, PATH)
+    assert str(preview_base(read)) == base
+    assert is_marker(read.version) == ("dev" in tag)
