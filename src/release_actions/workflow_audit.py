@@ -37,7 +37,18 @@ OIDC_ACTIONS = {
     "aws-actions/configure-aws-credentials": "a cloud login (AWS)",
     "google-github-actions/auth": "a cloud login (Google Cloud)",
     "azure/login": "a cloud login (Azure)",
+    "actions/deploy-pages": "a GitHub Pages deployment",
+    "codspeedhq/action": "CodSpeed's tokenless upload",
 }
+# Actions known to mint no OIDC token: a job whose every action is one of these (or ours) and
+# that publishes nothing has no use for `id-token: write`. Any other action may mint one
+# (a composite or JavaScript action can ask for a token at any time), so there the advice to
+# remove the grant is a note, never a failure that would break the job.
+OIDC_FREE = frozenset({
+    "actions/checkout", "actions/setup-python", "actions/setup-node", "actions/setup-go",
+    "actions/setup-java", "actions/cache", "actions/cache/restore", "actions/cache/save",
+    "actions/upload-artifact", "actions/download-artifact", "astral-sh/setup-uv",
+})
 # ... and actions that do so when an input turns it on
 OIDC_INPUTS = {
     "hynek/build-and-inspect-python-package": (
@@ -45,6 +56,7 @@ OIDC_INPUTS = {
     "codecov/codecov-action": ("use_oidc", "Codecov's tokenless upload"),
 }
 _OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
+_TOKEN_REQUEST = re.compile(r"\bACTIONS_ID_TOKEN_REQUEST_(?:URL|TOKEN)\b")
 # commands that push with the checkout's credentials: git itself and the docs deployers
 _PUSH_RUN = re.compile(
     r"\b(git)\b[^\n;&|]*?\spush\b|\b(mkdocs\s+gh-deploy)\b"
@@ -71,6 +83,11 @@ ID_TOKEN_AT_WORKFLOW_USED = (
     "`{grant}` at the workflow level of {file} is used by every job that inherits it "
     "({needers}); a job added later would inherit it too. {fix}"
 )
+ID_TOKEN_AT_WORKFLOW_MAYBE = (
+    "`{grant}` at the workflow level of {file} reaches {needers}; of these, {maybes} "
+    "publish nothing and use actions that may mint an OIDC token ({actions}: this audit "
+    "cannot tell). A job added later would inherit it too. {fix}"
+)
 MOVE_TO_JOBS = (
     "Fix: set `permissions: {{}}` at the top and give each job its own `permissions:` (job "
     "permissions replace the workflow's): `{{{scopes}}}` to {needers}{others}."
@@ -79,6 +96,12 @@ ID_TOKEN_NOT_PUBLISHING = (
     "Job `{job}` in {file} has `{grant}` but publishes nothing and uses no OIDC login, "
     "attestation or signature. Fix: remove `id-token: write` from its `permissions:`; only "
     "the job that uploads to PyPI needs it."
+)
+ID_TOKEN_MAYBE_USED = (
+    "Job `{job}` in {file} has `{grant}` and publishes nothing; it uses {actions}, which may "
+    "mint an OIDC token (this audit cannot tell). If none does, remove `id-token: write` from "
+    "its `permissions:`; if one does, keep it and name an environment in PyPI's trusted "
+    "publisher that this job does not use."
 )
 ID_TOKEN_OTHER_USE = (
     "Job `{job}` in {file} has `{grant}` for {what} (`{uses}`, line {line}), not to publish: "
@@ -147,6 +170,18 @@ PUBLISHING_ENV_NOT_PUBLISHING = (
     "Job `{job}` in {file} runs in the publishing environment `{environment}` but publishes "
     "nothing: each such job creates a deployment on it and passes its protection rules. Fix: "
     "use `{secrets}` for provider keys, or no environment."
+)
+PUBLISHING_ENV_WITH_ID_TOKEN = (
+    "Job `{job}` in {file} runs in the publishing environment `{environment}` with `{grant}` "
+    "but publishes nothing: PyPI's trusted publisher bound to `{environment}` would accept a "
+    "token it mints. Fix: remove `id-token: write` from the job, or run it in another "
+    "environment."
+)
+PUBLISHING_ENV_OTHER_JOB = (
+    "Job `{job}` in {file} runs in the publishing environment `{environment}` but publishes "
+    "nothing: it creates a deployment there and passes its protection rules. Keep it if it "
+    "needs the environment (its secrets, or an approval); without `id-token: write` it cannot "
+    "publish."
 )
 REUSABLE_PUBLISHER = (
     "Publishing job `{job}` in {file} is inside a reusable workflow (`on: workflow_call`); "
@@ -328,7 +363,20 @@ def oidc_use(job: Job) -> tuple[str, Step] | None:
                 return what, step
         if step.run is not None and _OIDC_RUN.search(step.run.text):
             return "Sigstore signatures", step
+        if step.run is not None and _TOKEN_REQUEST.search(step.run.text):
+            return "a token it requests itself (ACTIONS_ID_TOKEN_REQUEST_URL)", step
     return None
+
+
+def unknown_actions(job: Job) -> list[str]:
+    """The actions of `job` not known to mint no OIDC token (ours are known)."""
+    found = []
+    for step in job.steps:
+        if step.uses is not None:
+            target, _ = _target_and_ref(step.uses.text)
+            if target not in OIDC_FREE and not _is_ours(target) and target not in found:
+                found.append(target)
+    return found
 
 
 def _scopes(permissions: Permissions, *, id_token: bool = True) -> str:
@@ -350,7 +398,8 @@ def _workflow_id_token(audit: Audit, workflow: Workflow) -> Iterator[Item]:
     heirs = [job for job in workflow.jobs if job.permissions is None]
     # a called workflow gets the caller's permissions and may use them: never told to drop them
     needless = [job for job in heirs if job.uses is None
-                and not audit.publishes(workflow, job) and oidc_use(job) is None]
+                and not audit.publishes(workflow, job) and oidc_use(job) is None
+                and not unknown_actions(job)]
     needers = [job for job in heirs if job not in needless]
     rest = _scopes(permissions, id_token=False)
     others = f"; `{{{rest}}}` (or less) to {_jobs_named(needless)}" if needless else ""
@@ -366,9 +415,15 @@ def _workflow_id_token(audit: Audit, workflow: Workflow) -> Iterator[Item]:
         yield _fail("id-token", workflow, _id_token_line(permissions), ID_TOKEN_AT_WORKFLOW.format(
             needless=_jobs_named(needless), **names))
     elif needers:
-        yield Item("id-token", "note", ID_TOKEN_AT_WORKFLOW_USED.format(
-            needers=_jobs_named(needers), **names), workflow.path, workflow.file,
-            _id_token_line(permissions))
+        maybes = [job for job in needers if job.uses is None and oidc_use(job) is None
+                  and not audit.publishes(workflow, job)]
+        actions = dict.fromkeys(target for job in maybes for target in unknown_actions(job))
+        text = (ID_TOKEN_AT_WORKFLOW_MAYBE.format(
+            needers=_jobs_named(needers), maybes=_jobs_named(maybes),
+            actions=", ".join(f"`{target}`" for target in actions), **names) if maybes
+            else ID_TOKEN_AT_WORKFLOW_USED.format(needers=_jobs_named(needers), **names))
+        yield Item("id-token", "note", text, workflow.path, workflow.file,
+                   _id_token_line(permissions))
 
 
 def _job_id_token(audit: Audit, workflow: Workflow, job: Job) -> Iterator[Item]:
@@ -377,6 +432,13 @@ def _job_id_token(audit: Audit, workflow: Workflow, job: Job) -> Iterator[Item]:
         return
     line = _id_token_line(permissions)
     used = oidc_use(job)
+    unknown = unknown_actions(job) if used is None else []
+    if unknown:
+        yield Item("id-token", "note", ID_TOKEN_MAYBE_USED.format(
+            job=job.id, file=workflow.file, grant=_grant(permissions),
+            actions=", ".join(f"`{target}`" for target in unknown)),
+            workflow.path, workflow.file, line)
+        return
     if used is None:
         yield _fail("id-token", workflow, line, ID_TOKEN_NOT_PUBLISHING.format(
             job=job.id, file=workflow.file, grant=_grant(permissions)))
@@ -482,7 +544,7 @@ def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
         return
     push = _push(job.steps[index + 1:])
     if persist is not None and persist.text.lower() == "true" and (
-            push is not None or _SAYS_PUSH.search(workflow.comment(persist.line))):
+            push is not None or _SAYS_PUSH.search(workflow.comments_at(persist.line))):
         return  # a deliberate `true` in a job that pushes
     if persist is None and push is not None:
         yield Item("checkout-credentials", "note", PUSHES_WITH_DEFAULT.format(
@@ -553,10 +615,26 @@ def check_environments(audit: Audit) -> Iterator[Item]:
                     job=job.id, file=workflow.file, environment=name,
                     channels="`, `".join(channels)))
             elif not audit.publishes(workflow, job) and name in channels:
-                yield _fail("environment-roles", workflow, line,
-                            PUBLISHING_ENV_NOT_PUBLISHING.format(
-                                job=job.id, file=workflow.file, environment=name,
-                                secrets=audit.secrets_environment))
+                yield _other_job_in_publishing_env(audit, workflow, job)
+
+
+def _other_job_in_publishing_env(audit: Audit, workflow: Workflow, job: Job) -> Item:
+    """Provider keys (integration-gate's job) or a job that can mint a token in a publishing
+    environment fail; any other job may need the environment (an environment-scoped secret,
+    an approval gate), so that is a note."""
+    assert job.environment is not None
+    names = {"job": job.id, "file": workflow.file, "environment": job.environment.text}
+    line = job.environment.line
+    permissions = effective_permissions(workflow, job)
+    if any(_target_and_ref(step.uses.text)[0] == f"{OURS}/integration-gate"
+           for step in job.steps if step.uses is not None):
+        return _fail("environment-roles", workflow, line, PUBLISHING_ENV_NOT_PUBLISHING.format(
+            secrets=audit.secrets_environment, **names))
+    if permissions is not None and _granted(permissions):
+        return _fail("environment-roles", workflow, line, PUBLISHING_ENV_WITH_ID_TOKEN.format(
+            grant=_grant(permissions), **names))
+    return Item("environment-roles", "note", PUBLISHING_ENV_OTHER_JOB.format(**names),
+                workflow.path, workflow.file, line)
 
 
 def check_reusable(audit: Audit) -> Iterator[Item]:
@@ -623,15 +701,22 @@ def _channel_job(channel: Channel, publisher: Publisher) -> Item:
                                f"`{channel.environment}`", workflow.path, workflow.file, job.line)
 
 
-def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str) -> list[Item]:
-    """The channel's workflow file exists and publishes from the channel's environment."""
+def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str,
+                  channels: Sequence[Channel] = ()) -> list[Item]:
+    """The channel's workflow file exists and publishes from the channel's environment. When
+    another of `channels` shares the file (one workflow publishing both, each job in its own
+    environment: one trusted publisher per environment), a job in that channel's environment
+    is that channel's."""
     check = f"{channel.name}-workflow"
     workflow = next((w for w in workflows if w.name == channel.workflow), None)
     if workflow is None:
         return [Item(check, "fail", CHANNEL_MISSING.format(
             workflow=channel.workflow, folder=folder, channel=channel.name,
             input=channel.workflow_input))]
-    publishers = [p for p in find_publishers(workflows) if p.workflow is workflow]
+    theirs = {other.environment for other in channels if other.workflow == channel.workflow
+              and other.environment != channel.environment}
+    publishers = [p for p in find_publishers(workflows) if p.workflow is workflow
+                  and (p.job.environment is None or p.job.environment.text not in theirs)]
     if not publishers:
         return [_fail(check, workflow, None, CHANNEL_PUBLISHES_NOTHING.format(
             file=workflow.file, channel=channel.name, input=channel.workflow_input))]

@@ -97,6 +97,15 @@ class Workflow:
         found = _COMMENT.search(self.lines[line - 1])
         return found.group(1).strip() if found else ""
 
+    def comments_at(self, line: int) -> str:
+        """The comment on a 1-based line and those of the comment-only lines just above it
+        (a comment written over a setting), top first."""
+        above = line - 1
+        while self.comment_only(above):
+            above -= 1
+        return " ".join(filter(None, (self.comment(number)
+                                      for number in range(above + 1, line + 1))))
+
     def comment_only(self, line: int) -> bool:
         return 0 < line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("#")
 

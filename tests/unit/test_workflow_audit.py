@@ -371,7 +371,8 @@ def test_a_channel_workflow_that_publishes_nothing_fails(folder: Path) -> None:
 
     found = failures(folder)
 
-    assert {item.check for item in found} == {"preview-workflow", "environment-roles"}
+    # The job left in the environment publishes nothing and cannot mint a token: a note.
+    assert {item.check for item in found} == {"preview-workflow"}
     item = next(item for item in found if item.check == "preview-workflow")
     assert item.file == "internal-preview-release.yml"
     assert "has no publishing job" in item.detail

@@ -1,7 +1,7 @@
 """doctor on real projects' workflow files: each snippet below is vendored verbatim (trimmed to
 the jobs that matter) from the upstream repository and commit named above it, and each was a
 false alarm: advice that would have broken a working job."""
-# ruff: noqa: E501 (the vendored lines stay as upstream wrote them)
+# ruff: noqa: E501, W293 (the vendored lines stay as upstream wrote them)
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from release_actions.checklist import Item
-from release_actions.workflow_audit import Channel, audit_workflows
+from release_actions.workflow_audit import Channel, audit_workflows, check_channel
 from release_actions.workflows import read_folder
 
 CHANNELS = (
@@ -379,12 +379,212 @@ jobs:
           git merge-base --is-ancestor HEAD refs/remotes/origin/main
 """
 
-def audit(tmp_path: Path, name: str, text: str) -> list[Item]:
+# python-attrs/cattrs@82b02c07ca535a1ba656b935767d819eac9d383b .github/workflows/codspeed.yml
+CATTRS_CODSPEED = """\
+name: CodSpeed Benchmarks
+
+on:
+  push:
+    branches: [main]
+    tags: ["*"]
+    paths:
+      - src/**.py
+      - bench/**
+      - .github/workflows/codspeed.yml
+  pull_request:
+    paths:
+      - src/**.py
+      - bench/**
+      - .github/workflows/codspeed.yml
+  workflow_dispatch:
+
+permissions:
+  contents: read # required for actions/checkout
+  id-token: write # required for OIDC authentication with CodSpeed
+  
+jobs:
+  codspeed:
+    name: Run CodSpeed benchmarks
+    runs-on: ubuntu-latest
+
+    steps:
+      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8  # v6.0.1
+        with:
+           persist-credentials: false
+
+      - uses: hynek/setup-cached-uv@757bedc3f972eb7227a1aa657651f15a8527c817  # v2.3.0
+
+      - name: Run CodSpeed benchmarks
+        uses: CodSpeedHQ/action@346a2d8a8d9d38909abd0bc3d23f773110f076ad  # v4.4.1
+        with:
+          mode: simulation
+          run: uv run --python 3.14 --with pytest-codspeed --with pytest-benchmark --group test --extra msgspec --extra orjson pytest --codspeed bench/
+"""
+
+# pytest-dev/pytest@df87db7b0462fb764ef73fa00561adf8ad047572 .github/workflows/prepare-release-pr.yml
+PYTEST_RELEASE_PR = """\
+name: prepare release pr
+
+on:
+  workflow_dispatch:
+    inputs:
+      branch:
+        description: 'Branch to base the release from'
+        required: true
+        default: ''
+      major:
+        description: 'Major release? (yes/no)'
+        required: true
+        default: 'no'
+      prerelease:
+        description: 'Prerelease (ex: rc1). Leave empty if not a pre-release.'
+        required: false
+        default: ''
+
+# Set permissions at the job level.
+permissions: {}
+
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+      pull-requests: write
+
+    steps:
+    - uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+      with:
+        fetch-depth: 0
+        # persist-credentials is needed in order for us to push the release branch.
+        persist-credentials: true
+
+    - name: Set up tox
+      uses: ./.github/actions/setup-tox
+      with:
+        python-version: "3.13"
+
+    - name: Prepare release PR (minor/patch release)
+      if: github.event.inputs.major == 'no'
+      env:
+        BRANCH: ${{ github.event.inputs.branch }}
+        PRERELEASE: ${{ github.event.inputs.prerelease }}
+        GH_TOKEN: ${{ github.token }}
+      run: |
+        tox -e prepare-release-pr -- "$BRANCH" --prerelease="$PRERELEASE"
+
+"""
+
+# tox-dev/platformdirs@b2f29d8e8c17ac18299c2a3e1833620281bb57d2 .github/workflows/prepare-release.yaml
+PLATFORMDIRS_PREPARE = """\
+name: 🛠️ Prepare release
+on:
+  workflow_dispatch:
+    inputs:
+      bump:
+        description: "Version bump"
+        required: true
+        default: auto
+        type: choice
+        options: [auto, major, minor, patch]
+permissions:
+  contents: read
+jobs:
+  prepare-release:
+    name: 📝 build changelog and tag
+    runs-on: ubuntu-24.04
+    # RELEASE_TOKEN is an environment-scoped secret; selecting the environment resolves it so the checkout can push.
+    environment:
+      name: release
+    permissions:
+      contents: write
+    steps:
+      - name: 📥 Checkout
+        uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          fetch-depth: 0 # full history so the version calculation sees the latest tag
+          token: ${{ secrets.RELEASE_TOKEN }} # zizmor: ignore[artipacked]
+"""
+
+# python-attrs/cattrs@82b02c07ca535a1ba656b935767d819eac9d383b .github/workflows/pypi-package.yml
+CATTRS_PACKAGE = """\
+---
+name: Build & maybe upload PyPI package
+
+permissions: {}
+
+on:
+  push:
+    branches: [main]
+    tags: ["*"]
+  release:
+    types:
+      - published
+  workflow_dispatch:
+
+jobs:
+  build-package:
+    name: Build & verify package
+    runs-on: ubuntu-latest
+
+    steps:
+      - uses: actions/checkout@8e8c483db84b4bee98b60c0593521ed34d9990e8  # v6.0.1
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+
+      - uses: hynek/build-and-inspect-python-package@efb823f52190ad02594531168b7a2d5790e66516  # v2.14.0
+
+  # Upload to Test PyPI on every commit on main.
+  release-test-pypi:
+    name: Publish in-dev package to test.pypi.org
+    environment: release-test-pypi
+    if: github.event_name == 'push' && github.ref == 'refs/heads/main'
+    runs-on: ubuntu-latest
+    needs: build-package
+    permissions:
+      id-token: write
+
+    steps:
+      - name: Download packages built by build-and-inspect-python-package
+        uses: actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131  # v7.0.0
+        with:
+          name: Packages
+          path: dist
+
+      - name: Upload package to Test PyPI
+        uses: pypa/gh-action-pypi-publish@ed0c53931b1dc9bd32cbe73a98c7f6766f8a527e  # v1.13.0
+        with:
+          repository-url: https://test.pypi.org/legacy/
+
+  # Upload to real PyPI on GitHub Releases.
+  release-pypi:
+    name: Publish released package to pypi.org
+    environment: release-pypi
+    if: github.event.action == 'published'
+    runs-on: ubuntu-latest
+    needs: build-package
+    permissions:
+      id-token: write
+
+    steps:
+      - name: Download packages built by build-and-inspect-python-package
+        uses: actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131  # v7.0.0
+        with:
+          name: Packages
+          path: dist
+
+      - name: Upload package to PyPI
+        uses: pypa/gh-action-pypi-publish@ed0c53931b1dc9bd32cbe73a98c7f6766f8a527e  # v1.13.0
+"""
+
+
+def audit(tmp_path: Path, name: str, text: str,
+          channels: tuple[Channel, ...] = CHANNELS) -> list[Item]:
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)
     (folder / name).write_text(text)
     return audit_workflows(read_folder(folder, lambda path: path.name),
-                           "integration-eval-secrets", CHANNELS)
+                           "integration-eval-secrets", channels)
 
 
 def of(items: list[Item], check: str, status: str | None = None) -> list[Item]:
@@ -531,3 +731,107 @@ def test_the_fix_for_a_checkout_says_what_a_later_fetch_then_needs(tmp_path: Pat
     assert item.status == "fail" and item.line == 7
     assert "The later `git fetch` (step at line 12)" in item.detail
     assert "give the checkout `fetch-depth: 0`" in item.detail
+
+
+def test_codspeeds_tokenless_upload_through_a_workflow_level_grant_is_a_note(
+    tmp_path: Path,
+) -> None:
+    """cattrs grants `id-token: write` at the workflow level for CodSpeed (its comment says so):
+    the only job uses it, so it is a note, never the advice to drop the grant."""
+    items = audit(tmp_path, "codspeed.yml", CATTRS_CODSPEED)
+
+    assert of(items, "id-token", "fail") == []
+    (note,) = of(items, "id-token", "note")
+    assert "used by every job that inherits it (`codspeed`)" in note.detail
+
+
+@pytest.mark.parametrize(
+    ("step", "status", "said"),
+    [
+        pytest.param("      - uses: actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e  # v4.0.5\n",
+                     "note", "for a GitHub Pages deployment", id="pages"),
+        pytest.param("      - uses: example-org/upload-results@0123456789abcdef0123456789abcdef01234567\n",
+                     "note", "`example-org/upload-results`, which may mint an OIDC token",
+                     id="an-action-doctor-does-not-know"),
+        pytest.param('      - run: |\n          curl -H "Authorization: bearer '
+                     '$ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL"\n', "note",
+                     "for a token it requests itself", id="a-token-requested-in-a-run-step"),
+        pytest.param("      - run: uv run pytest\n", "fail", "publishes nothing and uses no OIDC",
+                     id="nothing-that-can-use-it"),
+    ],
+)
+def test_id_token_on_a_job_is_removed_only_where_nothing_can_use_it(
+    tmp_path: Path, step: str, status: str, said: str
+) -> None:
+    """Removing `id-token: write` breaks a job whose action mints a token; doctor fails the
+    grant only where every step is known to mint none."""
+    text = ("on: push\npermissions: {}\njobs:\n  docs:\n    runs-on: ubuntu-latest\n"
+            "    permissions:\n      id-token: write\n    steps:\n"
+            "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2\n"
+            "        with:\n          persist-credentials: false\n" + step)
+
+    (item,) = of(audit(tmp_path, "docs.yml", text), "id-token")
+
+    assert item.status == status and said in item.detail, item.detail
+
+
+def test_a_comment_over_persist_credentials_saying_the_job_pushes_is_enough(
+    tmp_path: Path,
+) -> None:
+    """pytest's release job pushes from a tox environment; the comment on the line above
+    `persist-credentials: true` says so."""
+    assert of(audit(tmp_path, "prepare-release-pr.yml", PYTEST_RELEASE_PR),
+              "checkout-credentials") == []
+    unexplained = PYTEST_RELEASE_PR.replace(
+        "        # persist-credentials is needed in order for us to push the release branch.\n",
+        "        # the full history\n")
+    (item,) = of(audit(tmp_path / "again", "prepare-release-pr.yml", unexplained),
+                 "checkout-credentials")
+    assert item.status == "fail"
+
+
+PLATFORMDIRS_CHANNELS = (
+    Channel("preview", "release.yaml", "release", "preview-workflow", "preview-environment"),
+    Channel("public", "release.yaml", "release", "public-workflow", "public-environment"),
+)
+
+
+def test_a_job_in_the_publishing_environment_for_its_secret_is_a_note(tmp_path: Path) -> None:
+    """platformdirs' prepare job runs in `release` for its environment-scoped RELEASE_TOKEN:
+    dropping the environment would break its push, and without `id-token: write` it cannot
+    publish, so it is a note; with the grant it could, and that fails."""
+    (item,) = of(audit(tmp_path, "prepare-release.yaml", PLATFORMDIRS_PREPARE,
+                       PLATFORMDIRS_CHANNELS), "environment-roles")
+    assert item.status == "note" and "Keep it if it needs the environment" in item.detail
+
+    granted = PLATFORMDIRS_PREPARE.replace("      contents: write\n",
+                                           "      contents: write\n      id-token: write\n")
+    found = of(audit(tmp_path / "again", "prepare-release.yaml", granted,
+                     PLATFORMDIRS_CHANNELS), "environment-roles")
+    assert [item.status for item in found] == ["fail"]
+    assert "would accept a token it mints" in found[0].detail
+
+
+def test_one_workflow_file_publishing_both_channels_from_two_environments_passes(
+    tmp_path: Path,
+) -> None:
+    """cattrs publishes to TestPyPI and PyPI from one file, each job in its own environment:
+    one trusted publisher per environment, which PyPI accepts."""
+    channels = (
+        Channel("preview", "pypi-package.yml", "release-test-pypi", "preview-workflow",
+                "preview-environment"),
+        Channel("public", "pypi-package.yml", "release-pypi", "public-workflow",
+                "public-environment"),
+    )
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "pypi-package.yml").write_text(CATTRS_PACKAGE)
+    workflows = read_folder(folder, lambda path: path.name)
+
+    for channel in channels:
+        found = check_channel(workflows, channel, ".github/workflows", channels)
+        assert [item.status for item in found] == ["pass"], found
+        assert channel.environment in found[0].detail
+    # Without the other channel, the job in the other environment is refused as before.
+    alone = check_channel(workflows, channels[0], ".github/workflows")
+    assert sorted(item.status for item in alone) == ["fail", "pass"]

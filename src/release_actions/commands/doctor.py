@@ -277,7 +277,7 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
     channel_list = channels(inputs)
     items = audit_workflows(workflows, inputs.secrets_environment, channel_list)
     for channel in channel_list:
-        items += check_channel(workflows, channel, shown(inputs.workflows))
+        items += check_channel(workflows, channel, shown(inputs.workflows), channel_list)
     items = acknowledge(items, workflows, channel_list)
     items.append(check_server(ctx.environ))
     items += check_environments(inputs, ctx)
