@@ -3,7 +3,8 @@
 Each check is a pure function of the built files and returns the refusals it found (each names
 the file, says why and how to fix it); `inspect` runs the ones not skipped. PyPI's own rules are
 mirrored: direct-URL dependencies, `Private ::` and unknown or deprecated classifiers (from the
-`trove-classifiers` package PyPI itself uses), its default per-file size limit."""
+`trove-classifiers` package PyPI itself uses), a wheel's plain `linux_*` platform tag, its
+default per-file size limit."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from packaging.metadata import InvalidMetadata, Metadata
 from packaging.requirements import Requirement
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from release_actions.distributions import WHEEL, Distribution, read_metadata
 from release_actions.sdist_config import read_sdist_config
@@ -25,7 +27,11 @@ DIRECT_REFERENCES = "direct-references"
 DO_NOT_UPLOAD = "do-not-upload"
 CLASSIFIERS = "classifiers"
 FILE_SIZE = "file-size"
-CHECKS = (SDIST_CONTENTS, DIRECT_REFERENCES, DO_NOT_UPLOAD, CLASSIFIERS, FILE_SIZE)
+PLATFORM_TAGS = "platform-tags"
+CHECKS = (SDIST_CONTENTS, DIRECT_REFERENCES, DO_NOT_UPLOAD, CLASSIFIERS, PLATFORM_TAGS, FILE_SIZE)
+# The plain `linux_<arch>` tags PyPI takes (piwheels' Raspberry Pi wheels); it refuses every
+# other: such a wheel runs only where it was built (manylinux and musllinux are the portable ones).
+PYPI_LINUX_TAGS = frozenset({"linux_armv6l", "linux_armv7l"})
 
 # Warehouse's MAX_FILESIZE; a project can ask PyPI for more (then skip `file-size`).
 PYPI_MAX_FILE_SIZE = 100 * 1024 * 1024
@@ -62,6 +68,12 @@ UNKNOWN_CLASSIFIERS = (
     "{files} carry classifiers PyPI refuses: {problems} (checked against trove-classifiers "
     "{trove}). Correct them in `classifiers` in pyproject.toml (the list: "
     "https://pypi.org/classifiers/). " + SKIP_HINT
+)
+LINUX_ONLY = (
+    "{files} {are} tagged `{tag}`, a wheel built for this machine alone, and PyPI refuses it "
+    "(\"Binary wheel ... has an unsupported platform tag\"). Repair it into a manylinux wheel "
+    "(`auditwheel repair`), build the wheels with cibuildwheel, or publish the sdist alone. "
+    "If the index takes such wheels (a private one), add `{check}` to `skip-checks`."
 )
 TOO_LARGE = (
     "{file} is {size:.1f} MiB, over the limit of {limit} MiB per file (PyPI's default is "
@@ -233,6 +245,27 @@ def check_classifiers(dists: Sequence[Distribution], metadata: Sequence[Metadata
     return [_pointing_at(CLASSIFIERS, message, project, first, carriers[0].path)]
 
 
+# --- platform tags ----------------------------------------------------------------------------
+
+
+def check_platform_tags(dists: Sequence[Distribution]) -> list[Refusal]:
+    """One refusal per plain `linux_*` platform tag PyPI refuses, naming its wheels."""
+    found: dict[str, list[Distribution]] = {}
+    for dist in dists:
+        if not dist.filename.endswith(WHEEL):
+            continue
+        try:
+            tags = parse_wheel_filename(dist.filename)[3]
+        except InvalidWheelFilename:
+            continue  # twine check names a malformed file name
+        for platform in sorted({tag.platform for tag in tags}):
+            if platform.startswith("linux_") and platform not in PYPI_LINUX_TAGS:
+                found.setdefault(platform, []).append(dist)
+    return [Refusal(PLATFORM_TAGS, LINUX_ONLY.format(
+        files=_file_names(wheels), are="is" if len(wheels) == 1 else "are", tag=platform,
+        check=PLATFORM_TAGS), wheels[0].path) for platform, wheels in found.items()]
+
+
 # --- size -------------------------------------------------------------------------------------
 
 
@@ -262,6 +295,8 @@ def inspect(dists: Sequence[Distribution], *, project: Path, skip: Iterable[str]
         refusals += check_do_not_upload(dists, metadata, project)
     if CLASSIFIERS not in skipped:
         refusals += check_classifiers(dists, metadata, project)
+    if PLATFORM_TAGS not in skipped:
+        refusals += check_platform_tags(dists)
     if FILE_SIZE not in skipped:
         refusals += check_file_sizes(dists, max_file_size)
     return refusals

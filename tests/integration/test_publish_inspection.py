@@ -209,6 +209,46 @@ def test_do_not_upload_classifier_is_refused_unless_skipped(tmp_path: Path,
     assert len(stored(pypi_server, "private_pkg")) == 2
 
 
+# A hatchling build hook that tags the wheel for this platform, as a project shipping a prebuilt
+# binary does (what `uv build` of a C or Rust extension gives on a runner: `linux_x86_64`).
+PLATFORM_HOOK = """\
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class CustomBuildHook(BuildHookInterface):
+    def initialize(self, version, build_data):
+        if self.target_name == "wheel":
+            build_data["pure_python"] = False
+            build_data["tag"] = "py3-none-linux_x86_64"
+"""
+
+
+def test_a_wheel_tagged_for_this_machine_alone_is_refused_unless_skipped(
+        tmp_path: Path, pypi_server: PypiServer) -> None:
+    """Given a real build whose wheel is tagged `linux_x86_64`, which PyPI refuses, then publish
+    refuses before anything is uploaded (no sdist first and a refused wheel after: half a
+    release); an index that takes it is served by skipping `platform-tags`."""
+    project = write_sample_package(tmp_path / "p", "binary-pkg", "0.1.0.dev1")
+    (project / "hatch_build.py").write_text(PLATFORM_HOOK)
+    add_to_project(project, "\n[tool.hatch.build.targets.wheel.hooks.custom]\n",
+                   after='build-backend = "hatchling.build"\n')
+
+    refused = publish(project, pypi_server, **METADATA_ONLY)
+
+    assert refused.code == 1, refused.log
+    [error] = refused.errors()
+    assert "binary_pkg-0.1.0.dev1-py3-none-linux_x86_64.whl is tagged `linux_x86_64`" in error
+    assert "auditwheel repair" in error
+    assert stored(pypi_server, "binary_pkg") == []
+
+    allowed = publish(project, pypi_server, build="false",
+                      **{"skip-checks": "sdist-contents,platform-tags"})
+
+    assert allowed.code == 0, allowed.log
+    assert sorted(stored(pypi_server, "binary_pkg")) == [
+        "binary_pkg-0.1.0.dev1-py3-none-linux_x86_64.whl", "binary_pkg-0.1.0.dev1.tar.gz"]
+
+
 SETUPTOOLS_PROJECT = """[project]
 name = "setuptools-pkg"
 version = "0.1.0.dev1"

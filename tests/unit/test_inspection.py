@@ -138,7 +138,7 @@ def test_skipped_checks_refuse_nothing(tmp_path: Path) -> None:
 
     refusals = inspection.inspect([dist], project=tmp_path, max_file_size=10,
                                   skip=("do-not-upload", "classifiers", "direct-references",
-                                        "file-size"))
+                                        "platform-tags", "file-size"))
 
     assert refusals == []
 
@@ -155,3 +155,39 @@ def test_file_over_the_limit_is_refused(tmp_path: Path) -> None:
 
 def test_pypi_default_limit_is_100_mib() -> None:
     assert inspection.PYPI_MAX_FILE_SIZE == 100 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("platform", "refused"),
+    [
+        ("linux_x86_64", ["linux_x86_64"]),  # what `uv build` makes of a C extension here
+        ("linux_aarch64", ["linux_aarch64"]),
+        ("linux_x86_64.manylinux2014_x86_64", ["linux_x86_64"]),  # PyPI checks each one
+        ("manylinux_2_17_x86_64.manylinux2014_x86_64", []),
+        ("musllinux_1_2_aarch64", []),
+        ("linux_armv7l", []),  # piwheels' tag, which PyPI takes
+        ("macosx_11_0_arm64", []),
+        ("win_amd64", []),
+        ("any", []),
+    ],
+)
+def test_a_wheel_for_this_machine_alone_is_refused(tmp_path: Path, platform: str,
+                                                   refused: list[str]) -> None:
+    path = wheel(tmp_path / f"dist/demo-1.0-cp312-cp312-{platform}.whl", {"demo/__init__.py": ""})
+    found = inspection.check_platform_tags([read_distribution(path)])
+
+    assert [refusal.message.split("`")[1] for refusal in found] == refused
+    for refusal in found:
+        assert refusal.check == "platform-tags" and refusal.file == path
+        assert "auditwheel repair" in refusal.message and "`platform-tags`" in refusal.message
+
+
+def test_one_refusal_per_tag_names_every_wheel(tmp_path: Path) -> None:
+    dists = [read_distribution(wheel(tmp_path / f"dist/demo-1.0-{abi}-{abi}-linux_x86_64.whl",
+                                     {"demo/__init__.py": ""})) for abi in ("cp311", "cp312")]
+
+    [refusal] = inspection.check_platform_tags(dists)
+
+    assert "demo-1.0-cp311-cp311-linux_x86_64.whl, demo-1.0-cp312-cp312-linux_x86_64.whl are " \
+           "tagged `linux_x86_64`" in refusal.message
+    assert inspection.inspect(dists, project=tmp_path, skip=("platform-tags",)) == []

@@ -210,7 +210,8 @@ class Inputs:
         kinds.boolean,
         "Before uploading, refuse what the index would refuse or what would ship broken: "
         "files lost from the sdist, direct-URL dependencies, `Private ::` or unknown "
-        "classifiers, files over PyPI's 100 MiB limit (false skips every check).",
+        "classifiers, wheels tagged for this machine alone (`linux_x86_64`), files over PyPI's "
+        "100 MiB limit (false skips every check).",
         default="true",
     )
     skip_checks: tuple[str, ...] = option(
