@@ -18,6 +18,7 @@ from release_actions import vcs_version
 from release_actions.declaration import Declaration as Declaration
 from release_actions.declaration import (
     line_of,
+    located,
     lookup,
     parse_toml,
     plain_declaration,
@@ -117,14 +118,14 @@ def _other_vcs_plugin(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _setuptools_attr_file(root: Path, attr: str, doc: Mapping[str, Any]) -> tuple[Path, str]:
-    """The module file setuptools reads `attr` from, found as setuptools finds it."""
+def _setuptools_attr_file(root: Path, attr: str, package_dirs: Mapping[str, Any],
+                          where: str = "[tool.setuptools.dynamic] version") -> tuple[Path, str]:
+    """The module file setuptools reads `attr` from, found as setuptools finds it
+    (`package_dirs`: its package-dir mapping)."""
     module, _, name = attr.strip().rpartition(".")
     if not module:
-        raise ConfigError(f"[tool.setuptools.dynamic] version attr {quote(attr)} has no module "
-                          "part.")
+        raise ConfigError(f"{where} attr {quote(attr)} has no module part.")
     parts = module.split(".")
-    package_dirs = lookup(doc, "tool", "setuptools", "package-dir") or {}
     if parts[0] in package_dirs:
         bases, parts = [root / str(package_dirs[parts[0]])], parts[1:]
     elif "" in package_dirs:
@@ -137,7 +138,7 @@ def _setuptools_attr_file(root: Path, attr: str, doc: Mapping[str, Any]) -> tupl
             if candidate.is_file():
                 return candidate, name
     raise ConfigError(
-        f"[tool.setuptools.dynamic] version = {{attr = \"{attr}\"}} points at module {module}, "
+        f"{where} attr {quote(attr)} points at module {module}, "
         f"but no {relative}.py or {relative}/__init__.py exists under "
         f"{', '.join(str(b) for b in bases)}."
     )
@@ -178,7 +179,8 @@ def _setuptools_declaration(
     root = project_file.parent
     line = toml_key_line(text, "tool.setuptools.dynamic", "version")
     if "attr" in setting:
-        path, name = _setuptools_attr_file(root, str(setting["attr"]), doc)
+        path, name = _setuptools_attr_file(
+            root, str(setting["attr"]), lookup(doc, "tool", "setuptools", "package-dir") or {})
         return assignment_declaration(path, name, "setuptools' `attr`")
     files = setting.get("file")
     files = [files] if isinstance(files, str) else list(files or [])
@@ -190,6 +192,58 @@ def _setuptools_declaration(
             file=project_file, line=line,
         )
     return plain_declaration(root / str(files[0])) if files else None
+
+
+# setup.cfg's [metadata] version, written as a plain version (setuptools reads it as it stands).
+SETUP_CFG_VERSION = re.compile(r"(?m)^version[ \t]*[=:][ \t]*(?P<version>[^\s#;]+)[ \t]*$")
+
+
+def setup_cfg_declaration(root: Path) -> Declaration | None:
+    """The version setup.cfg's [metadata] gives setuptools (the declarative config before
+    pyproject.toml): `attr: pkg.__version__`, `file: VERSION`, or the version itself."""
+    import configparser
+
+    path = root / "setup.cfg"
+    if not path.is_file():
+        return None
+    text = read_text(path, what="setup.cfg")
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as error:
+        raise ConfigError(f"{path} is not a valid setup.cfg ({' '.join(str(error).split())[:200]})"
+                          "; setuptools could not read it either. Fix its syntax.",
+                          file=path) from None
+    value = parser.get("metadata", "version", fallback="").strip()
+    where = "setup.cfg [metadata] version"
+    if value.startswith("attr:"):
+        dirs = {key.strip(): target.strip() for key, _, target in (
+            line.partition("=") for line in parser.get("options", "package_dir",
+                                                        fallback="").splitlines())
+            if target.strip()}
+        try:
+            module_file, name = _setuptools_attr_file(root, value[5:].strip(), dirs, where)
+        except ConfigError as error:
+            raise ConfigError(error.message, file=path) from None
+        return assignment_declaration(module_file, name, "setuptools' `attr:` in setup.cfg")
+    if value.startswith("file:"):
+        files = [name.strip() for name in value[5:].split(",") if name.strip()]
+        if len(files) != 1:
+            raise ConfigError(f"{where} = {quote(value)} in {path} names {len(files)} files; "
+                              "setuptools joins them into one version text. Name one file.",
+                              file=path)
+        return plain_declaration(root / files[0])
+    if not value:
+        return None
+
+    def locate(content: str) -> tuple[int, int]:
+        found = SETUP_CFG_VERSION.search(content)
+        if found is None:
+            raise ConfigError(f"{path} no longer holds `version = ...` under [metadata].",
+                              file=path)
+        return found.span("version")
+
+    return located(path, where, text, locate)
 
 
 def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
@@ -209,10 +263,14 @@ def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) 
     native = native_declaration(project_file, text, doc, backend)
     if native is not None:
         return native
+    legacy = setup_cfg_declaration(project_file.parent)
+    if legacy is not None:
+        return legacy
     raise ConfigError(
         f"{project_file} declares `dynamic = [\"version\"]` but names no place this action "
         "can rewrite. Supported: [tool.hatch.version] path, [tool.pdm.version] path, "
-        "[tool.setuptools.dynamic] version = {attr = ...} or {file = ...}, flit_core's module "
+        "[tool.setuptools.dynamic] version = {attr = ...} or {file = ...} (or setup.cfg's "
+        "[metadata] version), flit_core's module "
         "`__version__`, maturin's Cargo.toml, meson-python's meson.build, scikit-build-core's "
         "regex provider, or a version from git tags (setuptools-scm, hatch-vcs, "
         "uv-dynamic-versioning, pdm-backend scm, poetry-dynamic-versioning).",
@@ -293,9 +351,15 @@ def _version_source(project_file: Path, text: str, doc: tomlkit.TOMLDocument
                 file=project_file, line=toml_key_line(text, "project", "dynamic"),
             )
         return _dynamic_declaration(project_file, text, doc), name
+    if lookup(doc, "project") is None:  # setuptools' declarative config, before [project]
+        legacy = setup_cfg_declaration(project_file.parent)
+        if legacy is not None:
+            return legacy, name
     raise ConfigError(
         f"{project_file} declares no version: add `version = \"X.Y.Z.dev0\"` under [project] "
-        "(or [tool.poetry]), or `dynamic = [\"version\"]` with [tool.hatch.version] path.",
+        "(or [tool.poetry]), or `dynamic = [\"version\"]` with the place your build backend "
+        "reads it from (e.g. [tool.hatch.version] path, [tool.setuptools.dynamic] version, or "
+        "setup.cfg's [metadata] version).",
         file=project_file, line=toml_key_line(text, "project", "name"),
     )
 

@@ -24,6 +24,11 @@ MESON_SOURCES = ("py = import('python').find_installation()\n"
 
 # --- what the backend reads is what was rewritten: real builds ---------------------------------
 
+SETUPTOOLS_ONLY = ("[build-system]\nrequires = [\"setuptools>=64\"]\n"
+                   "build-backend = \"setuptools.build_meta\"\n")
+SETUP_CFG = ("[bumpversion]\ncurrent_version = 0.5.0\n\n[metadata]\nname = my-pkg\n"
+             "version = {version}\n\n[options]\npython_requires = >=3.9\npackage_dir =\n    =src\n"
+             "packages = find:\n\n[options.packages.find]\nwhere = src\n")
 BUILDS = {
     "hatch-lowercase-path": {
         "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
@@ -38,6 +43,24 @@ BUILDS = {
         "[tool.setuptools.dynamic]\nversion = {attr = \"my_pkg.__version__\"}\n",
         # setuptools reads the first top-level assignment statically, annotated or not.
         "src/my_pkg/__init__.py": "__version__: str = \"0.5.1.dev0\"\n__version__ = \"9.9\"\n",
+    },
+    # setuptools' declarative setup.cfg, before [project] (yarl, aiohttp): `attr:`, `file:`,
+    # and the version itself; pyproject.toml names the backend only.
+    "setup-cfg-attr": {
+        "pyproject.toml": SETUPTOOLS_ONLY,
+        "setup.cfg": SETUP_CFG.format(version="attr: my_pkg.__version__"),
+        "src/my_pkg/__init__.py": "__version__ = \"0.5.1.dev0\"\n",
+    },
+    "setup-cfg-file": {
+        "pyproject.toml": SETUPTOOLS_ONLY,
+        "setup.cfg": SETUP_CFG.format(version="file: VERSION"),
+        "VERSION": "0.5.1.dev0\n",
+        "src/my_pkg/__init__.py": "",
+    },
+    "setup-cfg-literal": {
+        "pyproject.toml": SETUPTOOLS_ONLY,
+        "setup.cfg": SETUP_CFG.format(version="0.5.1.dev0"),
+        "src/my_pkg/__init__.py": "",
     },
     "project-table": {
         "pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n\n"

@@ -31,6 +31,8 @@ dependencies = [
 
 HATCH_PATH = ("[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
               "[tool.hatch.version]\npath = \"x.py\"\n")
+SETUPTOOLS_BACKEND = ("[build-system]\nrequires = [\"setuptools\"]\n"
+                      "build-backend = \"setuptools.build_meta\"\n")
 SETUPTOOLS_ATTR = ("[project]\nname = \"x\"\ndynamic = [\"version\"]\n\n"
                    "[tool.setuptools.dynamic]\nversion = {attr = \"x.__version__\"}\n")
 
@@ -220,6 +222,20 @@ def test_extra_files_are_rewritten(tmp_path: Path) -> None:
                       "[tool.setuptools.dynamic]\nversion = {file = [\"A\", \"B\"]}\n",
                       "A": "1.0.dev0\n", "B": "1.0.dev0\n"}, {}, "several files",
                      "pyproject.toml,line=6", id="setuptools-several-files"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_BACKEND,
+                      "setup.cfg": "[metadata]\nname = x\nversion = file: A, B\n"}, {},
+                     "names 2 files", "setup.cfg", id="setup-cfg-several-files"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_BACKEND,
+                      "setup.cfg": "[metadata]\nname = x\nversion = attr: x.__version__\n"},
+                     {}, "setup.cfg [metadata] version attr 'x.__version__' points at module x",
+                     "setup.cfg", id="setup-cfg-attr-module-missing"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_BACKEND,
+                      "setup.cfg": "[metadata]\nname = x\nversion\n"}, {},
+                     "is not a valid setup.cfg", "setup.cfg", id="setup-cfg-broken"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_BACKEND,
+                      "setup.cfg": "[metadata]\nname = x\n"}, {},
+                     "setup.cfg's [metadata] version", "pyproject.toml",
+                     id="setup-cfg-without-version"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
                      {"run-number": "18446744073709551615"}, "up to 18446744073709551614 (the "
                      "largest .devN uv can build)", None, id="run-number-above-uv-limit"),
