@@ -58,7 +58,7 @@ OIDC_INPUTS = {
 _OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
 _TOKEN_REQUEST = re.compile(r"\bACTIONS_ID_TOKEN_REQUEST_(?:URL|TOKEN)\b")
 # commands that push with the checkout's credentials: git itself and the docs deployers
-_PUSH_RUN = re.compile(
+PUSH_RUN = re.compile(
     r"\b(git)\b[^\n;&|]*?\spush\b|\b(mkdocs\s+gh-deploy)\b"
     r"|\b(mike|ghp-import)\b[^\n;&|]*?\s(?:--push|-p)\b")
 _GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
@@ -527,7 +527,7 @@ def check_pins(audit: Audit) -> Iterator[Item]:
 def _push(steps: Sequence[Step]) -> tuple[str, int] | None:
     """(how, line) of the first of `steps` that pushes with the checkout's credentials."""
     for step in steps:
-        found = _PUSH_RUN.search(step.run.text) if step.run is not None else None
+        found = PUSH_RUN.search(step.run.text) if step.run is not None else None
         if found is not None:
             git, gh_deploy, deployer = found.groups()
             how = "git push" if git else "mkdocs gh-deploy" if gh_deploy else f"{deployer} --push"

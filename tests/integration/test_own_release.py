@@ -76,7 +76,7 @@ def test_the_release_workflow_publishes_an_installable_release_actions(
     assert published.code == 0, published.log
     assert published.outputs["verified"] == "true"
     assert "Inspection passed: sdist-contents, direct-references, do-not-upload, " \
-        "classifiers, file-size" in published.log
+        "classifiers, platform-tags, file-size" in published.log
     stored = sorted(name for name in pypi_server.files() if name.startswith("release_actions"))
     assert stored == ["release_actions-1.0.0-py3-none-any.whl", "release_actions-1.0.0.tar.gz"]
 

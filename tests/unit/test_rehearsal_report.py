@@ -176,3 +176,43 @@ def test_the_entry_point_speaks_as_the_environment_says(
 
     shown = capsys.readouterr()
     assert (shown.out + shown.err).startswith(start)
+
+
+RELEASE = """name: Publish release
+on: push
+jobs:
+  bump:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+        with:
+          persist-credentials: {persist}
+      - run: git push origin HEAD:refs/heads/bumped
+"""
+# act (host mode) may drop the last lines of a failed step: here git's own `fatal:` line, the one
+# `refusal_fix` reads, never reached the log (seen once in a loaded run of
+# test_rehearse_permissions). The job's label is padded to the longest in the workflow.
+LOST_GIT_LINE = "\n".join([
+    "[Publish release/bump   ] ⭐ Run Main git push origin HEAD:refs/heads/bumped",
+    "[Publish release/bump   ]   ❌  Failure - Main git push origin HEAD:refs/heads/bumped "
+    "[40.105636ms]",
+])
+
+
+def test_a_push_whose_git_words_act_lost_is_told_from_the_checkout(tmp_path: Path) -> None:
+    """A push without a persisted credential gets the same fix as when git's line is there;
+    with the credential kept, the fix names the step, the job unpadded."""
+    run = WorkflowRun("release.yml", "Publish release", "push", 1, 1, "0" * 40, 1,
+                      LOST_GIT_LINE, {"bump": "failure"})
+    fixes = []
+    for persist in ("false", "true"):
+        path = tmp_path / persist / "release.yml"
+        path.parent.mkdir()
+        path.write_text(RELEASE.format(persist=persist))
+        fixes.append(_fix(run, [read_workflow(path, "release.yml")]))
+
+    assert "job `bump` of release.yml reached origin without a credential" in fixes[0]
+    assert "Set `persist-credentials: true` on that checkout" in fixes[0]
+    assert fixes[1] == ("the step `git push origin HEAD:refs/heads/bumped` of job `bump` in "
+                        "release.yml failed: its log is above; run the same command in your "
+                        "checkout to see why.")

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from release_actions.errors import ConfigError
 from release_actions.gha import Console
@@ -43,6 +43,9 @@ from release_actions.rehearsal.run import (
     repository_name,
 )
 from release_actions.rehearsal.tp_index import TrustedPublisher
+
+if TYPE_CHECKING:
+    from release_actions.workflows import Workflow
 
 SCENARIOS = ("preview", "public", "all")
 EXTRA = "pip install 'release-actions[rehearse]'"
@@ -103,7 +106,7 @@ class Story:
             self.stages.append((title, run))
         failed = next((run for run in runs if not run.ok), None)
         if failed is not None:
-            raise Refused(title, failed, _fix(failed))
+            raise Refused(title, failed, _fix(failed, self.rehearsal.pipeline.workflows))
 
 
 # --- the stages ----------------------------------------------------------------------------
@@ -270,8 +273,8 @@ def _version_of(name: str) -> str:
 # --- the report ----------------------------------------------------------------------------
 
 
-def _fix(run: WorkflowRun) -> str:
-    from release_actions.rehearsal.git_http import refusal_fix
+def _fix(run: WorkflowRun, workflows: Sequence[Workflow] = ()) -> str:
+    from release_actions.rehearsal.git_http import checkout_fix, refusal_fix
 
     if run.problem:
         return run.problem
@@ -287,9 +290,15 @@ def _fix(run: WorkflowRun) -> str:
         return unescape_data(str(errors[-1]))
     step = next(((found[1], _LOGGED.match(line)) for line in lines
                  if (found := _STEP_FAILED.search(line))), None)
-    where = (f"the step `{step[0]}` of job `{step[1][1]}` in {run.workflow}" if step and step[1]
-             else f"a `run:` step of {run.workflow}")
-    return f"{where} failed: its log is above; run the same command in your checkout to see why."
+    if step is None or step[1] is None:
+        return (f"a `run:` step of {run.workflow} failed: its log is above; run the same command "
+                "in your checkout to see why.")
+    command, job = step[0], step[1][1].strip()
+    workflow = next((w for w in workflows if w.name == run.workflow), None)
+    if fixed := checkout_fix(workflow, job, command):
+        return fixed
+    return (f"the step `{command}` of job `{job}` in {run.workflow} failed: its log is above; "
+            "run the same command in your checkout to see why.")
 
 
 def _until_failure(log: str) -> list[str]:

@@ -23,10 +23,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from release_actions.rehearsal.permissions import allows
 from release_actions.rehearsal.servers import serving
+
+if TYPE_CHECKING:
+    from release_actions.workflows import Workflow
 
 # GitHub's words, shown by git as `remote: ...` before its own `fatal:` line.
 DENIED = "Permission to {repository}.git denied to github-actions[bot]."
@@ -239,4 +243,21 @@ def refusal_fix(file: str, log: str, failed: set[str]) -> str:
     for job in _NO_CREDENTIAL_LINE.findall(log):
         if job.strip() in failed:
             return NO_CREDENTIAL_FIX.format(job=job.strip(), file=file)
+    return ""
+
+
+def checkout_fix(workflow: Workflow | None, job_id: str, command: str) -> str:
+    """The fix for a failed push (`command`) by `job_id` when act's log lost git's own words
+    (act may drop the last lines of a failed step): a checkout of that job with
+    `persist-credentials: false` left git no credential, as on GitHub. "" otherwise."""
+    from release_actions.workflow_audit import PUSH_RUN
+
+    job = next((job for job in workflow.jobs if job.id == job_id), None) if workflow else None
+    if job is None or workflow is None or not PUSH_RUN.search(command):
+        return ""
+    for step in job.steps:
+        persist = step.inputs.get("persist-credentials")
+        if (step.uses is not None and step.uses.text.lower().startswith("actions/checkout@")
+                and persist is not None and persist.text.lower() == "false"):
+            return NO_CREDENTIAL_FIX.format(job=job_id, file=workflow.name)
     return ""
