@@ -90,7 +90,7 @@ ID_TOKEN_AT_WORKFLOW_MAYBE = (
 )
 MOVE_TO_JOBS = (
     "Fix: set `permissions: {{}}` at the top and give each job its own `permissions:` (job "
-    "permissions replace the workflow's): `{{{scopes}}}` to {needers}{others}."
+    "permissions replace the workflow's): {grants}."
 )
 ID_TOKEN_NOT_PUBLISHING = (
     "Job `{job}` in {file} has `{grant}` but publishes nothing and uses no OIDC login, "
@@ -402,9 +402,9 @@ def _workflow_id_token(audit: Audit, workflow: Workflow) -> Iterator[Item]:
                 and not unknown_actions(job)]
     needers = [job for job in heirs if job not in needless]
     rest = _scopes(permissions, id_token=False)
-    others = f"; `{{{rest}}}` (or less) to {_jobs_named(needless)}" if needless else ""
-    fix = MOVE_TO_JOBS.format(scopes=_scopes(permissions),
-                              needers=_jobs_named(needers) or "none", others=others)
+    grants = [*([f"`{{{_scopes(permissions)}}}` to {_jobs_named(needers)}"] if needers else []),
+              *([f"`{{{rest}}}` (or less) to {_jobs_named(needless)}"] if needless else [])]
+    fix = MOVE_TO_JOBS.format(grants="; ".join(grants))
     names = {"grant": _grant(permissions), "file": workflow.file, "fix": fix}
     if not heirs:
         fix = EMPTY_AT_WORKFLOW if permissions.everything else REMOVE_FROM_WORKFLOW

@@ -708,6 +708,22 @@ def test_a_workflow_level_grant_reaching_a_job_that_does_not_need_it_fails(
     assert "`{contents: write}` (or less) to `lint`" in item.detail
 
 
+def test_a_workflow_level_grant_no_job_needs_names_only_the_jobs_it_reaches(
+    tmp_path: Path,
+) -> None:
+    """cattrs' CodSpeed workflow, were its steps plain `run:`s: the fix gives `{contents: read}`
+    to `codspeed` and no grant to "none"."""
+    text = CATTRS_CODSPEED.replace(
+        "      - uses: hynek/setup-cached-uv@757bedc3f972eb7227a1aa657651f15a8527c817  # v2.3.0\n",
+        "").replace("        uses: CodSpeedHQ/action@346a2d8a8d9d38909abd0bc3d23f773110f076ad  # v4.4.1\n        with:\n          mode: simulation\n          run:", "        run:")
+
+    (item,) = of(audit(tmp_path, "codspeed.yml", text), "id-token")
+
+    assert item.status == "fail"
+    assert item.detail.endswith("(job permissions replace the workflow's): `{contents: read}` "
+                                "(or less) to `codspeed`."), item.detail
+
+
 def test_a_publisher_without_id_token_keeps_the_workflow_scopes_in_the_fix(tmp_path: Path) -> None:
     text = BENCHFLOW_PUBLIC.replace("  id-token: write\n", "")
 
