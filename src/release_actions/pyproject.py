@@ -196,6 +196,7 @@ def _setuptools_declaration(
 
 # setup.cfg's [metadata] version, written as a plain version (setuptools reads it as it stands).
 SETUP_CFG_VERSION = re.compile(r"(?m)^version[ \t]*[=:][ \t]*(?P<version>[^\s#;]+)[ \t]*$")
+SETUP_CFG_METADATA = re.compile(r"(?m)^\[metadata\][ \t]*$")
 
 
 def setup_cfg_declaration(root: Path) -> Declaration | None:
@@ -237,10 +238,11 @@ def setup_cfg_declaration(root: Path) -> Declaration | None:
         return None
 
     def locate(content: str) -> tuple[int, int]:
-        found = SETUP_CFG_VERSION.search(content)
-        if found is None:
-            raise ConfigError(f"{path} no longer holds `version = ...` under [metadata].",
-                              file=path)
+        section = SETUP_CFG_METADATA.search(content)
+        found = SETUP_CFG_VERSION.search(content, section.end()) if section else None
+        if found is None or found.group("version") != value:
+            raise ConfigError(f"{where} in {path} is not one plain `version = {value}` line "
+                              "this action can rewrite: write it on one line.", file=path)
         return found.span("version")
 
     return located(path, where, text, locate)

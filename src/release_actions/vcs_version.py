@@ -5,10 +5,10 @@ No file changes: the preview is the next patch after the highest release tag rea
 HEAD, `.devN`, and the build step gets it through the plugin's own override variable. A
 development tag reachable from HEAD (`X.Y.Z.dev0`: setuptools-scm's way to say main works toward
 X.Y.Z, as pytest tags main when it branches a release) counts from X.Y.Z when that is higher,
-as setuptools-scm does. Which tags
-are releases is the plugin's own rule (its default regex or pattern, or what the project
-declares: a tag regex, `git describe --match`, a tag filter), read here as the plugin reads it;
-an explicit `tag-prefix` replaces the default with an exact prefix."""
+as setuptools-scm does. Which tags are releases is the plugin's own rule (its default regex or
+pattern, or what the project declares: a tag regex, `git describe --match`, a tag filter), read
+here as the plugin reads it; an explicit `tag-prefix` replaces the default with an exact
+prefix."""
 
 from __future__ import annotations
 

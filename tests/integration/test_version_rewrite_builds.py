@@ -59,7 +59,8 @@ BUILDS = {
     },
     "setup-cfg-literal": {
         "pyproject.toml": SETUPTOOLS_ONLY,
-        "setup.cfg": SETUP_CFG.format(version="0.5.1.dev0"),
+        # An older section's own `version` comes first: only [metadata]'s is the package's.
+        "setup.cfg": "[build_sphinx]\nversion = 0.5\n\n" + SETUP_CFG.format(version="0.5.1.dev0"),
         "src/my_pkg/__init__.py": "",
     },
     "project-table": {
