@@ -565,12 +565,15 @@ def _fetch_caveat(steps: Sequence[Step]) -> str:
     return ""
 
 
+def is_checkout(step: Step) -> bool:
+    return step.uses is not None and _target_and_ref(step.uses.text)[0] == "actions/checkout"
+
+
 def check_checkout_credentials(audit: Audit) -> Iterator[Item]:
     for workflow in audit.workflows:
         for job in workflow.jobs:
             for index, step in enumerate(job.steps):
-                if step.uses is not None and (
-                        _target_and_ref(step.uses.text)[0] == "actions/checkout"):
+                if is_checkout(step):
                     yield from _checkout_items(workflow, job, index)
 
 

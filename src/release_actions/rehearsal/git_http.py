@@ -250,14 +250,13 @@ def checkout_fix(workflow: Workflow | None, job_id: str, command: str) -> str:
     """The fix for a failed push (`command`) by `job_id` when act's log lost git's own words
     (act may drop the last lines of a failed step): a checkout of that job with
     `persist-credentials: false` left git no credential, as on GitHub. "" otherwise."""
-    from release_actions.workflow_audit import PUSH_RUN
+    from release_actions.workflow_audit import PUSH_RUN, is_checkout
 
     job = next((job for job in workflow.jobs if job.id == job_id), None) if workflow else None
     if job is None or workflow is None or not PUSH_RUN.search(command):
         return ""
-    for step in job.steps:
+    for step in filter(is_checkout, job.steps):
         persist = step.inputs.get("persist-credentials")
-        if (step.uses is not None and step.uses.text.lower().startswith("actions/checkout@")
-                and persist is not None and persist.text.lower() == "false"):
+        if persist is not None and persist.text.lower() == "false":
             return NO_CREDENTIAL_FIX.format(job=job_id, file=workflow.name)
     return ""
