@@ -54,9 +54,13 @@ def preview_channel_skip(version: Version, *, allow_prerelease: bool = False) ->
     pipeline's), empty when `version` is a preview (`X.Y.Z.devN`, or `X.Y.ZrcK.devN` when
     `allow_prerelease`); raises VersionRejected for any other shape."""
     if version.local is not None:
+        public = Version(version.public)
+        # `0.34.0+dev` (trio's main): work after a release, whose preview base is the next .dev0.
+        fix = (f"Set main's version to the next release's .dev0, e.g. {next_dev(public, 'patch')}"
+               if is_final(public) else f"Remove the `+{version.local}` suffix ({public})")
         raise VersionRejected(
             f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
-            "Remove the `+...` suffix."
+            f"{fix}."
         )
     if is_final(version):
         return f"{version} is a final version; {TAG_PIPELINE}."
