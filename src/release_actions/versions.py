@@ -131,17 +131,18 @@ def version_in_tag(tag: str, prefix: str) -> Version:
 
 def public_version(version: Version, *, allow_prerelease: bool = False) -> Version:
     """A version the public channel releases: final (post-releases included), or a/b/rc when
-    `allow_prerelease`; never `.dev` and never `+local`."""
-    if version.local is not None:
-        raise VersionRejected(
-            f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
-            f"Release {version.public} instead."
-        )
+    `allow_prerelease`; never `.dev` and never `+local`. A development release is said first:
+    a local part on it (a VCS build off a tag, `1.6.1.dev179+ge382e72`) goes with the tag."""
     if version.dev is not None:
         raise VersionRejected(
             f"{version} is a development release; .devN versions are previews published from "
             "main, never from a tag. Tag a final version such as "
             f"{version.base_version}."
+        )
+    if version.local is not None:
+        raise VersionRejected(
+            f"{version} has a local part (+{version.local}); PyPI refuses local versions. "
+            f"Release {version.public} instead."
         )
     if version.pre is not None and not allow_prerelease:
         raise VersionRejected(

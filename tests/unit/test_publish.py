@@ -72,6 +72,10 @@ def make_sdist(folder: Path, name: str, version: str) -> Path:
         pytest.param("public", "0.6.3rc1", True, "publish", id="public-rc-allowed"),
         pytest.param("public", "0.6.3a1", True, "publish", id="public-alpha-allowed"),
         pytest.param("public", "0.6.3+cpu", False, "local part", id="public-local"),
+        # A VCS build off the tag (pluggy's main): the tag is the fix, not "release 1.6.1.dev179".
+        pytest.param("public", "1.6.1.dev179+ge382e72", False,
+                     r"is a development release.*Tag a final version such as 1\.6\.1\.$",
+                     id="public-vcs-build-off-a-tag"),
     ],
 )
 def test_channel_policy(channel: str, version: str, allow: bool, outcome: str) -> None:
