@@ -577,6 +577,64 @@ jobs:
         uses: pypa/gh-action-pypi-publish@ed0c53931b1dc9bd32cbe73a98c7f6766f8a527e  # v1.13.0
 """
 
+# python-jsonschema/jsonschema@b37f7be6dc7966a1f1a67557976041ffe0826cb3 .github/workflows/ci.yml
+JSONSCHEMA = """\
+name: CI
+
+on:
+  push:
+    branches-ignore:
+      - "wip*"
+    tags:
+      - "v*"
+  pull_request:
+  schedule:
+    # Daily at 3:21
+    - cron: "21 3 * * *"
+  workflow_dispatch:
+
+permissions: {}
+
+concurrency:
+  group: ${{ github.workflow }}-${{ github.ref }}
+  cancel-in-progress: ${{ github.event_name == 'pull_request' }}
+
+jobs:
+  packaging:
+    name: Build and publish
+    needs: ci
+    runs-on: ubuntu-latest
+    environment:
+      name: PyPI
+      url: https://pypi.org/p/jsonschema
+
+    permissions:
+      contents: write  # for creating GitHub releases via `gh release create`
+      id-token: write  # for trusted publishing to PyPI
+
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+      - name: Set up uv
+        uses: astral-sh/setup-uv@c771a70e6277c0a99b617c7a806ffedaca235ff9
+        with:
+          enable-cache: ${{ github.ref_type != 'tag' }} # zizmor: ignore[cache-poisoning]
+
+      - name: Build our distributions
+        run: uv run --frozen --with 'build[uv]' -m build --installer=uv
+
+      - name: Publish to PyPI
+        if: github.event_name == 'push' && startsWith(github.event.ref, 'refs/tags')
+        uses: pypa/gh-action-pypi-publish@dc37677b2e1c63e2034f94d8a5b11f265b73ba33
+      - name: Create a GitHub Release
+        if: github.event_name == 'push' && startsWith(github.event.ref, 'refs/tags')
+        env:
+          GH_TOKEN: ${{ github.token }}
+        run: gh release create "${GITHUB_REF_NAME}" dist/* --generate-notes
+"""
+
 
 def audit(tmp_path: Path, name: str, text: str,
           channels: tuple[Channel, ...] = CHANNELS) -> list[Item]:
@@ -851,3 +909,15 @@ def test_one_workflow_file_publishing_both_channels_from_two_environments_passes
     # Without the other channel, the job in the other environment is refused as before.
     alone = check_channel(workflows, channels[0], ".github/workflows")
     assert sorted(item.status for item in alone) == ["fail", "pass"]
+
+
+def test_a_cache_an_expression_turns_off_for_the_tag_runs_is_a_note(tmp_path: Path) -> None:
+    """jsonschema's publishing job sets setup-uv's `enable-cache: ${{ github.ref_type != 'tag'
+    }}`: off on the tag pushes, the only runs that publish. doctor cannot evaluate it, so it is
+    a note saying what to make sure of; a plain `true` still fails."""
+    (item,) = of(audit(tmp_path, "ci.yml", JSONSCHEMA), "publish-cache")
+    assert item.status == "note" and "make sure it is off in every run that publishes" in item.detail
+
+    plain = JSONSCHEMA.replace("enable-cache: ${{ github.ref_type != 'tag' }}", "enable-cache: true")
+    (item,) = of(audit(tmp_path / "again", "ci.yml", plain), "publish-cache")
+    assert item.status == "fail"
