@@ -64,6 +64,10 @@ def make_sdist(folder: Path, name: str, version: str) -> Path:
         pytest.param("preview", "0.6.3rc1", False, "pre-release without .dev",
                      id="preview-refuses-rc"),
         pytest.param("preview", "0.6.3.dev1+g12", False, "local part", id="preview-local"),
+        # jsonschema's main built without version-rewrite's export: hatch-vcs's own version.
+        pytest.param("preview", "4.26.1.dev142+gb37f7be6d", False,
+                     r"local part, `\+gb37f7be6d`: the commit git described.*run version-rewrite",
+                     id="preview-vcs-built-without-the-export"),
         pytest.param("public", "0.6.3", False, "publish", id="public-final"),
         pytest.param("public", "0.6.3.post2", False, "publish", id="public-post"),
         pytest.param("public", "0.6.3.dev1", True, "is a development release",

@@ -57,6 +57,14 @@ MAX_VERIFY_TIMEOUT = 3600.0
 
 PREVIEW_REFUSED = "The preview channel refuses the built distributions: {reason}"
 PUBLIC_REFUSED = "The public channel refuses the built distributions: {reason}"
+# setuptools-scm's node (`+g<sha>`, `.dYYYYMMDD` when dirty): a version the plugin computed itself.
+_GIT_NODE = re.compile(r"g[0-9a-f]{7,40}(?:\.d\d{8})?\Z")
+VCS_BUILT = (
+    "{version} has a local part, `+{local}`: the commit git described, so the VCS plugin "
+    "computed this version itself, without the override variable version-rewrite exports (PyPI "
+    "refuses local versions). In Actions, run version-rewrite earlier in the same job; outside "
+    "Actions, run the `export NAME=value` lines it printed, then publish again."
+)
 EXPECTED_MISMATCH = (
     "expected-version is {expected}, but {found}. Nothing was uploaded. The version was "
     "probably changed after version-rewrite/tag-guard ran, or dist/ holds an older build."
@@ -323,6 +331,9 @@ def channel_skip_reason(channel: str, version: Version, *, allow_prerelease: boo
         except versions.VersionRejected as error:
             raise CheckFailed(PUBLIC_REFUSED.format(reason=error)) from None
         return ""
+    if version.local and _GIT_NODE.match(version.local):
+        raise CheckFailed(PREVIEW_REFUSED.format(reason=VCS_BUILT.format(
+            version=version, local=version.local)))
     try:
         return versions.preview_channel_skip(version, allow_prerelease=allow_prerelease)
     except versions.VersionRejected as error:
