@@ -119,17 +119,22 @@ def _other_vcs_plugin(doc: Mapping[str, Any]) -> str | None:
 
 
 def _setuptools_attr_file(root: Path, attr: str, package_dirs: Mapping[str, Any],
+                          find_where: Iterable[str] = (),
                           where: str = "[tool.setuptools.dynamic] version") -> tuple[Path, str]:
     """The module file setuptools reads `attr` from, found as setuptools finds it
-    (`package_dirs`: its package-dir mapping)."""
+    (`package_dirs`: its package-dir mapping; `find_where`: the folders its package finder
+    searches, which fill that mapping, as SQLAlchemy's `where = ["lib"]` does)."""
     module, _, name = attr.strip().rpartition(".")
     if not module:
         raise ConfigError(f"{where} attr {quote(attr)} has no module part.")
     parts = module.split(".")
+    searched = [str(folder) for folder in find_where if str(folder) not in ("", ".")]
     if parts[0] in package_dirs:
         bases, parts = [root / str(package_dirs[parts[0]])], parts[1:]
     elif "" in package_dirs:
         bases = [root / str(package_dirs[""])]
+    elif searched:
+        bases = [root / folder for folder in searched]
     else:
         bases = [root, root / "src"]
     relative = Path(*parts) if parts else Path("__init__")
@@ -179,8 +184,10 @@ def _setuptools_declaration(
     root = project_file.parent
     line = toml_key_line(text, "tool.setuptools.dynamic", "version")
     if "attr" in setting:
+        find_where = lookup(doc, "tool", "setuptools", "packages", "find", "where") or []
         path, name = _setuptools_attr_file(
-            root, str(setting["attr"]), lookup(doc, "tool", "setuptools", "package-dir") or {})
+            root, str(setting["attr"]), lookup(doc, "tool", "setuptools", "package-dir") or {},
+            [find_where] if isinstance(find_where, str) else list(find_where))
         return assignment_declaration(path, name, "setuptools' `attr`")
     files = setting.get("file")
     files = [files] if isinstance(files, str) else list(files or [])
@@ -223,7 +230,9 @@ def setup_cfg_declaration(root: Path) -> Declaration | None:
                                                         fallback="").splitlines())
             if target.strip()}
         try:
-            module_file, name = _setuptools_attr_file(root, value[5:].strip(), dirs, where)
+            find_where = parser.get("options.packages.find", "where", fallback="").split()
+            module_file, name = _setuptools_attr_file(root, value[5:].strip(), dirs, find_where,
+                                                      where)
         except ConfigError as error:
             raise ConfigError(error.message, file=path) from None
         return assignment_declaration(module_file, name, "setuptools' `attr:` in setup.cfg")

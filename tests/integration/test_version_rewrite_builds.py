@@ -63,6 +63,15 @@ BUILDS = {
         "setup.cfg": "[build_sphinx]\nversion = 0.5\n\n" + SETUP_CFG.format(version="0.5.1.dev0"),
         "src/my_pkg/__init__.py": "",
     },
+    # SQLAlchemy's: no package-dir, the package finder's `where` is what maps `lib/`.
+    "setuptools-attr-find-where": {
+        "pyproject.toml": "[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+        "[build-system]\nrequires = [\"setuptools>=64\"]\n"
+        "build-backend = \"setuptools.build_meta\"\n\n"
+        "[tool.setuptools.packages.find]\nwhere = [\"lib\"]\n\n"
+        "[tool.setuptools.dynamic]\nversion = {attr = \"my_pkg.__version__\"}\n",
+        "lib/my_pkg/__init__.py": "__version__ = \"0.5.1.dev0\"\n",
+    },
     "project-table": {
         "pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n\n"
         "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n",
