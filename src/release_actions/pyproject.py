@@ -7,10 +7,11 @@ then written together by `atomic.write_atomically`."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomlkit
 
@@ -38,6 +39,9 @@ from release_actions.python_version import (
     pattern_declaration,
 )
 from release_actions.vcs_version import VcsSource
+
+if TYPE_CHECKING:
+    import configparser
 
 # The `v` of `version: v2.14.0` stays: only the text after it is the version.
 YAML_VERSION = re.compile(
@@ -206,14 +210,10 @@ SETUP_CFG_VERSION = re.compile(r"(?m)^version[ \t]*[=:][ \t]*(?P<version>[^\s#;]
 SETUP_CFG_METADATA = re.compile(r"(?m)^\[metadata\][ \t]*$")
 
 
-def setup_cfg_declaration(root: Path) -> Declaration | None:
-    """The version setup.cfg's [metadata] gives setuptools (the declarative config before
-    pyproject.toml): `attr: pkg.__version__`, `file: VERSION`, or the version itself."""
+def _setup_cfg(path: Path) -> tuple[str, configparser.ConfigParser]:
+    """setup.cfg's text and its sections, as setuptools reads them (no interpolation)."""
     import configparser
 
-    path = root / "setup.cfg"
-    if not path.is_file():
-        return None
     text = read_text(path, what="setup.cfg")
     parser = configparser.ConfigParser(interpolation=None)
     try:
@@ -222,6 +222,16 @@ def setup_cfg_declaration(root: Path) -> Declaration | None:
         raise ConfigError(f"{path} is not a valid setup.cfg ({' '.join(str(error).split())[:200]})"
                           "; setuptools could not read it either. Fix its syntax.",
                           file=path) from None
+    return text, parser
+
+
+def setup_cfg_declaration(root: Path) -> Declaration | None:
+    """The version setup.cfg's [metadata] gives setuptools (the declarative config before
+    pyproject.toml): `attr: pkg.__version__`, `file: VERSION`, or the version itself."""
+    path = root / "setup.cfg"
+    if not path.is_file():
+        return None
+    text, parser = _setup_cfg(path)
     value = parser.get("metadata", "version", fallback="").strip()
     where = "setup.cfg [metadata] version"
     if value.startswith("attr:"):
@@ -255,6 +265,20 @@ def setup_cfg_declaration(root: Path) -> Declaration | None:
         return found.span("version")
 
     return located(path, where, text, locate)
+
+
+def _setup_cfg_only(project_file: Path) -> tuple[Declaration, str | None] | None:
+    """A project of setup.py and setup.cfg alone (pre-commit's): no pyproject.toml beside
+    setup.cfg, whose [metadata] holds the version and the name; None for any other project."""
+    root = project_file.parent
+    if project_file.name != "pyproject.toml" or project_file.exists() or os.path.lexists(
+            project_file) or not (root / "setup.cfg").is_file():
+        return None
+    found = setup_cfg_declaration(root)
+    if found is None:
+        return None
+    name = _setup_cfg(root / "setup.cfg")[1].get("metadata", "name", fallback="").strip()
+    return found, name or None
 
 
 def _dynamic_declaration(project_file: Path, text: str, doc: Mapping[str, Any]) -> Declaration:
@@ -324,6 +348,9 @@ def find_version_source(project_file: Path) -> tuple[Declaration | VcsSource, st
     """Where the project's version comes from, and its distribution name, in this order:
     git tags through a VCS plugin (poetry-dynamic-versioning's placeholder version
     is no version), [project].version, [tool.poetry].version, a dynamic version's file."""
+    legacy = _setup_cfg_only(project_file)
+    if legacy is not None:
+        return legacy
     text = read_text(project_file, what="Project file")
     doc = parse_toml(project_file, text)
     found, name = _version_source(project_file, text, doc)

@@ -26,7 +26,8 @@ class BuildEnvs:
 
     def python_for(self, project: Path) -> Path:
         """The interpreter of the environment holding `project`'s build requirements."""
-        declared = tomlkit.parse((project / "pyproject.toml").read_text()).unwrap()
+        pyproject = project / "pyproject.toml"  # none at all: a setup.py project, PEP 517's default
+        declared = tomlkit.parse(pyproject.read_text()).unwrap() if pyproject.exists() else {}
         requires = tuple(sorted(declared.get("build-system", {}).get("requires",
                                                                      DEFAULT_REQUIRES)))
         if requires not in self.pythons:

@@ -72,6 +72,12 @@ BUILDS = {
         "[tool.setuptools.dynamic]\nversion = {attr = \"my_pkg.__version__\"}\n",
         "lib/my_pkg/__init__.py": "__version__ = \"0.5.1.dev0\"\n",
     },
+    # pre-commit's: setup.py and setup.cfg, no pyproject.toml at all.
+    "setup-cfg-without-pyproject": {
+        "setup.py": "from setuptools import setup\n\nsetup()\n",
+        "setup.cfg": SETUP_CFG.format(version="0.5.1.dev0"),
+        "src/my_pkg/__init__.py": "",
+    },
     "project-table": {
         "pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n\n"
         "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n",
