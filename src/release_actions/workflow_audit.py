@@ -157,6 +157,11 @@ PUSHES_WITH_DEFAULT = (
     "default, and the job pushes with it ({push}, line {line}): make it deliberate with "
     "`persist-credentials: true  # pushes ...`."
 )
+OWN_TOKEN_WITH_DEFAULT = (
+    "actions/checkout in job `{job}` of {file} takes a token of its own (`token:`) and keeps it "
+    "in .git/config by default. If a later step pushes with it, make that deliberate with "
+    "`persist-credentials: true  # pushes ...`; if none does, set `persist-credentials: false`."
+)
 CACHE_BY_EXPRESSION = (
     "Publishing job `{job}` in {file} restores a cache when its expression says so ({what}): "
     "make sure it is off in every run that publishes (a cache written by a pull request's run "
@@ -548,12 +553,17 @@ def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
     if persist is not None and persist.text.lower() == "false":
         return
     push = _push(job.steps[index + 1:])
+    # A token of its own (a PAT or an App's) is given to the checkout for a later git command:
+    # tox's release job pushes with it from a script doctor cannot read.
+    own_token = "token" in step.inputs
     if persist is not None and persist.text.lower() == "true" and (
-            push is not None or _SAYS_PUSH.search(workflow.comments_at(persist.line))):
+            push is not None or own_token
+            or _SAYS_PUSH.search(workflow.comments_at(persist.line))):
         return  # a deliberate `true` in a job that pushes
-    if persist is None and push is not None:
+    if persist is None and (push is not None or own_token):
         yield Item("checkout-credentials", "note", PUSHES_WITH_DEFAULT.format(
-            job=job.id, file=workflow.file, push=push[0], line=push[1]),
+            job=job.id, file=workflow.file, push=push[0], line=push[1]) if push is not None
+            else OWN_TOKEN_WITH_DEFAULT.format(job=job.id, file=workflow.file),
             workflow.path, workflow.file, step.line)
         return
     yield _fail("checkout-credentials", workflow, step.line,

@@ -635,6 +635,100 @@ jobs:
         run: gh release create "${GITHUB_REF_NAME}" dist/* --generate-notes
 """
 
+# tox-dev/tox@ccb12fc2e1bb9df0da860be4af175e9b97949fbc .github/workflows/prepare-release.yaml
+TOX_PREPARE = """\
+name: Prepare Release
+on:
+  workflow_dispatch:
+    inputs:
+      bump:
+        description: "Version bump type"
+        required: true
+        type: choice
+        options:
+          - auto
+          - major
+          - minor
+          - patch
+        default: auto
+permissions:
+  contents: write
+env:
+  FORCE_COLOR: 1
+jobs:
+  prepare-release:
+    runs-on: ubuntu-24.04
+    environment: release-auth
+    permissions:
+      contents: write
+    steps:
+      - uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0
+        with:
+          fetch-depth: 0
+          token: ${{ secrets.RELEASE_PAT }}
+          persist-credentials: true
+      - name: Install the latest version of uv
+        uses: astral-sh/setup-uv@11f9893b081a58869d3b5fccaea48c9e9e46f990 # v8.3.2
+        with:
+          enable-cache: true
+          cache-dependency-glob: "pyproject.toml"
+          github-token: ${{ secrets.GITHUB_TOKEN }}
+      - name: Configure git
+        run: |
+          git config user.name "${GITHUB_ACTOR}"
+          git config user.email "${GITHUB_ACTOR}@users.noreply.github.com"
+      - name: Set up remote tracking
+        run: |
+          git remote -v
+          git fetch origin
+          git branch -a
+      - name: Calculate next version
+        id: version
+        run: |
+          current=$(git describe --tags --abbrev=0 2>/dev/null || echo "0.0.0")
+          echo "Current version: $current"
+
+          IFS='.' read -r major minor patch <<< "$current"
+
+          bump_type="${{ inputs.bump }}"
+          if [ "$bump_type" = "auto" ]; then
+            feature_count=$(find docs/changelog -name "*.feature.rst" 2>/dev/null | wc -l)
+            if [ "$feature_count" -gt 0 ]; then
+              bump_type="minor"
+              echo "Auto-detected: minor bump (found $feature_count feature changelog(s))"
+            else
+              bump_type="patch"
+              echo "Auto-detected: patch bump (no feature changelogs)"
+            fi
+          fi
+
+          case "$bump_type" in
+            major)
+              next="$((major + 1)).0.0"
+              ;;
+            minor)
+              next="$major.$((minor + 1)).0"
+              ;;
+            patch)
+              next="$major.$minor.$((patch + 1))"
+              ;;
+          esac
+
+          echo "Next version: $next"
+          echo "version=$next" >> $GITHUB_OUTPUT
+      - name: Install tox
+        run: uv tool install --python-preference only-managed --python 3.14 tox@.
+      - name: Run release process
+        run: tox run -e release -- ${STEPS_VERSION_OUTPUTS_VERSION}
+        env:
+          GH_TOKEN: ${{ secrets.RELEASE_PAT }}
+          STEPS_VERSION_OUTPUTS_VERSION: ${{ steps.version.outputs.version }}
+      - name: Display completion message
+        run: echo "Release ${STEPS_VERSION_OUTPUTS_VERSION} prepared and pushed successfully!"
+        env:
+          STEPS_VERSION_OUTPUTS_VERSION: ${{ steps.version.outputs.version }}
+"""
+
 
 def audit(tmp_path: Path, name: str, text: str,
           channels: tuple[Channel, ...] = CHANNELS) -> list[Item]:
@@ -921,3 +1015,15 @@ def test_a_cache_an_expression_turns_off_for_the_tag_runs_is_a_note(tmp_path: Pa
     plain = JSONSCHEMA.replace("enable-cache: ${{ github.ref_type != 'tag' }}", "enable-cache: true")
     (item,) = of(audit(tmp_path / "again", "ci.yml", plain), "publish-cache")
     assert item.status == "fail"
+
+
+def test_a_checkout_given_its_own_token_to_push_with_keeps_it(tmp_path: Path) -> None:
+    """tox's release job checks out with a PAT and `persist-credentials: true`, then pushes from
+    `tox run -e release`, which doctor cannot read: accepted. Without the explicit `true`, a
+    note that names both choices, never a failure whose fix breaks the push."""
+    assert of(audit(tmp_path, "prepare-release.yaml", TOX_PREPARE), "checkout-credentials") == []
+
+    default = TOX_PREPARE.replace("          persist-credentials: true\n", "")
+    (item,) = of(audit(tmp_path / "again", "prepare-release.yaml", default),
+                 "checkout-credentials")
+    assert item.status == "note" and "takes a token of its own" in item.detail
