@@ -192,7 +192,7 @@ def _setuptools_declaration(
         path, name = _setuptools_attr_file(
             root, str(setting["attr"]), lookup(doc, "tool", "setuptools", "package-dir") or {},
             [find_where] if isinstance(find_where, str) else list(find_where))
-        return assignment_declaration(path, name, "setuptools' `attr`")
+        return assignment_declaration(path, name, "setuptools' `attr`", follow_imports=3)
     files = setting.get("file")
     files = [files] if isinstance(files, str) else list(files or [])
     if len(files) > 1:
@@ -245,7 +245,8 @@ def setup_cfg_declaration(root: Path) -> Declaration | None:
                                                       where)
         except ConfigError as error:
             raise ConfigError(error.message, file=path) from None
-        return assignment_declaration(module_file, name, "setuptools' `attr:` in setup.cfg")
+        return assignment_declaration(module_file, name, "setuptools' `attr:` in setup.cfg",
+                                      follow_imports=3)
     if value.startswith("file:"):
         files = [name.strip() for name in value[5:].split(",") if name.strip()]
         if len(files) != 1:

@@ -172,9 +172,45 @@ def _assignment_span(path: Path, name: str, reader: str, text: str, *,
     return start + literal.start("body"), start + literal.end("body")
 
 
-def assignment_declaration(path: Path, name: str, reader: str) -> Declaration:
-    """`name = "X.Y.Z"` at the top level of `path`, the first one, as `reader` reads it."""
+def _imported_from(tree: ast.Module, path: Path, name: str) -> tuple[Path, str] | None:
+    """Where a module that re-exports `name` from a sibling module takes it, as importing it
+    (what setuptools does when its static read finds no literal) would: `from ._version import
+    __version__`, or `from . import _version` then `__version__ = _version.__version__`
+    (Pillow's). None for anything else."""
+    value = _assigned_value(tree, name)
+    sibling = (value.value.id, value.attr) if (
+        isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)) else None
+    for statement in tree.body:
+        if not isinstance(statement, ast.ImportFrom) or statement.level != 1:
+            continue
+        for alias in statement.names:
+            bound = alias.asname or alias.name
+            if statement.module and value is None and bound == name:
+                module, attribute = statement.module, alias.name
+            elif not statement.module and sibling is not None and bound == sibling[0]:
+                module, attribute = alias.name, sibling[1]
+            else:
+                continue
+            relative = Path(*module.split("."))
+            for candidate in (path.parent / relative.with_suffix(".py"),
+                              path.parent / relative / "__init__.py"):
+                if candidate.is_file():
+                    return candidate, attribute
+    return None
+
+
+def assignment_declaration(path: Path, name: str, reader: str, *,
+                           follow_imports: int = 0) -> Declaration:
+    """`name = "X.Y.Z"` at the top level of `path`, the first one, as `reader` reads it; with
+    `follow_imports`, up to that many re-exports from sibling modules are followed to the
+    module that assigns it (setuptools imports the module when it reads no literal)."""
     text = read_text(path, what="Version file")
+    if follow_imports:
+        tree = _parse(path, text)
+        if not isinstance(_assigned_value(tree, name), ast.Constant):
+            found = _imported_from(tree, path, name)
+            if found is not None:
+                return assignment_declaration(*found, reader, follow_imports=follow_imports - 1)
     return located(path, f"`{name} = …`", text, partial(_assignment_span, path, name, reader))
 
 

@@ -24,6 +24,11 @@ MESON_SOURCES = ("py = import('python').find_installation()\n"
 
 # --- what the backend reads is what was rewritten: real builds ---------------------------------
 
+SETUPTOOLS_ATTR_PROJECT = ("[project]\nname = \"my-pkg\"\ndynamic = [\"version\"]\n\n"
+                           "[build-system]\nrequires = [\"setuptools>=64\"]\n"
+                           "build-backend = \"setuptools.build_meta\"\n\n"
+                           "[tool.setuptools.dynamic]\n"
+                           "version = {attr = \"my_pkg.__version__\"}\n")
 SETUPTOOLS_ONLY = ("[build-system]\nrequires = [\"setuptools>=64\"]\n"
                    "build-backend = \"setuptools.build_meta\"\n")
 SETUP_CFG = ("[bumpversion]\ncurrent_version = 0.5.0\n\n[metadata]\nname = my-pkg\n"
@@ -77,6 +82,19 @@ BUILDS = {
         "setup.py": "from setuptools import setup\n\nsetup()\n",
         "setup.cfg": SETUP_CFG.format(version="0.5.1.dev0"),
         "src/my_pkg/__init__.py": "",
+    },
+    # Pillow's: the package re-exports the version its `_version` module assigns; setuptools,
+    # reading no literal, imports the package and gets that module's.
+    "setuptools-attr-reexported-module": {
+        "pyproject.toml": SETUPTOOLS_ATTR_PROJECT,
+        "src/my_pkg/__init__.py": "from . import _version\n\n"
+        "__version__ = _version.__version__\ndel _version\n",
+        "src/my_pkg/_version.py": "__version__ = \"0.5.1.dev0\"\n",
+    },
+    "setuptools-attr-imported-name": {
+        "pyproject.toml": SETUPTOOLS_ATTR_PROJECT,
+        "src/my_pkg/__init__.py": "from .about import __version__ as __version__\n",
+        "src/my_pkg/about/__init__.py": "__version__ = \"0.5.1.dev0\"\n",
     },
     "project-table": {
         "pyproject.toml": "[project]\nname = \"my-pkg\"\nversion = \"0.5.1.dev0\"\n\n"
