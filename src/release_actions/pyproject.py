@@ -394,11 +394,14 @@ def _version_source(project_file: Path, text: str, doc: tomlkit.TOMLDocument
         legacy = setup_cfg_declaration(project_file.parent)
         if legacy is not None:
             return legacy, name
+    setup_py = (" setup.py is code this action does not run (celery's and boto3's compute "
+                "the version there): declare it in one of those places, which setup.py's "
+                "`setup()` then takes." if (project_file.parent / "setup.py").is_file() else "")
     raise ConfigError(
         f"{project_file} declares no version: add `version = \"X.Y.Z.dev0\"` under [project] "
         "(or [tool.poetry]), or `dynamic = [\"version\"]` with the place your build backend "
         "reads it from (e.g. [tool.hatch.version] path, [tool.setuptools.dynamic] version, or "
-        "setup.cfg's [metadata] version).",
+        f"setup.cfg's [metadata] version).{setup_py}",
         file=project_file, line=toml_key_line(text, "project", "name"),
     )
 

@@ -236,6 +236,10 @@ def test_extra_files_are_rewritten(tmp_path: Path) -> None:
                       "setup.cfg": "[metadata]\nname = x\n"}, {},
                      "setup.cfg's [metadata] version", "pyproject.toml",
                      id="setup-cfg-without-version"),
+        pytest.param({"pyproject.toml": SETUPTOOLS_BACKEND,
+                      "setup.py": "from setuptools import setup\nsetup(version=v())\n"}, {},
+                     "setup.py is code this action does not run", "pyproject.toml",
+                     id="version-computed-in-setup-py"),
         pytest.param({"pyproject.toml": "[project]\nname = \"x\"\nversion = \"1.0.dev0\"\n"},
                      {"run-number": "18446744073709551615"}, "up to 18446744073709551614 (the "
                      "largest .devN uv can build)", None, id="run-number-above-uv-limit"),
