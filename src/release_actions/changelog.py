@@ -18,7 +18,10 @@ from packaging.version import Version
 from release_actions import versions
 from release_actions.declaration import read_bytes
 
-CANDIDATES = ("CHANGELOG.md", "CHANGES.md", "NEWS.md", "CHANGELOG.rst")
+# The names popular projects use (flask's CHANGES.rst, requests' HISTORY.md, pip's NEWS.rst,
+# twine's docs/changelog.rst), the earlier four first so that their order is kept.
+CANDIDATES = ("CHANGELOG.md", "CHANGES.md", "NEWS.md", "CHANGELOG.rst", "CHANGES.rst",
+              "HISTORY.md", "HISTORY.rst", "NEWS.rst", "docs/changelog.md", "docs/changelog.rst")
 ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 ADORNMENT = re.compile(r"^([=\-~^*+#`:'\"._])\1{2,}\s*$")
 SETEXT_LEVELS = {"=": 1, "-": 2}
@@ -43,9 +46,9 @@ class Section:
     body: str
 
 
-def find_changelog(project: Path, candidates: Sequence[str]) -> Path | None:
-    """The first candidate that exists in `project`."""
-    return next((project / name for name in candidates if (project / name).is_file()), None)
+def existing(project: Path, candidates: Sequence[str]) -> list[Path]:
+    """The candidates that exist in `project`, in order."""
+    return [project / name for name in candidates if (project / name).is_file()]
 
 
 def heading_version(text: str) -> Version | None:

@@ -54,6 +54,7 @@ Fixed
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
@@ -142,8 +143,9 @@ def test_no_section_for_the_version(tmp_path: Path) -> None:
 def test_first_existing_candidate_wins(tmp_path: Path) -> None:
     write(tmp_path, "NEWS.md", "")
     write(tmp_path, "CHANGES.md", "")
-    assert changelog.find_changelog(tmp_path, changelog.CANDIDATES) == tmp_path / "CHANGES.md"
-    assert changelog.find_changelog(tmp_path, ["CHANGELOG.md"]) is None
+    assert changelog.existing(tmp_path, changelog.CANDIDATES) == [tmp_path / "CHANGES.md",
+                                                                   tmp_path / "NEWS.md"]
+    assert changelog.existing(tmp_path, ["CHANGELOG.md"]) == []
 
 
 def test_a_changelog_larger_than_any_is_refused_unread(tmp_path: Path) -> None:
@@ -180,3 +182,64 @@ def test_a_changelog_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> 
         os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
     assert outcome and isinstance(outcome[0], ConfigError), outcome
     assert "not a regular file" in str(outcome[0])
+
+
+def release_notes_of(project: Path, version: str) -> tuple[str, str]:
+    """publish's release notes for `version` under the default `changelog` list, and the log."""
+    import io
+
+    from release_actions.commands import publish
+    from release_actions.context import Context
+    from release_actions.gha import Console
+    from tests.helpers import parse_inputs
+
+    inputs: publish.Inputs = parse_inputs(publish.COMMAND, {
+        "working-directory": str(project), "channel": "public", "github-release": "false"})
+    stream = io.StringIO()
+    notes = publish.release_notes(inputs, Version(version), Context({}, Console(
+        actions=True, stream=stream)))
+    return notes, stream.getvalue()
+
+
+FLASK_CHANGES = """Version 3.1.1
+-------------
+
+Released 2025-05-13
+
+-   Fix signing key selection order.
+
+Version 3.1.0
+-------------
+
+-   Drop support for Python 3.8.
+"""
+
+
+@pytest.mark.parametrize("name", ["CHANGES.rst", "HISTORY.md", "NEWS.rst", "docs/changelog.rst"])
+def test_the_names_popular_projects_use_are_read_by_default(tmp_path: Path, name: str) -> None:
+    """flask's CHANGES.rst, requests' HISTORY.md, pip's NEWS.rst, twine's docs/changelog.rst:
+    the default list reads them, where it used to give generated notes only."""
+    text = FLASK_CHANGES if name.endswith(".rst") else FLASK_CHANGES.replace(
+        "Version 3.1.1\n-------------", "## 3.1.1").replace("Version 3.1.0\n-------------",
+                                                             "## 3.1.0")
+    write(tmp_path, name, text)
+    notes, log = release_notes_of(tmp_path, "3.1.1")
+    assert notes == "Released 2025-05-13\n\n-   Fix signing key selection order."
+    assert f"Release notes: {name} line 1" in log
+
+
+def test_a_changelog_that_only_points_elsewhere_does_not_hide_the_real_one(
+        tmp_path: Path) -> None:
+    """pytest's root CHANGELOG.rst says where the changelog is; docs/changelog.rst has the
+    section: it is read, without a warning on the pointer."""
+    write(tmp_path, "CHANGELOG.rst", "The changelog is in docs/changelog.rst.\n")
+    write(tmp_path, "docs/changelog.rst", FLASK_CHANGES)
+    notes, log = release_notes_of(tmp_path, "3.1.0")
+    assert notes == "-   Drop support for Python 3.8."
+    assert "Release notes: docs/changelog.rst line 8 (Version 3.1.0)" in log
+    assert "::warning" not in log
+
+    notes, log = release_notes_of(tmp_path, "9.9.9")
+    assert notes == ""
+    [warning] = [line for line in log.splitlines() if line.startswith("::warning")]
+    assert "CHANGELOG.rst has no section for 9.9.9" in warning

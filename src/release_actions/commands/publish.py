@@ -455,8 +455,12 @@ def release_notes(inputs: Inputs, version: Version, ctx: Context) -> str:
         return ""
     for name in inputs.changelog:
         kinds.confined("changelog", inputs.working_directory / name, ctx)
-    found = changelog.find_changelog(inputs.working_directory, inputs.changelog)
-    if found is None:
+    # The first file with a section for the version: a root CHANGELOG.rst that only points to
+    # docs/changelog.rst (pytest's) does not hide the one that has it.
+    files = changelog.existing(inputs.working_directory, inputs.changelog)
+    sections = (changelog.find_section(path, version) for path in files)
+    section = next((found for found in sections if found is not None and found.body), None)
+    if not files:
         message = NO_CHANGELOG.format(directory=inputs.working_directory,
                                       names=", ".join(inputs.changelog))
         if ", ".join(inputs.changelog) == CHANGELOGS:
@@ -464,13 +468,13 @@ def release_notes(inputs: Inputs, version: Version, ctx: Context) -> str:
         else:
             ctx.console.warning(message, title="publish")
         return ""
-    section = changelog.find_section(found, version)
-    if section is None or not section.body:
-        ctx.console.warning(NO_SECTION.format(file=found.name, version=version),
+    if section is None:
+        ctx.console.warning(NO_SECTION.format(file=files[0].name, version=version),
                             title="publish",
-                            file=gha.workspace_relative(found, ctx.environ))
+                            file=gha.workspace_relative(files[0], ctx.environ))
         return ""
-    ctx.console.info(f"Release notes: {found.name} line {section.line} ({section.heading})")
+    shown = section.file.relative_to(inputs.working_directory).as_posix()
+    ctx.console.info(f"Release notes: {shown} line {section.line} ({section.heading})")
     return section.body
 
 
