@@ -97,11 +97,13 @@ def matching(pattern: re.Pattern[str], refusal: str, *, empty: bool = False) -> 
 # One name, as a later step passes it on (`--agent "$AGENT"`): letters, digits, `._+@/:-`.
 word = matching(_WORD, "Input `{name}` must be one name (letters, digits and . _ + @ / : -, "
                        "starting with a letter or digit); got {got}.")
-# A workflow's file name, as PyPI's trusted publisher names it.
+# A workflow's file name, as PyPI's trusted publisher names it; empty: none (doctor: the
+# project has no such channel).
 workflow_file = matching(_WORKFLOW_FILE, "Input `{name}` must be a workflow file name such as "
-                                         "public-release.yml (no folder), got {got}.")
+                                         "public-release.yml (no folder), got {got}.", empty=True)
+# An environment's name; empty: none (PyPI's publisher form leaves the environment optional).
 environment_name = matching(_ENVIRONMENT, "Input `{name}` must be an environment name (1 to 255 "
-                                          "characters, one line), got {got}.")
+                                          "characters, one line), got {got}.", empty=True)
 # A commit as the workflow_run event names it; empty when the command runs without one.
 commit_sha = matching(
     _SHA,

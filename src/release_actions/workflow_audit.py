@@ -224,6 +224,12 @@ CHANNEL_NO_ENVIRONMENT = (
     "Publishing job `{job}` in {file} has no `environment:`; the {channel} trusted publisher "
     "is bound to `{environment}`. Fix: add `environment: {environment}` to the job."
 )
+CHANNEL_WITHOUT_ENVIRONMENT = (
+    "Job `{job}` in {file} publishes ({why}) with no `environment:`, and the {channel} trusted "
+    "publisher names none (input `{input}` is empty): PyPI accepts a token from any run of "
+    "{file}. PyPI recommends an environment with required reviewers: create it, name it in "
+    "the job (`environment: pypi`), in the publisher on PyPI and in input `{input}`."
+)
 CHANNEL_OTHER_ENVIRONMENT = (
     "Publishing job `{job}` in {file} runs in `{found}`, but the {channel} channel's "
     "environment is `{environment}`: PyPI answers invalid-publisher when they differ. Fix: "
@@ -634,7 +640,7 @@ def check_publish_cache(audit: Audit) -> Iterator[Item]:
 
 
 def check_environments(audit: Audit) -> Iterator[Item]:
-    channels = [channel.environment for channel in audit.channels]
+    channels = [channel.environment for channel in audit.channels if channel.environment]
     for workflow in audit.workflows:
         for job in workflow.jobs:
             if job.environment is None:
@@ -722,6 +728,8 @@ def _channel_job(channel: Channel, publisher: Publisher) -> Item:
     check = f"{channel.name}-workflow"
     names = {"job": job.id, "file": workflow.file, "channel": channel.name,
              "environment": channel.environment, "input": channel.environment_input}
+    if not channel.environment:
+        return _publisher_without_environment(channel, publisher, names)
     if job.environment is None:
         return _fail(check, workflow, job.line, CHANNEL_NO_ENVIRONMENT.format(**names))
     if job.environment.text != channel.environment:
@@ -729,6 +737,21 @@ def _channel_job(channel: Channel, publisher: Publisher) -> Item:
             found=job.environment.text, **names))
     return Item(check, "pass", f"job `{job.id}` publishes ({publisher.why}) in environment "
                                f"`{channel.environment}`", workflow.path, workflow.file, job.line)
+
+
+def _publisher_without_environment(channel: Channel, publisher: Publisher,
+                                   names: dict[str, str]) -> Item:
+    """A publisher that names no environment accepts the job from any environment, or none;
+    without one, PyPI trusts every run of the file that can mint a token: a note."""
+    workflow, job = publisher.workflow, publisher.job
+    check = f"{channel.name}-workflow"
+    if job.environment is not None:
+        return Item(check, "pass", f"job `{job.id}` publishes ({publisher.why}) in environment "
+                                   f"`{job.environment.text}` (the {channel.name} publisher names "
+                                   "no environment: PyPI accepts any)",
+                    workflow.path, workflow.file, job.line)
+    return Item(check, "note", CHANNEL_WITHOUT_ENVIRONMENT.format(why=publisher.why, **names),
+                workflow.path, workflow.file, job.line)
 
 
 def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str,

@@ -217,6 +217,8 @@ def test_an_unparseable_workflow_is_one_error_with_file_and_line(
         pytest.param({"repository": "octo/.."}, "must be owner/name", id="repository-dot-dot"),
         pytest.param({"repository": "../../orgs/octo"}, "must be owner/name",
                      id="repository-walks-paths"),
+        pytest.param({"preview-workflow": "", "public-workflow": ""},
+                     "both empty: there is no publishing workflow", id="no-channel"),
     ],
 )
 def test_bad_inputs_are_one_error_and_exit_2(
@@ -377,3 +379,74 @@ def test_without_a_repository_the_api_checks_are_skipped(checkout: Path) -> None
     assert result.code == 0, result.log
     assert "skipped: no repository" in result.stderr
     assert "Owner:             <owner>" in result.stderr
+
+
+# A project with one channel, as most have: one release workflow on a tag push, publishing
+# with pypa's action from an environment named `pypi`, and no LLM provider keys.
+PUBLIC_ONLY = """\
+name: release
+on:
+  push:
+    tags: ["v*"]
+permissions: {}
+jobs:
+  pypi:
+    runs-on: ubuntu-latest
+    environment: pypi
+    permissions:
+      id-token: write
+    steps:
+      - uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
+      - uses: pypa/gh-action-pypi-publish@76f52bc884231f62b9a034ebfe128415bbaabdfc # v1.12.4
+"""
+
+
+@pytest.fixture
+def public_only(tmp_path: Path) -> Path:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "release.yml").write_text(PUBLIC_ONLY)
+    return tmp_path
+
+
+def test_a_project_without_a_preview_channel_can_be_all_clear(public_only: Path) -> None:
+    """Given a project that publishes only on tags, when doctor runs with `preview-workflow`
+    empty (and no provider keys), then only that channel is checked, its one environment is
+    asked for, and the setup is all clear: an empty workflow input means no such channel."""
+    with fake_github() as github:
+        github.add_environment("pypi")
+        result = doctor(public_only, github, run=run_cli, **{
+            "preview-workflow": "", "public-workflow": "release.yml",
+            "public-environment": "pypi", "secrets-environment": ""})
+
+    assert result.code == 0, result.log
+    assert result.errors() == [] and result.outputs["failed"] == "0"
+    assert "No preview channel (input `preview-workflow` is empty)" in result.log
+    assert [r for r in github.requests if "/environments/" in r] == [
+        "GET /repos/octo/sample/environments/pypi"]
+    assert "preview channel" not in result.summary and "all clear" in result.summary
+    checks = [row["check"] for row in report(result)]
+    assert "public-workflow" in checks and "preview-workflow" not in checks
+
+
+def test_a_publisher_without_an_environment_is_a_note_not_a_failure(public_only: Path) -> None:
+    """PyPI's publisher form leaves the environment optional: with `public-environment` empty,
+    a publishing job without `environment:` passes with a note recommending one, and the
+    form says to leave the field empty; a job with an environment is accepted as it is."""
+    release = public_only / ".github" / "workflows" / "release.yml"
+    edit(release, "    environment: pypi\n", "")
+
+    result = doctor(public_only, None, **{"preview-workflow": "", "public-workflow": "release.yml",
+                                         "public-environment": "", "secrets-environment": ""})
+
+    assert result.code == 0, result.log
+    [note] = [line for line in result.log.splitlines() if line.startswith("::notice")]
+    assert f"line={line_of(release, '  pypi:')}" in note
+    assert "publisher names none (input `public-environment` is empty)" in note
+    assert "Environment name:  (leave it empty)" in result.log
+
+    release.write_text(PUBLIC_ONLY)
+    again = doctor(public_only, None, **{"preview-workflow": "", "public-workflow": "release.yml",
+                                        "public-environment": "", "secrets-environment": ""})
+    assert again.code == 0, again.log
+    assert not [line for line in again.log.splitlines() if line.startswith("::notice")]

@@ -67,6 +67,14 @@ UNKNOWN_REPOSITORY = (
     "on github.com. Pass `--repository owner/name` (or set GITHUB_REPOSITORY) to fill in PyPI's "
     "form below and check the environments on GitHub."
 )
+NO_CHANNEL = (
+    "Inputs `preview-workflow` and `public-workflow` are both empty: there is no publishing "
+    "workflow to check. Name the workflow file of at least one channel (an empty one means the "
+    "project has no such channel)."
+)
+NO_SUCH_CHANNEL = "No {channel} channel (input `{channel}-workflow` is empty): it is not checked."
+# What the publisher form's optional field gets when the publisher names no environment.
+NO_ENVIRONMENT = "(leave it empty)"
 FAILED = (
     "{count} item(s) of the one-time release setup failed: {which}. Each is annotated above "
     "with its file, line and fix; the job summary lists the whole checklist."
@@ -81,26 +89,31 @@ class Inputs:
         default=".github/workflows",
     )
     preview_workflow: str = option(
-        kinds.workflow_file, "File name of the workflow that publishes the internal previews.",
+        kinds.workflow_file, "File name of the workflow that publishes the internal previews; "
+        "empty: the project has no preview channel.",
         default="internal-preview-release.yml",
     )
     public_workflow: str = option(
-        kinds.workflow_file, "File name of the workflow that publishes public releases.",
+        kinds.workflow_file, "File name of the workflow that publishes public releases; empty: "
+        "the project has no public channel.",
         default="public-release.yml",
     )
     preview_environment: str = option(
         kinds.environment_name,
-        "Environment of the preview publishing job (PyPI's publisher names it).",
+        "Environment of the preview publishing job (PyPI's publisher names it); empty: the "
+        "publisher names none.",
         default="pypi-internal-preview",
     )
     public_environment: str = option(
         kinds.environment_name,
-        "Environment of the public publishing job (PyPI's publisher names it).",
+        "Environment of the public publishing job (PyPI's publisher names it); empty: the "
+        "publisher names none.",
         default="pypi-public",
     )
     secrets_environment: str = option(
         kinds.environment_name,
-        "Environment holding the LLM provider keys; never a publishing one.",
+        "Environment holding the LLM provider keys; never a publishing one. Empty: the project "
+        "has none.",
         default="integration-eval-secrets",
     )
     repository: str = option(
@@ -123,13 +136,17 @@ class Inputs:
     )
 
     def __post_init__(self) -> None:
+        if not self.preview_workflow and not self.public_workflow:
+            raise InputError(NO_CHANNEL)
         for channel, environment in self.channel_environments.items():
             if self.secrets_environment == environment:
                 raise InputError(SAME_ENVIRONMENT.format(name=environment, channel=channel))
 
     @property
     def channel_environments(self) -> dict[str, str]:
-        return {"preview": self.preview_environment, "public": self.public_environment}
+        """The environment of each channel the project has, where its publisher names one."""
+        return {channel.name: channel.environment for channel in channels(self)
+                if channel.environment}
 
 
 def repository_from_remote(url: str) -> str:
@@ -146,12 +163,13 @@ def _repository_of_checkout(folder: Path) -> str:
 
 
 def channels(inputs: Inputs) -> tuple[Channel, ...]:
-    return (
+    """The channels the project has: an empty workflow input means it has no such channel."""
+    return tuple(channel for channel in (
         Channel("preview", inputs.preview_workflow, inputs.preview_environment,
                 "preview-workflow", "preview-environment"),
         Channel("public", inputs.public_workflow, inputs.public_environment,
                 "public-workflow", "public-environment"),
-    )
+    ) if channel.workflow)
 
 
 # --- the checks beyond the workflow files ---------------------------------------------------------
@@ -169,16 +187,20 @@ def _token(inputs: Inputs, environ: Mapping[str, str]) -> str:
 
 
 def _roles(inputs: Inputs) -> dict[str, str]:
-    return {
-        inputs.preview_environment: "the preview channel's publishing environment",
-        inputs.public_environment: "the public channel's publishing environment",
-        inputs.secrets_environment: "the LLM provider keys",
-    }
+    """The environments the setup names, each with its role."""
+    roles = {environment: f"the {channel} channel's publishing environment"
+             for channel, environment in inputs.channel_environments.items()}
+    if inputs.secrets_environment:
+        roles[inputs.secrets_environment] = "the LLM provider keys"
+    return roles
 
 
 def check_environments(inputs: Inputs, ctx: Context) -> list[Item]:
     """The three environments exist (their protection rules listed); skipped, never failed,
     when the API cannot be asked."""
+    roles = _roles(inputs)
+    if not roles:
+        return []
     token = _token(inputs, ctx.environ)
     if not token:
         return [Item("environments", "skip", NO_TOKEN)]
@@ -186,7 +208,6 @@ def check_environments(inputs: Inputs, ctx: Context) -> list[Item]:
         return [Item("environments", "skip", NO_REPOSITORY)]
     from release_actions import environments
 
-    roles = _roles(inputs)
     try:
         found = environments.read_environments(token, ctx.environ, inputs.repository,
                                                list(roles), inputs.timeout)
@@ -224,7 +245,8 @@ class PublisherForm:
 
     def lines(self) -> list[tuple[str, str]]:
         return [("Owner", self.owner), ("Repository name", self.repository),
-                ("Workflow name", self.workflow), ("Environment name", self.environment)]
+                ("Workflow name", self.workflow),
+                ("Environment name", self.environment or NO_ENVIRONMENT)]
 
 
 def publisher_forms(repository: str, channel_list: tuple[Channel, ...]) -> list[PublisherForm]:
@@ -275,6 +297,9 @@ def run(inputs: Inputs, ctx: Context) -> Outcome:
                          if inputs.repository else UNKNOWN_REPOSITORY)
     workflows = read_folder(inputs.workflows, shown)
     channel_list = channels(inputs)
+    for name in ("preview", "public"):
+        if name not in {channel.name for channel in channel_list}:
+            ctx.console.info(NO_SUCH_CHANNEL.format(channel=name))
     items = audit_workflows(workflows, inputs.secrets_environment, channel_list)
     for channel in channel_list:
         items += check_channel(workflows, channel, shown(inputs.workflows), channel_list)
