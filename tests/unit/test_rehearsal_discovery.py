@@ -202,3 +202,18 @@ def test_the_shim_points_publish_at_the_local_sigstore_inside_the_checkout(
     assert given.parent == (workspace / ".git" if git_dir else workspace)
     assert given.read_text() == '{"mediaType": "local"}'
     assert environ["INPUT_SIGSTORE_TRUST_CONFIG"] == str(given)
+
+
+def test_doctor_is_told_what_the_pipeline_has_and_what_it_has_not(tmp_path: Path) -> None:
+    """A project that publishes only on tags, from a job without an environment, and has no
+    integration gate: the rehearsal's doctor checks that, not the reference's three
+    environments and two channels (it would otherwise fail on a preview workflow the project
+    never had)."""
+    from release_actions.rehearsal.bookends import doctor_args
+
+    pipeline = discover(repository(tmp_path, ship_yml=SHIP), tmp_path / "ours")
+
+    args = doctor_args(pipeline)
+    assert dict(zip(args[::2], args[1::2], strict=True)) == {
+        "--preview-workflow": "", "--public-workflow": "ship.yml", "--public-environment": "",
+        "--secrets-environment": ""}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from release_actions.rehearsal.act import clean_env
+from release_actions.rehearsal.discovery import Pipeline
 from release_actions.rehearsal.run import Rehearsal
 
 PUBLISH = "benchflow-ai/release-actions/publish"
@@ -80,12 +81,15 @@ class InstallRefused(Exception):
 # --- doctor --------------------------------------------------------------------------------
 
 
-def _channels(run: Rehearsal) -> list[str]:
+def doctor_args(pipeline: Pipeline) -> list[str]:
     """doctor's inputs naming what the discovered pipeline uses: the publishing workflow and
-    environment of each channel (a tag push starts the public one), the gate's environment."""
-    public = {w.name for w in run.pipeline.started_by_push(tag=True)}
-    args: list[str] = []
-    for workflow in run.pipeline.workflows:
+    environment of each channel (a tag push starts the public one), the gate's environment.
+    What the pipeline does not have is named empty: a project that publishes only on tags
+    has no preview channel, one without the gate no provider keys."""
+    public = {w.name for w in pipeline.started_by_push(tag=True)}
+    found: dict[str, str] = {"--preview-workflow": "", "--public-workflow": "",
+                             "--secrets-environment": ""}
+    for workflow in pipeline.workflows:
         for job in workflow.jobs:
             uses = {step.uses.text.split("@")[0].lower() for step in job.steps if step.uses}
             environment = job.environment.text if job.environment else ""
@@ -93,11 +97,13 @@ def _channels(run: Rehearsal) -> list[str]:
                 environment = ""
             if PUBLISH in uses:
                 channel = "public" if workflow.name in public else "preview"
-                args += [f"--{channel}-workflow", workflow.name]
-                args += [f"--{channel}-environment", environment] if environment else []
+                found[f"--{channel}-workflow"] = workflow.name
+                found[f"--{channel}-environment"] = environment
             elif GATE in uses and environment:
-                args += ["--secrets-environment", environment]
-    return args
+                found["--secrets-environment"] = environment
+    if not found["--preview-workflow"] and not found["--public-workflow"]:
+        return []  # nothing publishes: doctor's defaults, and its finding that says so
+    return [part for flag, value in found.items() for part in (flag, value)]
 
 
 def doctor(run: Rehearsal) -> Doctor:
@@ -110,7 +116,7 @@ def doctor(run: Rehearsal) -> Doctor:
 
     env = clean_env(GITHUB_REPOSITORY=run.options.repository, GITHUB_API_URL=run.github.url,
                     GITHUB_TOKEN=token, **run.steps)
-    done = subprocess.run([*step_command(), "doctor", *_channels(run)],
+    done = subprocess.run([*step_command(), "doctor", *doctor_args(run.pipeline)],
                           cwd=run.consumer, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
     log = done.stderr + done.stdout
