@@ -27,6 +27,14 @@ _TOKEN_ENV = re.compile(
     r"POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD|FLIT_PASSWORD|"
     r"HATCH_INDEX_AUTH)\Z")
 _TOKEN_FLAG = re.compile(r"\s(?:--token|--password|--auth|-p|-u\s+__token__)[\s=]")
+# where each publisher is told to upload elsewhere than PyPI: inputs, variables, flags
+_INDEX_INPUTS = ("repository-url", "repository_url")
+_INDEX_ENV = re.compile(r"(TWINE_REPOSITORY_URL|TWINE_REPOSITORY|UV_PUBLISH_URL|UV_PUBLISH_INDEX|"
+                        r"PDM_PUBLISH_REPO|FLIT_INDEX_URL|HATCH_INDEX_REPO)\Z")
+_INDEX_FLAG = re.compile(r"\s(?:--repository-url|--publish-url|--repository|--repo|--index|-r)"
+                         r"[\s=]+['\"]?([^\s'\";]+)")
+_PYPI_NAMES = {"pypi", "main", "https://upload.pypi.org/legacy/", "https://upload.pypi.org/legacy",
+               "https://pypi.org/legacy/"}
 # Actions that mint an OIDC token for something other than PyPI: `id-token: write` is theirs.
 OIDC_ACTIONS = {
     "actions/attest-build-provenance": "GitHub artifact attestations",
@@ -224,6 +232,11 @@ CHANNEL_NO_ENVIRONMENT = (
     "Publishing job `{job}` in {file} has no `environment:`; the {channel} trusted publisher "
     "is bound to `{environment}`. Fix: add `environment: {environment}` to the job."
 )
+CHANNEL_OTHER_INDEX = (
+    "Job `{job}` in {file} uploads to {index}, not to PyPI, from {environment}: that index's "
+    "own trusted publisher covers it, not the {channel} channel's on PyPI. Nothing to change "
+    "here; register the publisher on {index} too if it uses Trusted Publishing."
+)
 CHANNEL_WITHOUT_ENVIRONMENT = (
     "Job `{job}` in {file} publishes ({why}) with no `environment:`, and the {channel} trusted "
     "publisher names none (input `{input}` is empty): PyPI accepts a token from any run of "
@@ -237,7 +250,7 @@ CHANNEL_OTHER_ENVIRONMENT = (
 )
 OTHER_PUBLISHER = (
     "Job `{job}` in {file} publishes too ({why}), outside the preview and public workflows: "
-    "PyPI needs a trusted publisher for this file as well, or the upload fails."
+    "{index} needs a trusted publisher for this file as well, or the upload fails."
 )
 
 
@@ -259,6 +272,7 @@ class Publisher:
     why: str
     line: int
     token: str = ""  # the API token it uploads with, when it does not use Trusted Publishing
+    index: str = ""  # the index it uploads to when that is not PyPI (TestPyPI, a private one)
 
 
 def _target_and_ref(uses: str) -> tuple[str, str]:
@@ -302,6 +316,33 @@ def _upload_token(workflow: Workflow, job: Job, step: Step) -> str:
     return ""
 
 
+def upload_index(workflow: Workflow, job: Job, step: Step) -> str:
+    """The index a publishing step uploads to when it names one that is not PyPI ("" for PyPI,
+    the default, or a value only the run knows: an expression)."""
+    named = [step.inputs[name].text for name in _INDEX_INPUTS if name in step.inputs]
+    for env in (step.env, job.env, workflow.env):
+        named += [value.text for name, value in env.items() if _INDEX_ENV.match(name)]
+    if step.run is not None:
+        named += [flag for command in _publish_commands(step.run.text)
+                  for flag in _INDEX_FLAG.findall(command)]
+    for value in (value.strip() for value in named):
+        if not value or "$" in value or value.lower() in _PYPI_NAMES:  # $: only the run knows
+            continue
+        lowered = value.lower()
+        return ("TestPyPI" if "test.pypi.org" in lowered or lowered in ("testpypi", "test")
+                else f"`{value[:200]}`")
+    return ""
+
+
+def _publish_commands(script: str) -> list[str]:
+    """Each publishing command of a `run:` script, from its name to the end of the command (a
+    line, continuation lines included, or up to `;`, `&&`, `||`, `|`): `pip install -r
+    requirements.txt` before it names no index."""
+    joined = re.sub(r"\\\n", " ", script)
+    return [re.split(r"\n|;|&&|\|", joined[match.start():], maxsplit=1)[0]
+            for match in _PUBLISH_RUN.finditer(joined)]
+
+
 def _called_file(job: Job) -> str | None:
     """The file name of a local reusable workflow the job calls."""
     if job.uses is None or not job.uses.text.startswith("./"):
@@ -318,7 +359,8 @@ def find_publishers(workflows: Sequence[Workflow]) -> list[Publisher]:
                 why = publishing_reason(step)
                 if why is not None:
                     found.append(Publisher(workflow, job, why, step.line,
-                                           _upload_token(workflow, job, step)))
+                                           _upload_token(workflow, job, step),
+                                           upload_index(workflow, job, step)))
                     break
     publishing_files = {publisher.workflow.name for publisher in found}
     for workflow in workflows:
@@ -687,7 +729,8 @@ def check_other_publishers(audit: Audit) -> Iterator[Item]:
         workflow = publisher.workflow
         if workflow.name not in channel_files and "workflow_call" not in workflow.triggers:
             yield Item("other-publishers", "note", OTHER_PUBLISHER.format(
-                job=publisher.job.id, file=workflow.file, why=publisher.why),
+                job=publisher.job.id, file=workflow.file, why=publisher.why,
+                index=publisher.index or "PyPI"),
                 workflow.path, workflow.file, publisher.job.line)
 
 
@@ -770,10 +813,23 @@ def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str,
               and other.environment != channel.environment}
     publishers = [p for p in find_publishers(workflows) if p.workflow is workflow
                   and (p.job.environment is None or p.job.environment.text not in theirs)]
+    # A job uploading to another index (attrs' TestPyPI job beside its PyPI one) answers to that
+    # index's trusted publisher, in its own environment: not this channel's.
+    elsewhere = [p for p in publishers if p.index and not _in_environment(p, channel)]
+    items = [Item(check, "note", CHANNEL_OTHER_INDEX.format(
+        job=p.job.id, file=workflow.file, index=p.index, channel=channel.name,
+        environment=f"environment `{p.job.environment.text}`" if p.job.environment else
+        "no environment"), workflow.path, workflow.file, p.job.line) for p in elsewhere]
+    publishers = [p for p in publishers if p not in elsewhere]
     if not publishers:
         return [_fail(check, workflow, None, CHANNEL_PUBLISHES_NOTHING.format(
-            file=workflow.file, channel=channel.name, input=channel.workflow_input))]
-    return [_channel_job(channel, publisher) for publisher in publishers]
+            file=workflow.file, channel=channel.name, input=channel.workflow_input)), *items]
+    return [_channel_job(channel, publisher) for publisher in publishers] + items
+
+
+def _in_environment(publisher: Publisher, channel: Channel) -> bool:
+    environment = publisher.job.environment
+    return environment is not None and environment.text == channel.environment
 
 
 # --- acknowledgements ----------------------------------------------------------------------------

@@ -625,3 +625,43 @@ def test_a_workflow_level_grant_passed_to_a_called_workflow_is_not_unused(folder
 
     assert [(item.check, item.status) for item in items] == [("id-token", "note")]
     assert "used by every job that inherits it (`call`)" in items[0].detail
+
+
+@pytest.mark.parametrize(
+    ("step", "index"),
+    [
+        pytest.param("uses: pypa/gh-action-pypi-publish@" + "a" * 40 + "\n        with:\n"
+                     "          repository-url: https://test.pypi.org/legacy/", "TestPyPI",
+                     id="pypa-testpypi"),
+        pytest.param("uses: pypa/gh-action-pypi-publish@" + "a" * 40 + "\n        with:\n"
+                     "          repository_url: https://pkgs.example.com/upload/",
+                     "`https://pkgs.example.com/upload/`", id="pypa-underscore-private"),
+        pytest.param("uses: pypa/gh-action-pypi-publish@" + "a" * 40, "", id="pypa-default"),
+        pytest.param("run: twine upload -r testpypi dist/*", "TestPyPI", id="twine-r"),
+        pytest.param("run: twine upload --repository pypi dist/*", "", id="twine-pypi"),
+        pytest.param("run: uv publish --publish-url https://test.pypi.org/legacy/", "TestPyPI",
+                     id="uv-publish-url"),
+        pytest.param("run: uv publish --index testpypi", "TestPyPI", id="uv-index"),
+        pytest.param("run: uv publish\n        env:\n          UV_PUBLISH_URL: "
+                     "https://test.pypi.org/legacy/", "TestPyPI", id="uv-env"),
+        pytest.param("run: poetry publish -r ${{ inputs.index }}", "", id="expression"),
+        pytest.param("run: hatch publish -r \"$INDEX\"", "", id="shell-variable"),
+        pytest.param("run: uv publish", "", id="uv-default"),
+        pytest.param("run: pip install -r requirements.txt && twine upload dist/*", "",
+                     id="another-command-s-flag"),
+        pytest.param("run: |\n          twine upload \\\n            --repository-url "
+                     "https://test.pypi.org/legacy/ dist/*\n          gh release upload -r x",
+                     "TestPyPI", id="continued-line"),
+    ],
+)
+def test_the_index_a_publisher_uploads_to(tmp_path: Path, step: str, index: str) -> None:
+    """What names another index than PyPI, as each publisher spells it; an expression or a
+    shell variable only the run knows, and PyPI's own names, are PyPI (the default)."""
+    from release_actions.workflow_audit import find_publishers
+
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "release.yml").write_text(
+        "on: push\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - " + step + "\n")
+    [publisher] = find_publishers(read_folder(folder, lambda path: path.name))
+    assert publisher.index == index

@@ -1027,3 +1027,31 @@ def test_a_checkout_given_its_own_token_to_push_with_keeps_it(tmp_path: Path) ->
     (item,) = of(audit(tmp_path / "again", "prepare-release.yaml", default),
                  "checkout-credentials")
     assert item.status == "note" and "takes a token of its own" in item.detail
+
+
+def test_a_testpypi_job_beside_the_pypi_one_is_not_the_channel_s(tmp_path: Path) -> None:
+    """cattrs (and attrs) upload to TestPyPI on every push to main and to PyPI on a release,
+    from one file, each job in its own environment. For a project whose only channel is the
+    public one, the TestPyPI job answers to TestPyPI's publisher: a note, never the advice to
+    move it into `release-pypi` (which would break its upload)."""
+    public = Channel("public", "pypi-package.yml", "release-pypi", "public-workflow",
+                     "public-environment")
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "pypi-package.yml").write_text(CATTRS_PACKAGE)
+    workflows = read_folder(folder, lambda path: path.name)
+
+    found = check_channel(workflows, public, ".github/workflows", (public,))
+
+    assert [item.status for item in found] == ["pass", "note"], found
+    assert "release-pypi" in found[0].detail
+    assert "uploads to TestPyPI, not to PyPI, from environment `release-test-pypi`" in (
+        found[1].detail)
+
+    # A public channel whose file uploads only to TestPyPI publishes nothing to PyPI.
+    only_test = CATTRS_PACKAGE.split("  release-pypi:")[0]
+    (folder / "pypi-package.yml").write_text(only_test)
+    found = check_channel(read_folder(folder, lambda path: path.name), public,
+                          ".github/workflows", (public,))
+    assert [item.status for item in found] == ["fail", "note"], found
+    assert "has no publishing job" in found[0].detail
