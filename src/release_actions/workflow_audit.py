@@ -27,6 +27,10 @@ _TOKEN_ENV = re.compile(
     r"POETRY_PYPI_TOKEN_[A-Z0-9_]+|POETRY_HTTP_BASIC_[A-Z0-9_]+_PASSWORD|FLIT_PASSWORD|"
     r"HATCH_INDEX_AUTH)\Z")
 _TOKEN_FLAG = re.compile(r"\s(?:--token|--password|--auth|-p|-u\s+__token__)[\s=]")
+# the variables only an upload reads (POETRY_HTTP_BASIC_* also serve `poetry install`)
+_PUBLISH_ONLY_ENV = re.compile(r"(TWINE_PASSWORD|UV_PUBLISH_TOKEN|UV_PUBLISH_PASSWORD|"
+                               r"PDM_PUBLISH_PASSWORD|POETRY_PYPI_TOKEN_[A-Z0-9_]+|FLIT_PASSWORD|"
+                               r"HATCH_INDEX_AUTH)\Z")
 # where each publisher is told to upload elsewhere than PyPI: inputs, variables, flags
 _INDEX_INPUTS = ("repository-url", "repository_url")
 _INDEX_ENV = re.compile(r"(TWINE_REPOSITORY_URL|TWINE_REPOSITORY|UV_PUBLISH_URL|UV_PUBLISH_INDEX|"
@@ -294,9 +298,14 @@ def publishing_reason(step: Step) -> str | None:
         ):
             return f"`{step.uses.text}`"
     if step.run is not None:
-        match = _PUBLISH_RUN.search(step.run.text)
+        match = _PUBLISH_RUN.search(step.shell)
         if match:
             return f"`{' '.join(match.group(1).split())}`"
+        # The upload inside a script (httpx's `scripts/publish`), given a publisher's token
+        credential = next((name for name in step.env if _PUBLISH_ONLY_ENV.match(name)), None)
+        if credential is not None:
+            script = " ".join(step.run.text.split())
+            return f"`{script[:80]}` given `{credential}`"
     return None
 
 
@@ -311,7 +320,7 @@ def _upload_token(workflow: Workflow, job: Job, step: Step) -> str:
                       if _TOKEN_ENV.match(name) and value.text.strip()), None)
         if named is not None:
             return f"`{named}`"
-    if step.run is not None and _TOKEN_FLAG.search(step.run.text):
+    if step.run is not None and _TOKEN_FLAG.search(step.shell):
         return "a token on the command line"
     return ""
 
@@ -323,7 +332,7 @@ def upload_index(workflow: Workflow, job: Job, step: Step) -> str:
     for env in (step.env, job.env, workflow.env):
         named += [value.text for name, value in env.items() if _INDEX_ENV.match(name)]
     if step.run is not None:
-        named += [flag for command in _publish_commands(step.run.text)
+        named += [flag for command in _publish_commands(step.shell)
                   for flag in _INDEX_FLAG.findall(command)]
     for value in (value.strip() for value in named):
         if not value or "$" in value or value.lower() in _PYPI_NAMES:  # $: only the run knows
@@ -419,9 +428,9 @@ def oidc_use(job: Job) -> tuple[str, Step] | None:
             turned_on = step.inputs.get(name) if name else None
             if turned_on is not None and turned_on.text.lower() == "true":
                 return what, step
-        if step.run is not None and _OIDC_RUN.search(step.run.text):
+        if step.run is not None and _OIDC_RUN.search(step.shell):
             return "Sigstore signatures", step
-        if step.run is not None and _TOKEN_REQUEST.search(step.run.text):
+        if step.run is not None and _TOKEN_REQUEST.search(step.shell):
             return "a token it requests itself (ACTIONS_ID_TOKEN_REQUEST_URL)", step
     return None
 
@@ -585,7 +594,7 @@ def check_pins(audit: Audit) -> Iterator[Item]:
 def _push(steps: Sequence[Step]) -> tuple[str, int] | None:
     """(how, line) of the first of `steps` that pushes with the checkout's credentials."""
     for step in steps:
-        found = PUSH_RUN.search(step.run.text) if step.run is not None else None
+        found = PUSH_RUN.search(step.shell) if step.run is not None else None
         if found is not None:
             git, gh_deploy, deployer = found.groups()
             how = "git push" if git else "mkdocs gh-deploy" if gh_deploy else f"{deployer} --push"
@@ -622,7 +631,7 @@ def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
 def _fetch_caveat(steps: Sequence[Step]) -> str:
     """The fix must not break a later fetch: in a private repository it needs credentials."""
     for step in steps:
-        found = _GIT_FETCH.search(step.run.text) if step.run is not None else None
+        found = _GIT_FETCH.search(step.shell) if step.run is not None else None
         if found is not None:
             return FETCH_CAVEAT.format(command=found.group(1), line=step.line)
     return ""

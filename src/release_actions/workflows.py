@@ -4,6 +4,7 @@ it was written on."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ from release_actions.errors import ConfigError
 MAX_BYTES = 1_000_000  # far above any real workflow; the cap bounds what an audit reads
 NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in messages: capped, one line
 SUFFIXES = (".yml", ".yaml")
+SCRIPT_BYTES = 256 * 1024  # a script `run:` names is read up to this size, else left unread
+SCRIPTS_PER_STEP = 8
+# a word of a `run:` that may name a script in the repository: a relative path
+_SCRIPT_WORD = re.compile(r"(?:\./)?[\w.-]+(?:/[\w.-]+)*")
+_SHELL_SPLIT = re.compile(r"[\s;&|()<>`'\"]+")
 # libyaml's loader when PyYAML has it: 13x faster, with the same line marks
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # a YAML comment: `#` at the start of a line or after a blank (PyYAML's nodes drop comments)
@@ -63,6 +69,14 @@ class Step:
     run: Value | None
     inputs: Mapping[str, Value]  # `with:`, scalars only
     env: Mapping[str, Value] = field(default_factory=dict)  # scalars only
+    scripts: str = ""  # the text of the repository's scripts `run:` names (scripts/publish)
+
+    @property
+    def shell(self) -> str:
+        """What the step runs as far as can be read: its `run:` text, then the scripts it names
+        (httpx's `run: scripts/publish` holds its `twine upload` and `mkdocs gh-deploy`)."""
+        run = self.run.text if self.run is not None else ""
+        return f"{run}\n{self.scripts}" if self.scripts else run
 
 
 @dataclass(frozen=True)
@@ -233,12 +247,50 @@ def _compose(text: str, path: Path, file: str, folder: str) -> Node:
 
 
 def read_workflow(path: Path, file: str, folder: str = ".github/workflows") -> Workflow:
-    """One workflow file; a file GitHub could not run either is a `ConfigError` with its line."""
+    """One workflow file; a file GitHub could not run either is a `ConfigError` with its line.
+    Each step's `scripts` hold the repository scripts its `run:` names, when the file is in a
+    repository's `.github/workflows`."""
     text = _read_text(path, file, folder)
     top = _items(_compose(text, path, file, folder))
+    jobs = _jobs(top.get("jobs"))
+    if path.parent.name == "workflows" and path.parent.parent.name == ".github":
+        root = path.parent.parent.parent
+        jobs = tuple(dataclasses.replace(job, steps=tuple(
+            dataclasses.replace(step, scripts=named_scripts(step.run.text, root))
+            if step.run is not None else step for step in job.steps)) for job in jobs)
     return Workflow(path, file, _triggers(top.get("on")),
-                    _permissions(top.get("permissions")), _jobs(top.get("jobs")),
+                    _permissions(top.get("permissions")), jobs,
                     tuple(text.splitlines()), _scalars(top.get("env")))
+
+
+def named_scripts(run: str, root: Path) -> str:
+    """The text of the files in `root` that the `run:` text names by a relative path
+    (`scripts/publish`, `./release.sh`, `bash tools/upload.sh`): regular files inside the
+    repository once links are resolved, up to SCRIPT_BYTES each; anything else is left
+    unread, never an error."""
+    try:
+        base = root.resolve()
+    except OSError:
+        return ""
+    texts: list[str] = []
+    seen: set[Path] = set()
+    for word in _SHELL_SPLIT.split(run):
+        if len(texts) == SCRIPTS_PER_STEP:
+            break
+        if not ("/" in word and _SCRIPT_WORD.fullmatch(word)) or word.startswith(".git/"):
+            continue
+        try:
+            target = (base / word).resolve()
+            if (target in seen or not target.is_relative_to(base) or not target.is_file()
+                    or target.stat().st_size > SCRIPT_BYTES):
+                continue
+            seen.add(target)
+            data = target.read_bytes()[:SCRIPT_BYTES]
+        except (OSError, ValueError):
+            continue
+        if b"\0" not in data:  # a binary is not a script to read
+            texts.append(data.decode("utf-8", "replace"))
+    return "\n".join(texts)
 
 
 def workflow_paths(folder: Path) -> list[Path]:

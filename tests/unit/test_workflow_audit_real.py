@@ -1055,3 +1055,82 @@ def test_a_testpypi_job_beside_the_pypi_one_is_not_the_channel_s(tmp_path: Path)
                           ".github/workflows", (public,))
     assert [item.status for item in found] == ["fail", "note"], found
     assert "has no publishing job" in found[0].detail
+
+
+# encode/httpx@ae1b9f66238f75ced3ced5e4485408435de10768 .github/workflows/publish.yml and scripts/publish (trimmed)
+HTTPX = """\
+name: Publish
+
+on:
+  push:
+    tags:
+      - '*'
+
+jobs:
+  publish:
+    name: "Publish release"
+    runs-on: "ubuntu-latest"
+
+    environment:
+       name: deploy
+
+    steps:
+      - uses: "actions/checkout@v4"
+      - uses: "actions/setup-python@v6"
+        with:
+          python-version: 3.9
+      - name: "Install dependencies"
+        run: "scripts/install"
+      - name: "Build package & docs"
+        run: "scripts/build"
+      - name: "Publish to PyPI & deploy docs"
+        run: "scripts/publish"
+        env:
+          TWINE_USERNAME: __token__
+          TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}
+"""
+HTTPX_PUBLISH = """\
+#!/bin/sh -e
+
+VERSION_FILE="httpx/__version__.py"
+
+if [ -d 'venv' ] ; then
+    PREFIX="venv/bin/"
+else
+    PREFIX=""
+fi
+
+set -x
+
+${PREFIX}twine upload dist/*
+${PREFIX}mkdocs gh-deploy --force
+"""
+
+
+def test_what_a_script_the_step_runs_does_counts(tmp_path: Path) -> None:
+    """httpx publishes and deploys its docs from `run: scripts/publish`: doctor reads the
+    script, so the job publishes (with a token: no `id-token` needed) and pushes (the checkout
+    keeps its credentials: a note to make that deliberate, never the advice to drop them,
+    which would break `mkdocs gh-deploy`)."""
+    public = Channel("public", "publish.yml", "deploy", "public-workflow", "public-environment")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "publish").write_text(HTTPX_PUBLISH)
+    items = audit(tmp_path, "publish.yml", HTTPX, (public,))
+
+    (credentials,) = of(items, "checkout-credentials")
+    assert credentials.status == "note" and "`mkdocs gh-deploy`" in credentials.detail
+    (token,) = of(items, "id-token")
+    assert token.status == "note" and "`TWINE_PASSWORD`" in token.detail
+    workflows = read_folder(tmp_path / ".github" / "workflows", lambda path: path.name)
+    (channel,) = check_channel(workflows, public, ".github/workflows", (public,))
+    assert channel.status == "pass" and "`twine upload`" in channel.detail
+
+    # Without the script (another checkout of the workflow alone): the token still says the
+    # step uploads, and nothing says it pushes.
+    (tmp_path / "scripts" / "publish").unlink()
+    items = audit(tmp_path / "alone", "publish.yml", HTTPX, (public,))
+    (credentials,) = of(items, "checkout-credentials")
+    assert credentials.status == "fail"
+    workflows = read_folder(tmp_path / "alone" / ".github" / "workflows", lambda path: path.name)
+    (channel,) = check_channel(workflows, public, ".github/workflows", (public,))
+    assert channel.status == "pass" and "given `TWINE_PASSWORD`" in channel.detail
