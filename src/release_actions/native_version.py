@@ -282,8 +282,17 @@ SKBUILD_DEFAULT_REGEX = r'(?i)^(__version__|VERSION)(?: ?\: ?str)? *= *([\'"])v?
 SKBUILD_COMPOSED = (
     "[tool.scikit-build.metadata.version] in {project} builds the version from {what}, so no one "
     "place in {input} holds it as text this action can rewrite. Let the regex capture the whole "
-    "version in a group `value` and drop `result`/`remove`."
+    "version in a group `value` and drop `result`/`remove`, or compose it with a `result` of "
+    "plain groups that ends in the one that holds the development part (pybind11's "
+    "'{{major}}.{{minor}}.{{patch}}')."
 )
+SKBUILD_KEEPS_PREFIX = (
+    "{input} composes the version as {result}; only its last group is rewritten, and the "
+    "groups before it compose {prefix}, which the preview {new} cannot start with. Put the "
+    "development part (`.devN`) at the end of the last group, and write the others as the "
+    "version has them."
+)
+_TRAILING_NUMBER = re.compile(r"\d+\Z")
 SKBUILD_NO_MATCH = (
     "{input} has no text that {regex} matches, so scikit-build-core cannot read the version "
     "either. Fix [tool.scikit-build.metadata.version] regex or the file."
@@ -305,13 +314,81 @@ def _skbuild_span(path: Path, project_file: Path, pattern: re.Pattern[str],
     return span
 
 
+def _result_fields(result: str, pattern: re.Pattern[str]) -> list[tuple[str, int]] | None:
+    """`result` as (literal text before, group number) pairs, when it is plain groups and text
+    ending in a group (`{major}.{minor}.{patch}`, `{0}.{1}`): what `str.format` does with them
+    is then undone by splitting the new version; None for anything else."""
+    import string
+
+    try:
+        parsed = list(string.Formatter().parse(result))
+    except ValueError:
+        return None
+    fields = []
+    for literal, name, spec, conversion in parsed:
+        if name is None or spec or conversion:
+            return None  # trailing text, a format spec or a conversion
+        if name.isdigit() and int(name) < pattern.groups:
+            fields.append((literal, int(name) + 1))  # str.format's {0} is the first group
+        elif name in pattern.groupindex:
+            fields.append((literal, pattern.groupindex[name]))
+        else:
+            return None
+    return fields or None
+
+
+def _composed_declaration(path: Path, project_file: Path, pattern: re.Pattern[str],
+                          result: str, fields: list[tuple[str, int]]) -> Declaration:
+    """The version as `result` composes it from the groups; a rewrite replaces only the last
+    group, keeping the text the others compose (3.1.0.dev1 → 3.1.0.dev57: `patch`)."""
+    where = "[tool.scikit-build.metadata.version] regex"
+
+    def groups(text: str) -> list[tuple[int, int]]:
+        spans = project_regex.search_spans(pattern, text, where=where, declared_in=project_file)
+        if spans is None or any(spans[group][0] < 0 for _, group in fields):
+            raise ConfigError(SKBUILD_NO_MATCH.format(input=path, regex=quote(pattern.pattern)),
+                              file=path)
+        return spans
+
+    def prefix_of(text: str, spans: list[tuple[int, int]]) -> str:
+        """What `result` composes before the last group's text."""
+        *head, (last_literal, _) = fields
+        return "".join(literal + text[slice(*spans[group])] for literal, group in head) \
+            + last_literal
+
+    text = read_text(path, what="Version file")
+    spans = groups(text)
+    last = spans[fields[-1][1]]
+
+    def rewrite(current: str, new: str) -> str:
+        found = groups(current)
+        prefix = prefix_of(current, found)
+        start, end = found[fields[-1][1]]
+        if new.startswith(prefix):
+            return current[:start] + new[len(prefix):] + current[end:]
+        # The others spelled otherwise (`01`): only the dev number of the last one changes.
+        match = _TRAILING_NUMBER.search(current[start:end])
+        target = Version(new)
+        if match is not None and target.dev is not None:
+            last = current[start:start + match.start()] + str(target.dev)
+            if versions.try_parse(prefix + last) == target:
+                return current[:start] + last + current[end:]
+        raise ConfigError(SKBUILD_KEEPS_PREFIX.format(input=path, result=quote(result),
+                                                      new=new, prefix=quote(prefix)),
+                          file=path, line=line_of(current, start))
+
+    version = prefix_of(text, spans) + text[slice(*last)]
+    return Declaration(path, f"scikit-build-core regex, result {quote(result)}", version,
+                       line_of(text, last[0]), rewrite)
+
+
 def skbuild_declaration(project_file: Path, text: str, settings: Mapping[str, Any]) -> Declaration:
-    """The text scikit-build-core's regex provider reads: the `value` group of `regex`."""
+    """The text scikit-build-core's regex provider reads: the `value` group of `regex`, or the
+    groups a plain `result` composes."""
     line = toml_key_line(text, "tool.scikit-build.metadata.version", "regex")
     result, remove = settings.get("result", "{value}"), settings.get("remove", "")
-    if result != "{value}" or remove:
-        what = f"result = {quote(str(result))}" if result != "{value}" else "`remove`"
-        raise ConfigError(SKBUILD_COMPOSED.format(project=project_file, what=what,
+    if remove:
+        raise ConfigError(SKBUILD_COMPOSED.format(project=project_file, what="`remove`",
                                                   input=settings.get("input")),
                           file=project_file, line=line)
     source = settings.get("input")
@@ -325,11 +402,18 @@ def skbuild_declaration(project_file: Path, text: str, settings: Mapping[str, An
         raise ConfigError(f"[tool.scikit-build.metadata.version] regex in {project_file} is not "
                           f"a valid regular expression ({error}).", file=project_file,
                           line=line) from None
+    path = project_file.parent / source
+    if result != "{value}":
+        fields = _result_fields(str(result), pattern)
+        if fields is None:
+            raise ConfigError(SKBUILD_COMPOSED.format(
+                project=project_file, what=f"result = {quote(str(result))}", input=source),
+                file=project_file, line=line)
+        return _composed_declaration(path, project_file, pattern, str(result), fields)
     if "value" not in pattern.groupindex:
         raise ConfigError(SKBUILD_COMPOSED.format(project=project_file, what="a regex without "
                                                   "a group `value`", input=source),
                           file=project_file, line=line)
-    path = project_file.parent / source
     return located(path, "scikit-build-core regex", read_text(path, what="Version file"),
                    partial(_skbuild_span, path, project_file, pattern))
 

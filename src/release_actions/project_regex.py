@@ -86,10 +86,18 @@ def group_span(pattern: re.Pattern[str], text: str, group: str, *, where: str,
                declared_in: Path) -> tuple[int, int] | None:
     """Where `group` of a project's pattern lies in the first search hit in `text` (None: no
     hit), bounded like every project pattern; a pattern that does not finish is bad input."""
+    found = search_spans(pattern, text, where=where, declared_in=declared_in)
+    return None if found is None else found[pattern.groupindex[group]]
+
+
+def search_spans(pattern: re.Pattern[str], text: str, *, where: str,
+                 declared_in: Path) -> Spans | None:
+    """The span of every group (0 the whole hit; (-1, -1) for a group that took no part) of
+    the first search hit of a project's pattern in `text`, bounded; None: no hit."""
     try:
         [found] = spans_bounded(pattern.pattern, [text], search=True, flags=pattern.flags)
     except RegexTimeout as error:
         raise ConfigError(SLOW_PATTERN.format(where=where, pattern=quote(pattern.pattern),
                                               path=declared_in, detail=error),
                           file=declared_in) from None
-    return None if found is None else found[pattern.groupindex[group]]
+    return found

@@ -205,6 +205,22 @@ BUILDS = {
         "project(${SKBUILD_PROJECT_NAME} LANGUAGES NONE)\n",
         "src/my_pkg/__init__.py": "",
     },
+    # pybind11's: three defines, composed by `result`; the development part in the last one
+    "scikit-build-core-composed-result": {
+        "pyproject.toml": "[build-system]\nrequires = [\"scikit-build-core\"]\n"
+        "build-backend = \"scikit_build_core.build\"\n\n[project]\nname = \"my-pkg\"\n"
+        "dynamic = [\"version\"]\n\n[tool.scikit-build.metadata.version]\n"
+        "provider = \"scikit_build_core.metadata.regex\"\ninput = \"include/my/common.h\"\n"
+        "regex = '''(?sx)\n\\#define \\s+ MY_VERSION_MAJOR \\s+ (?P<major>\\d+) .*?\n"
+        "\\#define \\s+ MY_VERSION_MINOR \\s+ (?P<minor>\\d+) .*?\n"
+        "\\#define \\s+ MY_VERSION_PATCH \\s+ (?P<patch>\\S+)\n'''\n"
+        "result = \"{major}.{minor}.{patch}\"\n",
+        "include/my/common.h": "#define MY_VERSION_MAJOR 0\n#define MY_VERSION_MINOR 5\n"
+        "#define MY_VERSION_PATCH 1.dev0\n",
+        "CMakeLists.txt": "cmake_minimum_required(VERSION 3.15)\n"
+        "project(${SKBUILD_PROJECT_NAME} LANGUAGES NONE)\n",
+        "src/my_pkg/__init__.py": "",
+    },
     "scikit-build-core-default-regex": {
         "pyproject.toml": "[build-system]\nrequires = [\"scikit-build-core\"]\n"
         "build-backend = \"scikit_build_core.build\"\n\n[project]\nname = \"my-pkg\"\n"

@@ -430,3 +430,47 @@ def test_a_version_pattern_that_backtracks_for_ever_is_refused_in_bounded_time(
     assert setting in error and "backtracks" in error, error
     assert f"no answer within {SECONDS:g} s" in error, error
     assert snapshot(tmp_path) == before and "Traceback" not in result.log
+
+
+COMPOSED = SKBUILD_X + ("regex = \"A (?P<a>\\\\S+)\\\\nB (?P<b>\\\\S+)\\\\nC (?P<c>\\\\S+)\"\n"
+                        "result = \"{a}.{b}.{c}\"\n")
+
+
+@pytest.mark.parametrize(
+    ("header", "rewritten", "version"),
+    [
+        pytest.param("A 1\nB 2\nC 3.dev0\n", "A 1\nB 2\nC 3.dev41\n", "1.2.3.dev41",
+                     id="pybind11-like"),
+        pytest.param("A 01\nB 2\nC 3.dev0\n", "A 01\nB 2\nC 3.dev41\n", "1.2.3.dev41",
+                     id="spelled-otherwise"),
+    ],
+)
+def test_a_version_composed_by_result_rewrites_its_last_group(
+        tmp_path: Path, header: str, rewritten: str, version: str) -> None:
+    """scikit-build-core's `result` composing plain groups (pybind11's three defines): the
+    development part is in the last group, which alone is rewritten."""
+    write_tree(tmp_path, {"pyproject.toml": COMPOSED, "v.h": header})
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "41"})
+    assert result.code == 0, result.log
+    assert result.outputs["version"] == version
+    assert (tmp_path / "v.h").read_text() == rewritten
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        pytest.param("A 01\nB 2\nC 3.dev\n", "only its last group is rewritten",
+                     id="prefix-spelled-otherwise"),
+        pytest.param("A 1\nB 2.dev0\nC 3\n", "is not a valid PEP 440 version",
+                     id="dev-part-in-the-middle"),
+    ],
+)
+def test_a_composed_version_the_last_group_cannot_carry_is_refused(
+        tmp_path: Path, header: str, message: str) -> None:
+    write_tree(tmp_path, {"pyproject.toml": COMPOSED, "v.h": header})
+    before = snapshot(tmp_path)
+    result = run_cli("version-rewrite", cwd=tmp_path, inputs={"run-number": "41"})
+    assert result.code == 2, result.log
+    [error] = result.errors()
+    assert message in error and "v.h,line=" in error
+    assert snapshot(tmp_path) == before
