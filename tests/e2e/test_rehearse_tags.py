@@ -82,3 +82,27 @@ def test_a_trusted_publisher_for_another_workflow_file_is_red_with_pypis_words(
     assert result.report["published"] == [] and result.report["release"] is None
     assert {"workflow": "release.yml", "job": "release", "event": "push",
             "conclusion": "failure"} in result.report["stages"]
+
+
+def test_a_release_published_on_github_starts_the_public_workflow(tmp_path: Path) -> None:
+    """Many projects release when a GitHub Release is published (`on: release`), not on the
+    tag push. The rehearsal publishes the release of the tag as a maintainer would, runs the
+    workflow with the `release` event (its tag as the ref: tag-guard passes, the attestations
+    name the tag), and publish adds the changelog's section to the release that exists."""
+    repository = make_consumer(tmp_path / "tiny", TINY, edits={
+        ".github/workflows/release.yml": ('on:\n  push:\n    tags: ["v*"]\n',
+                                          "on:\n  release:\n    types: [published]\n")})
+
+    result = rehearse(repository, "--scenario", "public")
+
+    assert result.code == 0, result.output[-6000:]
+    report = result.report
+    assert report is not None
+    assert {"workflow": "release.yml", "job": "release", "event": "release",
+            "conclusion": "success"} in report["stages"], report["stages"]
+    assert versions(report, "public") == {"0.4.0"}
+    assert {item["provenance"] for item in report["published"]
+            if item["channel"] == "public"} == {"verified"}
+    assert report["release"]["tag"] == "v0.4.0"
+    assert "First public release of tiny-lib" in report["release"]["body"]
+    assert "its GitHub Release published" in result.output

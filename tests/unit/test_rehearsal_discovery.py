@@ -217,3 +217,31 @@ def test_doctor_is_told_what_the_pipeline_has_and_what_it_has_not(tmp_path: Path
     assert dict(zip(args[::2], args[1::2], strict=True)) == {
         "--preview-workflow": "", "--public-workflow": "ship.yml", "--public-environment": "",
         "--secrets-environment": ""}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "started"),
+    [
+        pytest.param("release:\n    types: [published]", True, id="published"),
+        pytest.param("release:\n    types: [released, edited]", True, id="released"),
+        pytest.param("release:", True, id="every-type"),
+        pytest.param("release:\n    types: [prereleased]", False, id="prereleased-only"),
+        pytest.param("push:\n    tags: ['v*']", False, id="tag-push"),
+    ],
+)
+def test_the_workflows_a_published_release_starts(tmp_path: Path, trigger: str,
+                                                  started: bool) -> None:
+    ship = SHIP.replace('push:\n    tags: ["v*"]', trigger)
+    pipeline = discover(repository(tmp_path, ship_yml=ship), tmp_path / "ours")
+    assert [w.name for w in pipeline.started_by_release()] == (["ship.yml"] if started else [])
+    # doctor is told the channel: a workflow a tag push or a published release starts is the
+    # public one
+    public = started or trigger.startswith("push")
+    assert doctor_args_of(pipeline)["--public-workflow"] == ("ship.yml" if public else "")
+
+
+def doctor_args_of(pipeline: object) -> dict[str, str]:
+    from release_actions.rehearsal.bookends import doctor_args
+
+    args = doctor_args(pipeline)  # type: ignore[arg-type]
+    return dict(zip(args[::2], args[1::2], strict=True))

@@ -86,7 +86,8 @@ def doctor_args(pipeline: Pipeline) -> list[str]:
     environment of each channel (a tag push starts the public one), the gate's environment.
     What the pipeline does not have is named empty: a project that publishes only on tags
     has no preview channel, one without the gate no provider keys."""
-    public = {w.name for w in pipeline.started_by_push(tag=True)}
+    public = {w.name for w in [*pipeline.started_by_push(tag=True),
+                               *pipeline.started_by_release()]}
     found: dict[str, str] = {"--preview-workflow": "", "--public-workflow": "",
                              "--secrets-environment": ""}
     for workflow in pipeline.workflows:

@@ -219,7 +219,12 @@ def public(story: Story, tag: str | None, tag_at: str = "main") -> None:
         runs = run.push_main()
         story.stage("release pull request merged", runs)
         _skips(runs)
-    say(f"\n== Public release {tag}: the tag pushed, and the workflows it starts")
+    released = run.pipeline.started_by_release()
+    what = "the tag pushed and its GitHub Release published" if released else "the tag pushed"
+    say(f"\n== Public release {tag}: {what}, and the workflows they start")
+    if not released and not run.pipeline.started_by_push(tag=True):
+        say(f"   ! no workflow starts on the push of a tag or on a published GitHub Release: "
+            f"{tag} was not rehearsed (a `workflow_dispatch` release is not)")
     before = set(_files(story))
     story.stage(f"public release {tag}", run.push_tag(tag, _commit(run, tag_at)))
     for name in sorted(set(_files(story)) - before):

@@ -87,6 +87,19 @@ class Pipeline:
                 found.append(workflow)
         return found
 
+    def started_by_release(self) -> list[Workflow]:
+        """The workflows a GitHub Release published for the tag starts (`on: release`, of the
+        types a publication sends: published, released, created; all when none are listed)."""
+        found = []
+        for workflow in self.workflows:
+            if "release" not in self.events[workflow.name]:
+                continue
+            release = self.events[workflow.name]["release"]
+            types = _strings(release.get("types")) if isinstance(release, Mapping) else []
+            if not types or {"published", "released", "created"} & set(types):
+                found.append(workflow)
+        return found
+
     def chained_after(self, workflow: Workflow) -> list[Workflow]:
         """The workflows a completed run of `workflow` starts (`workflow_run`)."""
         title = self.title(workflow)

@@ -92,6 +92,16 @@ class FakeGitHub:
     def release(self, tag: str) -> dict[str, Any] | None:
         return next((r for r in self.releases if r["tag_name"] == tag), None)
 
+    def publish_release(self, tag: str, repo: str) -> dict[str, Any]:
+        """What a maintainer does in GitHub's page: a release of `tag`, published with
+        generated notes; as the `release` event's payload carries it."""
+        release = {"id": self._id(), "tag_name": tag, "name": tag,
+                   "body": generated_notes(repo, tag, self.html_base), "draft": False,
+                   "prerelease": False, "make_latest": "true", "target_commitish": "main",
+                   "_assets": []}
+        self.releases.append(release)
+        return _release_json(self, release, repo)
+
     def _id(self) -> int:
         self.next_id += 1
         return self.next_id

@@ -90,8 +90,12 @@ def job_identity(workflow: Workflow, job: Job, repository: str, event: str,
                  payload: Mapping[str, Any], run_id: int, number: int,
                  head: str) -> WorkflowIdentity:
     """Who GitHub's token says the job is: a push runs at the pushed ref and commit, a
-    workflow_run at the default branch's head."""
-    ref = str(payload.get("ref") or "refs/heads/main") if event == "push" else "refs/heads/main"
+    published release at its tag, a workflow_run at the default branch's head."""
+    ref = "refs/heads/main"
+    if event == "push":
+        ref = str(payload.get("ref") or ref)
+    elif event == "release":
+        ref = f"refs/tags/{payload['release']['tag_name']}"
     return WorkflowIdentity(
         repository=repository, workflow=f"{FOLDER}/{workflow.name}", ref=ref, sha=head,
         environment=_environment(job), run_id=str(run_id), run_number=str(number),

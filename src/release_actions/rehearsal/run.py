@@ -352,9 +352,27 @@ class Rehearsal:
                 runs.append(self.run(workflow, "push", payload))
                 if not runs[-1].ok:
                     return runs
-            return self.chain(runs)
+            runs = self.chain(runs)
+            if not all(run.ok for run in runs):
+                return runs
+            return runs + self.publish_release(tag)
         finally:
             git(self.consumer, "checkout", "-q", "main")
+
+    def publish_release(self, tag: str) -> list[WorkflowRun]:
+        """The maintainer publishes a GitHub Release of the pushed tag, when a workflow starts
+        on that (`on: release`); the workflows it starts, and those chained after them."""
+        started = self.pipeline.started_by_release()
+        if not started:
+            return []
+        payload = {"action": "published",
+                   "release": self.github.publish_release(tag, self.options.repository)}
+        runs = []
+        for workflow in started:
+            runs.append(self.run(workflow, "release", payload))
+            if not runs[-1].ok:
+                return runs
+        return self.chain(runs)
 
     def merge_pull_request(self, number: int) -> None:
         """A maintainer's merge: main fast-forwards to the pull request's branch."""
