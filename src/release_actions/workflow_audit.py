@@ -241,6 +241,12 @@ CHANNEL_OTHER_INDEX = (
     "own trusted publisher covers it, not the {channel} channel's on PyPI. Nothing to change "
     "here; register the publisher on {index} too if it uses Trusted Publishing."
 )
+CHANNEL_ENVIRONMENT_BY_EXPRESSION = (
+    "Publishing job `{job}` in {file} picks its environment at run time (`{found}`), which "
+    "{names} the {channel} channel's `{environment}`; doctor cannot evaluate it. Make sure it "
+    "is `{environment}` in every run that uploads to PyPI: PyPI answers invalid-publisher "
+    "otherwise."
+)
 CHANNEL_WITHOUT_ENVIRONMENT = (
     "Job `{job}` in {file} publishes ({why}) with no `environment:`, and the {channel} trusted "
     "publisher names none (input `{input}` is empty): PyPI accepts a token from any run of "
@@ -784,6 +790,12 @@ def _channel_job(channel: Channel, publisher: Publisher) -> Item:
         return _publisher_without_environment(channel, publisher, names)
     if job.environment is None:
         return _fail(check, workflow, job.line, CHANNEL_NO_ENVIRONMENT.format(**names))
+    if "${{" in job.environment.text and job.environment.text != channel.environment:
+        # Decided at run time (`tag && 'pypi' || 'testpypi'`): only the run can evaluate it.
+        named = f"'{channel.environment}'" in job.environment.text.replace('"', "'")
+        return Item(check, "note", CHANNEL_ENVIRONMENT_BY_EXPRESSION.format(
+            found=job.environment.text, names="names" if named else "does not name",
+            **names), workflow.path, workflow.file, job.environment.line)
     if job.environment.text != channel.environment:
         return _fail(check, workflow, job.environment.line, CHANNEL_OTHER_ENVIRONMENT.format(
             found=job.environment.text, **names))

@@ -665,3 +665,29 @@ def test_the_index_a_publisher_uploads_to(tmp_path: Path, step: str, index: str)
         "on: push\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - " + step + "\n")
     [publisher] = find_publishers(read_folder(folder, lambda path: path.name))
     assert publisher.index == index
+
+
+@pytest.mark.parametrize(
+    ("environment", "names"),
+    [
+        pytest.param("${{ github.ref_type == 'tag' && 'pypi' || 'testpypi' }}", "names",
+                     id="tag-or-testpypi"),
+        pytest.param("${{ inputs.environment }}", "does not name", id="an-input"),
+    ],
+)
+def test_an_environment_picked_at_run_time_is_a_note(tmp_path: Path, environment: str,
+                                                     names: str) -> None:
+    """One job that publishes to TestPyPI from main and to PyPI from a tag, its environment an
+    expression: doctor cannot evaluate it, so it says what to make sure of, never the advice
+    to write `environment: pypi` (which would break the TestPyPI runs)."""
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "release.yml").write_text(
+        "on: push\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment:\n"
+        f"      name: {environment}\n    permissions:\n      id-token: write\n    steps:\n"
+        "      - uses: pypa/gh-action-pypi-publish@" + "a" * 40 + "\n")
+    public = Channel("public", "release.yml", "pypi", "public-workflow", "public-environment")
+    [item] = check_channel(read_folder(folder, lambda path: path.name), public,
+                           ".github/workflows", (public,))
+    assert item.status == "note" and item.line == 6
+    assert f"which {names} the public channel's `pypi`" in item.detail
