@@ -74,7 +74,11 @@ PUSH_RUN = re.compile(
     r"\b(git)\b[^\n;&|]*?\spush\b|\b(mkdocs\s+gh-deploy)\b"
     r"|\b(mike|ghp-import)\b[^\n;&|]*?\s(?:--push|-p)\b")
 _GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
-_PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit")
+# actions that commit, tag and push from the checkout (semantic-release's version commit and tag)
+_PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit",
+                    "python-semantic-release/python-semantic-release",
+                    "relekang/python-semantic-release", "cycjimmy/semantic-release-action",
+                    "codfish/semantic-release-action", "ad-m/github-push-action")
 _SAYS_PUSH = re.compile(r"\bpush", re.IGNORECASE)
 _ACKNOWLEDGEMENT = re.compile(r"release-actions:\s*allow\b(.*)\Z", re.IGNORECASE)
 _ACKNOWLEDGED = re.compile(r"\s*(?P<rules>[a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\s*(?:—|\u2013|--|-|:)?"

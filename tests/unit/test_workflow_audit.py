@@ -691,3 +691,24 @@ def test_an_environment_picked_at_run_time_is_a_note(tmp_path: Path, environment
                            ".github/workflows", (public,))
     assert item.status == "note" and item.line == 6
     assert f"which {names} the public channel's `pypi`" in item.detail
+
+
+@pytest.mark.parametrize("action", [
+    "python-semantic-release/python-semantic-release", "stefanzweifel/git-auto-commit-action",
+    "cycjimmy/semantic-release-action"])
+def test_an_action_that_commits_and_pushes_keeps_the_checkout_s_credentials(
+        tmp_path: Path, action: str) -> None:
+    """python-semantic-release commits the version, tags and pushes from the checkout, then
+    the job publishes: the default credentials are a note to make them deliberate, never the
+    advice to drop them (which would break the push)."""
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "release.yml").write_text(
+        "on:\n  push:\n    branches: [main]\njobs:\n  release:\n    runs-on: ubuntu-latest\n"
+        "    permissions:\n      contents: write\n    steps:\n"
+        "      - uses: actions/checkout@" + "b" * 40 + "\n        with:\n          fetch-depth: 0\n"
+        f"      - uses: {action}@" + "c" * 40 + "\n")
+    items = audit_workflows(read_folder(folder, lambda path: path.name), "", ())
+    [item] = [item for item in items if item.check == "checkout-credentials"
+              and item.status != "pass"]
+    assert item.status == "note" and f"`{action}@" in item.detail
