@@ -20,6 +20,7 @@ NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in message
 SUFFIXES = (".yml", ".yaml")
 SCRIPT_BYTES = 256 * 1024  # a script `run:` names is read up to this size, else left unread
 SCRIPTS_PER_STEP = 8
+PATHS_PER_STEP = 64
 # a word of a `run:` that may name a script in the repository: a relative path
 _SCRIPT_WORD = re.compile(r"(?:\./)?[\w.-]+(?:/[\w.-]+)*")
 _SHELL_SPLIT = re.compile(r"[\s;&|()<>`'\"]+")
@@ -274,11 +275,11 @@ def named_scripts(run: str, root: Path) -> str:
         return ""
     texts: list[str] = []
     seen: set[Path] = set()
-    for word in _SHELL_SPLIT.split(run):
+    words = [word for word in _SHELL_SPLIT.split(run) if "/" in word and
+             _SCRIPT_WORD.fullmatch(word) and not word.startswith(".git/")]
+    for word in words[:PATHS_PER_STEP]:  # a hostile `run:` of a million paths stats 64
         if len(texts) == SCRIPTS_PER_STEP:
             break
-        if not ("/" in word and _SCRIPT_WORD.fullmatch(word)) or word.startswith(".git/"):
-            continue
         try:
             target = (base / word).resolve()
             if (target in seen or not target.is_relative_to(base) or not target.is_file()

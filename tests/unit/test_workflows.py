@@ -30,3 +30,16 @@ def test_nothing_outside_the_repository_or_not_a_small_text_file_is_read(
     run = ("scripts/outside ../secret /etc/passwd scripts/big scripts/tool scripts/pipe "
            "scripts/dir scripts/missing $HOME/x https://example.com/a/b")
     assert named_scripts(run, root) == ""
+
+
+def test_a_run_of_many_paths_looks_at_the_first_few_only(tmp_path: Path) -> None:
+    """A hostile `run:` naming a hundred thousand paths costs 64 looks, not one each."""
+    from release_actions.workflows import PATHS_PER_STEP
+
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "late").write_text("twine upload\n")
+    (tmp_path / "scripts" / "early").write_text("uv build\n")
+    many = " ".join(f"a/{n}" for n in range(100_000))
+    assert named_scripts(f"scripts/early {many} scripts/late", tmp_path) == "uv build\n"
+    spread = " ".join(f"a/{n}" for n in range(PATHS_PER_STEP - 2))
+    assert named_scripts(f"{spread} scripts/early", tmp_path) == "uv build\n"
