@@ -51,6 +51,7 @@ OIDC_ACTIONS = {
     "azure/login": "a cloud login (Azure)",
     "actions/deploy-pages": "a GitHub Pages deployment",
     "codspeedhq/action": "CodSpeed's tokenless upload",
+    "rust-lang/crates-io-auth-action": "crates.io's trusted publishing",
 }
 # Actions known to mint no OIDC token: a job whose every action is one of these (or ours) and
 # that publishes nothing has no use for `id-token: write`. Any other action may mint one
@@ -67,7 +68,12 @@ OIDC_INPUTS = {
         "attest-build-provenance-github", "GitHub artifact attestations"),
     "codecov/codecov-action": ("use_oidc", "Codecov's tokenless upload"),
 }
-_OIDC_RUN = re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b")
+# `run:` commands that mint one, and what for
+_OIDC_RUNS = (
+    (re.compile(r"\b(?:sigstore\s+sign|cosign\s+(?:sign|attest))\b"), "Sigstore signatures"),
+    (re.compile(r"\bnpm\s+publish\b[^\n;&|]*\s--provenance\b"), "npm's provenance"),
+    (re.compile(r"\bgetIDToken\s*\("), "a token it requests itself (`core.getIDToken`)"),
+)
 _TOKEN_REQUEST = re.compile(r"\bACTIONS_ID_TOKEN_REQUEST_(?:URL|TOKEN)\b")
 # commands that push with the checkout's credentials: git itself and the docs deployers
 PUSH_RUN = re.compile(
@@ -75,6 +81,8 @@ PUSH_RUN = re.compile(
     r"|\b(mike|ghp-import)\b[^\n;&|]*?\s(?:--push|-p)\b")
 _GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
 # actions that commit, tag and push from the checkout (semantic-release's version commit and tag)
+# this repository's actions and workflows: `./` and GitHub's `$/` (same repository, same commit)
+LOCAL_USES = ("./", "$/")
 _PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit",
                     "python-semantic-release/python-semantic-release",
                     "relekang/python-semantic-release", "cycjimmy/semantic-release-action",
@@ -118,6 +126,12 @@ ID_TOKEN_MAYBE_USED = (
     "mint an OIDC token (this audit cannot tell). If none does, remove `id-token: write` from "
     "its `permissions:`; if one does, keep it and name an environment in PyPI's trusted "
     "publisher that this job does not use."
+)
+ID_TOKEN_FOR_CALLED = (
+    "Job `{job}` in {file} has `{grant}` and calls `{uses}`, whose jobs get at most what the "
+    "caller grants: keep it if one of them mints an OIDC token (publishing, attestations, SLSA "
+    "provenance), else remove it. A job there that publishes to PyPI needs PyPI's publisher for "
+    "the called file."
 )
 ID_TOKEN_OTHER_USE = (
     "Job `{job}` in {file} has `{grant}` for {what} (`{uses}`, line {line}), not to publish: "
@@ -200,9 +214,11 @@ PUBLISHING_ENV_NOT_PUBLISHING = (
 PUBLISHING_ENV_WITH_ID_TOKEN = (
     "Job `{job}` in {file} runs in the publishing environment `{environment}` with `{grant}` "
     "but publishes nothing: PyPI's trusted publisher bound to `{environment}` would accept a "
-    "token it mints. Fix: remove `id-token: write` from the job, or run it in another "
-    "environment."
+    "token it mints. Fix: {fix}"
 )
+REMOVE_OR_MOVE = "remove `id-token: write` from the job, or run it in another environment."
+MOVE_ENVIRONMENT = ("run it in another environment (it uses its token for something else, so "
+                    "it keeps `id-token: write`).")
 PUBLISHING_ENV_OTHER_JOB = (
     "Job `{job}` in {file} runs in the publishing environment `{environment}` but publishes "
     "nothing: it creates a deployment there and passes its protection rules. Keep it if it "
@@ -303,9 +319,11 @@ def publishing_reason(step: Step) -> str | None:
     if step.uses is not None:
         target, _ = _target_and_ref(step.uses.text)
         command = step.inputs.get("command")
-        if target in (f"{OURS}/publish", "pypa/gh-action-pypi-publish") or (
+        if target in (f"{OURS}/publish", "pypa/gh-action-pypi-publish",
+                      "casperdcl/deploy-pypi") or (
             target == OURS and command is not None and command.text == "publish"
-        ):
+        ) or (target == "pyo3/maturin-action" and command is not None
+              and command.text.strip() in ("upload", "publish")):
             return f"`{step.uses.text}`"
     if step.run is not None:
         match = _PUBLISH_RUN.search(step.shell)
@@ -364,7 +382,7 @@ def _publish_commands(script: str) -> list[str]:
 
 def _called_file(job: Job) -> str | None:
     """The file name of a local reusable workflow the job calls."""
-    if job.uses is None or not job.uses.text.startswith("./"):
+    if job.uses is None or not job.uses.text.startswith(LOCAL_USES):
         return None
     return job.uses.text.split("@")[0].rsplit("/", 1)[-1]
 
@@ -438,8 +456,11 @@ def oidc_use(job: Job) -> tuple[str, Step] | None:
             turned_on = step.inputs.get(name) if name else None
             if turned_on is not None and turned_on.text.lower() == "true":
                 return what, step
-        if step.run is not None and _OIDC_RUN.search(step.shell):
-            return "Sigstore signatures", step
+        script = step.shell + "\n" + (step.inputs["script"].text if "script" in step.inputs
+                                       else "")  # actions/github-script's
+        minted = next((what for pattern, what in _OIDC_RUNS if pattern.search(script)), None)
+        if minted is not None:
+            return minted, step
         if step.run is not None and _TOKEN_REQUEST.search(step.shell):
             return "a token it requests itself (ACTIONS_ID_TOKEN_REQUEST_URL)", step
     return None
@@ -508,6 +529,12 @@ def _job_id_token(audit: Audit, workflow: Workflow, job: Job) -> Iterator[Item]:
     if permissions is None or not permissions.grants_id_token or audit.publishes(workflow, job):
         return
     line = _id_token_line(permissions)
+    if job.uses is not None:
+        # The called workflow's jobs get at most this grant: only they can say if they use it.
+        yield Item("id-token", "note", ID_TOKEN_FOR_CALLED.format(
+            job=job.id, file=workflow.file, grant=_grant(permissions), uses=job.uses.text),
+            workflow.path, workflow.file, line)
+        return
     used = oidc_use(job)
     unknown = unknown_actions(job) if used is None else []
     if unknown:
@@ -572,7 +599,7 @@ def _all_uses(workflow: Workflow) -> Iterator[Value]:
 
 
 def _pin_problem(uses: str, file: str) -> str | None:
-    if uses.startswith("./"):
+    if uses.startswith(LOCAL_USES):
         return None
     if uses.startswith("docker://"):
         return None if _DIGEST.search(uses) else DOCKER_UNPINNED.format(uses=uses, file=file)
@@ -728,8 +755,11 @@ def _other_job_in_publishing_env(audit: Audit, workflow: Workflow, job: Job) -> 
         return _fail("environment-roles", workflow, line, PUBLISHING_ENV_NOT_PUBLISHING.format(
             secrets=audit.secrets_environment, **names))
     if permissions is not None and _granted(permissions):
+        # A job that uses its token (attestations, crates.io) keeps it: only the move is offered.
+        fix = (MOVE_ENVIRONMENT if oidc_use(job) is not None or job.uses is not None
+               else REMOVE_OR_MOVE)
         return _fail("environment-roles", workflow, line, PUBLISHING_ENV_WITH_ID_TOKEN.format(
-            grant=_grant(permissions), **names))
+            grant=_grant(permissions), fix=fix, **names))
     return Item("environment-roles", "note", PUBLISHING_ENV_OTHER_JOB.format(**names),
                 workflow.path, workflow.file, line)
 

@@ -77,7 +77,8 @@ class Step:
         """What the step runs as far as can be read: its `run:` text, then the scripts it names
         (httpx's `run: scripts/publish` holds its `twine upload` and `mkdocs gh-deploy`)."""
         run = self.run.text if self.run is not None else ""
-        return f"{run}\n{self.scripts}" if self.scripts else run
+        text = f"{run}\n{self.scripts}" if self.scripts else run
+        return text.replace("\\\n", " ")  # a command continued on the next line is one line
 
 
 @dataclass(frozen=True)

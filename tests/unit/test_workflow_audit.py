@@ -712,3 +712,100 @@ def test_an_action_that_commits_and_pushes_keeps_the_checkout_s_credentials(
     [item] = [item for item in items if item.check == "checkout-credentials"
               and item.status != "pass"]
     assert item.status == "note" and f"`{action}@" in item.detail
+
+
+def _audit_one(tmp_path: Path, text: str, **files: str) -> list[Item]:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "release.yml").write_text(text)
+    for name, other in files.items():
+        (folder / name).write_text(other)
+    public = Channel("public", "release.yml", "release", "public-workflow", "public-environment")
+    return audit_workflows(read_folder(folder, lambda path: path.name), "", (public,))
+
+
+SHA = "d" * 40
+JOB = ("on:\n  push:\n    tags: ['v*']\njobs:\n  {job}:\n    runs-on: ubuntu-latest\n"
+       "{environment}    permissions:\n      id-token: write\n    steps:\n{steps}")
+
+
+@pytest.mark.parametrize(
+    ("steps", "what"),
+    [
+        pytest.param("      - run: npm publish --provenance --access public\n",
+                     "npm's provenance", id="npm-provenance"),
+        pytest.param(f"      - uses: actions/github-script@{SHA}\n        with:\n"
+                     "          script: const t = await core.getIDToken('sts')\n",
+                     "core.getIDToken", id="github-script"),
+        pytest.param(f"      - uses: rust-lang/crates-io-auth-action@{SHA}\n",
+                     "crates.io's trusted publishing", id="crates-io"),
+    ],
+)
+def test_other_oidc_users_keep_their_grant(tmp_path: Path, steps: str, what: str) -> None:
+    """ruff's wasm job (`npm publish --provenance`), a github-script asking for a token and
+    crates.io's trusted publishing use the grant: a note to keep it, never a failure whose fix
+    removes it."""
+    items = _audit_one(tmp_path, JOB.format(job="other", environment="", steps=steps))
+    [item] = [item for item in items if item.check == "id-token" and item.status != "pass"]
+    assert item.status == "note" and what in item.detail and "keep it" in item.detail
+
+
+def test_a_job_calling_a_reusable_workflow_keeps_its_grant(tmp_path: Path) -> None:
+    """charset_normalizer's provenance job calls the SLSA generator, which needs the token: a
+    note, not the advice to remove it."""
+    text = ("on:\n  push:\n    tags: ['v*']\njobs:\n  provenance:\n    permissions:\n"
+            "      id-token: write\n      contents: write\n    uses: slsa-framework/"
+            f"slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@{SHA}\n")
+    items = _audit_one(tmp_path, text)
+    [item] = [item for item in items if item.check == "id-token" and item.status != "pass"]
+    assert item.status == "note" and "calls `slsa-framework/" in item.detail
+
+
+def test_a_job_in_the_publishing_environment_that_uses_its_token_is_told_to_move(
+        tmp_path: Path) -> None:
+    """ruff's docker job attests its images in the `release` environment: the fix is to run
+    it in another environment, never to remove the grant its attestations need."""
+    steps = f"      - uses: actions/attest-build-provenance@{SHA}\n"
+    items = _audit_one(tmp_path, JOB.format(job="docker", environment="    environment: release\n",
+                                            steps=steps))
+    [item] = [item for item in items if item.check == "environment-roles"
+              and item.status == "fail"]
+    assert "run it in another environment" in item.detail
+    assert "remove `id-token: write`" not in item.detail
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        pytest.param(f"      - uses: PyO3/maturin-action@{SHA}\n        with:\n"
+                     "          command: upload\n          args: --non-interactive dist/*\n",
+                     id="maturin-action-upload"),
+        pytest.param(f"      - uses: casperdcl/deploy-pypi@{SHA}\n", id="deploy-pypi"),
+        pytest.param("      - run: |\n          uvx twine \\\n            upload dist/*\n",
+                     id="twine-continued-line"),
+    ],
+)
+def test_more_publishers_are_seen(tmp_path: Path, steps: str) -> None:
+    """maturin's generated CI (`command: upload`), tqdm's deploy-pypi and a twine command
+    continued on the next line publish: the channel passes and nobody is told to drop the
+    grant."""
+    items = _audit_one(tmp_path, JOB.format(job="release", environment="    environment: release\n",
+                                            steps=steps))
+    assert not [item for item in items if item.check == "id-token" and item.status != "pass"]
+    public = Channel("public", "release.yml", "release", "public-workflow", "public-environment")
+    workflows = read_folder(tmp_path / ".github" / "workflows", lambda path: path.name)
+    assert [item.status for item in check_channel(workflows, public, ".github/workflows")] == [
+        "pass"]
+
+
+def test_github_s_same_repository_syntax_is_this_repository(tmp_path: Path) -> None:
+    """`uses: $/.github/workflows/publish.yml` (ruff's) calls this repository's workflow at
+    the same commit: no pin is asked for, and the caller publishes through it."""
+    called = ("on:\n  workflow_call:\njobs:\n  upload:\n    runs-on: ubuntu-latest\n"
+              "    environment: release\n    permissions:\n      id-token: write\n    steps:\n"
+              f"      - uses: pypa/gh-action-pypi-publish@{SHA}\n")
+    caller = ("on:\n  push:\n    tags: ['v*']\njobs:\n  publish:\n    permissions:\n"
+              "      id-token: write\n    uses: $/.github/workflows/publish.yml\n")
+    items = _audit_one(tmp_path, caller, **{"publish.yml": called})
+    assert not [item for item in items if item.check == "pinned-actions" and item.status == "fail"]
+    assert not [item for item in items if item.check == "id-token" and item.status == "fail"]
