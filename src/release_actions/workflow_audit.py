@@ -231,6 +231,11 @@ REUSABLE_PUBLISHER = (
     "the publisher is checked against this file). Fix: move the publishing job into the "
     "calling workflow's own file and register that file on PyPI."
 )
+REUSABLE_ALSO_DIRECT = (
+    "Publishing job `{job}` in {file} runs on {triggers} as itself, and is also a reusable "
+    "workflow (`on: workflow_call`): called from another workflow, its Trusted Publishing "
+    "upload is checked against the caller's file, which needs a publisher of its own on PyPI."
+)
 ACKNOWLEDGEMENT_WITHOUT_REASON = (
     "{file}:{line} acknowledges a doctor finding without a reason. Write it as `# "
     "release-actions: allow <rule> — <why the team keeps it>`; rules: {rules}."
@@ -266,6 +271,12 @@ CHANNEL_ENVIRONMENT_BY_EXPRESSION = (
     "{names} the {channel} channel's `{environment}`; doctor cannot evaluate it. Make sure it "
     "is `{environment}` in every run that uploads to PyPI: PyPI answers invalid-publisher "
     "otherwise."
+)
+CHANNEL_CALLED_ENVIRONMENT = (
+    "Publishing job `{job}` in {file} calls `{uses}`, whose publishing job runs in {found}, but "
+    "the {channel} channel's environment is `{environment}`. A calling job cannot name an "
+    "environment: set `environment: {environment}` on the publishing job of the called file "
+    "(or input `{input}` to the one it has)."
 )
 CHANNEL_WITHOUT_ENVIRONMENT = (
     "Job `{job}` in {file} publishes ({why}) with no `environment:`, and the {channel} trusted "
@@ -767,9 +778,19 @@ def _other_job_in_publishing_env(audit: Audit, workflow: Workflow, job: Job) -> 
 def check_reusable(audit: Audit) -> Iterator[Item]:
     for publisher in audit.publishers:
         workflow = publisher.workflow
-        if "workflow_call" in workflow.triggers and publisher.job.uses is None:
+        if "workflow_call" not in workflow.triggers or publisher.job.uses is not None:
+            continue
+        names = {"job": publisher.job.id, "file": workflow.file}
+        others = sorted(workflow.triggers - {"workflow_call"})
+        if publisher.token:  # an API token: Trusted Publishing's limit does not apply
+            continue
+        if others:  # run on its own triggers, it publishes as itself
+            yield Item("reusable-workflow", "note", REUSABLE_ALSO_DIRECT.format(
+                triggers=", ".join(f"`{name}`" for name in others), **names),
+                workflow.path, workflow.file, publisher.job.line)
+        else:
             yield _fail("reusable-workflow", workflow, publisher.job.line,
-                        REUSABLE_PUBLISHER.format(job=publisher.job.id, file=workflow.file))
+                        REUSABLE_PUBLISHER.format(**names))
 
 
 def check_other_publishers(audit: Audit) -> Iterator[Item]:
@@ -815,11 +836,14 @@ def audit_workflows(
 # --- the channels --------------------------------------------------------------------------------
 
 
-def _channel_job(channel: Channel, publisher: Publisher) -> Item:
+def _channel_job(channel: Channel, publisher: Publisher,
+                 publishers: Sequence[Publisher] = ()) -> Item:
     workflow, job = publisher.workflow, publisher.job
     check = f"{channel.name}-workflow"
     names = {"job": job.id, "file": workflow.file, "channel": channel.name,
              "environment": channel.environment, "input": channel.environment_input}
+    if job.uses is not None and channel.environment:
+        return _calling_job(check, channel, publisher, publishers, names)
     if not channel.environment:
         return _publisher_without_environment(channel, publisher, names)
     if job.environment is None:
@@ -835,6 +859,24 @@ def _channel_job(channel: Channel, publisher: Publisher) -> Item:
             found=job.environment.text, **names))
     return Item(check, "pass", f"job `{job.id}` publishes ({publisher.why}) in environment "
                                f"`{channel.environment}`", workflow.path, workflow.file, job.line)
+
+
+def _calling_job(check: str, channel: Channel, publisher: Publisher,
+                 publishers: Sequence[Publisher], names: dict[str, str]) -> Item:
+    """A job that publishes by calling a workflow of this repository cannot name an
+    environment (GitHub refuses `environment:` beside `uses:`): the called job's counts."""
+    workflow, job = publisher.workflow, publisher.job
+    assert job.uses is not None
+    called = _called_file(job)
+    found = sorted({p.job.environment.text for p in publishers if p.workflow.name == called
+                    and p.job.uses is None and p.job.environment is not None})
+    if channel.environment in found:
+        return Item(check, "pass", f"job `{job.id}` publishes ({publisher.why}) from "
+                                   f"environment `{channel.environment}` of the called job",
+                    workflow.path, workflow.file, job.line)
+    shown = ", ".join(f"`{name}`" for name in found) or "no environment"
+    return _fail(check, workflow, job.uses.line, CHANNEL_CALLED_ENVIRONMENT.format(
+        uses=job.uses.text, found=shown, **names))
 
 
 def _publisher_without_environment(channel: Channel, publisher: Publisher,
@@ -879,7 +921,8 @@ def check_channel(workflows: Sequence[Workflow], channel: Channel, folder: str,
     if not publishers:
         return [_fail(check, workflow, None, CHANNEL_PUBLISHES_NOTHING.format(
             file=workflow.file, channel=channel.name, input=channel.workflow_input)), *items]
-    return [_channel_job(channel, publisher) for publisher in publishers] + items
+    found = find_publishers(workflows)
+    return [_channel_job(channel, publisher, found) for publisher in publishers] + items
 
 
 def _in_environment(publisher: Publisher, channel: Channel) -> bool:

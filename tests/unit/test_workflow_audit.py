@@ -413,7 +413,16 @@ def test_a_publishing_job_in_a_reusable_workflow_fails_and_its_caller_may_grant(
     assert (reusable.file, reusable.line) == ("publish-reusable.yml", 5)
     assert "does not accept reusable workflows" in reusable.detail
     assert not [item for item in found if item.check == "id-token"]
-    assert {item.check for item in found} == {"reusable-workflow", "public-workflow"}
+    # The calling job cannot name an environment; the called job's is the channel's.
+    assert {item.check for item in found} == {"reusable-workflow"}
+    public = Channel("public", "public-release.yml", "pypi-public", "public-workflow",
+                     "public-environment")
+    [item] = check_channel(read_folder(folder), public, ".github/workflows")
+    assert item.status == "pass" and "environment `pypi-public` of the called job" in item.detail
+    other = Channel("public", "public-release.yml", "release", "public-workflow",
+                    "public-environment")
+    [item] = check_channel(read_folder(folder), other, ".github/workflows")
+    assert item.status == "fail" and "A calling job cannot name an environment" in item.detail
 
 
 # --- files GitHub could not run ----------------------------------------------------------------
@@ -489,7 +498,19 @@ def test_every_spelling_of_workflow_call_is_seen(folder: Path, trigger: str) -> 
     (folder / "publish-reusable.yml").write_text(REUSABLE.replace("on:\n  workflow_call:\n",
                                                                   trigger))
 
-    assert [item.check for item in failures(folder)] == ["reusable-workflow"]
+    items = audit_workflows(read_folder(folder), "integration-eval-secrets", CHANNELS)
+    [item] = [item for item in items if item.check == "reusable-workflow" and item.status != "pass"]
+    # Also run on its own trigger (a push), it publishes as itself there: a note.
+    assert item.status == ("note" if "push" in trigger else "fail")
+
+
+def test_a_reusable_workflow_that_uploads_with_a_token_is_not_flagged(folder: Path) -> None:
+    """Trusted Publishing's limit does not apply to an upload with an API token."""
+    (folder / "publish-reusable.yml").write_text(REUSABLE.replace(
+        "      - run: uv publish\n",
+        "      - run: uv publish\n        env:\n          UV_PUBLISH_TOKEN: ${{ secrets.T }}\n"))
+    items = audit_workflows(read_folder(folder), "integration-eval-secrets", CHANNELS)
+    assert not [item for item in items if item.check == "reusable-workflow" and not item.ok]
 
 
 def test_names_quoted_in_messages_are_one_line_and_capped(folder: Path) -> None:
