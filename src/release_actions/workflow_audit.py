@@ -79,6 +79,9 @@ _TOKEN_REQUEST = re.compile(r"\bACTIONS_ID_TOKEN_REQUEST_(?:URL|TOKEN)\b")
 PUSH_RUN = re.compile(
     r"\b(git)\b[^\n;&|]*?\spush\b|\b(mkdocs\s+gh-deploy)\b"
     r"|\b(mike|ghp-import)\b[^\n;&|]*?\s(?:--push|-p)\b")
+# a publishing action named inside a local composite action's action.yml
+_PUBLISH_USES = re.compile(r"\buses:\s*['\"]?((?:pypa/gh-action-pypi-publish|"
+                           r"benchflow-ai/release-actions/publish)@)", re.IGNORECASE)
 _GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
 # actions that commit, tag and push from the checkout (semantic-release's version commit and tag)
 # this repository's actions and workflows: `./` and GitHub's `$/` (same repository, same commit)
@@ -336,6 +339,10 @@ def publishing_reason(step: Step) -> str | None:
         ) or (target == "pyo3/maturin-action" and command is not None
               and command.text.strip() in ("upload", "publish")):
             return f"`{step.uses.text}`"
+        # this repository's composite action (`uses: ./.github/actions/pub`): what it holds
+        inner = _PUBLISH_USES.search(step.scripts) or _PUBLISH_RUN.search(step.shell)
+        if step.scripts and inner is not None:
+            return f"`{step.uses.text}` (`{' '.join(inner.group(1).split())}`)"
     if step.run is not None:
         match = _PUBLISH_RUN.search(step.shell)
         if match:
@@ -472,7 +479,7 @@ def oidc_use(job: Job) -> tuple[str, Step] | None:
         minted = next((what for pattern, what in _OIDC_RUNS if pattern.search(script)), None)
         if minted is not None:
             return minted, step
-        if step.run is not None and _TOKEN_REQUEST.search(step.shell):
+        if _TOKEN_REQUEST.search(step.shell):
             return "a token it requests itself (ACTIONS_ID_TOKEN_REQUEST_URL)", step
     return None
 
@@ -642,7 +649,7 @@ def check_pins(audit: Audit) -> Iterator[Item]:
 def _push(steps: Sequence[Step]) -> tuple[str, int] | None:
     """(how, line) of the first of `steps` that pushes with the checkout's credentials."""
     for step in steps:
-        found = PUSH_RUN.search(step.shell) if step.run is not None else None
+        found = PUSH_RUN.search(step.shell)
         if found is not None:
             git, gh_deploy, deployer = found.groups()
             how = "git push" if git else "mkdocs gh-deploy" if gh_deploy else f"{deployer} --push"
@@ -679,7 +686,7 @@ def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
 def _fetch_caveat(steps: Sequence[Step]) -> str:
     """The fix must not break a later fetch: in a private repository it needs credentials."""
     for step in steps:
-        found = _GIT_FETCH.search(step.shell) if step.run is not None else None
+        found = _GIT_FETCH.search(step.shell)
         if found is not None:
             return FETCH_CAVEAT.format(command=found.group(1), line=step.line)
     return ""

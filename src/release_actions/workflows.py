@@ -258,11 +258,22 @@ def read_workflow(path: Path, file: str, folder: str = ".github/workflows") -> W
     if path.parent.name == "workflows" and path.parent.parent.name == ".github":
         root = path.parent.parent.parent
         jobs = tuple(dataclasses.replace(job, steps=tuple(
-            dataclasses.replace(step, scripts=named_scripts(step.run.text, root))
-            if step.run is not None else step for step in job.steps)) for job in jobs)
+            dataclasses.replace(step, scripts=_step_scripts(step, root)) for step in job.steps))
+            for job in jobs)
     return Workflow(path, file, _triggers(top.get("on")),
                     _permissions(top.get("permissions")), jobs,
                     tuple(text.splitlines()), _scalars(top.get("env")))
+
+
+def _step_scripts(step: Step, root: Path) -> str:
+    """The repository files a step runs: the scripts its `run:` names, or the action.yml of
+    this repository's action it uses (`./.github/actions/pub`, `$/…`)."""
+    if step.run is not None:
+        return named_scripts(step.run.text, root)
+    if step.uses is not None and step.uses.text.startswith(("./", "$/")):
+        folder = step.uses.text[2:].split("@")[0].rstrip("/")
+        return named_scripts(f"{folder}/action.yml {folder}/action.yaml", root)
+    return ""
 
 
 def named_scripts(run: str, root: Path) -> str:

@@ -830,3 +830,22 @@ def test_github_s_same_repository_syntax_is_this_repository(tmp_path: Path) -> N
     items = _audit_one(tmp_path, caller, **{"publish.yml": called})
     assert not [item for item in items if item.check == "pinned-actions" and item.status == "fail"]
     assert not [item for item in items if item.check == "id-token" and item.status == "fail"]
+
+
+@pytest.mark.parametrize("inner", [
+    "    - run: uv build && uv publish\n      shell: bash\n",
+    f"    - uses: pypa/gh-action-pypi-publish@{SHA}\n"])
+def test_this_repository_s_composite_action_that_publishes_is_read(tmp_path: Path,
+                                                                   inner: str) -> None:
+    """`uses: ./.github/actions/pub`, whose action.yml uploads: the job publishes (its grant is
+    needed, the channel passes), read from the action's file as GitHub would run it."""
+    action = tmp_path / ".github" / "actions" / "pub"
+    action.mkdir(parents=True)
+    (action / "action.yml").write_text("name: pub\nruns:\n  using: composite\n  steps:\n" + inner)
+    items = _audit_one(tmp_path, JOB.format(job="release", environment="    environment: release\n",
+                                            steps="      - uses: ./.github/actions/pub\n"))
+    assert not [item for item in items if item.status == "fail"], items
+    public = Channel("public", "release.yml", "release", "public-workflow", "public-environment")
+    workflows = read_folder(tmp_path / ".github" / "workflows", lambda path: path.name)
+    [item] = check_channel(workflows, public, ".github/workflows")
+    assert item.status == "pass" and "`./.github/actions/pub` (" in item.detail
