@@ -178,9 +178,13 @@ OURS_AT_TAG = (
 )
 PERSISTED_CREDENTIALS = (
     "actions/checkout in job `{job}` of {file} leaves the job's token in .git/config, where "
-    "every later step (and a build backend) can read it. Fix: add `with: persist-credentials: "
-    "false` to the step (a job that pushes keeps `true`, with a comment saying so)."
+    "every later step (and a build backend) can read it. Fix: {fix} (a job that pushes keeps "
+    "`true`, with a comment saying so)."
 )
+ADD_PERSIST_FALSE = "add `with: persist-credentials: false` to the step"
+# an explicit `true` in a job where nothing is seen to push (fastapi's draft-release job)
+MAKE_PERSIST_FALSE = ("change `persist-credentials: true` (line {line}) to `false`: no later "
+                      "step is seen to push")
 FETCH_CAVEAT = (
     " The later `git {command}` (step at line {line}) works without them in a public "
     "repository; in a private one give the checkout `fetch-depth: 0` instead of fetching."
@@ -678,8 +682,10 @@ def _checkout_items(workflow: Workflow, job: Job, index: int) -> Iterator[Item]:
             else OWN_TOKEN_WITH_DEFAULT.format(job=job.id, file=workflow.file),
             workflow.path, workflow.file, step.line)
         return
+    fix = (MAKE_PERSIST_FALSE.format(line=persist.line) if persist is not None
+           else ADD_PERSIST_FALSE)
     yield _fail("checkout-credentials", workflow, step.line,
-                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file)
+                PERSISTED_CREDENTIALS.format(job=job.id, file=workflow.file, fix=fix)
                 + _fetch_caveat(job.steps[index + 1:]))
 
 

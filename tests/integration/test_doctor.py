@@ -107,7 +107,10 @@ def test_each_failed_item_is_annotated_with_file_line_and_fix_then_one_summary(
                                 f"line={token_line},title=doctor%3A id-token::")
     assert errors[1].startswith(f"::error file=.github/workflows/test.yml,line={checkout_line},"
                                 "title=doctor%3A checkout-credentials::")
-    assert "Fix: add `with: persist-credentials: false`" in errors[1]
+    # The explicit `true` is named, with its line, where nothing later pushes.
+    persist_line = line_of(workflows / "test.yml", "persist-credentials: true")
+    assert (f"Fix: change `persist-credentials: true` (line {persist_line}) to `false`"
+            in errors[1])
     assert "2 item(s) of the one-time release setup failed" in errors[2]
     assert "checkout-credentials (.github/workflows/test.yml:" in errors[2]
     assert result.outputs["failed"] == "2"

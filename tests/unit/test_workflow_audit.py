@@ -269,7 +269,11 @@ def test_a_checkout_that_keeps_credentials_fails(folder: Path, old: str, new: st
     item = only_failure(folder, "checkout-credentials")
 
     assert (item.file, item.line) == ("test.yml", line_of(path, "actions/checkout@"))
-    assert "`with: persist-credentials: false`" in item.detail
+    if new:  # the explicit `true` is named with its line
+        assert (f"change `persist-credentials: true` (line "
+                f"{line_of(path, 'persist-credentials: true')}) to `false`") in item.detail
+    else:
+        assert "`with: persist-credentials: false`" in item.detail
 
 
 # --- caches --------------------------------------------------------------------------------------

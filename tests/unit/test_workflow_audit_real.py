@@ -820,7 +820,7 @@ def test_persist_credentials_true_without_a_push_still_fails(tmp_path: Path) -> 
 
     (item,) = of(audit(tmp_path, "update-build-project-lock.yml", text), "checkout-credentials")
 
-    assert item.status == "fail" and "`with: persist-credentials: false`" in item.detail
+    assert item.status == "fail" and "change `persist-credentials: true` (line " in item.detail
 
 
 def test_a_job_that_pushes_with_default_credentials_is_a_note_not_a_breaking_fix(
