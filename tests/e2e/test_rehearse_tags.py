@@ -106,3 +106,29 @@ def test_a_release_published_on_github_starts_the_public_workflow(tmp_path: Path
     assert report["release"]["tag"] == "v0.4.0"
     assert "First public release of tiny-lib" in report["release"]["body"]
     assert "its GitHub Release published" in result.output
+
+
+def test_a_public_release_through_a_reusable_workflow_is_red_with_the_fix(
+        tmp_path: Path) -> None:
+    """release.yml's jobs moved into a reusable workflow of the repository that release.yml
+    calls: the rehearsal runs the caller (it used to leave it out and pass having published
+    nothing) and stops with the fix; PyPI would refuse the upload from a called workflow."""
+    repository = make_consumer(tmp_path / "tiny", TINY)
+    workflows = repository / ".github" / "workflows"
+    text = (workflows / "release.yml").read_text()
+    head, jobs = text.split("\njobs:\n", 1)
+    (workflows / "publish.yml").write_text(
+        "name: Publish\non:\n  workflow_call:\npermissions: {}\njobs:\n" + jobs)
+    (workflows / "release.yml").write_text(
+        head + "\njobs:\n  release:\n    permissions:\n      contents: write\n"
+        "      id-token: write\n      pull-requests: write\n"
+        "    uses: ./.github/workflows/publish.yml\n")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "Publish from a reusable workflow")
+
+    result = rehearse(repository, "--scenario", "public")
+
+    assert result.code == 1, result.output[-4000:]
+    fix = result.output.split("Fix:", 1)[1]
+    assert "calls `./.github/workflows/publish.yml`" in fix and "Move the called jobs" in fix
+    assert result.report is not None and result.report["published"] == []

@@ -245,3 +245,32 @@ def doctor_args_of(pipeline: object) -> dict[str, str]:
 
     args = doctor_args(pipeline)  # type: ignore[arg-type]
     return dict(zip(args[::2], args[1::2], strict=True))
+
+
+@pytest.mark.parametrize("prefix", ["./", "$/"])
+def test_a_workflow_that_calls_one_using_our_actions_is_in_the_pipeline(
+        tmp_path: Path, prefix: str) -> None:
+    """release.yml calls this repository's reusable ship.yml (which publishes): the caller is
+    part of the pipeline (a tag push starts it), where it used to be left out and the public
+    release passed having run nothing."""
+    caller = ("name: Release\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n"
+              f"    uses: {prefix}.github/workflows/ship.yml\n")
+    ship = SHIP.replace('push:\n    tags: ["v*"]', "workflow_call:")
+    pipeline = discover(repository(tmp_path, release_yml=caller, ship_yml=ship),
+                        tmp_path / "ours")
+    assert [w.name for w in pipeline.workflows] == ["release.yml", "ship.yml"]
+    assert [w.name for w in pipeline.started_by_push(tag=True)] == ["release.yml"]
+
+
+def test_the_same_repository_form_is_written_for_act_as_a_local_path(tmp_path: Path) -> None:
+    """GitHub's `$/path` (this repository at the run's commit) is the copy's `./path` for
+    act, steps and job calls alike."""
+    text = ("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - uses: $/.github/actions/setup\n  b:\n"
+            "    uses: $/.github/workflows/ship.yml@main\n")
+    root = repository(tmp_path, ci_yml=text)
+    view = write_view(read_workflow(root / ".github/workflows/ci.yml", "ci.yml"),
+                      tmp_path / "view.yml", {})
+    jobs = yaml.safe_load(view.read_text())["jobs"]
+    assert jobs["a"]["steps"][0]["uses"] == "./.github/actions/setup"
+    assert jobs["b"]["uses"] == "./.github/workflows/ship.yml"

@@ -146,7 +146,7 @@ def _all_uses(workflow: Workflow) -> list[Uses]:
         values = [step.uses for step in job.steps if step.uses] + ([job.uses] if job.uses else [])
         for value in values:
             name, _, ref = value.text.partition("@")
-            if value.text.startswith(("./", "docker://")):
+            if value.text.startswith(("./", "$/", "docker://")):
                 action = value.text
             else:
                 action = "/".join(name.split("/")[:2]).lower()
@@ -160,7 +160,8 @@ def _uses_ours(workflow: Workflow) -> bool:
 
 def _chain_closure(workflows: list[Workflow], titles: dict[str, str],
                    events: dict[str, dict[str, Any]]) -> list[Workflow]:
-    """Ours, and every workflow one of the chosen ones chains from, transitively."""
+    """Ours, every workflow one of the chosen ones chains from, and every workflow that calls
+    a chosen one (`uses: ./.github/workflows/publish.yml`, or `$/…`), transitively."""
     chosen = {w.name for w in workflows if _uses_ours(w)}
     by_title = {titles[w.name]: w.name for w in workflows}
     grew = True
@@ -173,7 +174,18 @@ def _chain_closure(workflows: list[Workflow], titles: dict[str, str],
                 if source is not None and source not in chosen:
                     chosen.add(source)
                     grew = True
+        for workflow in workflows:
+            if workflow.name not in chosen and _calls(workflow) & chosen:
+                chosen.add(workflow.name)
+                grew = True
     return [w for w in workflows if w.name in chosen]
+
+
+def _calls(workflow: Workflow) -> set[str]:
+    """The file names of this repository's workflows that `workflow`'s jobs call."""
+    return {job.uses.text.split("@")[0].rsplit("/", 1)[-1] for job in workflow.jobs
+            if job.uses is not None and job.uses.text.startswith(("./", "$/"))
+            and "/.github/workflows/" in f"/{job.uses.text[2:]}"}
 
 
 def parse_maps(values: list[str]) -> dict[str, Path]:
@@ -232,7 +244,7 @@ def _resolve(all_uses: list[Uses], actions_folder: Path,
     local: dict[str, Path] = {}
     missing: list[Uses] = []
     for uses in all_uses:
-        if uses.action.startswith("./"):
+        if uses.action.startswith(("./", "$/")):
             continue  # act reads local actions and reusable workflows from the checkout
         if uses.action == OURS and uses.text.split("@")[0].count("/") == 1 and OURS not in maps:
             raise ConfigError(DOCKER_ACTION.format(file=uses.file, line=uses.line,

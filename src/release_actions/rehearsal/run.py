@@ -46,6 +46,12 @@ PROVIDER_NAMES = ("deepseek", "glm", "qwen", "litellm", "openai", "github-models
 _SECRET = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
 _JOB_END = re.compile(r"^\[[^\]/]+/([^\]]+)\]\s+🏁\s+Job (succeeded|failed)", re.M)
 
+CALLS_LOCAL_WORKFLOW = (
+    "job `{job}` of {file} calls `{uses}`, a reusable workflow of this repository: the "
+    "rehearsal does not run a called workflow, and PyPI's Trusted Publishing does not accept a "
+    "publishing job inside one either (doctor's reusable-workflow finding). Move the called "
+    "jobs into {file}, or rehearse with the jobs written there."
+)
 NO_ENVIRONMENT = (
     "job `{job}` of {file} deploys to the environment `{environment}`, which the repository "
     "does not have: GitHub fails the job before it starts. Create it (Settings → Environments "
@@ -178,6 +184,11 @@ class Rehearsal:
 
     def _environment_problem(self, workflow: Workflow) -> str:
         for job in workflow.jobs:
+            called = job.uses.text.split("@")[0].rsplit("/", 1)[-1] if job.uses else ""
+            if job.uses is not None and job.uses.text.startswith(("./", "$/")) and called in {
+                    w.name for w in self.pipeline.workflows}:  # one that uses these actions
+                return CALLS_LOCAL_WORKFLOW.format(job=job.id, file=workflow.file,
+                                                   uses=job.uses.text)
             if job.environment and job.environment.text not in self.github.environments \
                     and "${{" not in job.environment.text:
                 return NO_ENVIRONMENT.format(job=job.id, file=workflow.file,

@@ -57,6 +57,22 @@ def _job_token(job: dict[Any, Any], secret: str) -> dict[Any, Any]:
     return job
 
 
+def _local(uses: Any) -> Any:
+    """GitHub's `$/path[@ref]` (this repository, at the run's commit) as act reads it: the
+    copy's `./path`."""
+    if isinstance(uses, str) and uses.startswith("$/"):
+        return "./" + uses[2:].split("@")[0]
+    return uses
+
+
+def _same_repository(job: dict[Any, Any]) -> None:
+    if "uses" in job:
+        job["uses"] = _local(job["uses"])
+    for step in job.get("steps") or []:
+        if isinstance(step, dict) and "uses" in step:
+            step["uses"] = _local(step["uses"])
+
+
 def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, Mapping[str, str]],
                tokens: Mapping[str, str] | None = None,
                runner: Mapping[str, str] | None = None) -> Path:
@@ -69,6 +85,7 @@ def write_view(workflow: Workflow, target: Path, oidc: Mapping[str, Mapping[str,
     for job_id, job in (top.get("jobs") or {}).items():
         if isinstance(job, dict):
             job.pop("name", None)  # act labels its log with the name; the report reads job ids
+            _same_repository(job)
         if isinstance(job, dict) and runner:
             job["env"] = {**(job.get("env") or {}), **runner}
         if isinstance(job, dict) and may_request_token(workflow, str(job_id)):
