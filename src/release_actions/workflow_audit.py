@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from release_actions.checklist import Item
 from release_actions.errors import ConfigError
-from release_actions.workflows import Job, Permissions, Step, Value, Workflow
+from release_actions.workflows import (
+    LOCAL_USES,
+    Job,
+    Permissions,
+    Step,
+    Value,
+    Workflow,
+    called_workflow,
+)
 
 OURS = "benchflow-ai/release-actions"
 _SHA = re.compile(r"[0-9a-f]{40}\Z")
@@ -84,8 +92,6 @@ _PUBLISH_USES = re.compile(r"\buses:\s*['\"]?((?:pypa/gh-action-pypi-publish|"
                            r"benchflow-ai/release-actions/publish)@)", re.IGNORECASE)
 _GIT_FETCH = re.compile(r"\bgit\b[^\n;&|]*?\s(fetch|pull|ls-remote)\b")
 # actions that commit, tag and push from the checkout (semantic-release's version commit and tag)
-# this repository's actions and workflows: `./` and GitHub's `$/` (same repository, same commit)
-LOCAL_USES = ("./", "$/")
 _PUSHING_ACTIONS = ("stefanzweifel/git-auto-commit-action", "endbug/add-and-commit",
                     "python-semantic-release/python-semantic-release",
                     "relekang/python-semantic-release", "cycjimmy/semantic-release-action",
@@ -395,18 +401,10 @@ def upload_index(workflow: Workflow, job: Job, step: Step) -> str:
 
 def _publish_commands(script: str) -> list[str]:
     """Each publishing command of a `run:` script, from its name to the end of the command (a
-    line, continuation lines included, or up to `;`, `&&`, `||`, `|`): `pip install -r
+    line, continuation lines joined by `Step.shell`, or up to `;`, `&&`, `||`, `|`): `pip install -r
     requirements.txt` before it names no index."""
-    joined = re.sub(r"\\\n", " ", script)
-    return [re.split(r"\n|;|&&|\|", joined[match.start():], maxsplit=1)[0]
-            for match in _PUBLISH_RUN.finditer(joined)]
-
-
-def _called_file(job: Job) -> str | None:
-    """The file name of a local reusable workflow the job calls."""
-    if job.uses is None or not job.uses.text.startswith(LOCAL_USES):
-        return None
-    return job.uses.text.split("@")[0].rsplit("/", 1)[-1]
+    return [re.split(r"\n|;|&&|\|", script[match.start():], maxsplit=1)[0]
+            for match in _PUBLISH_RUN.finditer(script)]
 
 
 def find_publishers(workflows: Sequence[Workflow]) -> list[Publisher]:
@@ -424,7 +422,7 @@ def find_publishers(workflows: Sequence[Workflow]) -> list[Publisher]:
     publishing_files = {publisher.workflow.name for publisher in found}
     for workflow in workflows:
         for job in workflow.jobs:
-            called = _called_file(job)
+            called = called_workflow(job)
             if called in publishing_files and job.uses is not None:
                 why = f"calls `{job.uses.text}`, which publishes"
                 found.append(Publisher(workflow, job, why, job.uses.line))
@@ -880,7 +878,7 @@ def _calling_job(check: str, channel: Channel, publisher: Publisher,
     environment (GitHub refuses `environment:` beside `uses:`): the called job's counts."""
     workflow, job = publisher.workflow, publisher.job
     assert job.uses is not None
-    called = _called_file(job)
+    called = called_workflow(job)
     found = sorted({p.job.environment.text for p in publishers if p.workflow.name == called
                     and p.job.uses is None and p.job.environment is not None})
     if channel.environment in found:

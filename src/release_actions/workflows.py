@@ -18,6 +18,8 @@ from release_actions.errors import ConfigError
 MAX_BYTES = 1_000_000  # far above any real workflow; the cap bounds what an audit reads
 NAME_CHARS = 200  # names (`uses:`, environments, job ids) are quoted in messages: capped, one line
 SUFFIXES = (".yml", ".yaml")
+# this repository's actions and workflows: `./` and GitHub's `$/` (same repository, same commit)
+LOCAL_USES = ("./", "$/")
 SCRIPT_BYTES = 256 * 1024  # a script `run:` names is read up to this size, else left unread
 SCRIPTS_PER_STEP = 8
 PATHS_PER_STEP = 64
@@ -248,6 +250,13 @@ def _compose(text: str, path: Path, file: str, folder: str) -> Node:
     return node
 
 
+def called_workflow(job: Job) -> str | None:
+    """The file name of this repository's workflow that `job` calls, if it calls one."""
+    if job.uses is None or not job.uses.text.startswith(LOCAL_USES):
+        return None
+    return job.uses.text.split("@")[0].rsplit("/", 1)[-1]
+
+
 def read_workflow(path: Path, file: str, folder: str = ".github/workflows") -> Workflow:
     """One workflow file; a file GitHub could not run either is a `ConfigError` with its line.
     Each step's `scripts` hold the repository scripts its `run:` names, when the file is in a
@@ -270,7 +279,7 @@ def _step_scripts(step: Step, root: Path) -> str:
     this repository's action it uses (`./.github/actions/pub`, `$/…`)."""
     if step.run is not None:
         return named_scripts(step.run.text, root)
-    if step.uses is not None and step.uses.text.startswith(("./", "$/")):
+    if step.uses is not None and step.uses.text.startswith(LOCAL_USES):
         folder = step.uses.text[2:].split("@")[0].rstrip("/")
         return named_scripts(f"{folder}/action.yml {folder}/action.yaml", root)
     return ""

@@ -15,7 +15,14 @@ import yaml
 
 from release_actions.errors import ConfigError
 from release_actions.rehearsal import standins
-from release_actions.workflows import LOADER, Workflow, read_workflow, workflow_paths
+from release_actions.workflows import (
+    LOADER,
+    LOCAL_USES,
+    Workflow,
+    called_workflow,
+    read_workflow,
+    workflow_paths,
+)
 
 OURS = "benchflow-ai/release-actions"
 FOLDER = ".github/workflows"
@@ -146,7 +153,7 @@ def _all_uses(workflow: Workflow) -> list[Uses]:
         values = [step.uses for step in job.steps if step.uses] + ([job.uses] if job.uses else [])
         for value in values:
             name, _, ref = value.text.partition("@")
-            if value.text.startswith(("./", "$/", "docker://")):
+            if value.text.startswith((*LOCAL_USES, "docker://")):
                 action = value.text
             else:
                 action = "/".join(name.split("/")[:2]).lower()
@@ -183,9 +190,7 @@ def _chain_closure(workflows: list[Workflow], titles: dict[str, str],
 
 def _calls(workflow: Workflow) -> set[str]:
     """The file names of this repository's workflows that `workflow`'s jobs call."""
-    return {job.uses.text.split("@")[0].rsplit("/", 1)[-1] for job in workflow.jobs
-            if job.uses is not None and job.uses.text.startswith(("./", "$/"))
-            and "/.github/workflows/" in f"/{job.uses.text[2:]}"}
+    return {name for job in workflow.jobs if (name := called_workflow(job)) is not None}
 
 
 def parse_maps(values: list[str]) -> dict[str, Path]:
@@ -244,7 +249,7 @@ def _resolve(all_uses: list[Uses], actions_folder: Path,
     local: dict[str, Path] = {}
     missing: list[Uses] = []
     for uses in all_uses:
-        if uses.action.startswith(("./", "$/")):
+        if uses.action.startswith(LOCAL_USES):
             continue  # act reads local actions and reusable workflows from the checkout
         if uses.action == OURS and uses.text.split("@")[0].count("/") == 1 and OURS not in maps:
             raise ConfigError(DOCKER_ACTION.format(file=uses.file, line=uses.line,

@@ -38,7 +38,7 @@ from release_actions.rehearsal.pythons import PythonDownloads
 from release_actions.rehearsal.tp_index import AttestingIndex, TrustedPublisher, release_of
 from release_actions.rehearsal.view import write_view
 from release_actions.sigstore_standins import LocalSigstore
-from release_actions.workflows import Workflow
+from release_actions.workflows import Workflow, called_workflow
 
 # The environments of the README's release model, which the API stand-in has unless told others.
 ENVIRONMENTS = ("pypi-internal-preview", "pypi-public", "integration-eval-secrets")
@@ -184,9 +184,9 @@ class Rehearsal:
 
     def _environment_problem(self, workflow: Workflow) -> str:
         for job in workflow.jobs:
-            called = job.uses.text.split("@")[0].rsplit("/", 1)[-1] if job.uses else ""
-            if job.uses is not None and job.uses.text.startswith(("./", "$/")) and called in {
-                    w.name for w in self.pipeline.workflows}:  # one that uses these actions
+            # a call of this repository's workflow that uses these actions
+            called = called_workflow(job)
+            if job.uses is not None and called in {w.name for w in self.pipeline.workflows}:
                 return CALLS_LOCAL_WORKFLOW.format(job=job.id, file=workflow.file,
                                                    uses=job.uses.text)
             if job.environment and job.environment.text not in self.github.environments \
