@@ -132,3 +132,17 @@ def test_a_public_release_through_a_reusable_workflow_is_red_with_the_fix(
     fix = result.output.split("Fix:", 1)[1]
     assert "calls `./.github/workflows/publish.yml`" in fix and "Move the called jobs" in fix
     assert result.report is not None and result.report["published"] == []
+
+
+def test_workflow_files_not_committed_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    """The copy is HEAD: a workflow file copied in but not committed used to be listed and
+    half run (act checked out the old HEAD). Now it is exit 2 with the fix, and nothing runs."""
+    repository = make_consumer(tmp_path / "tiny", TINY)
+    (repository / ".github" / "workflows" / "extra.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n")
+
+    result = rehearse(repository)
+
+    assert result.code == 2, result.output[-3000:]
+    assert "changed but not committed (.github/workflows/extra.yml)" in result.output
+    assert "▸" not in result.output

@@ -53,6 +53,11 @@ NO_TOOLS = (
     "`{tool}` is not installed next to this Python: a rehearsal needs act. Install it with "
     "`{extra}` (or `uv tool install 'release-actions[rehearse]'`)."
 )
+UNCOMMITTED_WORKFLOWS = (
+    "Workflow files are changed but not committed ({files}): a rehearsal runs committed work "
+    "only (the copy is your HEAD). Commit them (`git add .github/workflows && git commit`), "
+    "or stash the changes, and run it again."
+)
 NOT_A_REPOSITORY = (
     "{path} is not a git repository with a commit: run `release-actions rehearse` in your "
     "project's checkout (the rehearsal copies its history, never changes it)."
@@ -468,7 +473,16 @@ def _source(path: Path) -> Path:
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise ConfigError(NOT_A_REPOSITORY.format(path=path))
-    return Path(done.stdout.splitlines()[0])
+    root = Path(done.stdout.splitlines()[0])
+    # The copy holds HEAD: workflow files changed but not committed would be read by the
+    # discovery and not run by act (half the rehearsal on files that are not there).
+    changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                              "--untracked-files=all", "--", ".github/workflows"],
+                             capture_output=True, text=True, check=False).stdout.splitlines()
+    if changed:
+        files = ", ".join(line[3:] for line in changed[:5]) + (", …" if len(changed) > 5 else "")
+        raise ConfigError(UNCOMMITTED_WORKFLOWS.format(files=files))
+    return root
 
 
 def _providers_down(value: str) -> tuple[str, ...]:
