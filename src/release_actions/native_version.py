@@ -370,9 +370,9 @@ def _composed_declaration(path: Path, project_file: Path, pattern: re.Pattern[st
         match = _TRAILING_NUMBER.search(current[start:end])
         target = Version(new)
         if match is not None and target.dev is not None:
-            last = current[start:start + match.start()] + str(target.dev)
-            if versions.try_parse(prefix + last) == target:
-                return current[:start] + last + current[end:]
+            written = current[start:start + match.start()] + str(target.dev)
+            if versions.try_parse(prefix + written) == target:
+                return current[:start] + written + current[end:]
         raise ConfigError(SKBUILD_KEEPS_PREFIX.format(input=path, result=quote(result),
                                                       new=new, prefix=quote(prefix)),
                           file=path, line=line_of(current, start))

@@ -15,7 +15,7 @@ import json
 import re
 import subprocess
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -92,15 +92,25 @@ class FakeGitHub:
     def release(self, tag: str) -> dict[str, Any] | None:
         return next((r for r in self.releases if r["tag_name"] == tag), None)
 
+    def create_release(self, payload: Mapping[str, Any], repo: str) -> dict[str, Any]:
+        """A release as `POST /releases` with `payload` makes it, in the API's JSON."""
+        release = {
+            "id": self._id(), "tag_name": payload["tag_name"],
+            "name": payload.get("name", payload["tag_name"]),
+            "body": _created_body(self, payload, repo),
+            "draft": bool(payload.get("draft")),
+            "prerelease": bool(payload.get("prerelease")),
+            "make_latest": payload.get("make_latest", "true"),
+            "target_commitish": payload.get("target_commitish", "main"),
+            "_assets": [],
+        }
+        self.releases.append(release)
+        return _release_json(self, release, repo)
+
     def publish_release(self, tag: str, repo: str) -> dict[str, Any]:
         """What a maintainer does in GitHub's page: a release of `tag`, published with
         generated notes; as the `release` event's payload carries it."""
-        release = {"id": self._id(), "tag_name": tag, "name": tag,
-                   "body": generated_notes(repo, tag, self.html_base), "draft": False,
-                   "prerelease": False, "make_latest": "true", "target_commitish": "main",
-                   "_assets": []}
-        self.releases.append(release)
-        return _release_json(self, release, repo)
+        return self.create_release({"tag_name": tag, "generate_release_notes": True}, repo)
 
     def _id(self) -> int:
         self.next_id += 1
@@ -199,7 +209,7 @@ def generated_notes(repo: str, tag: str, html_base: str = "https://github.com") 
     return f"**Full Changelog**: {html_base}/{repo}/commits/{tag}"
 
 
-def _created_body(fake: FakeGitHub, payload: dict[str, Any], repo: str) -> str:
+def _created_body(fake: FakeGitHub, payload: Mapping[str, Any], repo: str) -> str:
     """As GitHub does: a given body goes above the generated notes."""
     body = str(payload.get("body") or "")
     if not payload.get("generate_release_notes"):
@@ -339,18 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.release(payload["tag_name"]) is not None:
                 return self._send(422, {"message": "Validation Failed", "errors": [
                     {"resource": "Release", "code": "already_exists", "field": "tag_name"}]})
-            release = {
-                "id": fake._id(), "tag_name": payload["tag_name"],
-                "name": payload.get("name", payload["tag_name"]),
-                "body": _created_body(fake, payload, repo),
-                "draft": bool(payload.get("draft")),
-                "prerelease": bool(payload.get("prerelease")),
-                "make_latest": payload.get("make_latest", "true"),
-                "target_commitish": payload.get("target_commitish", "main"),
-                "_assets": [],
-            }
-            fake.releases.append(release)
-            return self._send(201, _release_json(fake, release, repo))
+            return self._send(201, fake.create_release(payload, repo))
         tag_match = re.fullmatch(r"/releases/tags/(.+)", rest)
         if tag_match and method == "GET":
             tagged = fake.release(tag_match.group(1))

@@ -182,7 +182,7 @@ class Rehearsal:
         self.numbers[workflow.name] = self.numbers.get(workflow.name, 0) + 1
         return self.next_id, self.numbers[workflow.name]
 
-    def _environment_problem(self, workflow: Workflow) -> str:
+    def _cannot_run(self, workflow: Workflow) -> str:
         for job in workflow.jobs:
             # a call of this repository's workflow that uses these actions
             called = called_workflow(job)
@@ -199,7 +199,7 @@ class Rehearsal:
         run_id, number = self._number(workflow)
         self.progress.started(workflow.name, event)
         head = self.head()
-        problem = self._environment_problem(workflow)
+        problem = self._cannot_run(workflow)
         code, log, jobs = 1, "", {job.id: "skipped" for job in workflow.jobs}
         if not problem:
             code, log = self._act(workflow, event, payload, run_id, number)
@@ -342,9 +342,15 @@ class Rehearsal:
         payload = {"ref": "refs/heads/main", "before": before, "after": self.head(),
                    "base_ref": None, "created": False, "deleted": False, "forced": False,
                    "head_commit": {"id": self.head()}}
+        return self.start(self.pipeline.started_by_push(tag=False), "push", payload)
+
+    def start(self, workflows: list[Workflow], event: str,
+              payload: dict[str, Any]) -> list[WorkflowRun]:
+        """`workflows` run on one event, in order up to the first failure, then everything
+        that chains after them."""
         runs = []
-        for workflow in self.pipeline.started_by_push(tag=False):
-            runs.append(self.run(workflow, "push", payload))
+        for workflow in workflows:
+            runs.append(self.run(workflow, event, payload))
             if not runs[-1].ok:
                 return runs
         return self.chain(runs)
@@ -358,12 +364,7 @@ class Rehearsal:
             payload = {"ref": f"refs/tags/{tag}", "ref_type": "tag", "base_ref": None,
                        "before": "0" * 40, "after": self.head(), "created": True,
                        "deleted": False, "forced": False, "head_commit": {"id": self.head()}}
-            runs = []
-            for workflow in self.pipeline.started_by_push(tag=True):
-                runs.append(self.run(workflow, "push", payload))
-                if not runs[-1].ok:
-                    return runs
-            runs = self.chain(runs)
+            runs = self.start(self.pipeline.started_by_push(tag=True), "push", payload)
             if not all(run.ok for run in runs):
                 return runs
             return runs + self.publish_release(tag)
@@ -378,12 +379,7 @@ class Rehearsal:
             return []
         payload = {"action": "published",
                    "release": self.github.publish_release(tag, self.options.repository)}
-        runs = []
-        for workflow in started:
-            runs.append(self.run(workflow, "release", payload))
-            if not runs[-1].ok:
-                return runs
-        return self.chain(runs)
+        return self.start(started, "release", payload)
 
     def merge_pull_request(self, number: int) -> None:
         """A maintainer's merge: main fast-forwards to the pull request's branch."""
